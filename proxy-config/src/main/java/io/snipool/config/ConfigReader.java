@@ -1,0 +1,269 @@
+package io.snipool.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+
+/** Turns the YAML tree into {@link ProxyConfig}, recording every problem instead of stopping at the first. */
+final class ConfigReader {
+
+    private static final Duration MIN_TIMEOUT = Duration.ofMillis(1);
+    private static final Duration MAX_TIMEOUT = Duration.ofDays(7);
+
+    private final Problems problems;
+    private final EnvSubstitution env;
+
+    ConfigReader(Problems problems, EnvSubstitution env) {
+        this.problems = problems;
+        this.env = env;
+    }
+
+    ProxyConfig read(Node root) {
+        YamlMap top = YamlMap.of("", root, problems, env);
+        PoolSettings pool = readPool(top.map("pool"), PoolSettings.defaults(), true);
+        Timeouts timeouts = readTimeouts(top.map("timeouts"));
+        Limits limits = readLimits(top.map("limits"));
+        MetricsConfig metrics = readMetrics(top.map("metrics"));
+        ShutdownConfig shutdown = readShutdown(top.map("shutdown"));
+        AccessLogConfig accessLog = readAccessLog(top.map("access_log"));
+        LoggingConfig logging = readLogging(top.map("logging"));
+
+        List<ListenerConfig> listeners = new ArrayList<>();
+        List<YamlMap> listenerMaps = new ArrayList<>();
+        for (YamlMap listenerMap : top.mapList("listeners")) {
+            ListenerConfig listener = readListener(listenerMap, pool);
+            if (listener != null) {
+                listeners.add(listener);
+                listenerMaps.add(listenerMap);
+            }
+        }
+        if (!top.has("listeners") || top.mapList("listeners").isEmpty()) {
+            problems.add("listeners", top.has("listeners") ? top.take("listeners") : root,
+                    "at least one listener is required");
+        }
+        top.finish();
+        checkUniqueListeners(listenerMaps, listeners, metrics, top);
+        return new ProxyConfig(listeners, pool, timeouts, limits, metrics, shutdown, accessLog, logging);
+    }
+
+    private PoolSettings readPool(YamlMap map, PoolSettings base, boolean global) {
+        boolean enabled = map.bool("enabled", base.enabled());
+        int maxIdlePerHost = map.intValue("max_idle_per_host", base.maxIdlePerHost(), 0, 100_000);
+        int maxIdleTotal = base.maxIdleTotal();
+        if (global) {
+            maxIdleTotal = map.intValue("max_idle_total", base.maxIdleTotal(), 0, 1_000_000);
+        } else if (map.has("max_idle_total")) {
+            problems.add(map.child("max_idle_total"), map.keyNode("max_idle_total"),
+                    "max_idle_total is a global cap; set it in the top-level pool block");
+        }
+        int maxConnections = map.intValue("max_connections_per_host", base.maxConnectionsPerHost(), 0, 100_000);
+        int maxPending = map.intValue("max_pending_per_host", base.maxPendingPerHost(), 0, 1_000_000);
+        Duration idleTimeout = map.duration("idle_timeout", base.idleTimeout(), MIN_TIMEOUT, Duration.ofDays(1));
+        Duration maxLifetime = map.duration("max_lifetime", base.maxLifetime(), Duration.ofSeconds(1),
+                Duration.ofDays(7));
+        Duration jitter = map.duration("lifetime_jitter", base.lifetimeJitter(), Duration.ZERO, Duration.ofDays(7));
+        long maxRequests = map.integer("max_requests_per_connection", base.maxRequestsPerConnection(), 1,
+                Long.MAX_VALUE);
+        int minIdle = map.intValue("min_idle_per_host", base.minIdlePerHost(), 0, 100_000);
+        int prewarmRate = map.intValue("prewarm_rate", base.prewarmRate(), 1, 10_000);
+        Duration connectTimeout = map.duration("connect_timeout", base.connectTimeout(), MIN_TIMEOUT,
+                Duration.ofMinutes(10));
+        map.finish();
+
+        if (jitter.compareTo(maxLifetime) >= 0) {
+            problems.add(map.child("lifetime_jitter"), map.keyNode("lifetime_jitter"), "lifetime_jitter ("
+                    + Units.formatDuration(jitter) + ") must be shorter than max_lifetime ("
+                    + Units.formatDuration(maxLifetime) + ")");
+        }
+        if (minIdle > maxIdlePerHost) {
+            problems.add(map.child("min_idle_per_host"), map.keyNode("min_idle_per_host"), "min_idle_per_host ("
+                    + minIdle + ") must not exceed max_idle_per_host (" + maxIdlePerHost + ")");
+        }
+        if (maxConnections > 0 && minIdle > maxConnections) {
+            problems.add(map.child("min_idle_per_host"), map.keyNode("min_idle_per_host"), "min_idle_per_host ("
+                    + minIdle + ") must not exceed max_connections_per_host (" + maxConnections + ")");
+        }
+        return new PoolSettings(enabled, maxIdlePerHost, maxIdleTotal, maxConnections, maxPending, idleTimeout,
+                maxLifetime, jitter, maxRequests, minIdle, prewarmRate, connectTimeout);
+    }
+
+    private Timeouts readTimeouts(YamlMap map) {
+        Timeouts timeouts = new Timeouts(
+                map.duration("client_hello", Timeouts.DEFAULT_CLIENT_HELLO, MIN_TIMEOUT, Duration.ofMinutes(10)),
+                map.duration("request_head", Timeouts.DEFAULT_REQUEST_HEAD, MIN_TIMEOUT, Duration.ofMinutes(10)),
+                map.duration("connect", Timeouts.DEFAULT_CONNECT, MIN_TIMEOUT, Duration.ofMinutes(10)),
+                map.duration("idle", Timeouts.DEFAULT_IDLE, MIN_TIMEOUT, MAX_TIMEOUT),
+                map.duration("response_header", Timeouts.DEFAULT_RESPONSE_HEADER, MIN_TIMEOUT, Duration.ofHours(1)));
+        map.finish();
+        return timeouts;
+    }
+
+    private Limits readLimits(YamlMap map) {
+        Limits limits = new Limits(
+                map.intValue("max_connections", Limits.DEFAULT_MAX_CONNECTIONS, 1, 10_000_000),
+                // A handshake message is at most 4 + 2^24 - 1 bytes (RFC 8446 §4: uint24 length).
+                map.size("max_client_hello_bytes", Limits.DEFAULT_MAX_CLIENT_HELLO_BYTES, 1024, 16 * 1024 * 1024),
+                map.size("max_request_head_bytes", Limits.DEFAULT_MAX_REQUEST_HEAD_BYTES, 1024, 1024 * 1024),
+                map.intValue("max_headers", Limits.DEFAULT_MAX_HEADERS, 1, 10_000));
+        map.finish();
+        return limits;
+    }
+
+    private MetricsConfig readMetrics(YamlMap map) {
+        HostPort bind = address(map, "bind", MetricsConfig.DEFAULT_BIND, 0);
+        map.finish();
+        return new MetricsConfig(bind);
+    }
+
+    private ShutdownConfig readShutdown(YamlMap map) {
+        ShutdownConfig shutdown = new ShutdownConfig(map.duration("drain_timeout",
+                ShutdownConfig.DEFAULT_DRAIN_TIMEOUT, Duration.ZERO, Duration.ofHours(1)));
+        map.finish();
+        return shutdown;
+    }
+
+    private AccessLogConfig readAccessLog(YamlMap map) {
+        boolean enabled = map.bool("enabled", AccessLogConfig.DEFAULT_ENABLED);
+        String path = map.string("path", AccessLogConfig.STDOUT);
+        if (path.isBlank()) {
+            problems.add(map.child("path"), map.keyNode("path"), "must be \"-\" (standard output) or a file path");
+        }
+        AccessLogConfig.Format format = map.choice("format", AccessLogConfig.Format.JSON,
+                AccessLogConfig.Format.class);
+        map.finish();
+        return new AccessLogConfig(enabled, path, format);
+    }
+
+    private LoggingConfig readLogging(YamlMap map) {
+        LoggingConfig logging = new LoggingConfig(
+                map.choice("level", LoggingConfig.Level.INFO, LoggingConfig.Level.class),
+                map.choice("format", LoggingConfig.Format.PLAIN, LoggingConfig.Format.class));
+        map.finish();
+        return logging;
+    }
+
+    private ListenerConfig readListener(YamlMap map, PoolSettings globalPool) {
+        String name = map.requiredString("name");
+        if (name != null && !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
+            problems.add(map.child("name"), map.take("name"), "'" + name
+                    + "' is not a listener name (1-63 letters, digits, '_', '.', '-', starting with a letter or"
+                    + " digit)");
+            name = null;
+        }
+        HostPort bind = map.has("bind") ? address(map, "bind", null, 0) : null;
+        if (!map.has("bind")) {
+            problems.add(map.child("bind"), map.node(), "required key 'bind' is missing");
+        }
+        ListenerConfig.Mode mode = null;
+        if (map.has("mode")) {
+            mode = map.choice("mode", null, ListenerConfig.Mode.class);
+        } else {
+            problems.add(map.child("mode"), map.node(), "required key 'mode' is missing (tls or http)");
+        }
+        boolean proxyProtocolIn = map.bool("proxy_protocol_in", false);
+        List<Cidr> allow = map.list("allow", Cidr::parse);
+        List<Cidr> deny = map.list("deny", Cidr::parse);
+
+        List<RouteConfig> routes = new ArrayList<>();
+        if (!map.has("routes")) {
+            problems.add(map.child("routes"), map.node(), "at least one route is required");
+        }
+        List<YamlMap> routeMaps = map.mapList("routes");
+        for (YamlMap routeMap : routeMaps) {
+            RouteConfig route = readRoute(routeMap, globalPool, mode);
+            if (route != null) {
+                routes.add(route);
+            }
+        }
+        map.finish();
+        new RouteTableCheck(problems).check(map, routeMaps, routes);
+        if (name == null || bind == null || mode == null) {
+            return null;
+        }
+        return new ListenerConfig(name, bind, mode, proxyProtocolIn, allow, deny, routes);
+    }
+
+    private RouteConfig readRoute(YamlMap map, PoolSettings globalPool, ListenerConfig.Mode mode) {
+        List<HostPattern> hosts = map.list("hosts", text -> {
+            if (text.contains("${") && !text.startsWith("~")) {
+                throw new IllegalArgumentException("'" + text + "': templates such as ${host} are only allowed in"
+                        + " backends");
+            }
+            return HostPattern.parse(text);
+        });
+        List<BackendTemplate> backends = map.list("backends", BackendTemplate::parse);
+        requireNonEmpty(map, "hosts", hosts);
+        requireNonEmpty(map, "backends", backends);
+        ProxyProtocol proxyProtocol = map.choice("proxy_protocol", ProxyProtocol.NONE, ProxyProtocol.class);
+        if (mode == ListenerConfig.Mode.HTTP && proxyProtocol != ProxyProtocol.NONE) {
+            problems.add(map.child("proxy_protocol"), map.take("proxy_protocol"), "proxy_protocol is only supported"
+                    + " on tls listeners: a pooled HTTP backend connection carries requests of many clients");
+        }
+        PoolSettings pool = globalPool;
+        if (map.has("pool")) {
+            if (mode == ListenerConfig.Mode.TLS) {
+                problems.add(map.child("pool"), map.keyNode("pool"), "pool settings apply only to http listeners;"
+                        + " a tls listener tunnels each connection to its own backend socket");
+            }
+            pool = readPool(map.map("pool"), globalPool, false);
+        }
+        boolean allowPrivate = map.bool("allow_private_targets", false);
+        map.finish();
+        return new RouteConfig(hosts, backends, proxyProtocol, pool, allowPrivate);
+    }
+
+    private void requireNonEmpty(YamlMap map, String key, List<?> values) {
+        Node node = map.take(key);
+        if (values.isEmpty() && (node == null || (node instanceof SequenceNode sequence
+                && sequence.getValue().isEmpty()))) {
+            problems.add(map.child(key), node == null ? map.node() : node, key + " must list at least one entry");
+        }
+    }
+
+    private HostPort address(YamlMap map, String key, HostPort defaultValue, int minPort) {
+        String text = map.string(key, null);
+        if (text == null) {
+            return defaultValue;
+        }
+        if (text.contains("${")) {
+            problems.add(map.child(key), map.take(key), "templates such as ${host} are only allowed in backends");
+            return defaultValue;
+        }
+        try {
+            return HostPort.parse(text, minPort);
+        } catch (IllegalArgumentException e) {
+            problems.add(map.child(key), map.take(key), e.getMessage());
+            return defaultValue;
+        }
+    }
+
+    private void checkUniqueListeners(List<YamlMap> maps, List<ListenerConfig> listeners, MetricsConfig metrics,
+                                      YamlMap top) {
+        Map<String, ListenerConfig> byName = new HashMap<>();
+        Map<HostPort, ListenerConfig> byBind = new HashMap<>();
+        for (int i = 0; i < listeners.size(); i++) {
+            ListenerConfig listener = listeners.get(i);
+            YamlMap map = maps.get(i);
+            if (byName.putIfAbsent(listener.name(), listener) != null) {
+                problems.add(map.child("name"), map.take("name"), "duplicate listener name '" + listener.name()
+                        + "'");
+            }
+            if (listener.bind().port() == 0) {
+                continue;
+            }
+            ListenerConfig sameBind = byBind.putIfAbsent(listener.bind(), listener);
+            if (sameBind != null) {
+                problems.add(map.child("bind"), map.take("bind"), "listener '" + listener.name() + "' binds "
+                        + listener.bind() + ", as listener '" + sameBind.name() + "' does already");
+            }
+            if (listener.bind().equals(metrics.bind())) {
+                problems.add(map.child("bind"), map.take("bind"), "listener '" + listener.name() + "' binds "
+                        + listener.bind() + ", the admin server's address (metrics.bind)");
+            }
+        }
+    }
+}

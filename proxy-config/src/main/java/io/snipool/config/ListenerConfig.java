@@ -1,0 +1,24 @@
+package io.snipool.config;
+
+import java.util.List;
+
+/**
+ * One listening socket and its routing table.
+ *
+ * @param name            unique; used in logs and metric labels
+ * @param proxyProtocolIn accept a PROXY v1/v2 header from a load balancer in front
+ * @param allow           client networks allowed; empty allows all
+ * @param deny            client networks refused; wins over {@code allow}
+ */
+public record ListenerConfig(String name, HostPort bind, Mode mode, boolean proxyProtocolIn, List<Cidr> allow,
+                             List<Cidr> deny, List<RouteConfig> routes) {
+
+    /** {@code tls}: route by ClientHello SNI and tunnel; {@code http}: route each request by Host. */
+    public enum Mode { TLS, HTTP }
+
+    public ListenerConfig {
+        allow = List.copyOf(allow);
+        deny = List.copyOf(deny);
+        routes = List.copyOf(routes);
+    }
+}

@@ -1,0 +1,12 @@
+package io.snipool.config;
+
+/** The admin server: Prometheus metrics, health, readiness and the pool API. */
+public record MetricsConfig(HostPort bind) {
+
+    /** Loopback only by default: the admin API must not face the network unless asked to. */
+    public static final HostPort DEFAULT_BIND = new HostPort("127.0.0.1", 9090);
+
+    public static MetricsConfig defaults() {
+        return new MetricsConfig(DEFAULT_BIND);
+    }
+}

@@ -1,0 +1,50 @@
+package io.snipool.config;
+
+import java.time.Duration;
+
+/**
+ * Backend connection pool settings for HTTP listeners: the global {@code pool:} block, optionally overridden per
+ * route. See docs/configuration.md for the meaning of each key.
+ *
+ * @param maxConnectionsPerHost 0 means unlimited (no wait queue)
+ */
+public record PoolSettings(
+        boolean enabled,
+        int maxIdlePerHost,
+        int maxIdleTotal,
+        int maxConnectionsPerHost,
+        int maxPendingPerHost,
+        Duration idleTimeout,
+        Duration maxLifetime,
+        Duration lifetimeJitter,
+        long maxRequestsPerConnection,
+        int minIdlePerHost,
+        int prewarmRate,
+        Duration connectTimeout) {
+
+    public static final boolean DEFAULT_ENABLED = true;
+    public static final int DEFAULT_MAX_IDLE_PER_HOST = 64;
+    public static final int DEFAULT_MAX_IDLE_TOTAL = 4096;
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_HOST = 0;
+    public static final int DEFAULT_MAX_PENDING_PER_HOST = 1024;
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofMinutes(10);
+    public static final Duration DEFAULT_LIFETIME_JITTER = Duration.ofMinutes(1);
+    public static final long DEFAULT_MAX_REQUESTS_PER_CONNECTION = 10_000;
+    public static final int DEFAULT_MIN_IDLE_PER_HOST = 0;
+    public static final int DEFAULT_PREWARM_RATE = 8;
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+    /** The settings used when the file has no {@code pool:} block. */
+    public static PoolSettings defaults() {
+        return new PoolSettings(DEFAULT_ENABLED, DEFAULT_MAX_IDLE_PER_HOST, DEFAULT_MAX_IDLE_TOTAL,
+                DEFAULT_MAX_CONNECTIONS_PER_HOST, DEFAULT_MAX_PENDING_PER_HOST, DEFAULT_IDLE_TIMEOUT,
+                DEFAULT_MAX_LIFETIME, DEFAULT_LIFETIME_JITTER, DEFAULT_MAX_REQUESTS_PER_CONNECTION,
+                DEFAULT_MIN_IDLE_PER_HOST, DEFAULT_PREWARM_RATE, DEFAULT_CONNECT_TIMEOUT);
+    }
+
+    /** True if a per-host connection cap is set, so requests beyond it wait in a queue. */
+    public boolean hasConnectionCap() {
+        return maxConnectionsPerHost > 0;
+    }
+}

@@ -1,0 +1,76 @@
+package io.snipool.config;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Checks across the routes of one listener: a name served twice, a second catch-all, and backend templates
+ * naming a variable that some host of the route cannot supply.
+ */
+final class RouteTableCheck {
+
+    private final Problems problems;
+
+    RouteTableCheck(Problems problems) {
+        this.problems = problems;
+    }
+
+    /** {@code routeMaps} and {@code routes} are parallel lists; a route that failed to read is absent from both. */
+    void check(YamlMap listener, List<YamlMap> routeMaps, List<RouteConfig> routes) {
+        Map<HostPattern, Integer> owner = new HashMap<>();
+        int catchAlls = 0;
+        for (int r = 0; r < routes.size() && r < routeMaps.size(); r++) {
+            RouteConfig route = routes.get(r);
+            YamlMap routeMap = routeMaps.get(r);
+            for (HostPattern host : route.hosts()) {
+                if (host instanceof HostPattern.Regex) {
+                    continue;
+                }
+                if (host instanceof HostPattern.CatchAll && ++catchAlls > 1) {
+                    problems.add(routeMap.child("hosts"), routeMap.take("hosts"),
+                            "a second catch-all '*'; a listener has at most one");
+                    continue;
+                }
+                Integer first = owner.putIfAbsent(host, r);
+                if (first != null && !(host instanceof HostPattern.CatchAll)) {
+                    problems.add(routeMap.child("hosts"), routeMap.take("hosts"), "'" + host
+                            + "' is already served by " + listener.child("routes") + "[" + first + "]");
+                }
+            }
+            checkTemplates(routeMap, route);
+        }
+    }
+
+    private void checkTemplates(YamlMap routeMap, RouteConfig route) {
+        for (int b = 0; b < route.backends().size(); b++) {
+            for (String variable : route.backends().get(b).variables()) {
+                if (variable.equals(BackendTemplate.HOST_VARIABLE)) {
+                    continue;
+                }
+                for (HostPattern host : route.hosts()) {
+                    if (!(host instanceof HostPattern.Regex regex) || !Set.copyOf(regex.groupNames())
+                            .contains(variable)) {
+                        problems.add(routeMap.child("backends") + "[" + b + "]", routeMap.take("backends"),
+                                "${" + variable + "} is not a named group of host '" + host + "'; every host of"
+                                        + " the route must define it (available here: ${host}"
+                                        + groupsOf(host) + ")");
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    private static String groupsOf(HostPattern host) {
+        if (host instanceof HostPattern.Regex regex) {
+            StringBuilder names = new StringBuilder();
+            for (String name : regex.groupNames()) {
+                names.append(", ${").append(name).append('}');
+            }
+            return names.toString();
+        }
+        return "";
+    }
+}

@@ -1,0 +1,321 @@
+package io.snipool.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
+
+/**
+ * Reads one YAML mapping into typed values. Every accessor records a problem (with the key path and position)
+ * and returns the default instead of throwing, so one pass finds every mistake. {@link #finish()} reports keys
+ * nobody asked for.
+ */
+final class YamlMap {
+
+    private final String path;
+    private final Node node;
+    private final Problems problems;
+    private final EnvSubstitution env;
+    private final Map<String, NodeTuple> entries = new LinkedHashMap<>();
+    private final Set<String> known = new TreeSet<>();
+
+    private YamlMap(String path, Node node, Problems problems, EnvSubstitution env) {
+        this.path = path;
+        this.node = node;
+        this.problems = problems;
+        this.env = env;
+        if (node instanceof MappingNode mapping) {
+            for (NodeTuple tuple : mapping.getValue()) {
+                Node keyNode = tuple.getKeyNode();
+                if (!(keyNode instanceof ScalarNode scalarKey)) {
+                    problems.add(path, keyNode, "keys must be plain names");
+                    continue;
+                }
+                String key = scalarKey.getValue();
+                if (entries.putIfAbsent(key, tuple) != null) {
+                    problems.add(child(key), keyNode, "duplicate key '" + key + "'");
+                }
+            }
+        }
+    }
+
+    /** Reads {@code node} as a mapping; a missing or null node reads as an empty mapping. */
+    static YamlMap of(String path, Node node, Problems problems, EnvSubstitution env) {
+        if (node != null && !isNull(node) && !(node instanceof MappingNode)) {
+            problems.add(path, node, "expected a mapping (key: value), got " + describe(node));
+            return new YamlMap(path, null, problems, env);
+        }
+        return new YamlMap(path, isNull(node) ? null : node, problems, env);
+    }
+
+    String path() {
+        return path;
+    }
+
+    Node node() {
+        return node;
+    }
+
+    Problems problems() {
+        return problems;
+    }
+
+    String child(String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    boolean has(String key) {
+        known.add(key);
+        NodeTuple tuple = entries.get(key);
+        return tuple != null && !isNull(tuple.getValueNode());
+    }
+
+    /** The value node of {@code key}, or null if absent or null; marks the key as known. */
+    Node take(String key) {
+        known.add(key);
+        NodeTuple tuple = entries.get(key);
+        return tuple == null || isNull(tuple.getValueNode()) ? null : tuple.getValueNode();
+    }
+
+    /** The key node of {@code key} (for positions of key-level problems), or the mapping itself. */
+    Node keyNode(String key) {
+        NodeTuple tuple = entries.get(key);
+        return tuple == null ? node : tuple.getKeyNode();
+    }
+
+    YamlMap map(String key) {
+        return of(child(key), take(key), problems, env);
+    }
+
+    String string(String key, String defaultValue) {
+        Node value = take(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        String text = scalar(child(key), value);
+        return text == null ? defaultValue : text;
+    }
+
+    /** A required string: a problem if absent. */
+    String requiredString(String key) {
+        Node value = take(key);
+        if (value == null) {
+            problems.add(child(key), node == null ? null : node, "required key '" + key + "' is missing");
+            return null;
+        }
+        return scalar(child(key), value);
+    }
+
+    boolean bool(String key, boolean defaultValue) {
+        Node value = take(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        String text = scalar(child(key), value);
+        if (text == null) {
+            return defaultValue;
+        }
+        return switch (text) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> {
+                problems.add(child(key), value, "expected true or false, got '" + text + "'");
+                yield defaultValue;
+            }
+        };
+    }
+
+    long integer(String key, long defaultValue, long min, long max) {
+        Node value = take(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        String text = scalar(child(key), value);
+        if (text == null) {
+            return defaultValue;
+        }
+        long parsed;
+        try {
+            parsed = Long.parseLong(text.replace("_", ""));
+        } catch (NumberFormatException e) {
+            problems.add(child(key), value, "expected a whole number, got '" + text + "'");
+            return defaultValue;
+        }
+        if (parsed < min || parsed > max) {
+            problems.add(child(key), value, "must be between " + min + " and " + max + ", got " + parsed);
+            return defaultValue;
+        }
+        return parsed;
+    }
+
+    int intValue(String key, int defaultValue, int min, int max) {
+        return (int) integer(key, defaultValue, min, max);
+    }
+
+    Duration duration(String key, Duration defaultValue, Duration min, Duration max) {
+        Node value = take(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        String text = scalar(child(key), value);
+        if (text == null) {
+            return defaultValue;
+        }
+        Duration parsed;
+        try {
+            parsed = Units.parseDuration(text);
+        } catch (IllegalArgumentException e) {
+            problems.add(child(key), value, e.getMessage());
+            return defaultValue;
+        }
+        if (parsed.compareTo(min) < 0 || parsed.compareTo(max) > 0) {
+            problems.add(child(key), value, "must be between " + Units.formatDuration(min) + " and "
+                    + Units.formatDuration(max) + ", got " + text);
+            return defaultValue;
+        }
+        return parsed;
+    }
+
+    int size(String key, int defaultValue, int min, int max) {
+        Node value = take(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        String text = scalar(child(key), value);
+        if (text == null) {
+            return defaultValue;
+        }
+        long parsed;
+        try {
+            parsed = Units.parseSize(text);
+        } catch (IllegalArgumentException e) {
+            problems.add(child(key), value, e.getMessage());
+            return defaultValue;
+        }
+        if (parsed < min || parsed > max) {
+            problems.add(child(key), value, "must be between " + Units.formatSize(min) + " and "
+                    + Units.formatSize(max) + ", got " + text);
+            return defaultValue;
+        }
+        return (int) parsed;
+    }
+
+    <E extends Enum<E>> E choice(String key, E defaultValue, Class<E> type) {
+        Node value = take(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        String text = scalar(child(key), value);
+        if (text == null) {
+            return defaultValue;
+        }
+        List<String> names = new ArrayList<>();
+        for (E constant : type.getEnumConstants()) {
+            String name = constant.name().toLowerCase(Locale.ROOT);
+            if (name.equals(text)) {
+                return constant;
+            }
+            names.add(name);
+        }
+        problems.add(child(key), value, "expected one of " + String.join(", ", names) + "; got '" + text + "'"
+                + Suggestions.didYouMean(text, names));
+        return defaultValue;
+    }
+
+    /** A list of scalars, each converted by {@code parse} (which throws IllegalArgumentException to refuse). */
+    <T> List<T> list(String key, Function<String, T> parse) {
+        List<T> result = new ArrayList<>();
+        Node value = take(key);
+        if (value == null) {
+            return result;
+        }
+        String listPath = child(key);
+        if (!(value instanceof SequenceNode sequence)) {
+            problems.add(listPath, value, "expected a list, such as [\"a\", \"b\"], got " + describe(value));
+            return result;
+        }
+        List<Node> items = sequence.getValue();
+        for (int i = 0; i < items.size(); i++) {
+            String itemPath = listPath + "[" + i + "]";
+            String text = scalar(itemPath, items.get(i));
+            if (text == null) {
+                continue;
+            }
+            try {
+                result.add(parse.apply(text));
+            } catch (IllegalArgumentException e) {
+                problems.add(itemPath, items.get(i), e.getMessage());
+            }
+        }
+        return result;
+    }
+
+    /** The items of a list of mappings. */
+    List<YamlMap> mapList(String key) {
+        List<YamlMap> result = new ArrayList<>();
+        Node value = take(key);
+        if (value == null) {
+            return result;
+        }
+        String listPath = child(key);
+        if (!(value instanceof SequenceNode sequence)) {
+            problems.add(listPath, value, "expected a list, got " + describe(value));
+            return result;
+        }
+        List<Node> items = sequence.getValue();
+        for (int i = 0; i < items.size(); i++) {
+            result.add(of(listPath + "[" + i + "]", items.get(i), problems, env));
+        }
+        return result;
+    }
+
+    /** Reports every key that no accessor asked for, with a suggestion where one is close. */
+    void finish() {
+        for (Map.Entry<String, NodeTuple> entry : entries.entrySet()) {
+            String key = entry.getKey();
+            if (!known.contains(key)) {
+                problems.add(child(key), entry.getValue().getKeyNode(), "unknown key '" + key + "'"
+                        + Suggestions.didYouMean(key, known));
+            }
+        }
+    }
+
+    /** The text of a scalar after {@code ${env:...}} substitution, or null (with a problem) for non-scalars. */
+    private String scalar(String valuePath, Node value) {
+        if (!(value instanceof ScalarNode scalarNode)) {
+            problems.add(valuePath, value, "expected a single value, got " + describe(value));
+            return null;
+        }
+        try {
+            return env.apply(scalarNode.getValue());
+        } catch (IllegalArgumentException e) {
+            problems.add(valuePath, value, e.getMessage());
+            return null;
+        }
+    }
+
+    private static boolean isNull(Node node) {
+        return node == null || (node instanceof ScalarNode && Tag.NULL.equals(node.getTag()));
+    }
+
+    private static String describe(Node node) {
+        if (node instanceof MappingNode) {
+            return "a mapping";
+        }
+        if (node instanceof SequenceNode) {
+            return "a list";
+        }
+        return "'" + ((ScalarNode) node).getValue() + "'";
+    }
+}
