@@ -13,6 +13,7 @@ import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
  * Loads and validates a configuration file. Either returns a complete {@link ProxyConfig} or throws
@@ -60,6 +61,8 @@ public final class ConfigLoader {
                     .setLabel(source)
                     .setMaxAliasesForCollections(MAX_ALIASES)
                     .setCodePointLimit(MAX_FILE_BYTES)
+                    // The YAML 1.2 core schema: "~", "null" and an empty value all mean "not set".
+                    .setSchema(new CoreSchema())
                     .build();
             root = new Compose(settings).composeString(yaml);
         } catch (MarkedYamlEngineException e) {

@@ -24,6 +24,9 @@ final class ConfigReader {
 
     ProxyConfig read(Node root) {
         YamlMap top = YamlMap.of("", root, problems, env);
+        if (top.node() == null) {
+            return null;
+        }
         PoolSettings pool = readPool(top.map("pool"), PoolSettings.defaults(), true);
         Timeouts timeouts = readTimeouts(top.map("timeouts"));
         Limits limits = readLimits(top.map("limits"));
@@ -34,14 +37,15 @@ final class ConfigReader {
 
         List<ListenerConfig> listeners = new ArrayList<>();
         List<YamlMap> listenerMaps = new ArrayList<>();
-        for (YamlMap listenerMap : top.mapList("listeners")) {
+        List<YamlMap> listenerNodes = top.mapList("listeners");
+        for (YamlMap listenerMap : listenerNodes) {
             ListenerConfig listener = readListener(listenerMap, pool);
             if (listener != null) {
                 listeners.add(listener);
                 listenerMaps.add(listenerMap);
             }
         }
-        if (!top.has("listeners") || top.mapList("listeners").isEmpty()) {
+        if (listenerNodes.isEmpty()) {
             problems.add("listeners", top.has("listeners") ? top.take("listeners") : root,
                     "at least one listener is required");
         }
