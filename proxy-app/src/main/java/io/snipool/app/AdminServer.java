@@ -1,0 +1,74 @@
+package io.snipool.app;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.snipool.config.HostPort;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The admin HTTP server on {@code metrics.bind}: Prometheus metrics, liveness, readiness and the pool API.
+ * Loopback by default; it carries no authentication, so it must not face untrusted networks.
+ */
+final class AdminServer {
+
+    static final String PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final Vertx vertx;
+    private final PrometheusMeterRegistry registry;
+    private final Readiness readiness;
+    private HttpServer server;
+
+    AdminServer(Vertx vertx, PrometheusMeterRegistry registry, Readiness readiness) {
+        this.vertx = vertx;
+        this.registry = registry;
+        this.readiness = readiness;
+    }
+
+    Future<HttpServer> start(HostPort bind) {
+        Router router = Router.router(vertx);
+        router.get("/metrics").handler(this::metrics);
+        router.get("/healthz").handler(ctx -> text(ctx, 200, "ok\n"));
+        router.get("/readyz").handler(this::readiness);
+        router.get("/api/pools").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end(new JsonArray().encodePrettily()));
+        router.route().last().handler(ctx -> text(ctx, 404, "not found: " + ctx.request().path() + "\n"));
+        HttpServerOptions options = new HttpServerOptions().setHost(bind.host()).setPort(bind.port());
+        server = vertx.createHttpServer(options).requestHandler(router);
+        return server.listen();
+    }
+
+    int actualPort() {
+        return server.actualPort();
+    }
+
+    Future<Void> stop() {
+        return server == null ? Future.succeededFuture() : server.close();
+    }
+
+    private void metrics(RoutingContext ctx) {
+        // Rendering every meter takes milliseconds with many labels: keep it off the event loop.
+        vertx.executeBlocking(registry::scrape, false).onComplete(result -> {
+            if (result.succeeded()) {
+                ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE).end(result.result());
+            } else {
+                text(ctx, 500, "metrics unavailable: " + result.cause().getMessage() + "\n");
+            }
+        });
+    }
+
+    private void readiness(RoutingContext ctx) {
+        Readiness.State state = readiness.state();
+        text(ctx, state == Readiness.State.READY ? 200 : 503, state.name().toLowerCase(java.util.Locale.ROOT) + "\n");
+    }
+
+    private static void text(RoutingContext ctx, int status, String body) {
+        ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .end(body);
+    }
+}

@@ -1,0 +1,137 @@
+package io.snipool.app;
+
+import io.snipool.config.ConfigLoader;
+import io.snipool.config.ConfigProblem;
+import io.snipool.config.InvalidConfigException;
+import io.snipool.config.ProxyConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * The command line: {@code [--config FILE] [--check] [--version] [--help]}. Separated from {@link Main} so tests
+ * can run it and read its exit code and output without a new JVM.
+ */
+public final class Cli {
+
+    /** Valid configuration, or a clean exit. */
+    public static final int EXIT_OK = 0;
+    /** Start-up failed: file unreadable, port in use, bad address. */
+    public static final int EXIT_STARTUP_FAILED = 1;
+    /** The configuration is invalid, or the command line is. */
+    public static final int EXIT_INVALID = 2;
+
+    static final String DEFAULT_CONFIG = "config.yaml";
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
+
+    static final String USAGE = """
+            Usage: java -jar snipool.jar [--config FILE] [--check] [--version] [--help]
+
+              --config FILE  configuration file (default: config.yaml in the working directory)
+              --check        validate the configuration, print every problem, and exit:
+                             0 if valid, 2 if not; binds nothing
+              --version      print the version and exit
+              --help         print this help and exit
+
+            Exit codes: 0 success, 1 start-up failure (unreadable file, port in use, bad address),
+            2 invalid configuration or command line.
+            Documentation: docs/ in the source tree (configuration.md, operations.md, metrics.md).
+            """;
+
+    /** What a run of the command line ended in. */
+    public sealed interface Outcome {
+    }
+
+    /** The process should exit with {@code code}. */
+    public record Exit(int code) implements Outcome {
+    }
+
+    /** snipool is serving; the process lives until it is stopped. */
+    public record Running(Snipool snipool) implements Outcome {
+    }
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Function<String, String> environment;
+
+    public Cli(PrintStream out, PrintStream err, Function<String, String> environment) {
+        this.out = out;
+        this.err = err;
+        this.environment = environment;
+    }
+
+    public Outcome run(String... args) {
+        Path configFile = Path.of(DEFAULT_CONFIG);
+        boolean check = false;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            switch (arg) {
+                case "--help", "-h" -> {
+                    out.print(USAGE);
+                    return new Exit(EXIT_OK);
+                }
+                case "--version" -> {
+                    out.println("snipool " + Version.current());
+                    return new Exit(EXIT_OK);
+                }
+                case "--check" -> check = true;
+                case "--config" -> {
+                    if (i + 1 >= args.length) {
+                        return usageError("--config needs a file name");
+                    }
+                    configFile = Path.of(args[++i]);
+                }
+                default -> {
+                    if (arg.startsWith("--config=")) {
+                        configFile = Path.of(arg.substring("--config=".length()));
+                    } else {
+                        return usageError("unknown argument '" + arg + "'");
+                    }
+                }
+            }
+        }
+
+        ProxyConfig config;
+        try {
+            config = new ConfigLoader(environment).load(configFile);
+        } catch (NoSuchFileException e) {
+            err.println("snipool: cannot read config file '" + configFile + "': no such file");
+            return new Exit(EXIT_STARTUP_FAILED);
+        } catch (AccessDeniedException e) {
+            err.println("snipool: cannot read config file '" + configFile + "': permission denied");
+            return new Exit(EXIT_STARTUP_FAILED);
+        } catch (IOException e) {
+            err.println("snipool: cannot read config file '" + configFile + "': " + e.getMessage());
+            return new Exit(EXIT_STARTUP_FAILED);
+        } catch (InvalidConfigException e) {
+            err.println(configFile + ": " + e.problems().size() + (e.problems().size() == 1 ? " problem" : " problems"));
+            for (ConfigProblem problem : e.problems()) {
+                err.println("  " + problem);
+            }
+            return new Exit(EXIT_INVALID);
+        }
+        if (check) {
+            int routes = config.listeners().stream().mapToInt(l -> l.routes().size()).sum();
+            out.println(configFile + ": valid (" + config.listeners().size() + " listeners, " + routes + " routes)");
+            return new Exit(EXIT_OK);
+        }
+
+        LogSetup.apply(config.logging());
+        try {
+            return new Running(Snipool.start(config, START_TIMEOUT));
+        } catch (StartupException e) {
+            err.println("snipool: " + e.getMessage());
+            return new Exit(EXIT_STARTUP_FAILED);
+        }
+    }
+
+    private Outcome usageError(String message) {
+        err.println("snipool: " + message);
+        err.print(USAGE);
+        return new Exit(EXIT_INVALID);
+    }
+}

@@ -1,0 +1,192 @@
+package io.snipool.app;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.snipool.config.ListenerConfig;
+import io.snipool.config.ProxyConfig;
+import io.snipool.core.metrics.ProxyMetrics;
+import io.snipool.core.proxy.ConnectionHandler;
+import io.snipool.core.proxy.ConnectionLimiter;
+import io.snipool.core.proxy.ListenerVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.snipool.config.Units;
+import java.net.BindException;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * A running snipool: Vert.x with Micrometer metrics, one listener verticle per event loop for each configured
+ * listener, and the admin server. Built by {@link #start}, ended by {@link #stop}.
+ */
+public final class Snipool {
+
+    private static final Logger LOG = Logger.getLogger(Snipool.class.getName());
+
+    private final ProxyConfig config;
+    private final Vertx vertx;
+    private final PrometheusMeterRegistry registry;
+    private final Readiness readiness = new Readiness();
+    private final Map<String, Integer> listenerPorts = new LinkedHashMap<>();
+    private final AdminServer admin;
+    private final int eventLoops;
+
+    private Snipool(ProxyConfig config) {
+        this.config = config;
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.eventLoops = Runtime.getRuntime().availableProcessors();
+        MicrometerMetricsOptions metricsOptions = new MicrometerMetricsOptions()
+                .setEnabled(true)
+                .setJvmMetricsEnabled(true);
+        this.vertx = Vertx.builder()
+                .with(new VertxOptions().setEventLoopPoolSize(eventLoops).setMetricsOptions(metricsOptions))
+                .withMetrics(new MicrometerMetricsFactory(registry))
+                .build();
+        this.admin = new AdminServer(vertx, registry, readiness);
+    }
+
+    /**
+     * Binds the admin server and every listener, blocking the calling thread (not an event loop) until done.
+     * On failure everything already started is closed again and a {@link StartupException} names the cause.
+     */
+    public static Snipool start(ProxyConfig config, Duration timeout) {
+        Snipool snipool = new Snipool(config);
+        try {
+            snipool.startAll().toCompletionStage().toCompletableFuture()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            snipool.readiness.set(Readiness.State.READY);
+            return snipool;
+        } catch (ExecutionException e) {
+            snipool.closeFromOutside();
+            Throwable cause = e.getCause();
+            throw cause instanceof StartupException startup ? startup
+                    : new StartupException("start-up failed: " + cause, cause);
+        } catch (TimeoutException e) {
+            snipool.closeFromOutside();
+            throw new StartupException("start-up did not finish within " + Units.formatDuration(timeout), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            snipool.closeFromOutside();
+            throw new StartupException("start-up interrupted", e);
+        }
+    }
+
+    /**
+     * Closes Vert.x and waits. Only from a non-Vert.x thread: a close future chained on an event-loop context
+     * would never complete, as its callbacks are scheduled on the loop being shut down.
+     */
+    private void closeFromOutside() {
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warning("closing after a failed start-up: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Future<Void> startAll() {
+        ProxyMetrics metrics = new ProxyMetrics(registry);
+        ConnectionLimiter limiter = new ConnectionLimiter(config.limits().maxConnections());
+        // The admin server comes first so that /readyz answers 503 while the listeners are still binding.
+        Future<Void> chain = admin.start(config.metrics().bind())
+                .recover(cause -> Future.failedFuture(bindFailure("the admin server (metrics.bind)",
+                        config.metrics().bind().toString(), cause)))
+                .onSuccess(server -> LOG.info("admin server bound " + hostPort(config.metrics().bind().host(),
+                        server.actualPort()) + " (/metrics, /healthz, /readyz, /api/pools)"))
+                .mapEmpty();
+        for (int i = 0; i < config.listeners().size(); i++) {
+            ListenerConfig listener = config.listeners().get(i);
+            int index = i;
+            ProxyMetrics.ListenerMeters meters = metrics.listener(listener.name());
+            chain = chain.compose(ignored -> deployListener(listener, index, limiter, meters));
+        }
+        return chain;
+    }
+
+    /**
+     * Deploys one instance per event loop. Instances binding the same address share one socket. For {@code :0}
+     * each listener binds a distinct negative port instead: Vert.x reads that as "a random port, shared by every
+     * server given this same negative number", so all instances of the listener still share one socket.
+     */
+    private Future<Void> deployListener(ListenerConfig listener, int index, ConnectionLimiter limiter,
+                                        ProxyMetrics.ListenerMeters meters) {
+        ConnectionHandler handler = ConnectionHandler.CLOSE;
+        int port = listener.bind().port() == 0 ? -(index + 1) : listener.bind().port();
+        List<ListenerVerticle> instances = new ArrayList<>();
+        return vertx.deployVerticle(() -> {
+                    ListenerVerticle instance = new ListenerVerticle(listener, port, limiter, meters, handler);
+                    instances.add(instance);
+                    return instance;
+                }, new DeploymentOptions().setInstances(eventLoops))
+                .recover(cause -> Future.failedFuture(bindFailure("listener '" + listener.name() + "'",
+                        listener.bind().toString(), cause)))
+                .onSuccess(id -> {
+                    listenerPorts.put(listener.name(), instances.get(0).actualPort());
+                    LOG.info("listener " + listener.name() + " (" + listener.mode().name().toLowerCase(Locale.ROOT)
+                            + ") bound " + hostPort(listener.bind().host(), listenerPorts.get(listener.name()))
+                            + " on " + eventLoops + " event loops");
+                })
+                .mapEmpty();
+    }
+
+    private static StartupException bindFailure(String what, String address, Throwable cause) {
+        String reason;
+        if (cause instanceof UnknownHostException) {
+            reason = "cannot resolve host";
+        } else if (cause instanceof BindException || cause.getMessage() != null) {
+            reason = cause.getMessage();
+        } else {
+            reason = cause.getClass().getSimpleName();
+        }
+        return new StartupException(what + " cannot bind " + address + ": " + reason, cause);
+    }
+
+    private static String hostPort(String host, int port) {
+        return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+    }
+
+    /** Stops accepting, closes every connection and releases Vert.x. */
+    public Future<Void> stop() {
+        readiness.set(Readiness.State.DRAINING);
+        return vertx.close();
+    }
+
+    /** The port a listener actually bound (useful when configured with {@code :0}). */
+    public int listenerPort(String name) {
+        Integer port = listenerPorts.get(name);
+        if (port == null) {
+            throw new IllegalArgumentException("no listener named '" + name + "'");
+        }
+        return port;
+    }
+
+    public int adminPort() {
+        return admin.actualPort();
+    }
+
+    public Readiness readiness() {
+        return readiness;
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    public Vertx vertx() {
+        return vertx;
+    }
+}
