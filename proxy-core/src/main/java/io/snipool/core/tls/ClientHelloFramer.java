@@ -16,23 +16,33 @@ import java.util.Optional;
  * moves the buffer's indexes, and remembers how far it got, so that a hello arriving in many small reads costs time
  * linear in its size. Once it has returned {@link Framed} or {@link Rejected} it returns that outcome again (a
  * {@code Framed} body is then taken from the buffer passed in, so that it never refers to an older buffer).
+ *
+ * <p>Bytes after the hello, in its last record or in later records, are not examined: the proxy forwards every
+ * buffered byte to the backend untouched, and the backend's TLS stack judges them.
  */
 public final class ClientHelloFramer {
 
     /**
-     * Default cap on the handshake message body. RFC 8446 §4 allows up to 2^24-1 bytes (the length is a uint24);
-     * real hellos, even with post-quantum key shares (draft-ietf-tls-ecdhe-mlkem), stay under a few KiB.
+     * Default cap on the handshake message body. <a href="https://www.rfc-editor.org/rfc/rfc8446#section-4">RFC
+     * 8446 §4</a> allows up to 2^24-1 bytes (the length is a uint24); real hellos, even with post-quantum key shares
+     * (draft-ietf-tls-ecdhe-mlkem), stay under a few KiB. The same default as the configuration's.
      */
     public static final int DEFAULT_MAX_CLIENT_HELLO_BYTES = Limits.DEFAULT_MAX_CLIENT_HELLO_BYTES;
-    /** RFC 8446 §4: the handshake length is a uint24. A cap of 2^24 therefore means no cap beyond the format's. */
+    /**
+     * <a href="https://www.rfc-editor.org/rfc/rfc8446#section-4">RFC 8446 §4</a>: the handshake length is a
+     * uint24, so a cap of 2^24 means no cap beyond the format's own.
+     */
     public static final int MAX_CLIENT_HELLO_BYTES_LIMIT = 1 << 24;
-    /** RFC 8446 §5.1 and RFC 5246 §6.2.1: "The length MUST NOT exceed 2^14 bytes" for a plaintext record. */
+    /**
+     * <a href="https://www.rfc-editor.org/rfc/rfc8446#section-5.1">RFC 8446 §5.1</a> and RFC 5246 §6.2.1: "The
+     * length MUST NOT exceed 2^14 bytes" for a plaintext record.
+     */
     public static final int MAX_PLAINTEXT_RECORD_LENGTH = 1 << 14;
 
-    static final int RECORD_HEADER_LENGTH = 5;
-    static final int HANDSHAKE_HEADER_LENGTH = 4;
-    static final int CONTENT_TYPE_HANDSHAKE = 22;
-    static final int HANDSHAKE_TYPE_CLIENT_HELLO = 1;
+    private static final int RECORD_HEADER_LENGTH = 5;
+    private static final int HANDSHAKE_HEADER_LENGTH = 4;
+    private static final int CONTENT_TYPE_HANDSHAKE = 22;
+    private static final int HANDSHAKE_TYPE_CLIENT_HELLO = 1;
     private static final int TLS_MAJOR_VERSION = 3;
     private static final int SSLV2_CLIENT_HELLO = 1;
 
@@ -96,7 +106,8 @@ public final class ClientHelloFramer {
         }
         this.maxClientHelloBytes = maxClientHelloBytes;
         // Record headers may add at most as many bytes again as the handshake message they carry: a small hello
-        // cut into 1-byte records still passes, and the caller never buffers more than about twice the cap.
+        // cut into 1-byte records still passes, and a hello never makes the caller buffer much more than twice
+        // the cap.
         this.maxRecordBytes = 2L * (maxClientHelloBytes + HANDSHAKE_HEADER_LENGTH);
     }
 

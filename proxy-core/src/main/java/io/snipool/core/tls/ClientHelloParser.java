@@ -27,11 +27,11 @@ public final class ClientHelloParser {
     public record Rejected(HelloRejection reason, String detail) implements Result {
     }
 
-    static final int EXTENSION_SERVER_NAME = 0;
-    static final int EXTENSION_ALPN = 16;
-    /** draft-ietf-tls-esni: encrypted_client_hello. */
-    static final int EXTENSION_ENCRYPTED_CLIENT_HELLO = 0xfe0d;
-    static final int NAME_TYPE_HOST_NAME = 0;
+    private static final int EXTENSION_SERVER_NAME = 0;
+    private static final int EXTENSION_ALPN = 16;
+    /** encrypted_client_hello, draft-ietf-tls-esni §5. */
+    private static final int EXTENSION_ENCRYPTED_CLIENT_HELLO = 0xfe0d;
+    private static final int NAME_TYPE_HOST_NAME = 0;
     private static final int RANDOM_LENGTH = 32;
     /** RFC 8446 §4.1.2: {@code opaque legacy_session_id<0..32>}. */
     private static final int MAX_SESSION_ID_LENGTH = 32;
