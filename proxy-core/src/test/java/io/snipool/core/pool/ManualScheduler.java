@@ -22,6 +22,7 @@ final class ManualScheduler implements Scheduler {
     });
     private long now = START_NANOS;
     private long sequence;
+    private int cancellations;
 
     @Override
     public long nanoTime() {
@@ -33,7 +34,11 @@ final class ManualScheduler implements Scheduler {
         assertThat(delayNanos).as("timer delay").isNotNegative();
         Task task = new Task(now + delayNanos, sequence++, action);
         tasks.add(task);
-        return () -> tasks.remove(task);
+        return () -> {
+            if (tasks.remove(task)) {
+                cancellations++;
+            }
+        };
     }
 
     /** Moves time forward, running every task that falls due on the way, each at its own due time. */
@@ -59,5 +64,10 @@ final class ManualScheduler implements Scheduler {
 
     int scheduledTasks() {
         return tasks.size();
+    }
+
+    /** Timer operations so far (schedules and effective cancels): the cost the pool puts on the event loop. */
+    long timerOperations() {
+        return sequence + cancellations;
     }
 }

@@ -53,6 +53,23 @@ class PoolExpiryTest {
     }
 
     @Test
+    void aLeaseAndRecycleCostNoTimerOperations() {
+        FakeConnection connection = h.idleConnections(A, settings, 1).get(0);
+        long before = h.clock.timerOperations();
+
+        for (int request = 0; request < 100; request++) {
+            h.clock.advance(Duration.ofMillis(10));
+            h.leaseHit(A, settings).recycle();
+        }
+
+        assertThat(h.clock.timerOperations()).as("the expiry timer stays armed across leases").isEqualTo(before);
+        h.clock.advance(IDLE_TIMEOUT);
+        assertThat(connection.isOpen()).isFalse();
+        assertThat(h.listener.evictions).singleElement().satisfies(eviction ->
+                assertThat(eviction.atElapsedNanos()).isEqualTo(Duration.ofMillis(1000).plus(IDLE_TIMEOUT).toNanos()));
+    }
+
+    @Test
     void aShorterIdleTimeoutTakesEffectOnTheNextRecycle() {
         FakeConnection connection = h.idleConnections(A, settings, 1).get(0);
         PoolSettings shorter = settings().idleTimeout(Duration.ofSeconds(5)).build();

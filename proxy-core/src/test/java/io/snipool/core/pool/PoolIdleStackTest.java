@@ -10,6 +10,7 @@ import static io.snipool.core.pool.PoolHarness.B;
 import static io.snipool.core.pool.PoolHarness.C;
 import static io.snipool.core.pool.TestSettings.settings;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** LIFO reuse, the per-key idle cap and the global idle cap with least-recently-used keys giving way. */
 class PoolIdleStackTest {
@@ -141,6 +142,12 @@ class PoolIdleStackTest {
         assertThat(onB.get(0).isOpen()).isFalse();
         small.assertCounts(A, 1, 0, 0, 0);
         small.assertCounts(B, 0, 0, 0, 0);
+    }
+
+    @Test
+    void aNegativeGlobalCapIsRejectedWithTheValue() {
+        assertThatThrownBy(() -> new IdleBudget(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("got -1");
     }
 
     @Test
