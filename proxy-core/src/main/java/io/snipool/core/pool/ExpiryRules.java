@@ -92,8 +92,9 @@ final class ExpiryRules {
             due = earlier(due, entry.idleSinceNanos + entry.keepAliveLimitNanos);
         }
         long idleDeadline = entry.idleSinceNanos + idleTimeout;
-        // Past its idle timeout yet still here, it is protected by min_idle_per_host: look again one timeout on.
-        return earlier(due, idleDeadline - now > 0 ? idleDeadline : now + idleTimeout);
+        // Past its idle timeout yet still here, it is protected by min_idle_per_host: look again one timeout on
+        // (never zero, or a zero idle_timeout built in code would spin the loop).
+        return earlier(due, idleDeadline - now > 0 ? idleDeadline : now + Math.max(1, idleTimeout));
     }
 
     /** The earlier of two {@code nanoTime} values, safe across the sign wrap. */

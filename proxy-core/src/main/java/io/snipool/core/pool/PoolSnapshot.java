@@ -1,6 +1,8 @@
 package io.snipool.core.pool;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,7 +37,10 @@ public record PoolSnapshot<K>(List<KeyStats<K>> keys, int idleTotal, int idleTot
                               Duration oldestIdleAge) {
 
         public KeyStats {
-            evictions = Map.copyOf(evictions);
+            // Kept in EvictionReason order, so the admin API lists reasons the same way every time.
+            EnumMap<EvictionReason, Long> ordered = new EnumMap<>(EvictionReason.class);
+            ordered.putAll(evictions);
+            evictions = Collections.unmodifiableMap(ordered);
         }
 
         /** Evictions with {@code reason}, zero if none. */
