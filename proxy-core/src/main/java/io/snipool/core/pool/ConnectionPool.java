@@ -1,0 +1,171 @@
+package io.snipool.core.pool;
+
+import io.snipool.config.PoolSettings;
+import io.snipool.core.pool.PoolSnapshot.KeyStats;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+
+/**
+ * A keep-alive-aware pool of backend connections, keyed by backend ({@code K}, for example host, port and TLS-ness).
+ * Per key it keeps a LIFO stack of idle connections under {@code max_idle_per_host}, enforces idle timeout,
+ * lifetime with jitter and a request budget, keeps {@code min_idle_per_host} warm, and queues leases beyond
+ * {@code max_connections_per_host}. Across keys and pool instances it keeps {@code max_idle_total}: when that is
+ * reached, the least recently used key of the instance that is adding gives up its coldest connection.
+ *
+ * <p>One instance per event loop, used only from that loop's thread (see the package documentation). Not
+ * thread-safe, by design: nothing on the hot path takes a lock.
+ *
+ * @param <K> the backend key; needs {@code equals}/{@code hashCode}
+ * @param <C> the connection type the HTTP layer implements
+ */
+public final class ConnectionPool<K, C extends PooledConnection> {
+
+    final PoolConnector<K, C> connector;
+    final Scheduler scheduler;
+    final IdleBudget idleBudget;
+    final PoolListener<K> listener;
+    final RandomGenerator random;
+    /** In access order, so iteration starts at the least recently used key: the first to give way at the cap. */
+    private final LinkedHashMap<K, KeyPool<K, C>> keys = new LinkedHashMap<>(16, 0.75f, true);
+    private boolean shutDown;
+
+    /**
+     * @param connector  opens connections; completes on this pool's thread
+     * @param scheduler  clock and timers running on this pool's thread
+     * @param idleBudget {@code max_idle_total}, shared by the pools of all event loops
+     * @param listener   metrics; {@link PoolListener#none()} for none
+     * @param random     draws each connection's lifetime jitter; seed it in tests
+     */
+    public ConnectionPool(PoolConnector<K, C> connector, Scheduler scheduler, IdleBudget idleBudget,
+                          PoolListener<K> listener, RandomGenerator random) {
+        this.connector = Objects.requireNonNull(connector, "connector");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.idleBudget = Objects.requireNonNull(idleBudget, "idleBudget");
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.random = Objects.requireNonNull(random, "random");
+    }
+
+    /**
+     * Leases a connection to {@code key} for one request: the most recently returned idle connection that is still
+     * fit, else a new connect, else (at {@code max_connections_per_host}) a place in the wait queue. The answer goes
+     * to {@code callback}, possibly before this method returns.
+     *
+     * @param settings the pool settings of the route, applied to this key from now on ({@code max_idle_total} is
+     *                 ignored here: it is the {@link IdleBudget}'s)
+     * @return cancels the request while it waits for a connection (the client went away); no-op once answered
+     */
+    public Cancellable lease(K key, PoolSettings settings, LeaseCallback<C> callback) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(callback, "callback");
+        if (shutDown) {
+            LeaseFailure failure = LeaseFailure.closed();
+            listener.onLeaseFailure(key, failure);
+            callback.failed(failure);
+            return Cancellable.NONE;
+        }
+        return keyPool(key, settings).lease(callback);
+    }
+
+    /**
+     * Makes {@code key} known without leasing, so that {@code min_idle_per_host} connections are opened for it
+     * (at {@code prewarm_rate}) before the first request. A key otherwise becomes known on its first lease.
+     */
+    public void prewarm(K key, PoolSettings settings) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(settings, "settings");
+        if (!shutDown) {
+            keyPool(key, settings).prewarm();
+        }
+    }
+
+    /**
+     * Closes every idle connection (reason {@code shutdown}), fails queued leases with
+     * {@link LeaseFailure.Kind#CLOSED}, stops prewarming, and makes later leases fail and later recycles close.
+     * Leases already out, and connects already made for a lease, finish normally. Idempotent.
+     */
+    public void shutdown() {
+        if (shutDown) {
+            return;
+        }
+        shutDown = true;
+        for (KeyPool<K, C> keyPool : new ArrayList<>(keys.values())) {
+            keyPool.shutdown();
+        }
+    }
+
+    /** True once {@link #shutdown()} was called. */
+    public boolean isShutDown() {
+        return shutDown;
+    }
+
+    /** Counts per key, least recently used first. Call on the pool's thread. */
+    public PoolSnapshot<K> snapshot() {
+        long now = scheduler.nanoTime();
+        List<KeyStats<K>> stats = new ArrayList<>(keys.size());
+        for (KeyPool<K, C> keyPool : keys.values()) {
+            stats.add(keyPool.snapshot(now));
+        }
+        return new PoolSnapshot<>(stats, idleBudget.used(), idleBudget.limit());
+    }
+
+    long nanoTime() {
+        return scheduler.nanoTime();
+    }
+
+    /** Marks the key as just used, for the least-recently-used order of the global idle cap. */
+    void touch(KeyPool<K, C> keyPool) {
+        keys.get(keyPool.key);
+    }
+
+    /**
+     * Takes one unit of the global idle budget for {@code requester}, evicting the coldest idle connection of this
+     * instance's least recently used key with a surplus over its minimum until one is free.
+     *
+     * @return false if nothing here can give way (other instances hold the budget, or every key is at its minimum)
+     */
+    boolean reserveIdle(KeyPool<K, C> requester) {
+        while (!idleBudget.tryAcquire()) {
+            KeyPool<K, C> victim = null;
+            for (KeyPool<K, C> candidate : keys.values()) {
+                if (candidate.idleSurplus() > 0) {
+                    victim = candidate;
+                    break;
+                }
+            }
+            if (victim == null) {
+                return false;
+            }
+            victim.evictColdest(EvictionReason.CAPACITY);
+            if (victim != requester) {
+                forgetIfUnused(victim); // the requester is mid-operation and forgets itself when done
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Drops a key that holds nothing, so keys taken from client input (backend templates) cannot pile up.
+     * A key with a minimum idle count stays: it is meant to be kept warm.
+     */
+    void forgetIfUnused(KeyPool<K, C> keyPool) {
+        if (keyPool.isUnused()) {
+            keys.remove(keyPool.key, keyPool);
+        }
+    }
+
+    private KeyPool<K, C> keyPool(K key, PoolSettings settings) {
+        KeyPool<K, C> keyPool = keys.get(key); // in access order, this also makes it the most recently used
+        if (keyPool == null) {
+            keyPool = new KeyPool<>(this, key, settings);
+            keys.put(key, keyPool);
+        } else {
+            keyPool.updateSettings(settings);
+        }
+        return keyPool;
+    }
+}

@@ -1,0 +1,402 @@
+package io.snipool.core.pool;
+
+import io.snipool.config.PoolSettings;
+import io.snipool.core.pool.PendingLease.State;
+import io.snipool.core.pool.PoolSnapshot.KeyStats;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Everything the pool holds for one key: the idle stack, counts, the wait queue, the prewarmer and statistics.
+ *
+ * <p>Methods called from outside (lease, recycle, timers, watchers, connect results) end by letting the pool
+ * forget this key if nothing is left in it; internal steps never do, because they may hold an entry that is
+ * counted nowhere for a moment (between leaving {@code active} and joining the idle stack).
+ */
+final class KeyPool<K, C extends PooledConnection> {
+
+    final K key;
+    private final ConnectionPool<K, C> pool;
+    private PoolSettings settings;
+    private final IdleStack<K, C> idle = new IdleStack<>();
+    private final WaitQueue<K, C> waiters;
+    private final Prewarmer<K, C> prewarmer;
+    private int active;
+    private int connecting;
+    private long hits;
+    private long misses;
+    private long created;
+    private final long[] evictions = new long[EvictionReason.values().length];
+
+    KeyPool(ConnectionPool<K, C> pool, K key, PoolSettings settings) {
+        this.pool = pool;
+        this.key = key;
+        this.settings = settings;
+        this.waiters = new WaitQueue<>(key, pool.listener);
+        this.prewarmer = new Prewarmer<>(this, pool.nanoTime());
+    }
+
+    long nanoTime() {
+        return pool.scheduler.nanoTime();
+    }
+
+    Scheduler scheduler() {
+        return pool.scheduler;
+    }
+
+    PoolSettings settings() {
+        return settings;
+    }
+
+    /** Routes may override pool settings, so the latest lease's settings apply to the key from now on. */
+    void updateSettings(PoolSettings latest) {
+        if (latest != settings) {
+            settings = latest;
+            grantSlotsToWaiters();
+        }
+    }
+
+    // ---- entry points ----
+
+    Cancellable lease(LeaseCallback<C> callback) {
+        Cancellable pending = Cancellable.NONE;
+        PoolEntry<K, C> entry = settings.enabled() ? takeIdle() : null;
+        if (entry != null) {
+            countHit();
+            handOut(entry, callback, true);
+        } else if (mustQueue()) {
+            pending = enqueue(callback);
+        } else {
+            PendingLease<K, C> request = new PendingLease<>(this, callback, State.CONNECTING);
+            countMiss();
+            startConnect(request);
+            pending = request;
+        }
+        prewarmer.topUp();
+        pool.forgetIfUnused(this);
+        return pending;
+    }
+
+    /** Asked for by {@link ConnectionPool#prewarm}, and by the prewarmer's own timer. */
+    void prewarm() {
+        prewarmer.topUp();
+        pool.forgetIfUnused(this);
+    }
+
+    void recycle(PoolEntry<K, C> entry, long backendKeepAliveNanos) {
+        addActive(-1);
+        pool.touch(this);
+        if (backendKeepAliveNanos != PoolEntry.NO_LIMIT) {
+            entry.keepAliveLimitNanos = ExpiryRules.idleLimit(backendKeepAliveNanos);
+        }
+        EvictionReason unfit = ExpiryRules.unfitForReuse(entry, settings, nanoTime());
+        if (unfit != null) {
+            closeAndFreeSlot(entry, unfit);
+        } else {
+            offer(entry);
+        }
+        pool.forgetIfUnused(this);
+    }
+
+    void closeLeased(PoolEntry<K, C> entry, EvictionReason reason) {
+        addActive(-1);
+        closeAndFreeSlot(entry, reason);
+        pool.forgetIfUnused(this);
+    }
+
+    /** An idle connection reported itself dead, or its expiry came. */
+    void evictIdle(PoolEntry<K, C> entry, EvictionReason reason) {
+        discardIdle(entry, reason);
+        pool.forgetIfUnused(this);
+    }
+
+    void expiryTimerFired(PoolEntry<K, C> entry) {
+        entry.timer = null;
+        if (entry.state != PoolEntry.State.IDLE) {
+            return; // leased: recycle checks its lifetime; closed: nothing left to do
+        }
+        long now = nanoTime();
+        EvictionReason expired = ExpiryRules.expired(entry, settings, now, idle.size() <= minIdle());
+        if (expired != null) {
+            evictIdle(entry, expired);
+        } else {
+            armExpiryTimer(entry, now);
+        }
+    }
+
+    void connectSucceeded(ConnectAttempt<K, C> attempt, C connection) {
+        long now = nanoTime();
+        addConnecting(-1);
+        created++;
+        pool.listener.onConnected(key, now - attempt.startedNanos);
+        if (attempt.isPrewarm()) {
+            prewarmer.connectEnded(true, now);
+        }
+        PoolEntry<K, C> entry = new PoolEntry<>(this, connection, now,
+                now + ExpiryRules.lifetimeNanos(settings, pool.random));
+        PendingLease<K, C> request = attempt.request;
+        if (request != null && request.state == State.CONNECTING) {
+            request.state = State.ANSWERED;
+            handOut(entry, request.callback, false);
+        } else {
+            offer(entry); // prewarmed, or its lease was cancelled meanwhile
+        }
+        pool.forgetIfUnused(this);
+    }
+
+    void connectFailed(ConnectAttempt<K, C> attempt, LeaseFailure failure) {
+        addConnecting(-1);
+        pool.listener.onConnectFailure(key, failure);
+        if (attempt.isPrewarm()) {
+            prewarmer.connectEnded(false, nanoTime());
+        }
+        PendingLease<K, C> request = attempt.request;
+        if (request != null && request.state == State.CONNECTING) {
+            request.state = State.ANSWERED;
+            fail(request.callback, failure);
+        }
+        afterSlotFreed();
+        pool.forgetIfUnused(this);
+    }
+
+    void cancel(PendingLease<K, C> waiter) {
+        if (waiter.state == State.QUEUED) {
+            waiters.remove(waiter);
+            waiter.state = State.CANCELLED;
+            pool.forgetIfUnused(this);
+        } else if (waiter.state == State.CONNECTING) {
+            waiter.state = State.CANCELLED; // connectSucceeded offers the connection to others
+        }
+    }
+
+    void shutdown() {
+        prewarmer.stop();
+        for (PoolEntry<K, C> entry = idle.newest(); entry != null; entry = idle.newest()) {
+            removeIdle(entry);
+            close(entry, EvictionReason.SHUTDOWN);
+        }
+        for (PendingLease<K, C> waiter = waiters.poll(); waiter != null; waiter = waiters.poll()) {
+            waiter.state = State.ANSWERED;
+            fail(waiter.callback, LeaseFailure.closed());
+        }
+        pool.forgetIfUnused(this);
+    }
+
+    // ---- called by the pool for the global idle cap ----
+
+    /** Idle connections beyond this key's minimum, which the global cap may take. */
+    int idleSurplus() {
+        return idle.size() - minIdle();
+    }
+
+    void evictColdest(EvictionReason reason) {
+        discardIdle(idle.oldest(), reason);
+    }
+
+    boolean isUnused() {
+        return idle.isEmpty() && active == 0 && connecting == 0 && waiters.isEmpty() && !prewarmer.isScheduled()
+                && (minIdle() == 0 || pool.isShutDown());
+    }
+
+    KeyStats<K> snapshot(long now) {
+        Map<EvictionReason, Long> byReason = new EnumMap<>(EvictionReason.class);
+        for (EvictionReason reason : EvictionReason.values()) {
+            if (evictions[reason.ordinal()] > 0) {
+                byReason.put(reason, evictions[reason.ordinal()]);
+            }
+        }
+        PoolEntry<K, C> oldest = idle.oldest();
+        Duration oldestIdleAge = oldest == null ? Duration.ZERO : Duration.ofNanos(now - oldest.idleSinceNanos);
+        return new KeyStats<>(key, idle.size(), active, connecting, waiters.size(), hits, misses, created, byReason,
+                oldestIdleAge);
+    }
+
+    // ---- leasing and returning ----
+
+    /** Pops idle connections until one is fit, evicting the unfit ones with their reason. */
+    private PoolEntry<K, C> takeIdle() {
+        long now = nanoTime();
+        for (PoolEntry<K, C> entry = idle.newest(); entry != null; entry = idle.newest()) {
+            // Asked while the entry is still on the stack: the min_idle_per_host protection counts it.
+            EvictionReason stale = ExpiryRules.unfitForLease(entry, settings, now, idle.size() <= minIdle());
+            removeIdle(entry);
+            if (stale == null) {
+                return entry;
+            }
+            close(entry, stale);
+        }
+        return null;
+    }
+
+    private void handOut(PoolEntry<K, C> entry, LeaseCallback<C> callback, boolean reused) {
+        entry.state = PoolEntry.State.LEASED;
+        entry.requestCount++;
+        addActive(1);
+        callback.leased(new PoolLease<>(entry, reused));
+    }
+
+    /** A fit connection nobody holds: to the first waiter, else idle if the caps allow, else closed. */
+    private void offer(PoolEntry<K, C> entry) {
+        if (pool.isShutDown()) {
+            closeAndFreeSlot(entry, EvictionReason.SHUTDOWN);
+            return;
+        }
+        if (!settings.enabled()) {
+            closeAndFreeSlot(entry, EvictionReason.CAPACITY);
+            return;
+        }
+        PendingLease<K, C> waiter = waiters.poll();
+        if (waiter != null) {
+            waiter.state = State.ANSWERED;
+            countHit();
+            handOut(entry, waiter.callback, true);
+            return;
+        }
+        if (idle.size() >= settings.maxIdlePerHost() || !pool.reserveIdle(this)) {
+            closeAndFreeSlot(entry, EvictionReason.CAPACITY);
+            return;
+        }
+        long now = nanoTime();
+        entry.state = PoolEntry.State.IDLE;
+        entry.idleSinceNanos = now;
+        idle.push(entry);
+        pool.listener.onGaugeChange(key, PoolGauge.IDLE, 1);
+        armExpiryTimer(entry, now);
+        entry.connection.watchIdle(entry); // last: it may report a dead connection at once, evicting the entry
+    }
+
+    /** Takes an entry off the idle stack; the caller leases or closes it. */
+    private void removeIdle(PoolEntry<K, C> entry) {
+        idle.remove(entry);
+        entry.state = PoolEntry.State.LEASED;
+        pool.idleBudget.release();
+        pool.listener.onGaugeChange(key, PoolGauge.IDLE, -1);
+        entry.connection.unwatchIdle();
+    }
+
+    private void discardIdle(PoolEntry<K, C> entry, EvictionReason reason) {
+        removeIdle(entry);
+        closeAndFreeSlot(entry, reason);
+    }
+
+    private void closeAndFreeSlot(PoolEntry<K, C> entry, EvictionReason reason) {
+        close(entry, reason);
+        afterSlotFreed();
+    }
+
+    private void close(PoolEntry<K, C> entry, EvictionReason reason) {
+        entry.state = PoolEntry.State.CLOSED;
+        if (entry.timer != null) {
+            entry.timer.cancel();
+            entry.timer = null;
+        }
+        entry.connection.close();
+        evictions[reason.ordinal()]++;
+        pool.listener.onEviction(key, reason, entry.requestCount);
+    }
+
+    /** A connection or connect went away: a waiter may connect now, and the minimum may need topping up. */
+    private void afterSlotFreed() {
+        grantSlotsToWaiters();
+        prewarmer.topUp();
+    }
+
+    // ---- expiry ----
+
+    /** Arms the entry's timer for its next deadline, unless the timer already fires no later. */
+    private void armExpiryTimer(PoolEntry<K, C> entry, long now) {
+        long due = ExpiryRules.nextCheck(entry, settings, now);
+        if (entry.timer != null) {
+            if (entry.timerDueNanos - due <= 0) {
+                return;
+            }
+            entry.timer.cancel();
+        }
+        entry.timerDueNanos = due;
+        entry.timer = pool.scheduler.schedule(Math.max(0, due - now), entry);
+    }
+
+    // ---- connects and the wait queue ----
+
+    void startConnect(PendingLease<K, C> request) {
+        addConnecting(1);
+        new ConnectAttempt<>(this, request, nanoTime())
+                .start(pool.scheduler, pool.connector, settings.connectTimeout());
+    }
+
+    boolean needsPrewarm(int prewarming) {
+        return !pool.isShutDown() && idle.size() + prewarming < minIdle() && belowConnectionCap()
+                && pool.idleBudget.hasRoom();
+    }
+
+    private boolean mustQueue() {
+        return settings.hasConnectionCap() && (!waiters.isEmpty() || !belowConnectionCap());
+    }
+
+    private boolean belowConnectionCap() {
+        return !settings.hasConnectionCap() || active + connecting + idle.size() < settings.maxConnectionsPerHost();
+    }
+
+    private Cancellable enqueue(LeaseCallback<C> callback) {
+        if (waiters.size() >= settings.maxPendingPerHost()) {
+            fail(callback, LeaseFailure.queueFull(settings.maxPendingPerHost()));
+            return Cancellable.NONE;
+        }
+        PendingLease<K, C> waiter = new PendingLease<>(this, callback, State.QUEUED);
+        waiters.add(waiter, pool.scheduler, settings.connectTimeout().toNanos(), () -> waitTimedOut(waiter));
+        return waiter;
+    }
+
+    private void waitTimedOut(PendingLease<K, C> waiter) {
+        if (waiter.state != State.QUEUED) {
+            return;
+        }
+        waiters.remove(waiter);
+        waiter.state = State.ANSWERED;
+        fail(waiter.callback, LeaseFailure.waitTimeout(settings.connectTimeout(), settings.maxConnectionsPerHost()));
+        pool.forgetIfUnused(this);
+    }
+
+    /** Each slot freed under the cap goes to the oldest waiter, which connects. */
+    private void grantSlotsToWaiters() {
+        while (!waiters.isEmpty() && belowConnectionCap()) {
+            PendingLease<K, C> waiter = waiters.poll();
+            waiter.state = State.CONNECTING;
+            countMiss();
+            startConnect(waiter);
+        }
+    }
+
+    private void fail(LeaseCallback<C> callback, LeaseFailure failure) {
+        pool.listener.onLeaseFailure(key, failure);
+        callback.failed(failure);
+    }
+
+    // ---- counts ----
+
+    private int minIdle() {
+        return settings.enabled() ? settings.minIdlePerHost() : 0;
+    }
+
+    private void countHit() {
+        hits++;
+        pool.listener.onHit(key);
+    }
+
+    private void countMiss() {
+        misses++;
+        pool.listener.onMiss(key);
+    }
+
+    private void addActive(int delta) {
+        active += delta;
+        pool.listener.onGaugeChange(key, PoolGauge.ACTIVE, delta);
+    }
+
+    private void addConnecting(int delta) {
+        connecting += delta;
+        pool.listener.onGaugeChange(key, PoolGauge.CONNECTING, delta);
+    }
+}

@@ -1,0 +1,18 @@
+package io.snipool.core.pool;
+
+/**
+ * The pool's clock and timers. Production wraps the event loop's timers; tests drive a manual clock, so no pool
+ * test sleeps. Tasks must run on the pool's own thread.
+ */
+public interface Scheduler {
+
+    /** A monotonic time in nanoseconds, comparable only with other values from this scheduler. */
+    long nanoTime();
+
+    /**
+     * Runs {@code task} once, no earlier than {@code delayNanos} from now.
+     *
+     * @param delayNanos zero or more; implementations with coarser timers round up, never down
+     */
+    Cancellable schedule(long delayNanos, Runnable task);
+}
