@@ -105,7 +105,11 @@ public sealed interface HostPattern {
         boolean inClass = false;
         for (int i = 0; i < source.length(); i++) {
             char c = source.charAt(i);
-            if (c == '\\') {
+            if (c == '\\' && source.startsWith("Q", i + 1)) {
+                // \Q...\E quotes everything up to \E (or the end): nothing inside is a group.
+                int end = source.indexOf("\\E", i + 2);
+                i = end < 0 ? source.length() : end + 1;
+            } else if (c == '\\') {
                 i++;
             } else if (inClass) {
                 inClass = c != ']';

@@ -124,6 +124,14 @@ class ValueParsersTest {
     }
 
     @Test
+    void namedGroupsOfRegexHosts() {
+        HostPattern.Regex regex = (HostPattern.Regex) HostPattern.parse(
+                "~^(?<tenant>[a-z]+)-(?<env>[a-z]+)\\.(?:x|y)\\Q(?<quoted>\\E[(?<inclass>]\\(?<escaped>\\.test$");
+        assertThat(regex.groupNames()).containsExactly("tenant", "env");
+        assertThat(((HostPattern.Regex) HostPattern.parse("~^(?<=a)(?<!b)x$")).groupNames()).isEmpty();
+    }
+
+    @Test
     void hostNames() {
         assertThat(HostNames.normalize("WWW.Example.COM.")).isEqualTo("www.example.com");
         assertThat(HostNames.isValidDnsName("a-b.c_d.example")).isTrue();
