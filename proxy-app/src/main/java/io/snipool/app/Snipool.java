@@ -4,28 +4,22 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.snipool.config.ListenerConfig;
 import io.snipool.config.ProxyConfig;
+import io.snipool.config.Units;
+import io.snipool.core.backend.VertxHostResolver;
 import io.snipool.core.metrics.ProxyMetrics;
-import io.snipool.core.proxy.ConnectionHandler;
-import io.snipool.core.proxy.ConnectionLimiter;
-import io.snipool.core.proxy.ListenerVerticle;
-import io.vertx.core.DeploymentOptions;
+import io.snipool.core.proxy.ProxyServer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.snipool.config.Units;
 import java.net.BindException;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.net.UnknownHostException;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.logging.Logger;
 
 /**
@@ -40,9 +34,9 @@ public final class Snipool {
     private final Vertx vertx;
     private final PrometheusMeterRegistry registry;
     private final Readiness readiness = new Readiness();
-    private final Map<String, Integer> listenerPorts = new LinkedHashMap<>();
     private final AdminServer admin;
     private final int eventLoops;
+    private final ProxyServer proxy;
 
     private Snipool(ProxyConfig config) {
         this.config = config;
@@ -56,6 +50,8 @@ public final class Snipool {
                 .withMetrics(new MicrometerMetricsFactory(registry))
                 .build();
         this.admin = new AdminServer(vertx, registry, readiness);
+        this.proxy = new ProxyServer(vertx, config, new ProxyMetrics(registry), new VertxHostResolver(vertx),
+                eventLoops);
     }
 
     /**
@@ -99,48 +95,24 @@ public final class Snipool {
     }
 
     private Future<Void> startAll() {
-        ProxyMetrics metrics = new ProxyMetrics(registry);
-        ConnectionLimiter limiter = new ConnectionLimiter(config.limits().maxConnections());
         // The admin server comes first so that /readyz answers 503 while the listeners are still binding.
-        Future<Void> chain = admin.start(config.metrics().bind())
+        return admin.start(config.metrics().bind())
                 .recover(cause -> Future.failedFuture(bindFailure("the admin server (metrics.bind)",
                         config.metrics().bind().toString(), cause)))
                 .onSuccess(server -> LOG.info("admin server bound " + hostPort(config.metrics().bind().host(),
                         server.actualPort()) + " (/metrics, /healthz, /readyz, /api/pools)"))
-                .mapEmpty();
-        for (int i = 0; i < config.listeners().size(); i++) {
-            ListenerConfig listener = config.listeners().get(i);
-            int index = i;
-            ProxyMetrics.ListenerMeters meters = metrics.listener(listener.name());
-            chain = chain.compose(ignored -> deployListener(listener, index, limiter, meters));
-        }
-        return chain;
-    }
-
-    /**
-     * Deploys one instance per event loop. Instances binding the same address share one socket. For {@code :0}
-     * each listener binds a distinct negative port instead: Vert.x reads that as "a random port, shared by every
-     * server given this same negative number", so all instances of the listener still share one socket.
-     */
-    private Future<Void> deployListener(ListenerConfig listener, int index, ConnectionLimiter limiter,
-                                        ProxyMetrics.ListenerMeters meters) {
-        ConnectionHandler handler = ConnectionHandler.CLOSE;
-        int port = listener.bind().port() == 0 ? -(index + 1) : listener.bind().port();
-        List<ListenerVerticle> instances = new ArrayList<>();
-        return vertx.deployVerticle(() -> {
-                    ListenerVerticle instance = new ListenerVerticle(listener, port, limiter, meters, handler);
-                    instances.add(instance);
-                    return instance;
-                }, new DeploymentOptions().setInstances(eventLoops))
-                .recover(cause -> Future.failedFuture(bindFailure("listener '" + listener.name() + "'",
-                        listener.bind().toString(), cause)))
-                .onSuccess(id -> {
-                    listenerPorts.put(listener.name(), instances.get(0).actualPort());
-                    LOG.info("listener " + listener.name() + " (" + listener.mode().name().toLowerCase(Locale.ROOT)
-                            + ") bound " + hostPort(listener.bind().host(), listenerPorts.get(listener.name()))
-                            + " on " + eventLoops + " event loops");
-                })
-                .mapEmpty();
+                .compose(ignored -> proxy.start()
+                        .recover(cause -> Future.failedFuture(cause instanceof ProxyServer.BindFailure failure
+                                ? bindFailure("listener '" + failure.listener().name() + "'",
+                                failure.listener().bind().toString(), failure.getCause())
+                                : cause)))
+                .onSuccess(ignored -> {
+                    for (ListenerConfig listener : config.listeners()) {
+                        LOG.info("listener " + listener.name() + " (" + listener.mode().name().toLowerCase(Locale.ROOT)
+                                + ") bound " + hostPort(listener.bind().host(), proxy.port(listener.name())) + " on "
+                                + eventLoops + " event loops");
+                    }
+                });
     }
 
     private static StartupException bindFailure(String what, String address, Throwable cause) {
@@ -167,11 +139,7 @@ public final class Snipool {
 
     /** The port a listener actually bound (useful when configured with {@code :0}). */
     public int listenerPort(String name) {
-        Integer port = listenerPorts.get(name);
-        if (port == null) {
-            throw new IllegalArgumentException("no listener named '" + name + "'");
-        }
-        return port;
+        return proxy.port(name);
     }
 
     public int adminPort() {

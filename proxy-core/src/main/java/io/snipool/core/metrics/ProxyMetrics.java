@@ -2,6 +2,14 @@ package io.snipool.core.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -13,16 +21,37 @@ public final class ProxyMetrics {
 
     public static final String CONNECTIONS = "snipool.connections";
     public static final String CONNECTIONS_ACTIVE = "snipool.connections.active";
+    public static final String BYTES = "snipool.bytes";
+    public static final String CLIENT_HELLO_ERRORS = "snipool.client.hello.errors";
+    public static final String CLIENT_HELLO_DURATION = "snipool.client.hello.duration";
+    public static final String BACKEND_CONNECT_ERRORS = "snipool.backend.connect.errors";
+    public static final String TUNNEL_DURATION = "snipool.tunnel.duration";
 
-    /** {@code outcome} values of {@link #CONNECTIONS}. */
+    /** Distinct {@code backend} label values per listener before further ones are reported as {@code other}. */
+    public static final int DEFAULT_MAX_BACKEND_LABELS = 200;
+
+    private static final Duration[] TUNNEL_BUCKETS = seconds(0.1, 1, 10, 60, 300, 1800, 3600, 14400);
+    private static final Duration[] HELLO_BUCKETS = seconds(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5);
+
+    /** The fate of a client connection, counted once per connection in {@link #CONNECTIONS}. */
     public enum Outcome {
-        /** Accepted and handed to the listener's protocol handler. */
+        /** HTTP listeners: accepted and handed to the HTTP exchange (per-request outcomes are counted apart). */
         ACCEPTED,
         /** Closed at once because {@code limits.max_connections} was reached. */
-        OVER_LIMIT;
+        OVER_LIMIT,
+        /** TLS: the hello routed and the backend connected; the bytes were tunnelled. */
+        TUNNELLED,
+        /** TLS: the hello was refused (malformed, too large, too slow, no usable SNI). */
+        HELLO_ERROR,
+        /** TLS: no route for the name; alert {@code unrecognized_name} sent. */
+        NO_ROUTE,
+        /** TLS: every backend of the route failed to connect, or a dynamic target was refused. */
+        BACKEND_UNAVAILABLE,
+        /** TLS: the client went away before its hello was complete or while the backend connected. */
+        CLIENT_CLOSED;
 
-        String label() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -38,29 +67,45 @@ public final class ProxyMetrics {
 
     /** The meters of one listener; create once per listener and share between its event loops. */
     public ListenerMeters listener(String name) {
-        return new ListenerMeters(name);
+        return new ListenerMeters(name, DEFAULT_MAX_BACKEND_LABELS);
     }
 
-    /** Meters labelled with one listener's name. */
+    /** Meters labelled with one listener's name. Thread-safe: shared by the listener's event loops. */
     public final class ListenerMeters {
-        private final Counter accepted;
-        private final Counter overLimit;
+        private final String listener;
+        private final Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
         private final AtomicLong active = new AtomicLong();
+        private final Counter bytesToBackend;
+        private final Counter bytesToClient;
+        private final Map<String, Counter> helloErrors = new ConcurrentHashMap<>();
+        private final Map<String, Counter> connectErrors = new ConcurrentHashMap<>();
+        private final BoundedLabels backendLabels;
+        private final Timer tunnelDuration;
+        private final Timer helloDuration;
 
-        private ListenerMeters(String listener) {
-            accepted = connections(listener, Outcome.ACCEPTED);
-            overLimit = connections(listener, Outcome.OVER_LIMIT);
-            registry.gauge(CONNECTIONS_ACTIVE, io.micrometer.core.instrument.Tags.of("listener", listener), active,
-                    AtomicLong::get);
+        private ListenerMeters(String listener, int maxBackendLabels) {
+            this.listener = listener;
+            for (Outcome outcome : Outcome.values()) {
+                outcomes.put(outcome, Counter.builder(CONNECTIONS).description("Client connections by outcome")
+                        .tag("listener", listener).tag("outcome", outcome.label()).register(registry));
+            }
+            registry.gauge(CONNECTIONS_ACTIVE, Tags.of("listener", listener), active, AtomicLong::get);
+            bytesToBackend = bytes("client_to_backend");
+            bytesToClient = bytes("backend_to_client");
+            backendLabels = new BoundedLabels(maxBackendLabels);
+            tunnelDuration = Timer.builder(TUNNEL_DURATION).description("Life of TLS tunnels")
+                    .tag("listener", listener).serviceLevelObjectives(TUNNEL_BUCKETS).register(registry);
+            helloDuration = Timer.builder(CLIENT_HELLO_DURATION)
+                    .description("Time from accept to a complete ClientHello").tag("listener", listener)
+                    .serviceLevelObjectives(HELLO_BUCKETS).register(registry);
         }
 
-        private Counter connections(String listener, Outcome outcome) {
-            return Counter.builder(CONNECTIONS).description("Client connections by outcome")
-                    .tag("listener", listener).tag("outcome", outcome.label()).register(registry);
+        private Counter bytes(String direction) {
+            return Counter.builder(BYTES).description("Bytes relayed").baseUnit("bytes")
+                    .tag("listener", listener).tag("direction", direction).register(registry);
         }
 
-        public void accepted() {
-            accepted.increment();
+        public void opened() {
             active.incrementAndGet();
         }
 
@@ -68,12 +113,50 @@ public final class ProxyMetrics {
             active.decrementAndGet();
         }
 
-        public void overLimit() {
-            overLimit.increment();
-        }
-
         public long active() {
             return active.get();
         }
+
+        public void outcome(Outcome outcome) {
+            outcomes.get(outcome).increment();
+        }
+
+        public void bytesToBackend(long bytes) {
+            bytesToBackend.increment(bytes);
+        }
+
+        public void bytesToClient(long bytes) {
+            bytesToClient.increment(bytes);
+        }
+
+        /** {@code reason} is one of a fixed set (the hello rejection labels, {@code no_sni}). */
+        public void helloError(String reason) {
+            helloErrors.computeIfAbsent(reason, r -> Counter.builder(CLIENT_HELLO_ERRORS)
+                    .description("ClientHellos refused, by reason").tag("listener", listener).tag("reason", r)
+                    .register(registry)).increment();
+        }
+
+        public void helloDuration(long nanos) {
+            helloDuration.record(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        public void backendConnectError(String backend) {
+            String label = backendLabels.label(backend);
+            connectErrors.computeIfAbsent(label, b -> Counter.builder(BACKEND_CONNECT_ERRORS)
+                    .description("Failed backend connects, by backend").tag("listener", listener).tag("backend", b)
+                    .register(registry)).increment();
+        }
+
+        public void tunnelDuration(Duration duration) {
+            tunnelDuration.record(duration);
+        }
+    }
+
+    private static Duration[] seconds(double... values) {
+        Duration[] durations = new Duration[values.length];
+        for (int i = 0; i < values.length; i++) {
+            durations[i] = Duration.ofNanos((long) (values[i] * 1e9));
+        }
+        return durations;
     }
 }

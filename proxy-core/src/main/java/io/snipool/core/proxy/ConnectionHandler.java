@@ -1,5 +1,6 @@
 package io.snipool.core.proxy;
 
+import io.netty.channel.EventLoop;
 import io.vertx.core.net.NetSocket;
 
 /**
@@ -11,6 +12,9 @@ public interface ConnectionHandler {
 
     void handle(NetSocket socket);
 
-    /** Closes every connection at once: the behaviour of a listener whose protocol is not wired in. */
-    ConnectionHandler CLOSE = NetSocket::close;
+    /** Builds the handler of one event loop; called once per listener verticle instance. */
+    @FunctionalInterface
+    interface Factory {
+        ConnectionHandler create(EventLoop loop);
+    }
 }

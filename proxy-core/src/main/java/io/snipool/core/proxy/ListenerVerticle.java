@@ -4,9 +4,11 @@ import io.snipool.config.ListenerConfig;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import java.time.Duration;
 
 /**
  * One event loop's share of a listener: accepts client connections and hands each to the listener's protocol
@@ -17,31 +19,40 @@ public final class ListenerVerticle extends VerticleBase {
 
     private final ListenerConfig listener;
     private final int port;
+    private final Duration proxyHeaderTimeout;
     private final ConnectionLimiter limiter;
     private final ProxyMetrics.ListenerMeters meters;
-    private final ConnectionHandler handler;
+    private final ConnectionHandler.Factory handlers;
+    private ConnectionHandler handler;
     private NetServer server;
 
     /**
-     * @param port the port to bind: the configured one, or for {@code :0} the port the first instance was given,
-     *             so later instances share its socket
+     * @param port               the port to bind: the configured one, or a negative one shared by all instances
+     *                           when the configuration says {@code :0}
+     * @param proxyHeaderTimeout with {@code proxy_protocol_in}, how long the PROXY header may take to arrive
      */
-    public ListenerVerticle(ListenerConfig listener, int port, ConnectionLimiter limiter,
-                            ProxyMetrics.ListenerMeters meters, ConnectionHandler handler) {
+    public ListenerVerticle(ListenerConfig listener, int port, Duration proxyHeaderTimeout,
+                            ConnectionLimiter limiter, ProxyMetrics.ListenerMeters meters,
+                            ConnectionHandler.Factory handlers) {
         this.listener = listener;
         this.port = port;
+        this.proxyHeaderTimeout = proxyHeaderTimeout;
         this.limiter = limiter;
         this.meters = meters;
-        this.handler = handler;
+        this.handlers = handlers;
     }
 
     @Override
     public Future<?> start() {
+        handler = handlers.create(((ContextInternal) context).nettyEventLoop());
         NetServerOptions options = new NetServerOptions()
                 .setHost(listener.bind().host())
                 .setPort(port)
                 .setTcpNoDelay(true)
-                .setReuseAddress(true);
+                .setReuseAddress(true)
+                .setUseProxyProtocol(listener.proxyProtocolIn())
+                .setProxyProtocolTimeout(proxyHeaderTimeout.toMillis())
+                .setProxyProtocolTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
         server = vertx.createNetServer(options).connectHandler(this::accept);
         return server.listen();
     }
@@ -53,11 +64,11 @@ public final class ListenerVerticle extends VerticleBase {
 
     private void accept(NetSocket socket) {
         if (!limiter.tryAcquire()) {
-            meters.overLimit();
+            meters.outcome(ProxyMetrics.Outcome.OVER_LIMIT);
             socket.close();
             return;
         }
-        meters.accepted();
+        meters.opened();
         socket.closeHandler(ignored -> {
             limiter.release();
             meters.closed();

@@ -1,0 +1,92 @@
+package io.snipool.core.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.snipool.core.tls.ClientHelloReader;
+import io.snipool.core.tls.HelloResult;
+
+/**
+ * Gathers a TLS client's first bytes until the {@link ClientHelloReader} decides, then stops reading. Sits in
+ * the client pipeline in front of Vert.x's handler, so Vert.x never sees these bytes. Owns the gathered bytes
+ * until {@link #takeReceived()} hands them on (to the backend, unchanged), or releases them if the connection
+ * ends first.
+ */
+final class HelloCollector extends ChannelInboundHandlerAdapter {
+
+    /** Name of this handler in the client pipeline. */
+    static final String NAME = "snipool-hello";
+
+    /** Told once of the decision, and of a client that left before it. */
+    interface Session {
+        void helloDecided(HelloResult result);
+
+        void clientClosed();
+    }
+
+    private final ClientHelloReader reader;
+    private final Session session;
+    private ByteBuf received;
+    private boolean decided;
+
+    HelloCollector(ClientHelloReader reader, Session session) {
+        this.reader = reader;
+        this.session = session;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf data)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (received == null) {
+            received = ctx.alloc().buffer(Math.max(1024, data.readableBytes()));
+        }
+        // Bytes that arrive after the decision (the rest of a read burst) are kept too: they follow the hello.
+        received.writeBytes(data);
+        data.release();
+        if (decided) {
+            return;
+        }
+        HelloResult result = reader.read(received);
+        if (!(result instanceof HelloResult.NeedMore)) {
+            decided = true;
+            ctx.channel().config().setAutoRead(false);
+            session.helloDecided(result);
+        }
+    }
+
+    /** Everything received so far, now owned by the caller; an empty buffer if nothing came. */
+    ByteBuf takeReceived() {
+        ByteBuf bytes = received;
+        received = null;
+        return bytes == null ? io.netty.buffer.Unpooled.EMPTY_BUFFER : bytes;
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        release();
+        session.clientClosed();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        release();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // A reset while reading the hello: the client is gone; channelInactive follows.
+        ctx.close();
+    }
+
+    private void release() {
+        if (received != null) {
+            received.release();
+            received = null;
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package io.snipool.core.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.snipool.config.InetLiterals;
+import io.snipool.config.RouteConfig;
+import io.snipool.core.backend.BackendDialer;
+import io.snipool.core.metrics.ProxyMetrics.Outcome;
+import io.snipool.core.route.BackendSelector;
+import io.snipool.core.route.RouteMatch;
+import io.snipool.core.tls.ClientHelloReader;
+import io.snipool.core.tls.HelloResult;
+import io.snipool.core.tunnel.ProxyProtocolHeader;
+import io.snipool.core.tunnel.TlsAlert;
+import io.snipool.core.tunnel.Tunnel;
+import io.vertx.core.internal.net.NetSocketInternal;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One event loop's share of a TLS listener: for each client, read the ClientHello, route by its SNI, connect to
+ * a backend and tunnel the bytes untouched. Not thread-safe; every connection it handles lives on its loop.
+ */
+public final class TlsPassthrough implements ConnectionHandler {
+
+    private static final Logger LOG = Logger.getLogger(TlsPassthrough.class.getName());
+
+    /** The reason label when a hello without SNI finds no catch-all route. */
+    static final String NO_SNI = "no_sni";
+
+    private final TlsListener listener;
+    private final EventLoop loop;
+    private final BackendDialer dialer;
+    private final BackendSelector[] selectors;
+
+    public TlsPassthrough(TlsListener listener, EventLoop loop, BackendDialer dialer) {
+        this.listener = listener;
+        this.loop = loop;
+        this.dialer = dialer;
+        this.selectors = listener.routes().routes().stream().map(route -> new BackendSelector(route.backends()))
+                .toArray(BackendSelector[]::new);
+    }
+
+    @Override
+    public void handle(NetSocket socket) {
+        NetSocketInternal internal = (NetSocketInternal) socket;
+        Channel channel = internal.channelHandlerContext().channel();
+        if (channel.eventLoop() != loop) {
+            throw new IllegalStateException("connection on a foreign event loop");
+        }
+        new Connection(socket, channel, internal.channelHandlerContext().name()).start();
+    }
+
+    /** One client connection, from accept to the start of its tunnel (or its refusal). */
+    private final class Connection implements HelloCollector.Session, BackendDialer.Callback {
+        private final NetSocket socket;
+        private final Channel client;
+        private final String vertxHandler;
+        private final long acceptedNanos = System.nanoTime();
+        private HelloCollector collector;
+        private ScheduledFuture<?> helloTimer;
+        private BackendDialer.Attempt dialing;
+        private RouteConfig route;
+        private boolean finished;
+
+        Connection(NetSocket socket, Channel client, String vertxHandler) {
+            this.socket = socket;
+            this.client = client;
+            this.vertxHandler = vertxHandler;
+        }
+
+        void start() {
+            collector = new HelloCollector(new ClientHelloReader(listener.limits().maxClientHelloBytes()), this);
+            client.pipeline().addBefore(vertxHandler, HelloCollector.NAME, collector);
+            helloTimer = loop.schedule(this::helloTimedOut, listener.timeouts().clientHello().toNanos(),
+                    TimeUnit.NANOSECONDS);
+        }
+
+        private void helloTimedOut() {
+            if (!finished) {
+                listener.meters().helloError(io.snipool.core.tls.HelloRejection.TIMEOUT.label());
+                refuse(Outcome.HELLO_ERROR, -1);
+            }
+        }
+
+        @Override
+        public void helloDecided(HelloResult result) {
+            helloTimer.cancel(false);
+            if (result instanceof HelloResult.Invalid invalid) {
+                listener.meters().helloError(invalid.reason().label());
+                LOG.log(Level.FINE, () -> "refused hello from " + socket.remoteAddress() + ": " + invalid.detail());
+                refuse(Outcome.HELLO_ERROR, invalid.reason().alertDescription().orElse(-1));
+                return;
+            }
+            listener.meters().helloDuration(System.nanoTime() - acceptedNanos);
+            Optional<String> serverName = ((HelloResult.Done) result).hello().serverName();
+            Optional<RouteMatch> match = serverName.isPresent() ? listener.routes().match(serverName.get())
+                    : listener.routes().matchWithoutName();
+            if (match.isEmpty()) {
+                if (serverName.isEmpty()) {
+                    listener.meters().helloError(NO_SNI);
+                    refuse(Outcome.HELLO_ERROR, TlsAlert.UNRECOGNIZED_NAME);
+                } else {
+                    refuse(Outcome.NO_ROUTE, TlsAlert.UNRECOGNIZED_NAME);
+                }
+                return;
+            }
+            route = match.get().route();
+            dialing = dialer.dial(match.get(), selectors[match.get().routeIndex()],
+                    (backend, reason) -> listener.meters().backendConnectError(backend), this);
+        }
+
+        @Override
+        public void connected(Channel backend, String backendLabel) {
+            if (finished) {
+                backend.close();
+                return;
+            }
+            finished = true;
+            listener.meters().outcome(Outcome.TUNNELLED);
+            ByteBuf first = collector.takeReceived();
+            ByteBuf header = ProxyProtocolHeader.encode(route.proxyProtocol(), inet(socket.remoteAddress()),
+                    inet(socket.localAddress()), client.alloc());
+            if (header != null) {
+                first = client.alloc().compositeBuffer(2).addComponents(true, header, first);
+            }
+            Tunnel.start(client, HelloCollector.NAME, backend, first, listener.timeouts().idle(),
+                    new TunnelMetrics(listener.meters()));
+        }
+
+        @Override
+        public void failed(String reason) {
+            if (finished) {
+                return;
+            }
+            LOG.log(Level.FINE, () -> "no backend for " + socket.remoteAddress() + ": " + reason);
+            refuse(Outcome.BACKEND_UNAVAILABLE, -1);
+        }
+
+        @Override
+        public void clientClosed() {
+            if (dialing != null) {
+                dialing.cancel();
+            }
+            if (!finished) {
+                finished = true;
+                helloTimer.cancel(false);
+                listener.meters().outcome(Outcome.CLIENT_CLOSED);
+            }
+        }
+
+        /** Counts the outcome, sends a fatal alert if {@code alert >= 0}, and closes the client. */
+        private void refuse(Outcome outcome, int alert) {
+            finished = true;
+            listener.meters().outcome(outcome);
+            if (alert >= 0 && client.isActive()) {
+                client.writeAndFlush(TlsAlert.fatal(alert, client.alloc())).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                client.close();
+            }
+        }
+    }
+
+    private static InetSocketAddress inet(SocketAddress address) {
+        return new InetSocketAddress(InetLiterals.parse(address.hostAddress()), address.port());
+    }
+
+    /** Feeds a tunnel's traffic and end into the listener's meters. */
+    private record TunnelMetrics(io.snipool.core.metrics.ProxyMetrics.ListenerMeters meters)
+            implements Tunnel.Observer {
+        @Override
+        public void transferred(Tunnel.Direction direction, int bytes) {
+            if (direction == Tunnel.Direction.CLIENT_TO_BACKEND) {
+                meters.bytesToBackend(bytes);
+            } else {
+                meters.bytesToClient(bytes);
+            }
+        }
+
+        @Override
+        public void closed(Tunnel tunnel, Tunnel.CloseReason reason) {
+            meters.tunnelDuration(tunnel.duration());
+        }
+    }
+}

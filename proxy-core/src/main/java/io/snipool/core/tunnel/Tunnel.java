@@ -1,0 +1,215 @@
+package io.snipool.core.tunnel;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A bidirectional byte pipe between a client channel and a backend channel on the same event loop: back-pressure
+ * both ways (a side stops reading while the other cannot take more), half-close (one side's FIN becomes a FIN to
+ * the other while the reverse direction keeps flowing), an idle timeout over the connection as a whole, and byte
+ * counts. Both channels are closed exactly once, by {@link #close}. Single-threaded: every method runs on the
+ * channels' event loop.
+ */
+public final class Tunnel {
+
+    /** Direction of a byte flow. */
+    public enum Direction {
+        CLIENT_TO_BACKEND, BACKEND_TO_CLIENT;
+
+        public String label() {
+            return this == CLIENT_TO_BACKEND ? "client_to_backend" : "backend_to_client";
+        }
+    }
+
+    /** Why a tunnel ended. */
+    public enum CloseReason {
+        /** Both sides sent FIN: the normal end. */
+        COMPLETED,
+        /** The client's connection went away (reset, or closed without half-close). */
+        CLIENT_CLOSED,
+        /** The backend's connection went away. */
+        BACKEND_CLOSED,
+        /** No byte either way for the idle timeout. */
+        IDLE_TIMEOUT,
+        /** A read or write failed. */
+        ERROR,
+        /** snipool closed it (shutdown). */
+        SHUTDOWN
+    }
+
+    /** Told of traffic and of the end, for metrics and the access log. */
+    public interface Observer {
+        void transferred(Direction direction, int bytes);
+
+        void closed(Tunnel tunnel, CloseReason reason);
+    }
+
+    /** Name of the relay handler in both pipelines. */
+    public static final String RELAY_HANDLER = "snipool-relay";
+
+    private final Channel client;
+    private final Channel backend;
+    private final long idleTimeoutNanos;
+    private final Observer observer;
+    private final long startNanos = System.nanoTime();
+    private long lastActivityNanos = startNanos;
+    private long bytesToBackend;
+    private long bytesToClient;
+    private boolean clientInputDone;
+    private boolean backendInputDone;
+    private boolean closed;
+    private ScheduledFuture<?> idleTimer;
+    private long endNanos;
+
+    private Tunnel(Channel client, Channel backend, Duration idleTimeout, Observer observer) {
+        this.client = client;
+        this.backend = backend;
+        this.idleTimeoutNanos = idleTimeout.toNanos();
+        this.observer = observer;
+    }
+
+    /**
+     * Starts relaying. The client's pipeline gets the relay in place of {@code clientHandlerToReplace}; the
+     * backend's pipeline gets it appended. {@code firstBytes} (what the client sent before the tunnel existed,
+     * possibly preceded by a PROXY header) is written to the backend first; ownership passes to the tunnel.
+     * Both channels must have auto-read off when this is called; the tunnel turns it on.
+     */
+    public static Tunnel start(Channel client, String clientHandlerToReplace, Channel backend, ByteBuf firstBytes,
+                               Duration idleTimeout, Observer observer) {
+        Tunnel tunnel = new Tunnel(client, backend, idleTimeout, observer);
+        // Half-closure: a FIN becomes an event instead of a close, so the other direction can keep flowing.
+        client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        backend.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        client.pipeline().replace(clientHandlerToReplace, RELAY_HANDLER,
+                new RelayHandler(tunnel, backend, Direction.CLIENT_TO_BACKEND));
+        backend.pipeline().addLast(RELAY_HANDLER, new RelayHandler(tunnel, client, Direction.BACKEND_TO_CLIENT));
+        if (firstBytes.isReadable()) {
+            tunnel.transferred(Direction.CLIENT_TO_BACKEND, firstBytes.readableBytes());
+            backend.writeAndFlush(firstBytes).addListener(tunnel.writeFailureCloses());
+        } else {
+            firstBytes.release();
+        }
+        tunnel.armIdleTimer(tunnel.idleTimeoutNanos);
+        client.config().setAutoRead(true);
+        backend.config().setAutoRead(true);
+        return tunnel;
+    }
+
+    void transferred(Direction direction, int bytes) {
+        lastActivityNanos = System.nanoTime();
+        if (direction == Direction.CLIENT_TO_BACKEND) {
+            bytesToBackend += bytes;
+        } else {
+            bytesToClient += bytes;
+        }
+        observer.transferred(direction, bytes);
+    }
+
+    /** A write listener that ends the tunnel when a write to either side fails. */
+    ChannelFutureListener writeFailureCloses() {
+        return future -> {
+            if (!future.isSuccess()) {
+                close(CloseReason.ERROR);
+            }
+        };
+    }
+
+    /**
+     * The sending side's FIN arrived: pass it on once what was already written has been flushed. When both
+     * directions are done, the tunnel is complete.
+     */
+    void inputShutdown(Direction direction) {
+        Channel target = direction == Direction.CLIENT_TO_BACKEND ? backend : client;
+        if (direction == Direction.CLIENT_TO_BACKEND) {
+            clientInputDone = true;
+        } else {
+            backendInputDone = true;
+        }
+        target.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(future -> {
+            if (!future.isSuccess()) {
+                close(CloseReason.ERROR);
+            } else if (clientInputDone && backendInputDone) {
+                close(CloseReason.COMPLETED);
+            } else if (target instanceof DuplexChannel duplex && target.isActive()) {
+                duplex.shutdownOutput();
+            }
+        });
+    }
+
+    /**
+     * A side's channel went inactive. The other side gets what is still queued for it, then closes.
+     */
+    void channelClosed(Direction readingSide) {
+        if (closed) {
+            return;
+        }
+        Channel other = readingSide == Direction.CLIENT_TO_BACKEND ? backend : client;
+        CloseReason reason = readingSide == Direction.CLIENT_TO_BACKEND ? CloseReason.CLIENT_CLOSED
+                : CloseReason.BACKEND_CLOSED;
+        if (clientInputDone && backendInputDone) {
+            reason = CloseReason.COMPLETED;
+        }
+        finish(reason);
+        other.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Ends the tunnel: closes both channels (once) and reports. */
+    public void close(CloseReason reason) {
+        if (closed) {
+            return;
+        }
+        finish(reason);
+        client.close();
+        backend.close();
+    }
+
+    private void finish(CloseReason reason) {
+        closed = true;
+        endNanos = System.nanoTime();
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+        }
+        observer.closed(this, reason);
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    private void armIdleTimer(long delayNanos) {
+        idleTimer = client.eventLoop().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** One timer per tunnel, re-armed for the remainder instead of being reset on every read. */
+    private void checkIdle() {
+        if (closed) {
+            return;
+        }
+        long idleFor = System.nanoTime() - lastActivityNanos;
+        if (idleFor >= idleTimeoutNanos) {
+            close(CloseReason.IDLE_TIMEOUT);
+        } else {
+            armIdleTimer(idleTimeoutNanos - idleFor);
+        }
+    }
+
+    public long bytesToBackend() {
+        return bytesToBackend;
+    }
+
+    public long bytesToClient() {
+        return bytesToClient;
+    }
+
+    /** Time from start to close (or to now while open). */
+    public Duration duration() {
+        return Duration.ofNanos((closed ? endNanos : System.nanoTime()) - startNanos);
+    }
+}
