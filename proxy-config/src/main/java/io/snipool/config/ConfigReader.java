@@ -112,7 +112,9 @@ final class ConfigReader {
                 // A handshake message is at most 4 + 2^24 - 1 bytes (RFC 8446 §4: uint24 length).
                 map.size("max_client_hello_bytes", Limits.DEFAULT_MAX_CLIENT_HELLO_BYTES, 1024, 16 * 1024 * 1024),
                 map.size("max_request_head_bytes", Limits.DEFAULT_MAX_REQUEST_HEAD_BYTES, 1024, 1024 * 1024),
-                map.intValue("max_headers", Limits.DEFAULT_MAX_HEADERS, 1, 10_000));
+                map.intValue("max_headers", Limits.DEFAULT_MAX_HEADERS, 1, 10_000),
+                map.size("max_response_head_bytes", Limits.DEFAULT_MAX_RESPONSE_HEAD_BYTES, 1024, 1024 * 1024),
+                map.size("max_retry_body_bytes", Limits.DEFAULT_MAX_RETRY_BODY_BYTES, 0, 16 * 1024 * 1024));
         map.finish();
         return limits;
     }
@@ -171,6 +173,12 @@ final class ConfigReader {
         boolean proxyProtocolIn = map.bool("proxy_protocol_in", false);
         List<Cidr> allow = map.list("allow", Cidr::parse);
         List<Cidr> deny = map.list("deny", Cidr::parse);
+        ListenerConfig.ForwardedHeaders forwarded = map.choice("forwarded_headers",
+                ListenerConfig.ForwardedHeaders.X_FORWARDED, ListenerConfig.ForwardedHeaders.class);
+        if (mode == ListenerConfig.Mode.TLS && map.has("forwarded_headers")) {
+            problems.add(map.child("forwarded_headers"), map.keyNode("forwarded_headers"), "forwarded_headers"
+                    + " applies only to http listeners; a tls listener never reads or changes the bytes it tunnels");
+        }
 
         List<RouteConfig> routes = new ArrayList<>();
         if (!map.has("routes")) {
@@ -188,7 +196,7 @@ final class ConfigReader {
         if (name == null || bind == null || mode == null) {
             return null;
         }
-        return new ListenerConfig(name, bind, mode, proxyProtocolIn, allow, deny, routes);
+        return new ListenerConfig(name, bind, mode, proxyProtocolIn, allow, deny, routes, forwarded);
     }
 
     private RouteConfig readRoute(YamlMap map, PoolSettings globalPool, ListenerConfig.Mode mode) {

@@ -9,12 +9,19 @@ import java.util.List;
  * @param proxyProtocolIn accept a PROXY v1/v2 header from a load balancer in front
  * @param allow           client networks allowed; empty allows all
  * @param deny            client networks refused; wins over {@code allow}
+ * @param forwardedHeaders which headers an HTTP listener adds to tell backends about the client
  */
 public record ListenerConfig(String name, HostPort bind, Mode mode, boolean proxyProtocolIn, List<Cidr> allow,
-                             List<Cidr> deny, List<RouteConfig> routes) {
+                             List<Cidr> deny, List<RouteConfig> routes, ForwardedHeaders forwardedHeaders) {
 
     /** {@code tls}: route by ClientHello SNI and tunnel; {@code http}: route each request by Host. */
     public enum Mode { TLS, HTTP }
+
+    /**
+     * {@code x_forwarded}: append to {@code X-Forwarded-For}, set {@code X-Forwarded-Proto} and
+     * {@code X-Forwarded-Host}; {@code forwarded}: append an RFC 7239 {@code Forwarded} element; {@code none}.
+     */
+    public enum ForwardedHeaders { X_FORWARDED, FORWARDED, NONE }
 
     public ListenerConfig {
         allow = List.copyOf(allow);

@@ -239,6 +239,12 @@ class ConfigErrorsTest {
         ConfigProblem pool = only(listener("      - { hosts: [a.test], backends: [b:1], pool: { idle_timeout: 1s } }\n")
                 .replace("mode: http", "mode: tls"));
         assertThat(pool.message()).startsWith("pool settings apply only to http listeners");
+        ConfigProblem forwarded = only(listener("      - { hosts: [a.test], backends: [b:1] }\n")
+                .replace("mode: http", "mode: tls\n    forwarded_headers: none"));
+        assertThat(forwarded.message()).startsWith("forwarded_headers applies only to http listeners");
+        assertThat(only(listener("      - { hosts: [a.test], backends: [b:1] }\n")
+                .replace("mode: http", "mode: http\n    forwarded_headers: x-forwarded")).message())
+                .isEqualTo("expected one of x_forwarded, forwarded, none; got 'x-forwarded' (did you mean 'x_forwarded'?)");
     }
 
     @Test

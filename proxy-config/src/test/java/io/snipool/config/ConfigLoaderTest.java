@@ -31,6 +31,7 @@ class ConfigLoaderTest {
               - name: edge-http
                 bind: "[::1]:0"
                 mode: http
+                forwarded_headers: forwarded
                 routes:
                   - hosts: [localhost]
                     backends: ["localhost:9000"]
@@ -49,7 +50,8 @@ class ConfigLoaderTest {
               prewarm_rate: 4
               connect_timeout: 250ms
             timeouts: { client_hello: 2s, request_head: 3s, connect: 4s, idle: 1h, response_header: 45s }
-            limits: { max_connections: 500, max_client_hello_bytes: 32KiB, max_request_head_bytes: 1MiB, max_headers: 64 }
+            limits: { max_connections: 500, max_client_hello_bytes: 32KiB, max_request_head_bytes: 1MiB, max_headers: 64,
+                      max_retry_body_bytes: 0 }
             metrics: { bind: 127.0.0.1:0 }
             shutdown: { drain_timeout: 5s }
             access_log: { enabled: false, path: /var/log/snipool/access.log, format: json }
@@ -98,6 +100,8 @@ class ConfigLoaderTest {
         ListenerConfig http = config.listeners().get(1);
         assertThat(http.bind()).isEqualTo(new HostPort("::1", 0));
         assertThat(http.mode()).isEqualTo(ListenerConfig.Mode.HTTP);
+        assertThat(http.forwardedHeaders()).isEqualTo(ListenerConfig.ForwardedHeaders.FORWARDED);
+        assertThat(tls.forwardedHeaders()).as("default").isEqualTo(ListenerConfig.ForwardedHeaders.X_FORWARDED);
         PoolSettings routePool = http.routes().get(0).pool();
         assertThat(routePool.idleTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(routePool.maxIdlePerHost()).isEqualTo(8);
@@ -108,7 +112,7 @@ class ConfigLoaderTest {
                 Duration.ofMinutes(5), Duration.ofSeconds(30), 500, 2, 4, Duration.ofMillis(250)));
         assertThat(config.timeouts()).isEqualTo(new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(3),
                 Duration.ofSeconds(4), Duration.ofHours(1), Duration.ofSeconds(45)));
-        assertThat(config.limits()).isEqualTo(new Limits(500, 32 * 1024, 1024 * 1024, 64));
+        assertThat(config.limits()).isEqualTo(new Limits(500, 32 * 1024, 1024 * 1024, 64, 65_536, 0));
         assertThat(config.metrics().bind()).isEqualTo(new HostPort("127.0.0.1", 0));
         assertThat(config.shutdown().drainTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.accessLog()).isEqualTo(new AccessLogConfig(false, "/var/log/snipool/access.log",
@@ -156,7 +160,7 @@ class ConfigLoaderTest {
         assertThat(pool.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(Timeouts.defaults()).isEqualTo(new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(10),
                 Duration.ofSeconds(5), Duration.ofSeconds(300), Duration.ofSeconds(60)));
-        assertThat(Limits.defaults()).isEqualTo(new Limits(10_000, 65_536, 65_536, 100));
+        assertThat(Limits.defaults()).isEqualTo(new Limits(10_000, 65_536, 65_536, 100, 65_536, 65_536));
         assertThat(MetricsConfig.defaults().bind()).isEqualTo(new HostPort("127.0.0.1", 9090));
         assertThat(ShutdownConfig.defaults().drainTimeout()).isEqualTo(Duration.ofSeconds(30));
     }

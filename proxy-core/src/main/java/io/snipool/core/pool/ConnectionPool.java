@@ -59,6 +59,15 @@ public final class ConnectionPool<K, C extends PooledConnection> {
      * @return cancels the request while it waits for a connection (the client went away); no-op once answered
      */
     public Cancellable lease(K key, PoolSettings settings, LeaseCallback<C> callback) {
+        return lease(key, settings, callback, false);
+    }
+
+    /**
+     * As {@link #lease(Object, PoolSettings, LeaseCallback)}; with {@code fresh}, no idle connection is taken and
+     * a new one is connected (or, at the cap, waited for). For replaying a request that failed on a reused
+     * connection: the next idle one may be just as stale.
+     */
+    public Cancellable lease(K key, PoolSettings settings, LeaseCallback<C> callback, boolean fresh) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(callback, "callback");
@@ -68,7 +77,7 @@ public final class ConnectionPool<K, C extends PooledConnection> {
             callback.failed(failure);
             return Cancellable.NONE;
         }
-        return keyPool(key, settings).lease(callback);
+        return keyPool(key, settings).lease(callback, fresh);
     }
 
     /**

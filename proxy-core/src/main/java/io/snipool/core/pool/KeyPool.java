@@ -60,9 +60,9 @@ final class KeyPool<K, C extends PooledConnection> {
 
     // ---- entry points ----
 
-    Cancellable lease(LeaseCallback<C> callback) {
+    Cancellable lease(LeaseCallback<C> callback, boolean fresh) {
         Cancellable pending = Cancellable.NONE;
-        PoolEntry<K, C> entry = settings.enabled() ? takeIdle() : null;
+        PoolEntry<K, C> entry = settings.enabled() && !fresh ? takeIdle() : null;
         if (entry != null) {
             countHit();
             handOut(entry, callback, true);

@@ -4,7 +4,11 @@ import io.snipool.config.ListenerConfig;
 import io.snipool.config.ProxyConfig;
 import io.snipool.core.backend.BackendDialer;
 import io.snipool.core.backend.HostResolver;
+import io.snipool.core.http.HttpListener;
+import io.snipool.core.http.HttpPools;
+import io.snipool.core.http.HttpProxy;
 import io.snipool.core.metrics.ProxyMetrics;
+import io.snipool.core.metrics.RequestMeters;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 
@@ -16,7 +20,8 @@ public final class ListenerHandlers {
 
     /** The per-event-loop handler factory for {@code listener}. */
     public static ConnectionHandler.Factory forListener(ListenerConfig listener, ProxyConfig config, Vertx vertx,
-                                                       HostResolver resolver, ProxyMetrics.ListenerMeters meters) {
+                                                       HostResolver resolver, ProxyMetrics metrics,
+                                                       ProxyMetrics.ListenerMeters meters, HttpPools pools) {
         return switch (listener.mode()) {
             case TLS -> {
                 TlsListener tls = TlsListener.of(listener, config.timeouts(), config.limits(), meters);
@@ -24,11 +29,11 @@ public final class ListenerHandlers {
                 yield loop -> new TlsPassthrough(tls, loop,
                         new BackendDialer(loop, channels, resolver, config.timeouts().connect()));
             }
-            // The HTTP exchange is not wired in yet: such a listener accepts and closes.
-            case HTTP -> loop -> socket -> {
-                meters.outcome(ProxyMetrics.Outcome.ACCEPTED);
-                socket.close();
-            };
+            case HTTP -> {
+                HttpListener http = HttpListener.of(listener, config.timeouts(), config.limits(), meters,
+                        new RequestMeters(metrics.registry(), listener.name()));
+                yield loop -> new HttpProxy(http, loop, pools);
+            }
         };
     }
 }

@@ -2,11 +2,17 @@ package io.snipool.core.proxy;
 
 import io.snipool.config.ListenerConfig;
 import io.snipool.config.ProxyConfig;
+import io.snipool.config.RouteConfig;
 import io.snipool.core.backend.HostResolver;
+import io.snipool.core.http.BackendKey;
+import io.snipool.core.http.HttpPools;
+import io.snipool.core.metrics.PoolMeters;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +46,7 @@ public final class ProxyServer {
     private final HostResolver resolver;
     private final int instances;
     private final ConnectionLimiter limiter;
+    private final HttpPools pools;
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final List<String> deployments = new ArrayList<>();
 
@@ -51,6 +58,22 @@ public final class ProxyServer {
         this.resolver = resolver;
         this.instances = instances;
         this.limiter = new ConnectionLimiter(config.limits().maxConnections());
+        this.pools = new HttpPools(((VertxInternal) vertx).transport().channelFactory(false), resolver,
+                longestConnectTimeout(config), config.limits().maxResponseHeadBytes(), config.pool().maxIdleTotal(),
+                new PoolMeters<>(metrics.registry(), BackendKey::label, ProxyMetrics.DEFAULT_MAX_BACKEND_LABELS));
+    }
+
+    /** The socket-level connect timeout of the pools: no route's own connect_timeout may be cut short by it. */
+    private static Duration longestConnectTimeout(ProxyConfig config) {
+        Duration longest = config.pool().connectTimeout();
+        for (ListenerConfig listener : config.listeners()) {
+            for (RouteConfig route : listener.routes()) {
+                if (route.pool().connectTimeout().compareTo(longest) > 0) {
+                    longest = route.pool().connectTimeout();
+                }
+            }
+        }
+        return longest;
     }
 
     /** Binds every listener in file order; fails with {@link BindFailure} on the first that cannot bind. */
@@ -71,7 +94,8 @@ public final class ProxyServer {
      */
     private Future<Void> deploy(ListenerConfig listener, int index) {
         ProxyMetrics.ListenerMeters meters = metrics.listener(listener.name());
-        ConnectionHandler.Factory handlers = ListenerHandlers.forListener(listener, config, vertx, resolver, meters);
+        ConnectionHandler.Factory handlers = ListenerHandlers.forListener(listener, config, vertx, resolver, metrics,
+                meters, pools);
         int port = listener.bind().port() == 0 ? -(index + 1) : listener.bind().port();
         List<ListenerVerticle> started = new ArrayList<>();
         return vertx.deployVerticle(() -> {
@@ -99,6 +123,11 @@ public final class ProxyServer {
 
     public ConnectionLimiter limiter() {
         return limiter;
+    }
+
+    /** The backend pools of the HTTP listeners. */
+    public HttpPools pools() {
+        return pools;
     }
 
     /** Undeploys every listener: stops accepting and closes their connections. */

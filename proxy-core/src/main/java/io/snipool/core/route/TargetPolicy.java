@@ -110,10 +110,15 @@ public final class TargetPolicy {
      *                 to itself)
      */
     public static Decision check(RouteConfig route, List<InetAddress> resolved) {
+        return check(route.allowPrivateTargets(), resolved);
+    }
+
+    /** As {@link #check(RouteConfig, List)}, for a route whose {@code allow_private_targets} is given. */
+    public static Decision check(boolean allowPrivateTargets, List<InetAddress> resolved) {
         if (resolved.isEmpty()) {
             return new Refused("the name resolved to no address");
         }
-        if (!route.allowPrivateTargets()) {
+        if (!allowPrivateTargets) {
             for (InetAddress address : resolved) {
                 Optional<String> reason = forbiddenReason(address);
                 if (reason.isPresent()) {

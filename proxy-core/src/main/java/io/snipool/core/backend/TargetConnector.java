@@ -1,0 +1,108 @@
+package io.snipool.core.backend;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.snipool.config.HostPort;
+import io.snipool.config.InetLiterals;
+import io.snipool.core.route.TargetPolicy;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Opens one TCP connection to one backend address on one event loop: resolves a name without blocking, applies
+ * the private-address policy to dynamic targets, and connects to the very address that was approved (never to a
+ * second lookup of the name, which DNS rebinding could answer differently). The channel it hands over has
+ * auto-read off and an empty pipeline.
+ */
+public final class TargetConnector {
+
+    /** Exactly one of the two is called, on the connector's event loop. */
+    public interface Callback {
+        void connected(Channel channel);
+
+        void failed(String reason);
+    }
+
+    private static final ChannelInitializer<Channel> NO_HANDLERS = new ChannelInitializer<>() {
+        @Override
+        protected void initChannel(Channel channel) {
+            // The caller installs its own handlers once connected.
+        }
+    };
+
+    private final EventLoop loop;
+    private final HostResolver resolver;
+    private final Bootstrap bootstrap;
+
+    public TargetConnector(EventLoop loop, ChannelFactory<? extends Channel> channels, HostResolver resolver,
+                           Duration connectTimeout) {
+        this.loop = loop;
+        this.resolver = resolver;
+        this.bootstrap = new Bootstrap().group(loop).channelFactory(channels).handler(NO_HANDLERS)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
+                        connectTimeout.toMillis()))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.AUTO_READ, false);
+    }
+
+    public EventLoop loop() {
+        return loop;
+    }
+
+    /**
+     * Connects to {@code address}.
+     *
+     * @param dynamic             the address was expanded from a template: check it against the policy
+     * @param allowPrivateTargets the route's {@code allow_private_targets}
+     */
+    public void connect(HostPort address, boolean dynamic, boolean allowPrivateTargets, Callback callback) {
+        if (InetLiterals.isIpLiteral(address.host()) && !dynamic) {
+            open(new InetSocketAddress(InetLiterals.parse(address.host()), address.port()), callback);
+            return;
+        }
+        resolver.resolve(address.host(), loop, new HostResolver.Callback() {
+            @Override
+            public void resolved(List<InetAddress> addresses) {
+                InetAddress chosen;
+                if (dynamic) {
+                    TargetPolicy.Decision decision = TargetPolicy.check(allowPrivateTargets, addresses);
+                    if (decision instanceof TargetPolicy.Refused refused) {
+                        callback.failed(refused.reason());
+                        return;
+                    }
+                    chosen = ((TargetPolicy.Permitted) decision).first();
+                } else if (addresses.isEmpty()) {
+                    callback.failed("no addresses for " + address.host());
+                    return;
+                } else {
+                    chosen = addresses.get(0);
+                }
+                open(new InetSocketAddress(chosen, address.port()), callback);
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+                callback.failed("cannot resolve " + address.host() + ": " + cause.getMessage());
+            }
+        });
+    }
+
+    private void open(InetSocketAddress address, Callback callback) {
+        var connecting = bootstrap.connect(address);
+        connecting.addListener(future -> {
+            if (future.isSuccess()) {
+                callback.connected(connecting.channel());
+            } else {
+                String message = future.cause().getMessage();
+                callback.failed(message == null ? future.cause().getClass().getSimpleName() : message);
+            }
+        });
+    }
+}

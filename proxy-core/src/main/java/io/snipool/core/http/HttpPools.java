@@ -1,0 +1,82 @@
+package io.snipool.core.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.EventLoop;
+import io.snipool.core.backend.HostResolver;
+import io.snipool.core.backend.TargetConnector;
+import io.snipool.core.metrics.PoolMeters;
+import io.snipool.core.pool.ConnectionPool;
+import io.snipool.core.pool.IdleBudget;
+import io.snipool.core.pool.PoolSnapshot;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The backend pools of a process: one {@link ConnectionPool} per event loop, shared by every HTTP listener on
+ * that loop, so two listeners reaching the same backend share its warm connections. {@code max_idle_total} is
+ * one {@link IdleBudget} across them all.
+ */
+public final class HttpPools {
+
+    private final ChannelFactory<? extends Channel> channels;
+    private final HostResolver resolver;
+    private final Duration connectBackstop;
+    private final int maxResponseHeadBytes;
+    private final IdleBudget idleBudget;
+    private final PoolMeters<BackendKey> meters;
+    private final Map<EventLoop, ConnectionPool<BackendKey, BackendConnection>> pools = new ConcurrentHashMap<>();
+
+    /**
+     * @param connectBackstop the socket-level connect timeout: the longest {@code connect_timeout} of any route (the
+     *                        pool enforces each route's own)
+     */
+    public HttpPools(ChannelFactory<? extends Channel> channels, HostResolver resolver, Duration connectBackstop,
+                     int maxResponseHeadBytes, int maxIdleTotal, PoolMeters<BackendKey> meters) {
+        this.channels = channels;
+        this.resolver = resolver;
+        this.connectBackstop = connectBackstop;
+        this.maxResponseHeadBytes = maxResponseHeadBytes;
+        this.idleBudget = new IdleBudget(maxIdleTotal);
+        this.meters = meters;
+    }
+
+    /** The pool of {@code loop}, created on first use. Call on that loop. */
+    ConnectionPool<BackendKey, BackendConnection> forLoop(EventLoop loop) {
+        return pools.computeIfAbsent(loop, this::create);
+    }
+
+    PoolMeters<BackendKey> meters() {
+        return meters;
+    }
+
+    private ConnectionPool<BackendKey, BackendConnection> create(EventLoop loop) {
+        TargetConnector connector = new TargetConnector(loop, channels, resolver, connectBackstop);
+        return new ConnectionPool<>(new HttpBackendConnector(connector, maxResponseHeadBytes),
+                new NettyScheduler(loop), idleBudget, meters, new Random());
+    }
+
+    /** Every pool's counts, each read on its own loop. */
+    public CompletableFuture<List<PoolSnapshot<BackendKey>>> snapshots() {
+        List<CompletableFuture<PoolSnapshot<BackendKey>>> parts = new ArrayList<>();
+        pools.forEach((loop, pool) -> {
+            CompletableFuture<PoolSnapshot<BackendKey>> part = new CompletableFuture<>();
+            loop.execute(() -> part.complete(pool.snapshot()));
+            parts.add(part);
+        });
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> parts.stream().map(CompletableFuture::join).toList());
+    }
+
+    /** Closes every idle connection and refuses further leases, each pool on its own loop. */
+    public CompletableFuture<Void> shutdown() {
+        List<CompletableFuture<Void>> parts = new ArrayList<>();
+        pools.forEach((loop, pool) -> parts.add(CompletableFuture.runAsync(pool::shutdown, loop)));
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+    }
+}

@@ -1,0 +1,77 @@
+package io.snipool.core.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.handler.flow.FlowControlHandler;
+import io.snipool.core.metrics.ProxyMetrics;
+import io.snipool.core.pool.ConnectionPool;
+import io.snipool.core.proxy.ConnectionHandler;
+import io.snipool.core.route.BackendSelector;
+import io.vertx.core.internal.net.NetSocketInternal;
+import io.vertx.core.net.NetSocket;
+
+/**
+ * One event loop's share of an HTTP listener: puts the HTTP handlers in front of Vert.x's in each client
+ * pipeline and starts a {@link ClientSession}. Holds the loop's backend pool and the per-route backend selectors.
+ * Not thread-safe; every connection it handles lives on its loop.
+ */
+public final class HttpProxy implements ConnectionHandler {
+
+    static final String DECODER = "snipool-request-decoder";
+    static final String ENCODER = "snipool-response-encoder";
+    static final String FLOW = "snipool-flow";
+
+    private final HttpListener listener;
+    private final EventLoop loop;
+    private final HttpPools pools;
+    private final ConnectionPool<BackendKey, BackendConnection> pool;
+    private final BackendSelector[] selectors;
+
+    public HttpProxy(HttpListener listener, EventLoop loop, HttpPools pools) {
+        this.listener = listener;
+        this.loop = loop;
+        this.pools = pools;
+        this.pool = pools.forLoop(loop);
+        this.selectors = listener.routes().routes().stream().map(route -> new BackendSelector(route.backends()))
+                .toArray(BackendSelector[]::new);
+    }
+
+    @Override
+    public void handle(NetSocket socket) {
+        NetSocketInternal internal = (NetSocketInternal) socket;
+        Channel channel = internal.channelHandlerContext().channel();
+        if (channel.eventLoop() != loop) {
+            throw new IllegalStateException("connection on a foreign event loop");
+        }
+        listener.meters().outcome(ProxyMetrics.Outcome.ACCEPTED);
+        // Reads are pulled one message at a time by the session (through the flow-control handler).
+        channel.config().setAutoRead(false);
+        ClientResponseEncoder encoder = new ClientResponseEncoder();
+        ClientSession session = new ClientSession(this, channel, socket.remoteAddress().hostAddress(), encoder);
+        String vertxHandler = internal.channelHandlerContext().name();
+        ChannelPipeline pipeline = channel.pipeline();
+        pipeline.addBefore(vertxHandler, DECODER, new StrictRequestDecoder(listener.limits().maxRequestHeadBytes(),
+                listener.limits().maxHeaders(), session));
+        pipeline.addBefore(vertxHandler, ENCODER, encoder);
+        pipeline.addBefore(vertxHandler, FLOW, new FlowControlHandler());
+        pipeline.addBefore(vertxHandler, ClientSession.NAME, session);
+        session.start();
+    }
+
+    HttpListener listener() {
+        return listener;
+    }
+
+    ConnectionPool<BackendKey, BackendConnection> pool() {
+        return pool;
+    }
+
+    HttpPools pools() {
+        return pools;
+    }
+
+    BackendSelector selector(int routeIndex) {
+        return selectors[routeIndex];
+    }
+}

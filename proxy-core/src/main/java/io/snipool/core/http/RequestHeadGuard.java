@@ -1,0 +1,383 @@
+package io.snipool.core.http;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Checks the syntax of an HTTP/1.1 request head byte by byte before Netty's decoder parses it, refusing every
+ * ambiguity RFC 9112 lets a recipient refuse: bare LF or CR, obs-fold, whitespace before a colon, control
+ * characters, versions other than 1.0 and 1.1, missing or repeated Host, conflicting or malformed framing headers.
+ * Netty's decoder in its strictest configuration still joins obs-fold lines and accepts odd separators in the
+ * request line, and a backend behind snipool might read such a head differently: that is how requests are
+ * smuggled.
+ *
+ * <p>Incremental: it remembers how far it has read, so a head dribbled one byte per read costs linear time. It
+ * reads at offsets from the buffer's reader index and consumes nothing. One instance per connection; call
+ * {@link #reset()} before each new head.
+ */
+public final class RequestHeadGuard {
+
+    /** RFC 9112 §2.2: "at least one" empty line before the request line may be ignored; more is noise. */
+    static final int MAX_LEADING_EMPTY_LINES = 4;
+
+    private enum State {
+        LEADING, LEADING_LF, METHOD, TARGET, VERSION, REQUEST_LINE_LF,
+        LINE_START, NAME, VALUE, VALUE_LF, END_LF, DONE
+    }
+
+    /** The framing headers whose values are checked; others are only checked for syntax. */
+    private enum Watched { NONE, HOST, CONTENT_LENGTH, TRANSFER_ENCODING }
+
+    private final int maxHeadBytes;
+    private final int maxHeaders;
+
+    private State state;
+    private int scanned;
+    private int leadingLines;
+    private int tokenLength;
+    private final StringBuilder version = new StringBuilder(8);
+    private final StringBuilder name = new StringBuilder(32);
+    private final StringBuilder value = new StringBuilder(32);
+    private Watched watched;
+    private int headers;
+    private int hosts;
+    private int contentLengths;
+    private String contentLength;
+    private int transferEncodings;
+    private final StringBuilder transferEncoding = new StringBuilder();
+
+    /**
+     * @param maxHeadBytes {@code limits.max_request_head_bytes}
+     * @param maxHeaders   {@code limits.max_headers}
+     */
+    public RequestHeadGuard(int maxHeadBytes, int maxHeaders) {
+        this.maxHeadBytes = maxHeadBytes;
+        this.maxHeaders = maxHeaders;
+        reset();
+    }
+
+    /** Forgets the previous head; the next {@link #check} starts a new one at the buffer's reader index. */
+    public void reset() {
+        state = State.LEADING;
+        scanned = 0;
+        leadingLines = 0;
+        tokenLength = 0;
+        version.setLength(0);
+        name.setLength(0);
+        value.setLength(0);
+        watched = Watched.NONE;
+        headers = 0;
+        hosts = 0;
+        contentLengths = 0;
+        contentLength = null;
+        transferEncodings = 0;
+        transferEncoding.setLength(0);
+    }
+
+    /** Continues reading {@code buffer} from where the last call stopped. */
+    public HeadCheck check(ByteBuf buffer) {
+        if (state == State.DONE) {
+            return new HeadCheck.Valid(scanned);
+        }
+        int start = buffer.readerIndex();
+        int available = buffer.readableBytes();
+        while (scanned < available) {
+            if (scanned >= maxHeadBytes) {
+                return tooLarge();
+            }
+            int b = buffer.getByte(start + scanned) & 0xFF;
+            scanned++;
+            HeadCheck verdict = step(b);
+            if (verdict != null) {
+                return verdict;
+            }
+            if (state == State.DONE) {
+                return finish();
+            }
+        }
+        return scanned >= maxHeadBytes ? tooLarge() : HeadCheck.NeedMore.INSTANCE;
+    }
+
+    private HeadCheck tooLarge() {
+        boolean inRequestLine = state.ordinal() <= State.REQUEST_LINE_LF.ordinal();
+        return inRequestLine
+                ? new HeadCheck.Invalid(414, "request line longer than the limit of " + maxHeadBytes + " bytes")
+                : new HeadCheck.Invalid(431, "request head larger than the limit of " + maxHeadBytes + " bytes");
+    }
+
+    /** Advances by one byte; returns a verdict only when the head is refused. */
+    private HeadCheck step(int b) {
+        switch (state) {
+            case LEADING:
+                if (b == '\r') {
+                    state = State.LEADING_LF;
+                    return null;
+                }
+                if (b == '\n') {
+                    return bad("bare LF before the request line");
+                }
+                state = State.METHOD;
+                return method(b);
+            case LEADING_LF:
+                if (b != '\n') {
+                    return bad("CR not followed by LF");
+                }
+                if (++leadingLines > MAX_LEADING_EMPTY_LINES) {
+                    return bad("too many empty lines before the request line");
+                }
+                state = State.LEADING;
+                return null;
+            case METHOD:
+                return method(b);
+            case TARGET:
+                // RFC 9112 §3.2: the request-target has no whitespace or control characters.
+                if (b == ' ') {
+                    if (tokenLength == 0) {
+                        return bad("empty request target");
+                    }
+                    state = State.VERSION;
+                    return null;
+                }
+                if (b <= 0x20 || b >= 0x7F) {
+                    return bad("invalid character 0x" + Integer.toHexString(b) + " in the request target");
+                }
+                tokenLength++;
+                return null;
+            case VERSION:
+                if (b == '\r') {
+                    state = State.REQUEST_LINE_LF;
+                    return checkVersion();
+                }
+                if (version.length() >= 8) {
+                    return bad("malformed HTTP version");
+                }
+                version.append((char) b);
+                return null;
+            case REQUEST_LINE_LF:
+                return b == '\n' ? lineDone(State.LINE_START) : bad("CR not followed by LF in the request line");
+            case LINE_START:
+                if (b == '\r') {
+                    state = State.END_LF;
+                    return null;
+                }
+                if (b == ' ' || b == '\t') {
+                    // RFC 9112 §5.2: a server MUST reject obs-fold (or replace it); rejecting avoids ambiguity.
+                    return bad("obsolete line folding (obs-fold) in a header field");
+                }
+                if (++headers > maxHeaders) {
+                    return new HeadCheck.Invalid(431, "more than " + maxHeaders + " header fields");
+                }
+                state = State.NAME;
+                name.setLength(0);
+                return name(b);
+            case NAME:
+                return name(b);
+            case VALUE:
+                return value(b);
+            case VALUE_LF:
+                if (b != '\n') {
+                    return bad("CR not followed by LF in a header field");
+                }
+                HeadCheck watchedVerdict = recordWatched();
+                return watchedVerdict != null ? watchedVerdict : lineDone(State.LINE_START);
+            case END_LF:
+                if (b != '\n') {
+                    return bad("CR not followed by LF at the end of the head");
+                }
+                state = State.DONE;
+                return null;
+            default:
+                throw new IllegalStateException(state.name());
+        }
+    }
+
+    private HeadCheck method(int b) {
+        if (b == ' ') {
+            if (tokenLength == 0) {
+                return bad("empty method");
+            }
+            state = State.TARGET;
+            tokenLength = 0;
+            return null;
+        }
+        if (!isTchar(b)) {
+            return bad("invalid character 0x" + Integer.toHexString(b) + " in the method");
+        }
+        tokenLength++;
+        return null;
+    }
+
+    private HeadCheck checkVersion() {
+        String text = version.toString();
+        if (text.equals("HTTP/1.1") || text.equals("HTTP/1.0")) {
+            return null;
+        }
+        if (text.matches("HTTP/\\d\\.\\d")) {
+            return new HeadCheck.Invalid(505, "HTTP version " + text.substring(5) + " is not supported");
+        }
+        return bad("malformed HTTP version '" + text + "'");
+    }
+
+    private HeadCheck name(int b) {
+        if (b == ':') {
+            if (name.length() == 0) {
+                return bad("empty header field name");
+            }
+            watched = watchedHeader(name);
+            value.setLength(0);
+            state = State.VALUE;
+            return null;
+        }
+        if (b == ' ' || b == '\t') {
+            // RFC 9112 §5.1: "A server MUST reject, with a response status code of 400 (Bad Request), any
+            // received request message that contains whitespace between a header field name and colon."
+            return bad("whitespace between a header field name and the colon");
+        }
+        if (!isTchar(b)) {
+            return bad("invalid character 0x" + Integer.toHexString(b) + " in a header field name");
+        }
+        if (name.length() < 32) {
+            name.append((char) b);
+        }
+        return null;
+    }
+
+    private HeadCheck value(int b) {
+        if (b == '\r') {
+            state = State.VALUE_LF;
+            return null;
+        }
+        // RFC 9110 §5.5: field values are visible characters, SP, HTAB and obs-text; CR, LF and NUL "MUST" be
+        // rejected or replaced, and so is every other control character here.
+        if (b == '\n') {
+            return bad("bare LF in a header field");
+        }
+        if ((b < 0x20 && b != '\t') || b == 0x7F) {
+            return bad("control character 0x" + Integer.toHexString(b) + " in a header field value");
+        }
+        if (watched != Watched.NONE && value.length() < 256) {
+            value.append((char) b);
+        }
+        return null;
+    }
+
+    private HeadCheck recordWatched() {
+        String text = value.toString().strip();
+        switch (watched) {
+            case HOST -> hosts++;
+            case CONTENT_LENGTH -> {
+                contentLengths++;
+                contentLength = text;
+            }
+            case TRANSFER_ENCODING -> {
+                if (transferEncodings++ > 0) {
+                    transferEncoding.append(',');
+                }
+                transferEncoding.append(text);
+            }
+            default -> {
+            }
+        }
+        watched = Watched.NONE;
+        return null;
+    }
+
+    private HeadCheck lineDone(State next) {
+        state = next;
+        return null;
+    }
+
+    /** The checks that need the whole head: Host and framing (RFC 9112 §3.2, §6.1, §6.3). */
+    private HeadCheck finish() {
+        boolean http11 = version.toString().equals("HTTP/1.1");
+        if (hosts > 1) {
+            return bad("more than one Host header field");
+        }
+        if (hosts == 0 && http11) {
+            return bad("missing Host header field");
+        }
+        if (contentLengths > 1) {
+            return bad("more than one Content-Length header field");
+        }
+        if (contentLength != null && (contentLength.isEmpty() || contentLength.length() > 18
+                || !contentLength.chars().allMatch(c -> c >= '0' && c <= '9'))) {
+            return bad("Content-Length is not a single non-negative number: '" + contentLength + "'");
+        }
+        if (transferEncodings > 0) {
+            if (!http11) {
+                // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request is a sign of smuggling.
+                return bad("Transfer-Encoding in an HTTP/1.0 request");
+            }
+            if (contentLength != null) {
+                // RFC 9112 §6.1: such a message "ought to be handled as an error".
+                return bad("both Transfer-Encoding and Content-Length");
+            }
+            HeadCheck codings = checkCodings(transferEncoding.toString());
+            if (codings != null) {
+                return codings;
+            }
+        }
+        return new HeadCheck.Valid(scanned);
+    }
+
+    /** Only a single "chunked" is understood; RFC 9112 §6.1 wants 501 for codings a server does not know. */
+    private static HeadCheck checkCodings(String list) {
+        int chunked = 0;
+        String last = "";
+        for (String element : list.split(",", -1)) {
+            String coding = element.strip();
+            if (coding.isEmpty()) {
+                return bad("empty element in Transfer-Encoding");
+            }
+            if (coding.equalsIgnoreCase("chunked")) {
+                chunked++;
+            } else {
+                return new HeadCheck.Invalid(501, "transfer coding '" + coding + "' is not implemented");
+            }
+            last = coding;
+        }
+        if (chunked > 1) {
+            return bad("chunked applied more than once");
+        }
+        return last.equalsIgnoreCase("chunked") ? null : bad("malformed Transfer-Encoding");
+    }
+
+    private static Watched watchedHeader(CharSequence header) {
+        if (equalsIgnoreCase(header, "host")) {
+            return Watched.HOST;
+        }
+        if (equalsIgnoreCase(header, "content-length")) {
+            return Watched.CONTENT_LENGTH;
+        }
+        if (equalsIgnoreCase(header, "transfer-encoding")) {
+            return Watched.TRANSFER_ENCODING;
+        }
+        return Watched.NONE;
+    }
+
+    private static boolean equalsIgnoreCase(CharSequence a, String b) {
+        if (a.length() != b.length()) {
+            return false;
+        }
+        for (int i = 0; i < b.length(); i++) {
+            if (Character.toLowerCase(a.charAt(i)) != b.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** RFC 9110 §5.6.2: tchar. */
+    static boolean isTchar(int b) {
+        if ((b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')) {
+            return true;
+        }
+        return switch (b) {
+            case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~' -> true;
+            default -> false;
+        };
+    }
+
+    private static HeadCheck.Invalid bad(String reason) {
+        return new HeadCheck.Invalid(400, reason);
+    }
+}

@@ -1,0 +1,248 @@
+package io.snipool.core.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.snipool.core.tunnel.Tunnel;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Carries a backend's response to the client: interim 1xx responses, the final head with its hop-by-hop fields
+ * replaced and its framing fitted to the client (chunked for an HTTP/1.1 client when the backend gave no length,
+ * close-delimited for an HTTP/1.0 one), the body with back-pressure, and a 101 that turns both connections into a
+ * tunnel. Records what the reuse decision needs.
+ */
+final class ResponseForwarder {
+
+    private final Exchange exchange;
+    private final ClientSession session;
+    private final Channel client;
+    private final boolean clientHttp10;
+    private final boolean head;
+
+    private boolean started;
+    private boolean complete;
+    private boolean interim;
+    private boolean interimForwarded;
+    private boolean upgrading;
+    private int code;
+    private boolean backendHttp10;
+    private boolean backendKeepAliveToken;
+    private boolean backendConnectionClose;
+    private boolean closeDelimited;
+    private boolean clientKeepsAlive;
+    private Duration backendKeepAliveTimeout;
+
+    ResponseForwarder(Exchange exchange, ClientSession session, boolean clientHttp10, boolean head) {
+        this.exchange = exchange;
+        this.session = session;
+        this.client = session.channel();
+        this.clientHttp10 = clientHttp10;
+        this.head = head;
+    }
+
+    /** Handles one message from the backend decoder (ownership passes). */
+    void forward(Object message) {
+        if (message instanceof HttpResponse response) {
+            if (response.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(message);
+                exchange.backendFailed(new IllegalStateException("malformed response: "
+                        + response.decoderResult().cause().getMessage()));
+                return;
+            }
+            responseHead(response);
+        } else if (message instanceof HttpContent content) {
+            responseContent(content);
+        } else if (message instanceof ByteBuf raw && upgrading) {
+            client.write(raw); // bytes of the upgraded protocol that came with the 101
+        } else {
+            ReferenceCountUtil.release(message);
+        }
+    }
+
+    private void responseHead(HttpResponse response) {
+        code = response.status().code();
+        if (code == 101) {
+            if (!exchange.upgradeRequested()) {
+                exchange.backendFailed(new IllegalStateException("101 Switching Protocols without an Upgrade"));
+                return;
+            }
+            upgrading = true;
+            started = true;
+            ForwardingHeaders.removeHopByHop(response.headers(), true);
+            session.encoder().headRequest(false);
+            client.write(response);
+            return;
+        }
+        if (code < 200) {
+            // RFC 9110 §15.2: interim responses go to HTTP/1.1 clients only.
+            interim = true;
+            interimForwarded = !clientHttp10;
+            if (interimForwarded) {
+                ForwardingHeaders.removeHopByHop(response.headers(), false);
+                session.encoder().headRequest(false);
+                client.write(response);
+            }
+            return;
+        }
+        started = true;
+        backendHttp10 = response.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        backendKeepAliveTimeout = keepAliveTimeout(response.headers().get("keep-alive"));
+        boolean chunked = HttpUtil.isTransferEncodingChunked(response);
+        boolean hasLength = response.headers().contains(HttpHeaderNames.CONTENT_LENGTH);
+        List<String> tokens = ForwardingHeaders.removeHopByHop(response.headers(), false);
+        backendConnectionClose = tokens.contains("close");
+        backendKeepAliveToken = tokens.contains("keep-alive");
+        boolean bodyless = head || code == 204 || code == 304;
+        closeDelimited = !bodyless && !chunked && !hasLength;
+        clientKeepsAlive = exchange.clientKeepAlive() && exchange.requestComplete() && !session.isClosing();
+        if (!bodyless && !hasLength) {
+            if (clientHttp10) {
+                clientKeepsAlive = false; // an HTTP/1.0 client knows no chunked: the close ends the body
+            } else {
+                response.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+        }
+        if (!clientKeepsAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (clientHttp10) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        session.encoder().headRequest(head);
+        client.write(response);
+    }
+
+    private void responseContent(HttpContent content) {
+        if (interim) {
+            if (interimForwarded) {
+                client.write(content);
+            } else {
+                content.release();
+            }
+            if (content instanceof LastHttpContent) {
+                interim = false;
+                interimForwarded = false;
+            }
+            return;
+        }
+        if (content.decoderResult().isFailure()) {
+            String reason = content.decoderResult().cause().getMessage();
+            content.release();
+            exchange.backendFailed(new IllegalStateException("malformed response body: " + reason));
+            return;
+        }
+        if (upgrading) {
+            client.write(content);
+            if (content instanceof LastHttpContent) {
+                switchToTunnel();
+            }
+            return;
+        }
+        client.write(content);
+        if (content instanceof LastHttpContent) {
+            complete = true;
+            client.flush();
+            exchange.responseComplete();
+        }
+    }
+
+    /** After a forwarded 101: both connections stop speaking HTTP and become the two ends of a tunnel. */
+    private void switchToTunnel() {
+        client.flush();
+        client.pipeline().remove(HttpProxy.DECODER);
+        client.pipeline().remove(HttpProxy.ENCODER);
+        client.pipeline().remove(HttpProxy.FLOW);
+        BackendConnection connection = exchange.connection();
+        Channel backend = connection.channel();
+        backend.config().setAutoRead(false);
+        backend.pipeline().remove(BackendConnection.ENCODER);
+        // Removing the decoder hands on, as raw bytes, whatever the backend sent after the 101.
+        backend.pipeline().remove(BackendConnection.DECODER);
+        backend.pipeline().remove(BackendConnection.DISPATCHER);
+        client.flush();
+        exchange.upgraded(List.of());
+        session.exchangeUpgraded();
+        Tunnel.start(client, ClientSession.NAME, backend, Unpooled.EMPTY_BUFFER,
+                session.proxy().listener().timeouts().idle(), new Tunnel.Observer() {
+                    @Override
+                    public void transferred(Tunnel.Direction direction, int bytes) {
+                        if (direction == Tunnel.Direction.CLIENT_TO_BACKEND) {
+                            session.proxy().listener().meters().bytesToBackend(bytes);
+                        } else {
+                            session.proxy().listener().meters().bytesToClient(bytes);
+                        }
+                    }
+
+                    @Override
+                    public void closed(Tunnel tunnel, Tunnel.CloseReason reason) {
+                        exchange.tunnelClosed();
+                    }
+                });
+    }
+
+    /** {@code Keep-Alive: timeout=N} (a de-facto header, RFC 2068 §19.7.1.1), or null. */
+    static Duration keepAliveTimeout(String header) {
+        if (header == null) {
+            return null;
+        }
+        for (String parameter : header.split(",")) {
+            String[] pair = parameter.strip().split("=", 2);
+            if (pair.length == 2 && pair[0].strip().toLowerCase(Locale.ROOT).equals("timeout")) {
+                try {
+                    long seconds = Long.parseLong(pair[1].strip());
+                    return seconds > 0 ? Duration.ofSeconds(seconds) : null;
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    boolean started() {
+        return started;
+    }
+
+    boolean complete() {
+        return complete;
+    }
+
+    int code() {
+        return code;
+    }
+
+    boolean backendHttp10() {
+        return backendHttp10;
+    }
+
+    boolean backendKeepAliveToken() {
+        return backendKeepAliveToken;
+    }
+
+    boolean backendConnectionClose() {
+        return backendConnectionClose;
+    }
+
+    boolean closeDelimited() {
+        return closeDelimited;
+    }
+
+    boolean clientKeepsAlive() {
+        return clientKeepsAlive;
+    }
+
+    Duration backendKeepAliveTimeout() {
+        return backendKeepAliveTimeout;
+    }
+}

@@ -1,0 +1,134 @@
+package io.snipool.core.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.snipool.core.pool.EvictionReason;
+import io.snipool.core.pool.PoolGauge;
+import io.snipool.core.pool.PoolListener;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * The backend pool's meters, labelled by backend. One instance is shared by the pools of every event loop: gauges
+ * arrive as deltas and are summed here. Backend labels are capped by {@link BoundedLabels}.
+ *
+ * @param <K> the pool key
+ */
+public final class PoolMeters<K> implements PoolListener<K> {
+
+    public static final String HITS = "snipool.pool.hits";
+    public static final String MISSES = "snipool.pool.misses";
+    public static final String EVICTIONS = "snipool.pool.evictions";
+    public static final String IDLE = "snipool.pool.idle.connections";
+    public static final String ACTIVE = "snipool.pool.active.connections";
+    public static final String PENDING = "snipool.pool.pending.requests";
+    public static final String STALE_RETRIES = "snipool.pool.stale.retries";
+    public static final String REQUESTS_PER_CONNECTION = "snipool.pool.requests.per.connection";
+    public static final String CONNECT_DURATION = "snipool.pool.connect.duration";
+    public static final String CONNECT_ERRORS = "snipool.pool.connect.errors";
+
+    private static final double[] REQUEST_BUCKETS = {1, 2, 5, 10, 100, 1000, 10_000, 100_000};
+    private static final Duration[] CONNECT_BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(5),
+        Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(500),
+        Duration.ofSeconds(1), Duration.ofSeconds(5)};
+
+    private final MeterRegistry registry;
+    private final Function<K, String> labelOf;
+    private final BoundedLabels labels;
+    private final Map<String, Backend> backends = new ConcurrentHashMap<>();
+
+    public PoolMeters(MeterRegistry registry, Function<K, String> labelOf, int maxBackendLabels) {
+        this.registry = registry;
+        this.labelOf = labelOf;
+        this.labels = new BoundedLabels(maxBackendLabels);
+    }
+
+    /** The meters of one backend label. */
+    private final class Backend {
+        final Counter hits;
+        final Counter misses;
+        final Counter staleRetries;
+        final Counter connectErrors;
+        final Map<EvictionReason, Counter> evictions = new EnumMap<>(EvictionReason.class);
+        final Map<PoolGauge, AtomicLong> gauges = new EnumMap<>(PoolGauge.class);
+        final DistributionSummary requestsPerConnection;
+        final Timer connectDuration;
+
+        Backend(String backend) {
+            Tags tags = Tags.of("backend", backend);
+            hits = Counter.builder(HITS).description("Leases served by an existing connection").tags(tags)
+                    .register(registry);
+            misses = Counter.builder(MISSES).description("Leases that needed a new connection").tags(tags)
+                    .register(registry);
+            staleRetries = Counter.builder(STALE_RETRIES)
+                    .description("Requests replayed on a fresh connection after a reused one failed").tags(tags)
+                    .register(registry);
+            connectErrors = Counter.builder(CONNECT_ERRORS).description("Failed or timed-out pool connects")
+                    .tags(tags).register(registry);
+            for (EvictionReason reason : EvictionReason.values()) {
+                evictions.put(reason, Counter.builder(EVICTIONS).description("Connections closed, by reason")
+                        .tags(tags).tag("reason", reason.label()).register(registry));
+            }
+            for (PoolGauge gauge : PoolGauge.values()) {
+                gauges.put(gauge, new AtomicLong());
+            }
+            registry.gauge(IDLE, tags, gauges.get(PoolGauge.IDLE), AtomicLong::get);
+            registry.gauge(ACTIVE, tags, gauges.get(PoolGauge.ACTIVE), AtomicLong::get);
+            registry.gauge(PENDING, tags, gauges.get(PoolGauge.PENDING), AtomicLong::get);
+            requestsPerConnection = DistributionSummary.builder(REQUESTS_PER_CONNECTION)
+                    .description("Requests a backend connection served before it closed").tags(tags)
+                    .serviceLevelObjectives(REQUEST_BUCKETS).register(registry);
+            connectDuration = Timer.builder(CONNECT_DURATION).description("Time to open a backend connection")
+                    .tags(tags).serviceLevelObjectives(CONNECT_BUCKETS).register(registry);
+        }
+    }
+
+    private Backend backend(K key) {
+        return backends.computeIfAbsent(labels.label(labelOf.apply(key)), Backend::new);
+    }
+
+    @Override
+    public void onHit(K key) {
+        backend(key).hits.increment();
+    }
+
+    @Override
+    public void onMiss(K key) {
+        backend(key).misses.increment();
+    }
+
+    @Override
+    public void onConnected(K key, long connectNanos) {
+        backend(key).connectDuration.record(connectNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void onConnectFailure(K key, io.snipool.core.pool.LeaseFailure failure) {
+        backend(key).connectErrors.increment();
+    }
+
+    @Override
+    public void onEviction(K key, EvictionReason reason, long requestsServed) {
+        Backend backend = backend(key);
+        backend.evictions.get(reason).increment();
+        backend.requestsPerConnection.record(requestsServed);
+    }
+
+    @Override
+    public void onGaugeChange(K key, PoolGauge gauge, int delta) {
+        backend(key).gauges.get(gauge).addAndGet(delta);
+    }
+
+    /** A request was replayed on a fresh connection after failing on a reused one. */
+    public void staleRetry(K key) {
+        backend(key).staleRetries.increment();
+    }
+}

@@ -1,0 +1,51 @@
+package io.snipool.core.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Per-request meters of one HTTP listener. Label values are bounded: {@code route} is a configured route's first
+ * host (or {@code none} before routing), {@code code} a status code.
+ */
+public final class RequestMeters {
+
+    public static final String REQUESTS = "snipool.requests";
+    public static final String REQUEST_DURATION = "snipool.request.duration";
+    /** The {@code route} label of requests refused before a route was chosen. */
+    public static final String NO_ROUTE = "none";
+
+    private static final Duration[] DURATION_BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(5),
+        Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+        Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(2),
+        Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60)};
+
+    private final MeterRegistry registry;
+    private final String listener;
+    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    private final Timer duration;
+
+    public RequestMeters(MeterRegistry registry, String listener) {
+        this.registry = registry;
+        this.listener = listener;
+        this.duration = Timer.builder(REQUEST_DURATION).description("From request head to the end of the response")
+                .tag("listener", listener).serviceLevelObjectives(DURATION_BUCKETS).register(registry);
+    }
+
+    /** Counts one finished request. */
+    public void request(String route, int code, long nanos) {
+        String key = route + '\u0000' + code;
+        Counter counter = requests.get(key);
+        if (counter == null) {
+            counter = requests.computeIfAbsent(key, k -> Counter.builder(REQUESTS).description("HTTP requests")
+                    .tag("listener", listener).tag("route", route).tag("code", Integer.toString(code))
+                    .register(registry));
+        }
+        counter.increment();
+        duration.record(nanos, TimeUnit.NANOSECONDS);
+    }
+}
