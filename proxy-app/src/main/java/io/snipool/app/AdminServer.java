@@ -2,6 +2,8 @@ package io.snipool.app;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.snipool.config.HostPort;
+import io.snipool.core.http.HttpPools;
+import io.snipool.core.http.PoolReport;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -22,12 +24,14 @@ final class AdminServer {
     private final Vertx vertx;
     private final PrometheusMeterRegistry registry;
     private final Readiness readiness;
+    private final HttpPools pools;
     private HttpServer server;
 
-    AdminServer(Vertx vertx, PrometheusMeterRegistry registry, Readiness readiness) {
+    AdminServer(Vertx vertx, PrometheusMeterRegistry registry, Readiness readiness, HttpPools pools) {
         this.vertx = vertx;
         this.registry = registry;
         this.readiness = readiness;
+        this.pools = pools;
     }
 
     Future<HttpServer> start(HostPort bind) {
@@ -35,8 +39,8 @@ final class AdminServer {
         router.get("/metrics").handler(this::metrics);
         router.get("/healthz").handler(ctx -> text(ctx, 200, "ok\n"));
         router.get("/readyz").handler(this::readiness);
-        router.get("/api/pools").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .end(new JsonArray().encodePrettily()));
+        router.get("/api/pools").handler(this::pools);
+        router.get("/api/pool-events").handler(ctx -> json(ctx, PoolReport.events(pools.meters().events())));
         router.route().last().handler(ctx -> text(ctx, 404, "not found: " + ctx.request().path() + "\n"));
         HttpServerOptions options = new HttpServerOptions().setHost(bind.host()).setPort(bind.port());
         server = vertx.createHttpServer(options).requestHandler(router);
@@ -60,6 +64,22 @@ final class AdminServer {
                 text(ctx, 500, "metrics unavailable: " + result.cause().getMessage() + "\n");
             }
         });
+    }
+
+    private void pools(RoutingContext ctx) {
+        // Each event loop's pool is read on its own loop; the answer comes back on this context.
+        io.vertx.core.Context context = vertx.getOrCreateContext();
+        PoolReport.pools(pools).whenComplete((report, failure) -> context.runOnContext(ignored -> {
+            if (failure != null) {
+                text(ctx, 500, "pool report unavailable: " + failure.getMessage() + "\n");
+            } else {
+                json(ctx, report);
+            }
+        }));
+    }
+
+    private static void json(RoutingContext ctx, JsonArray body) {
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.encodePrettily());
     }
 
     private void readiness(RoutingContext ctx) {

@@ -49,9 +49,9 @@ public final class Snipool {
                 .with(new VertxOptions().setEventLoopPoolSize(eventLoops).setMetricsOptions(metricsOptions))
                 .withMetrics(new MicrometerMetricsFactory(registry))
                 .build();
-        this.admin = new AdminServer(vertx, registry, readiness);
         this.proxy = new ProxyServer(vertx, config, new ProxyMetrics(registry), new VertxHostResolver(vertx),
                 eventLoops);
+        this.admin = new AdminServer(vertx, registry, readiness, proxy.pools());
     }
 
     /**
@@ -100,7 +100,7 @@ public final class Snipool {
                 .recover(cause -> Future.failedFuture(bindFailure("the admin server (metrics.bind)",
                         config.metrics().bind().toString(), cause)))
                 .onSuccess(server -> LOG.info("admin server bound " + hostPort(config.metrics().bind().host(),
-                        server.actualPort()) + " (/metrics, /healthz, /readyz, /api/pools)"))
+                        server.actualPort()) + " (/metrics, /healthz, /readyz, /api/pools, /api/pool-events)"))
                 .compose(ignored -> proxy.start()
                         .recover(cause -> Future.failedFuture(cause instanceof ProxyServer.BindFailure failure
                                 ? bindFailure("listener '" + failure.listener().name() + "'",

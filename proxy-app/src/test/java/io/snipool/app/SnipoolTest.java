@@ -130,6 +130,15 @@ class SnipoolTest {
     }
 
     @Test
+    void poolEventsApiIsAJsonList(Vertx vertx, VertxTestContext test) {
+        get(vertx, "/api/pool-events").onComplete(test.succeeding(events -> test.verify(() -> {
+            assertThat(events.status()).isEqualTo(200);
+            assertThat(new JsonArray(events.text())).isEmpty();
+            test.completeNow();
+        })));
+    }
+
+    @Test
     void anythingElseIs404(Vertx vertx, VertxTestContext test) {
         get(vertx, "/admin").onComplete(test.succeeding(response -> test.verify(() -> {
             assertThat(response.status()).isEqualTo(404);

@@ -121,8 +121,9 @@ final class ConfigReader {
 
     private MetricsConfig readMetrics(YamlMap map) {
         HostPort bind = address(map, "bind", MetricsConfig.DEFAULT_BIND, 0);
+        int history = map.intValue("pool_event_history", MetricsConfig.DEFAULT_POOL_EVENT_HISTORY, 0, 100_000);
         map.finish();
-        return new MetricsConfig(bind);
+        return new MetricsConfig(bind, history);
     }
 
     private ShutdownConfig readShutdown(YamlMap map) {

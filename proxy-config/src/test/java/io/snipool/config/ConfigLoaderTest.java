@@ -52,7 +52,7 @@ class ConfigLoaderTest {
             timeouts: { client_hello: 2s, request_head: 3s, connect: 4s, idle: 1h, response_header: 45s }
             limits: { max_connections: 500, max_client_hello_bytes: 32KiB, max_request_head_bytes: 1MiB, max_headers: 64,
                       max_retry_body_bytes: 0 }
-            metrics: { bind: 127.0.0.1:0 }
+            metrics: { bind: 127.0.0.1:0, pool_event_history: 10 }
             shutdown: { drain_timeout: 5s }
             access_log: { enabled: false, path: /var/log/snipool/access.log, format: json }
             logging: { level: debug, format: json }
@@ -113,7 +113,7 @@ class ConfigLoaderTest {
         assertThat(config.timeouts()).isEqualTo(new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(3),
                 Duration.ofSeconds(4), Duration.ofHours(1), Duration.ofSeconds(45)));
         assertThat(config.limits()).isEqualTo(new Limits(500, 32 * 1024, 1024 * 1024, 64, 65_536, 0));
-        assertThat(config.metrics().bind()).isEqualTo(new HostPort("127.0.0.1", 0));
+        assertThat(config.metrics()).isEqualTo(new MetricsConfig(new HostPort("127.0.0.1", 0), 10));
         assertThat(config.shutdown().drainTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.accessLog()).isEqualTo(new AccessLogConfig(false, "/var/log/snipool/access.log",
                 AccessLogConfig.Format.JSON));
@@ -161,7 +161,7 @@ class ConfigLoaderTest {
         assertThat(Timeouts.defaults()).isEqualTo(new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(10),
                 Duration.ofSeconds(5), Duration.ofSeconds(300), Duration.ofSeconds(60)));
         assertThat(Limits.defaults()).isEqualTo(new Limits(10_000, 65_536, 65_536, 100, 65_536, 65_536));
-        assertThat(MetricsConfig.defaults().bind()).isEqualTo(new HostPort("127.0.0.1", 9090));
+        assertThat(MetricsConfig.defaults()).isEqualTo(new MetricsConfig(new HostPort("127.0.0.1", 9090), 256));
         assertThat(ShutdownConfig.defaults().drainTimeout()).isEqualTo(Duration.ofSeconds(30));
     }
 

@@ -51,7 +51,7 @@ public final class HttpPools {
         return pools.computeIfAbsent(loop, this::create);
     }
 
-    PoolMeters<BackendKey> meters() {
+    public PoolMeters<BackendKey> meters() {
         return meters;
     }
 

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.snipool.core.pool.EvictionReason;
+import io.snipool.core.pool.LeaseFailure;
 import io.snipool.core.pool.PoolGauge;
 import io.snipool.core.pool.PoolListener;
 import java.time.Duration;
@@ -44,11 +45,17 @@ public final class PoolMeters<K> implements PoolListener<K> {
     private final Function<K, String> labelOf;
     private final BoundedLabels labels;
     private final Map<String, Backend> backends = new ConcurrentHashMap<>();
+    private final PoolEvents events;
 
-    public PoolMeters(MeterRegistry registry, Function<K, String> labelOf, int maxBackendLabels) {
+    public PoolMeters(MeterRegistry registry, Function<K, String> labelOf, int maxBackendLabels, PoolEvents events) {
         this.registry = registry;
         this.labelOf = labelOf;
         this.labels = new BoundedLabels(maxBackendLabels);
+        this.events = events;
+    }
+
+    public PoolEvents events() {
+        return events;
     }
 
     /** The meters of one backend label. */
@@ -111,8 +118,16 @@ public final class PoolMeters<K> implements PoolListener<K> {
     }
 
     @Override
-    public void onConnectFailure(K key, io.snipool.core.pool.LeaseFailure failure) {
+    public void onConnectFailure(K key, LeaseFailure failure) {
         backend(key).connectErrors.increment();
+        events.record(labelOf.apply(key), "connect_failure", failure.message());
+    }
+
+    @Override
+    public void onLeaseFailure(K key, LeaseFailure failure) {
+        if (failure.kind() == LeaseFailure.Kind.QUEUE_FULL || failure.kind() == LeaseFailure.Kind.WAIT_TIMEOUT) {
+            events.record(labelOf.apply(key), "lease_failure", failure.message());
+        }
     }
 
     @Override
@@ -120,6 +135,11 @@ public final class PoolMeters<K> implements PoolListener<K> {
         Backend backend = backend(key);
         backend.evictions.get(reason).increment();
         backend.requestsPerConnection.record(requestsServed);
+        if (reason == EvictionReason.CAPACITY || reason == EvictionReason.ERROR
+                || reason == EvictionReason.UNEXPECTED_DATA) {
+            events.record(labelOf.apply(key), "eviction", reason.label() + " after " + requestsServed
+                    + (requestsServed == 1 ? " request" : " requests"));
+        }
     }
 
     @Override
@@ -130,5 +150,23 @@ public final class PoolMeters<K> implements PoolListener<K> {
     /** A request was replayed on a fresh connection after failing on a reused one. */
     public void staleRetry(K key) {
         backend(key).staleRetries.increment();
+        events.record(labelOf.apply(key), "stale_retry", "request replayed on a fresh connection");
+    }
+
+    /** Cumulative counts of one backend label, for the pool API; zeros for a label never seen. */
+    public Totals totals(String backend) {
+        Backend meters = backends.get(backend);
+        if (meters == null) {
+            return new Totals(0, 0, 0, 0, new EnumMap<>(EvictionReason.class));
+        }
+        Map<EvictionReason, Long> evictions = new EnumMap<>(EvictionReason.class);
+        meters.evictions.forEach((reason, counter) -> evictions.put(reason, (long) counter.count()));
+        return new Totals((long) meters.hits.count(), (long) meters.misses.count(),
+                meters.connectDuration.count(), (long) meters.staleRetries.count(), evictions);
+    }
+
+    /** Counts since the process started (the pool's own counters reset when it forgets an unused backend). */
+    public record Totals(long hits, long misses, long connectionsCreated, long staleRetries,
+                         Map<EvictionReason, Long> evictions) {
     }
 }

@@ -6,6 +6,7 @@ import io.snipool.config.RouteConfig;
 import io.snipool.core.backend.HostResolver;
 import io.snipool.core.http.BackendKey;
 import io.snipool.core.http.HttpPools;
+import io.snipool.core.metrics.PoolEvents;
 import io.snipool.core.metrics.PoolMeters;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.vertx.core.DeploymentOptions;
@@ -60,7 +61,8 @@ public final class ProxyServer {
         this.limiter = new ConnectionLimiter(config.limits().maxConnections());
         this.pools = new HttpPools(((VertxInternal) vertx).transport().channelFactory(false), resolver,
                 longestConnectTimeout(config), config.limits().maxResponseHeadBytes(), config.pool().maxIdleTotal(),
-                new PoolMeters<>(metrics.registry(), BackendKey::label, ProxyMetrics.DEFAULT_MAX_BACKEND_LABELS));
+                new PoolMeters<>(metrics.registry(), BackendKey::label, ProxyMetrics.DEFAULT_MAX_BACKEND_LABELS,
+                        new PoolEvents(config.metrics().poolEventHistory())));
     }
 
     /** The socket-level connect timeout of the pools: no route's own connect_timeout may be cut short by it. */
