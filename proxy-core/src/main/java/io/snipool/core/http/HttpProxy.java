@@ -4,6 +4,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.flow.FlowControlHandler;
+import io.snipool.config.BackendTemplate;
+import io.snipool.config.RouteConfig;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.snipool.core.pool.ConnectionPool;
 import io.snipool.core.proxy.ConnectionHandler;
@@ -35,6 +37,24 @@ public final class HttpProxy implements ConnectionHandler {
         this.pool = pools.forLoop(loop);
         this.selectors = listener.routes().routes().stream().map(route -> new BackendSelector(route.backends()))
                 .toArray(BackendSelector[]::new);
+        prewarm();
+    }
+
+    /**
+     * Makes the static backends of routes with {@code min_idle_per_host} known to this loop's pool, so their
+     * connections are opened before the first request. Template backends are known only once a name asks for one.
+     */
+    private void prewarm() {
+        for (RouteConfig route : listener.routes().routes()) {
+            if (route.pool().enabled() && route.pool().minIdlePerHost() > 0) {
+                for (BackendTemplate backend : route.backends()) {
+                    if (backend.isStatic()) {
+                        pool.prewarm(new BackendKey(backend.staticAddress(), false, route.allowPrivateTargets()),
+                                route.pool());
+                    }
+                }
+            }
+        }
     }
 
     @Override
