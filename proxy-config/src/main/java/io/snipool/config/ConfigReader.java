@@ -181,6 +181,13 @@ final class ConfigReader {
                     + " applies only to http listeners; a tls listener never reads or changes the bytes it tunnels");
         }
 
+        ClientLimits clientLimits = new ClientLimits(
+                map.intValue("max_connections_per_ip", ClientLimits.DEFAULT_MAX_CONNECTIONS_PER_IP, 0, 10_000_000),
+                map.intValue("new_connections_per_ip", ClientLimits.DEFAULT_NEW_CONNECTIONS_PER_SECOND, 0,
+                        10_000_000),
+                map.intValue("new_connections_burst_per_ip", ClientLimits.DEFAULT_NEW_CONNECTIONS_BURST, 1,
+                        10_000_000),
+                map.intValue("ipv6_group_prefix", ClientLimits.DEFAULT_IPV6_PREFIX, 1, 128));
         List<RouteConfig> routes = new ArrayList<>();
         if (!map.has("routes")) {
             problems.add(map.child("routes"), map.node(), "at least one route is required");
@@ -197,7 +204,8 @@ final class ConfigReader {
         if (name == null || bind == null || mode == null) {
             return null;
         }
-        return new ListenerConfig(name, bind, mode, proxyProtocolIn, allow, deny, routes, forwarded);
+        return new ListenerConfig(name, bind, mode, proxyProtocolIn, allow, deny, routes, forwarded,
+                clientLimits);
     }
 
     private RouteConfig readRoute(YamlMap map, PoolSettings globalPool, ListenerConfig.Mode mode) {

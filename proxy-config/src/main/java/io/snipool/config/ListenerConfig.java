@@ -10,9 +10,11 @@ import java.util.List;
  * @param allow           client networks allowed; empty allows all
  * @param deny            client networks refused; wins over {@code allow}
  * @param forwardedHeaders which headers an HTTP listener adds to tell backends about the client
+ * @param clientLimits     per-client-address connection limits
  */
 public record ListenerConfig(String name, HostPort bind, Mode mode, boolean proxyProtocolIn, List<Cidr> allow,
-                             List<Cidr> deny, List<RouteConfig> routes, ForwardedHeaders forwardedHeaders) {
+                             List<Cidr> deny, List<RouteConfig> routes, ForwardedHeaders forwardedHeaders,
+                             ClientLimits clientLimits) {
 
     /** {@code tls}: route by ClientHello SNI and tunnel; {@code http}: route each request by Host. */
     public enum Mode { TLS, HTTP }

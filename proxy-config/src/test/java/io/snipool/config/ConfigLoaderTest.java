@@ -17,6 +17,10 @@ class ConfigLoaderTest {
                 proxy_protocol_in: true
                 allow: ["10.0.0.0/8", "2001:db8::/32"]
                 deny: ["10.1.2.3"]
+                max_connections_per_ip: 10
+                new_connections_per_ip: 5
+                new_connections_burst_per_ip: 20
+                ipv6_group_prefix: 56
                 routes:
                   - hosts: ["API.Example.Test."]
                     backends: ["127.0.0.1:9443"]
@@ -74,6 +78,7 @@ class ConfigLoaderTest {
         assertThat(tls.proxyProtocolIn()).isTrue();
         assertThat(tls.allow()).extracting(Cidr::toString).containsExactly("10.0.0.0/8", "2001:db8:0:0:0:0:0:0/32");
         assertThat(tls.deny()).extracting(Cidr::toString).containsExactly("10.1.2.3/32");
+        assertThat(tls.clientLimits()).isEqualTo(new ClientLimits(10, 5, 20, 56));
         assertThat(tls.routes()).hasSize(4);
 
         RouteConfig exact = tls.routes().get(0);
@@ -139,6 +144,7 @@ class ConfigLoaderTest {
         assertThat(listener.proxyProtocolIn()).isFalse();
         assertThat(listener.allow()).isEmpty();
         assertThat(listener.deny()).isEmpty();
+        assertThat(listener.clientLimits()).isEqualTo(new ClientLimits(1000, 1000, 2000, 64));
         assertThat(listener.routes().get(0).proxyProtocol()).isEqualTo(ProxyProtocol.NONE);
         assertThat(listener.routes().get(0).allowPrivateTargets()).isFalse();
         assertThat(listener.routes().get(0).pool()).isEqualTo(PoolSettings.defaults());

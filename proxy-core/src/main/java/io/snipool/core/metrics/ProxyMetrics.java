@@ -39,6 +39,12 @@ public final class ProxyMetrics {
         ACCEPTED,
         /** Closed at once because {@code limits.max_connections} was reached. */
         OVER_LIMIT,
+        /** Closed at once: the client address is in {@code deny}, or not in a non-empty {@code allow}. */
+        DENIED,
+        /** Closed at once: the client already has {@code max_connections_per_ip} connections open. */
+        OVER_IP_LIMIT,
+        /** Closed at once: the client opens connections faster than {@code new_connections_per_ip}. */
+        OVER_IP_RATE,
         /** TLS: the hello routed and the backend connected; the bytes were tunnelled. */
         TUNNELLED,
         /** TLS: the hello was refused (malformed, too large, too slow, no usable SNI). */

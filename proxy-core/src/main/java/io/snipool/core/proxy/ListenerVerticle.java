@@ -1,5 +1,6 @@
 package io.snipool.core.proxy;
 
+import io.snipool.config.InetLiterals;
 import io.snipool.config.ListenerConfig;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.vertx.core.Future;
@@ -8,6 +9,7 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import java.net.InetAddress;
 import java.time.Duration;
 
 /**
@@ -21,6 +23,8 @@ public final class ListenerVerticle extends VerticleBase {
     private final int port;
     private final Duration proxyHeaderTimeout;
     private final ConnectionLimiter limiter;
+    private final ClientAdmission admission;
+    private final RefusalLog refusalLog;
     private final ProxyMetrics.ListenerMeters meters;
     private final ConnectionHandler.Factory handlers;
     private ConnectionHandler handler;
@@ -32,12 +36,14 @@ public final class ListenerVerticle extends VerticleBase {
      * @param proxyHeaderTimeout with {@code proxy_protocol_in}, how long the PROXY header may take to arrive
      */
     public ListenerVerticle(ListenerConfig listener, int port, Duration proxyHeaderTimeout,
-                            ConnectionLimiter limiter, ProxyMetrics.ListenerMeters meters,
-                            ConnectionHandler.Factory handlers) {
+                            ConnectionLimiter limiter, ClientAdmission admission, RefusalLog refusalLog,
+                            ProxyMetrics.ListenerMeters meters, ConnectionHandler.Factory handlers) {
         this.listener = listener;
         this.port = port;
         this.proxyHeaderTimeout = proxyHeaderTimeout;
         this.limiter = limiter;
+        this.admission = admission;
+        this.refusalLog = refusalLog;
         this.meters = meters;
         this.handlers = handlers;
     }
@@ -62,18 +68,36 @@ public final class ListenerVerticle extends VerticleBase {
         return server.actualPort();
     }
 
+    /**
+     * Client lists and per-client limits first, so a refused client never takes one of the process-wide slots;
+     * then {@code limits.max_connections}.
+     */
     private void accept(NetSocket socket) {
+        InetAddress client = InetLiterals.parse(socket.remoteAddress().hostAddress());
+        ClientAdmission.Decision decision = admission.admit(client);
+        if (decision instanceof ClientAdmission.Refused refused) {
+            refuse(socket, refused.reason().label(), client);
+            return;
+        }
+        ClientAdmission.Ticket ticket = ((ClientAdmission.Admitted) decision).ticket();
         if (!limiter.tryAcquire()) {
-            meters.outcome(ProxyMetrics.Outcome.OVER_LIMIT);
-            socket.close();
+            ticket.release();
+            refuse(socket, ProxyMetrics.Outcome.OVER_LIMIT.label(), client);
             return;
         }
         meters.opened();
         socket.closeHandler(ignored -> {
             limiter.release();
+            ticket.release();
             meters.closed();
         });
         handler.handle(socket);
+    }
+
+    private void refuse(NetSocket socket, String outcome, InetAddress client) {
+        meters.outcome(ProxyMetrics.Outcome.valueOf(outcome.toUpperCase(java.util.Locale.ROOT)));
+        refusalLog.refused(client, outcome);
+        socket.close();
     }
 
     @Override

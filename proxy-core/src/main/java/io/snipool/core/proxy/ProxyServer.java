@@ -99,10 +99,12 @@ public final class ProxyServer {
         ConnectionHandler.Factory handlers = ListenerHandlers.forListener(listener, config, vertx, resolver, metrics,
                 meters, pools);
         int port = listener.bind().port() == 0 ? -(index + 1) : listener.bind().port();
+        ClientAdmission admission = new ClientAdmission(listener, System::nanoTime);
+        RefusalLog refusalLog = new RefusalLog(listener.name(), RefusalLog.DEFAULT_INTERVAL);
         List<ListenerVerticle> started = new ArrayList<>();
         return vertx.deployVerticle(() -> {
                     ListenerVerticle instance = new ListenerVerticle(listener, port, config.timeouts().clientHello(),
-                            limiter, meters, handlers);
+                            limiter, admission, refusalLog, meters, handlers);
                     started.add(instance);
                     return instance;
                 }, new DeploymentOptions().setInstances(instances))

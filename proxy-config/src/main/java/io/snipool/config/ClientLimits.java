@@ -1,0 +1,25 @@
+package io.snipool.config;
+
+/**
+ * Limits per client address on one listener. IPv6 clients are grouped by their {@code /ipv6Prefix} network, since
+ * one host can hold a whole /64.
+ *
+ * @param maxConnections        connections open at once per client (group); 0 = unlimited
+ * @param newConnectionsPerSecond sustained rate of new connections per client (group); 0 = unlimited
+ * @param newConnectionsBurst   new connections a client may open at once before the rate applies
+ * @param ipv6Prefix            prefix length that groups IPv6 clients
+ */
+public record ClientLimits(int maxConnections, int newConnectionsPerSecond, int newConnectionsBurst,
+                           int ipv6Prefix) {
+
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 1000;
+    public static final int DEFAULT_NEW_CONNECTIONS_PER_SECOND = 1000;
+    public static final int DEFAULT_NEW_CONNECTIONS_BURST = 2000;
+    /** RFC 6177: a /64 is the usual assignment to one subnet, and often to one host. */
+    public static final int DEFAULT_IPV6_PREFIX = 64;
+
+    public static ClientLimits defaults() {
+        return new ClientLimits(DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_NEW_CONNECTIONS_PER_SECOND,
+                DEFAULT_NEW_CONNECTIONS_BURST, DEFAULT_IPV6_PREFIX);
+    }
+}
