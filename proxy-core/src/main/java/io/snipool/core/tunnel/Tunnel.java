@@ -157,7 +157,8 @@ public final class Tunnel {
     }
 
     /**
-     * A side's channel went inactive. The other side gets what is still queued for it, then closes.
+     * A side's channel went inactive. The other side gets what is still queued for it, within the idle timeout,
+     * then closes.
      */
     void channelClosed(Direction readingSide) {
         if (closed) {
@@ -170,6 +171,12 @@ public final class Tunnel {
             reason = CloseReason.COMPLETED;
         }
         finish(reason);
+        // The flush waits on the peer reading. With the idle timer gone, a peer that never reads again would hold
+        // this channel (and its max_connections slot) open for ever: it gets one idle timeout to drain.
+        ScheduledFuture<?> drainDeadline = other.eventLoop().schedule(() -> {
+            other.close();
+        }, idleTimeoutNanos, TimeUnit.NANOSECONDS);
+        other.closeFuture().addListener(future -> drainDeadline.cancel(false));
         other.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
