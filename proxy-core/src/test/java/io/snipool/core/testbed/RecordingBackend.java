@@ -1,5 +1,6 @@
 package io.snipool.core.testbed;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -20,16 +21,23 @@ public final class RecordingBackend {
     /** One accepted connection and all it received so far. */
     public static final class Connection {
         private final NetSocket socket;
+        private final Context context;
         private final Object lock = new Object();
         private Buffer received = Buffer.buffer();
         private boolean ended;
 
-        Connection(NetSocket socket) {
+        Connection(NetSocket socket, Context context) {
             this.socket = socket;
+            this.context = context;
         }
 
         public NetSocket socket() {
             return socket;
+        }
+
+        /** The event loop context the socket belongs to: run socket work there with {@code runOnContext}. */
+        public Context context() {
+            return context;
         }
 
         /** Waits until at least {@code count} bytes came and returns all received so far. */
@@ -95,7 +103,7 @@ public final class RecordingBackend {
         NetServer server = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1").setPort(0));
         RecordingBackend backend = new RecordingBackend(server);
         server.connectHandler(socket -> {
-            Connection connection = new Connection(socket);
+            Connection connection = new Connection(socket, vertx.getOrCreateContext());
             socket.handler(connection::append);
             socket.closeHandler(ignored -> connection.end());
             backend.accepted.add(connection);
