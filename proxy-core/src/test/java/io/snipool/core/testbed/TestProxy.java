@@ -43,6 +43,11 @@ public final class TestProxy {
         return new TestProxy(server, registry);
     }
 
+    /** Every meter of this proxy, for meters without an accessor here. */
+    public SimpleMeterRegistry registry() {
+        return registry;
+    }
+
     public int port(String listener) {
         return server.port(listener);
     }
