@@ -123,6 +123,29 @@ class ProxyProtocolTest {
         }
     }
 
+    @Test
+    void incomingHeaderWithoutAddressesLeavesTheConnectionsOwn() throws Exception {
+        // proxy-protocol.txt §2.1 and §2.2: with UNKNOWN (v1) or LOCAL (v2) the receiver uses the real endpoints.
+        byte[] unknownV1 = "PROXY UNKNOWN\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] localV2 = Wire.hex("0d0a0d0a000d0a515549540a 20 00 0000");
+        for (byte[] incoming : new byte[][] {unknownV1, localV2}) {
+            try (RawClient client = RawClient.connect(proxy.port("behind-lb"))) {
+                client.write(Wire.concat(incoming, hello));
+                byte[] received = backend.nextConnection(WAIT).awaitBytes(V2_TCP4_LENGTH + hello.length, WAIT);
+
+                HAProxyMessage header = decode(Arrays.copyOf(received, V2_TCP4_LENGTH));
+                try {
+                    assertThat(header.sourceAddress()).isEqualTo("127.0.0.1");
+                    assertThat(header.sourcePort()).isEqualTo(client.socket().getLocalPort());
+                    assertThat(header.destinationPort()).isEqualTo(proxy.port("behind-lb"));
+                } finally {
+                    header.release();
+                }
+                assertThat(Arrays.copyOfRange(received, V2_TCP4_LENGTH, received.length)).isEqualTo(hello);
+            }
+        }
+    }
+
     private static HAProxyMessage decode(byte[] header) {
         EmbeddedChannel channel = new EmbeddedChannel(new HAProxyMessageDecoder());
         assertThat(channel.writeInbound(Unpooled.wrappedBuffer(header))).isTrue();
