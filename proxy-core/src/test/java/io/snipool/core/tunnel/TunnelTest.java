@@ -10,6 +10,8 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,6 +50,19 @@ class TunnelTest {
         @Override
         public void flush(ChannelHandlerContext ctx) {
             // Held: nothing goes out until release().
+        }
+
+        /** As a channel's outbound buffer does on close: unsent writes fail and their buffers are freed. */
+        @Override
+        public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+            ClosedChannelException closed = new ClosedChannelException();
+            for (int i = 0; i < messages.size(); i++) {
+                ReferenceCountUtil.release(messages.get(i));
+                promises.get(i).tryFailure(closed);
+            }
+            messages.clear();
+            promises.clear();
+            ctx.close(promise);
         }
 
         void release() {
