@@ -97,8 +97,10 @@ public final class ProxyProtocolHeader {
         return mapped;
     }
 
-    /** RFC 5952 §4: lower case, leading zeros dropped, the longest run (the first of equals) of two or more zero
-     * groups as "::". */
+    /**
+     * RFC 5952 §4: lower case, leading zeros dropped, the longest run (the first of equals) of two or more zero
+     * groups as "::".
+     */
     static String compress(byte[] ipv6) {
         int[] groups = new int[8];
         for (int i = 0; i < groups.length; i++) {
