@@ -7,7 +7,6 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -78,13 +77,13 @@ public final class ProxyProtocolHeader {
         if (ipv4) {
             return address.getHostAddress();
         }
-        // v1 wants the compressed textual form; Inet6Address prints the full form with a zone, so rebuild it.
-        try {
-            String full = InetAddress.getByAddress(ipv6Bytes(address)).getHostAddress();
-            return compress(full);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
+        if (address instanceof Inet4Address) {
+            // The IPv4 side of a mixed pair. Built by hand: Java turns the 16 bytes of a v4-mapped address back
+            // into an Inet4Address, whose text has no "::ffff:" and is no IPv6 address at all (the header then
+            // failed to encode). RFC 5952 §5 keeps the dotted form for the IPv4 part.
+            return "::ffff:" + address.getHostAddress();
         }
+        return compress(address.getAddress());
     }
 
     private static byte[] ipv6Bytes(InetAddress address) {
@@ -98,30 +97,41 @@ public final class ProxyProtocolHeader {
         return mapped;
     }
 
-    /** RFC 5952 §4: lower case, leading zeros dropped, the longest run of zero groups as "::". */
-    static String compress(String fullIpv6) {
-        String[] groups = fullIpv6.split(":");
-        int bestStart = -1;
-        int bestLength = 0;
+    /**
+     * RFC 5952 §4: lower case, leading zeros dropped, the longest run (the first of equals) of two or more zero
+     * groups as "::".
+     */
+    static String compress(byte[] ipv6) {
+        int[] groups = new int[8];
         for (int i = 0; i < groups.length; i++) {
-            groups[i] = Integer.toHexString(Integer.parseInt(groups[i], 16));
-            if (!groups[i].equals("0")) {
-                continue;
-            }
+            groups[i] = ((ipv6[2 * i] & 0xFF) << 8) | (ipv6[2 * i + 1] & 0xFF);
+        }
+        int bestStart = -1;
+        // RFC 5952 §4.2.2: a single zero group is not shortened.
+        int bestLength = 1;
+        for (int i = 0; i < groups.length; ) {
             int j = i;
-            while (j < groups.length && Integer.parseInt(groups[j], 16) == 0) {
+            while (j < groups.length && groups[j] == 0) {
                 j++;
             }
-            if (j - i > bestLength && j - i > 1) {
+            if (j - i > bestLength) {
                 bestStart = i;
                 bestLength = j - i;
             }
+            i = Math.max(j, i + 1);
         }
-        if (bestStart < 0) {
-            return String.join(":", groups);
+        StringBuilder text = new StringBuilder(39);
+        for (int i = 0; i < groups.length; i++) {
+            if (i == bestStart) {
+                text.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (text.length() > 0 && text.charAt(text.length() - 1) != ':') {
+                text.append(':');
+            }
+            text.append(Integer.toHexString(groups[i]));
         }
-        String head = String.join(":", java.util.Arrays.copyOfRange(groups, 0, bestStart));
-        String tail = String.join(":", java.util.Arrays.copyOfRange(groups, bestStart + bestLength, groups.length));
-        return head + "::" + tail;
+        return text.toString();
     }
 }

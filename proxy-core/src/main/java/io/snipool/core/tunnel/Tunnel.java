@@ -64,6 +64,9 @@ public final class Tunnel {
     private long bytesToClient;
     private boolean clientInputDone;
     private boolean backendInputDone;
+    /** The FIN passed on, after every byte written before it: set in the flush listener, not when the FIN came. */
+    private boolean finSentToBackend;
+    private boolean finSentToClient;
     private boolean closed;
     private ScheduledFuture<?> idleTimer;
     private long endNanos;
@@ -122,8 +125,8 @@ public final class Tunnel {
     }
 
     /**
-     * The sending side's FIN arrived: pass it on once what was already written has been flushed. When both
-     * directions are done, the tunnel is complete.
+     * The sending side's FIN arrived: pass it on once what was already written has been flushed. When both FINs
+     * have been passed on, the tunnel is complete.
      */
     void inputShutdown(Direction direction) {
         Channel target = direction == Direction.CLIENT_TO_BACKEND ? backend : client;
@@ -135,7 +138,17 @@ public final class Tunnel {
         target.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(future -> {
             if (!future.isSuccess()) {
                 close(CloseReason.ERROR);
-            } else if (clientInputDone && backendInputDone) {
+                return;
+            }
+            // Both FINs having arrived is not enough to close: the first one's flush may still be waiting on a
+            // peer that does not read (a backend that answers and ends its side before reading the request), and
+            // closing then would drop the bytes queued for it. Close only once both flushes are done.
+            if (direction == Direction.CLIENT_TO_BACKEND) {
+                finSentToBackend = true;
+            } else {
+                finSentToClient = true;
+            }
+            if (finSentToBackend && finSentToClient) {
                 close(CloseReason.COMPLETED);
             } else if (target instanceof DuplexChannel duplex && target.isActive()) {
                 duplex.shutdownOutput();
@@ -144,7 +157,8 @@ public final class Tunnel {
     }
 
     /**
-     * A side's channel went inactive. The other side gets what is still queued for it, then closes.
+     * A side's channel went inactive. The other side gets what is still queued for it, within the idle timeout,
+     * then closes.
      */
     void channelClosed(Direction readingSide) {
         if (closed) {
@@ -157,6 +171,12 @@ public final class Tunnel {
             reason = CloseReason.COMPLETED;
         }
         finish(reason);
+        // The flush waits on the peer reading. With the idle timer gone, a peer that never reads again would hold
+        // this channel (and its max_connections slot) open for ever: it gets one idle timeout to drain.
+        ScheduledFuture<?> drainDeadline = other.eventLoop().schedule(() -> {
+            other.close();
+        }, idleTimeoutNanos, TimeUnit.NANOSECONDS);
+        other.closeFuture().addListener(future -> drainDeadline.cancel(false));
         other.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 

@@ -13,11 +13,11 @@ import java.io.ByteArrayOutputStream;
  * Hand-built ClientHello bodies (RFC 8446 §4.1.2). Each field is held already encoded, so a test can replace any
  * one of them with deliberately wrong bytes.
  */
-final class HelloBuilder {
+public final class HelloBuilder {
 
-    static final int SERVER_NAME = 0;
+    public static final int SERVER_NAME = 0;
     static final int ALPN = 16;
-    static final int PADDING = 21;
+    public static final int PADDING = 21;
     static final int ENCRYPTED_CLIENT_HELLO = 0xfe0d;
 
     private byte[] legacyVersion = u16(0x0303);
@@ -29,8 +29,12 @@ final class HelloBuilder {
     private byte[] extensionsBlock;
     private boolean withExtensions = true;
 
+    /** A TLS 1.3-style hello with no extensions yet. */
+    public HelloBuilder() {
+    }
+
     /** A server_name extension with one host_name entry per name. */
-    HelloBuilder serverName(String... names) {
+    public HelloBuilder serverName(String... names) {
         byte[][] entries = new byte[names.length][];
         for (int i = 0; i < names.length; i++) {
             entries[i] = serverNameEntry(0, ascii(names[i]));
@@ -42,7 +46,7 @@ final class HelloBuilder {
         return concat(u8(nameType), vector16(name));
     }
 
-    HelloBuilder alpn(String... protocols) {
+    public HelloBuilder alpn(String... protocols) {
         byte[][] names = new byte[protocols.length][];
         for (int i = 0; i < protocols.length; i++) {
             names[i] = vector8(ascii(protocols[i]));
@@ -50,7 +54,7 @@ final class HelloBuilder {
         return extension(ALPN, vector16(names));
     }
 
-    HelloBuilder extension(int type, byte[] data) {
+    public HelloBuilder extension(int type, byte[] data) {
         extensions.writeBytes(concat(u16(type), vector16(data)));
         return this;
     }
@@ -62,7 +66,7 @@ final class HelloBuilder {
     }
 
     /** Ends the hello after compression_methods, as TLS 1.0-era clients may (RFC 5246 §7.4.1.2). */
-    HelloBuilder noExtensions() {
+    public HelloBuilder noExtensions() {
         withExtensions = false;
         return this;
     }
@@ -93,7 +97,7 @@ final class HelloBuilder {
         return this;
     }
 
-    byte[] body() {
+    public byte[] body() {
         byte[] block = extensionsBlock != null ? extensionsBlock
                 : withExtensions ? vector16(extensions.toByteArray()) : new byte[0];
         return concat(legacyVersion, random, sessionId, cipherSuites, compressionMethods, block);
@@ -106,12 +110,12 @@ final class HelloBuilder {
     }
 
     /** The body with its handshake header. */
-    byte[] message() {
+    public byte[] message() {
         return Wire.handshake(1, body());
     }
 
     /** The message in as few records as the 2^14 record limit allows. */
-    byte[] records() {
+    public byte[] records() {
         return Wire.records(message(), ClientHelloFramer.MAX_PLAINTEXT_RECORD_LENGTH);
     }
 }

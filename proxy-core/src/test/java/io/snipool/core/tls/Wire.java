@@ -4,24 +4,24 @@ import java.io.ByteArrayOutputStream;
 import java.util.HexFormat;
 
 /** Builds TLS wire bytes by hand for tests: integers, length-prefixed vectors, records. */
-final class Wire {
+public final class Wire {
 
     private Wire() {
     }
 
-    static byte[] u8(int value) {
+    public static byte[] u8(int value) {
         return new byte[] {(byte) value};
     }
 
-    static byte[] u16(int value) {
+    public static byte[] u16(int value) {
         return new byte[] {(byte) (value >>> 8), (byte) value};
     }
 
-    static byte[] u24(int value) {
+    public static byte[] u24(int value) {
         return new byte[] {(byte) (value >>> 16), (byte) (value >>> 8), (byte) value};
     }
 
-    static byte[] concat(byte[]... parts) {
+    public static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] part : parts) {
             out.writeBytes(part);
@@ -30,38 +30,38 @@ final class Wire {
     }
 
     /** An opaque vector with a 1-byte length prefix. */
-    static byte[] vector8(byte[]... parts) {
+    public static byte[] vector8(byte[]... parts) {
         byte[] content = concat(parts);
         return concat(u8(content.length), content);
     }
 
     /** An opaque vector with a 2-byte length prefix. */
-    static byte[] vector16(byte[]... parts) {
+    public static byte[] vector16(byte[]... parts) {
         byte[] content = concat(parts);
         return concat(u16(content.length), content);
     }
 
-    static byte[] ascii(String text) {
+    public static byte[] ascii(String text) {
         return text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     /** Hex digits, ignoring white space. */
-    static byte[] hex(String digits) {
+    public static byte[] hex(String digits) {
         return HexFormat.of().parseHex(digits.replaceAll("\\s+", ""));
     }
 
     /** A handshake message: type, uint24 length, body (RFC 8446 §4). */
-    static byte[] handshake(int type, byte[] body) {
+    public static byte[] handshake(int type, byte[] body) {
         return concat(u8(type), u24(body.length), body);
     }
 
     /** One TLS record header with the given content type, version and length, without its payload. */
-    static byte[] recordHeader(int contentType, int version, int length) {
+    public static byte[] recordHeader(int contentType, int version, int length) {
         return concat(u8(contentType), u16(version), u16(length));
     }
 
     /** {@code payload} cut into handshake records (type 22, version 0x0301) of at most {@code fragment} bytes. */
-    static byte[] records(byte[] payload, int fragment) {
+    public static byte[] records(byte[] payload, int fragment) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (int start = 0; start < payload.length; start += fragment) {
             int length = Math.min(fragment, payload.length - start);

@@ -1,0 +1,102 @@
+package io.snipool.core.testbed;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.snipool.config.ConfigLoader;
+import io.snipool.config.InvalidConfigException;
+import io.snipool.config.ProxyConfig;
+import io.snipool.core.backend.HostResolver;
+import io.snipool.core.metrics.ProxyMetrics;
+import io.snipool.core.proxy.ProxyServer;
+import io.vertx.core.Vertx;
+import java.util.Map;
+
+/**
+ * snipool's data plane started from YAML in a test, with its meters in a {@link SimpleMeterRegistry} to read back.
+ * Values such as backend ports go in as {@code ${env:NAME}} references, expanded from {@code env} by the real
+ * loader.
+ */
+public final class TestProxy {
+
+    /** Verticle instances per listener: two, so connections really are spread over more than one event loop. */
+    public static final int EVENT_LOOPS = 2;
+
+    private final ProxyServer server;
+    private final SimpleMeterRegistry registry;
+
+    private TestProxy(ProxyServer server, SimpleMeterRegistry registry) {
+        this.server = server;
+        this.registry = registry;
+    }
+
+    public static TestProxy start(Vertx vertx, String yaml, Map<String, String> env, HostResolver resolver) {
+        ProxyConfig config;
+        try {
+            config = new ConfigLoader(env::get).parse(yaml, "test.yaml");
+        } catch (InvalidConfigException e) {
+            throw new AssertionError("test configuration does not load: " + e.getMessage(), e);
+        }
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        ProxyServer server = new ProxyServer(vertx, config, new ProxyMetrics(registry), resolver, EVENT_LOOPS);
+        Await.result(server.start());
+        return new TestProxy(server, registry);
+    }
+
+    /** Every meter of this proxy, for meters without an accessor here. */
+    public SimpleMeterRegistry registry() {
+        return registry;
+    }
+
+    public int port(String listener) {
+        return server.port(listener);
+    }
+
+    /** {@code snipool_connections_total} for one outcome. */
+    public double connections(String listener, ProxyMetrics.Outcome outcome) {
+        return registry.get(ProxyMetrics.CONNECTIONS).tag("listener", listener).tag("outcome", outcome.label())
+                .counter().count();
+    }
+
+    /** {@code snipool_client_hello_errors_total} for one reason; 0 when never counted. */
+    public double helloErrors(String listener, String reason) {
+        Counter counter = registry.find(ProxyMetrics.CLIENT_HELLO_ERRORS).tag("listener", listener)
+                .tag("reason", reason).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    /** {@code snipool_backend_connect_errors_total} summed over backends. */
+    public double backendConnectErrors(String listener) {
+        return registry.find(ProxyMetrics.BACKEND_CONNECT_ERRORS).tag("listener", listener).counters().stream()
+                .mapToDouble(Counter::count).sum();
+    }
+
+    /** {@code snipool_bytes_total} in one direction ({@code client_to_backend} or {@code backend_to_client}). */
+    public double bytes(String listener, String direction) {
+        return registry.get(ProxyMetrics.BYTES).tag("listener", listener).tag("direction", direction).counter()
+                .count();
+    }
+
+    /** Client connections open now, by the gauge, over every listener. */
+    public double active() {
+        return registry.find(ProxyMetrics.CONNECTIONS_ACTIVE).gauges().stream().mapToDouble(Gauge::value).sum();
+    }
+
+    /** Slots held in the process-wide {@code max_connections} limiter. */
+    public int limiterOpen() {
+        return server.limiter().open();
+    }
+
+    /**
+     * Waits until every client connection has been closed and accounted for: the active gauge and the limiter both
+     * back at 0. A socket closed twice would take them below 0, one never closed would leave them above.
+     */
+    public void awaitAllClosed() throws InterruptedException {
+        Await.until(() -> active() == 0 && limiterOpen() == 0,
+                () -> "active gauge " + active() + ", limiter " + limiterOpen());
+    }
+
+    public void stop() {
+        Await.result(server.stop());
+    }
+}
