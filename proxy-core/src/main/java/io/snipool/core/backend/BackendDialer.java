@@ -1,29 +1,17 @@
 package io.snipool.core.backend;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFactory;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
 import io.snipool.config.BackendTemplate;
 import io.snipool.config.HostPort;
-import io.snipool.config.InetLiterals;
 import io.snipool.core.route.BackendSelector;
 import io.snipool.core.route.BackendTarget;
 import io.snipool.core.route.RouteMatch;
-import io.snipool.core.route.TargetPolicy;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.Iterator;
-import java.util.List;
 
 /**
- * Opens TCP connections to a route's backends on one event loop: expands templates, resolves names without
- * blocking, applies the private-target policy to dynamic targets, and tries the route's backends in round-robin
- * order until one connects. The channel it hands over has auto-read off and an empty pipeline.
+ * Connects to one of a route's backends for a TLS tunnel: expands templates and tries the backends in round-robin
+ * order through a {@link TargetConnector} (which resolves and applies the private-address policy) until one
+ * connects. The channel it hands over has auto-read off and an empty pipeline.
  */
 public final class BackendDialer {
 
@@ -44,27 +32,10 @@ public final class BackendDialer {
         void cancel();
     }
 
-    private static final ChannelInitializer<Channel> NO_HANDLERS = new ChannelInitializer<>() {
-        @Override
-        protected void initChannel(Channel channel) {
-            // The tunnel or HTTP exchange installs its own handlers once connected.
-        }
-    };
+    private final TargetConnector connector;
 
-    private final EventLoop loop;
-    private final HostResolver resolver;
-    private final Bootstrap bootstrap;
-
-    public BackendDialer(EventLoop loop, ChannelFactory<? extends Channel> channels, HostResolver resolver,
-                         Duration connectTimeout) {
-        this.loop = loop;
-        this.resolver = resolver;
-        this.bootstrap = new Bootstrap().group(loop).channelFactory(channels).handler(NO_HANDLERS)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
-                        connectTimeout.toMillis()))
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.AUTO_READ, false);
+    public BackendDialer(TargetConnector connector) {
+        this.connector = connector;
     }
 
     /** Tries the route's backends in the selector's order; each failure is reported and the next one tried. */
@@ -110,64 +81,31 @@ public final class BackendDialer {
             if (target instanceof BackendTarget.Invalid invalid) {
                 fail(template, template.text(), invalid.reason());
             } else if (target instanceof BackendTarget.Static fixed) {
-                resolveThenConnect(template, fixed.address(), false);
+                connect(template, fixed.address(), false);
             } else {
                 BackendTarget.Dynamic dynamic = (BackendTarget.Dynamic) target;
-                resolveThenConnect(template, new HostPort(dynamic.host(), dynamic.port()), true);
+                connect(template, new HostPort(dynamic.host(), dynamic.port()), true);
             }
         }
 
-        private void resolveThenConnect(BackendTemplate template, HostPort address, boolean dynamic) {
+        private void connect(BackendTemplate template, HostPort address, boolean dynamic) {
             String label = address.toString();
-            if (InetLiterals.isIpLiteral(address.host()) && !dynamic) {
-                connect(template, label, new InetSocketAddress(InetLiterals.parse(address.host()), address.port()));
-                return;
-            }
-            resolver.resolve(address.host(), loop, new HostResolver.Callback() {
+            connector.connect(address, dynamic, match.route().allowPrivateTargets(), new TargetConnector.Callback() {
                 @Override
-                public void resolved(List<InetAddress> addresses) {
+                public void connected(Channel channel) {
                     if (cancelled) {
+                        channel.close();
                         return;
                     }
-                    InetAddress chosen;
-                    if (dynamic) {
-                        TargetPolicy.Decision decision = TargetPolicy.check(match.route(), addresses);
-                        if (decision instanceof TargetPolicy.Refused refused) {
-                            fail(template, label, refused.reason());
-                            return;
-                        }
-                        // Connect to the address the policy approved, never to a second lookup of the name.
-                        chosen = ((TargetPolicy.Permitted) decision).first();
-                    } else if (addresses.isEmpty()) {
-                        fail(template, label, "no addresses for " + address.host());
-                        return;
-                    } else {
-                        chosen = addresses.get(0);
-                    }
-                    connect(template, label, new InetSocketAddress(chosen, address.port()));
+                    selector.markSucceeded(template);
+                    callback.connected(channel, label);
                 }
 
                 @Override
-                public void failed(Throwable cause) {
+                public void failed(String reason) {
                     if (!cancelled) {
-                        fail(template, label, "cannot resolve " + address.host() + ": " + cause.getMessage());
+                        fail(template, label, reason);
                     }
-                }
-            });
-        }
-
-        private void connect(BackendTemplate template, String label, InetSocketAddress address) {
-            ChannelFuture connecting = bootstrap.connect(address);
-            connecting.addListener(future -> {
-                if (cancelled) {
-                    connecting.channel().close();
-                    return;
-                }
-                if (future.isSuccess()) {
-                    selector.markSucceeded(template);
-                    callback.connected(connecting.channel(), label);
-                } else {
-                    fail(template, label, describe(future.cause()));
                 }
             });
         }
@@ -178,10 +116,5 @@ public final class BackendDialer {
             lastFailure = label + ": " + reason;
             next();
         }
-    }
-
-    private static String describe(Throwable cause) {
-        String message = cause.getMessage();
-        return message == null ? cause.getClass().getSimpleName() : message;
     }
 }

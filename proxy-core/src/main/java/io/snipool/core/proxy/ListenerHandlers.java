@@ -4,6 +4,7 @@ import io.snipool.config.ListenerConfig;
 import io.snipool.config.ProxyConfig;
 import io.snipool.core.backend.BackendDialer;
 import io.snipool.core.backend.HostResolver;
+import io.snipool.core.backend.TargetConnector;
 import io.snipool.core.http.HttpListener;
 import io.snipool.core.http.HttpPools;
 import io.snipool.core.http.HttpProxy;
@@ -26,8 +27,8 @@ public final class ListenerHandlers {
             case TLS -> {
                 TlsListener tls = TlsListener.of(listener, config.timeouts(), config.limits(), meters);
                 var channels = ((VertxInternal) vertx).transport().channelFactory(false);
-                yield loop -> new TlsPassthrough(tls, loop,
-                        new BackendDialer(loop, channels, resolver, config.timeouts().connect()));
+                yield loop -> new TlsPassthrough(tls, loop, new BackendDialer(
+                        new TargetConnector(loop, channels, resolver, config.timeouts().connect())));
             }
             case HTTP -> {
                 HttpListener http = HttpListener.of(listener, config.timeouts(), config.limits(), meters,

@@ -126,14 +126,21 @@ public final class TlsPassthrough implements ConnectionHandler {
             }
             finished = true;
             listener.meters().outcome(Outcome.TUNNELLED);
-            ByteBuf first = collector.takeReceived();
-            ByteBuf header = ProxyProtocolHeader.encode(route.proxyProtocol(), inet(socket.remoteAddress()),
-                    inet(socket.localAddress()), client.alloc());
-            if (header != null) {
-                first = client.alloc().compositeBuffer(2).addComponents(true, header, first);
+            try {
+                ByteBuf header = ProxyProtocolHeader.encode(route.proxyProtocol(), inet(socket.remoteAddress()),
+                        inet(socket.localAddress()), client.alloc());
+                if (header != null) {
+                    // Written ahead of the tunnel so that bytes_total counts only what the client sent.
+                    backend.write(header);
+                }
+                Tunnel.start(client, HelloCollector.NAME, backend, collector.takeReceived(),
+                        listener.timeouts().idle(), new TunnelMetrics(listener.meters()));
+            } catch (RuntimeException e) {
+                // Without this, Netty would only log the failure and leave both sockets open, unread, unbounded.
+                LOG.log(Level.WARNING, "could not start the tunnel for " + socket.remoteAddress(), e);
+                backend.close();
+                client.close();
             }
-            Tunnel.start(client, HelloCollector.NAME, backend, first, listener.timeouts().idle(),
-                    new TunnelMetrics(listener.meters()));
         }
 
         @Override
