@@ -90,24 +90,19 @@ public final class BackendDialer {
 
         private void connect(BackendTemplate template, HostPort address, boolean dynamic) {
             String label = address.toString();
-            connector.connect(address, dynamic, match.route().allowPrivateTargets(), new TargetConnector.Callback() {
+            TargetConnector.Callback done = new TargetConnector.Callback() {
                 @Override
                 public void connected(Channel channel) {
-                    if (cancelled) {
-                        channel.close();
-                        return;
-                    }
                     selector.markSucceeded(template);
                     callback.connected(channel, label);
                 }
 
                 @Override
                 public void failed(String reason) {
-                    if (!cancelled) {
-                        fail(template, label, reason);
-                    }
+                    fail(template, label, reason);
                 }
-            });
+            };
+            connector.connect(address, dynamic, match.route().allowPrivateTargets(), () -> cancelled, done);
         }
 
         private void fail(BackendTemplate template, String label, String reason) {

@@ -13,6 +13,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Opens one TCP connection to one backend address on one event loop: resolves a name without blocking, applies
@@ -57,19 +58,24 @@ public final class TargetConnector {
     }
 
     /**
-     * Connects to {@code address}.
+     * Connects to {@code address}. Once {@code cancelled} answers true, no connect starts, one that completes is
+     * closed, and the callback is not called.
      *
      * @param dynamic             the address was expanded from a template: check it against the policy
      * @param allowPrivateTargets the route's {@code allow_private_targets}
      */
-    public void connect(HostPort address, boolean dynamic, boolean allowPrivateTargets, Callback callback) {
+    public void connect(HostPort address, boolean dynamic, boolean allowPrivateTargets, BooleanSupplier cancelled,
+                        Callback callback) {
         if (InetLiterals.isIpLiteral(address.host()) && !dynamic) {
-            open(new InetSocketAddress(InetLiterals.parse(address.host()), address.port()), callback);
+            open(new InetSocketAddress(InetLiterals.parse(address.host()), address.port()), cancelled, callback);
             return;
         }
         resolver.resolve(address.host(), loop, new HostResolver.Callback() {
             @Override
             public void resolved(List<InetAddress> addresses) {
+                if (cancelled.getAsBoolean()) {
+                    return; // the lookup outlived its caller: no connect may start from it
+                }
                 InetAddress chosen;
                 if (dynamic) {
                     TargetPolicy.Decision decision = TargetPolicy.check(allowPrivateTargets, addresses);
@@ -84,20 +90,24 @@ public final class TargetConnector {
                 } else {
                     chosen = addresses.get(0);
                 }
-                open(new InetSocketAddress(chosen, address.port()), callback);
+                open(new InetSocketAddress(chosen, address.port()), cancelled, callback);
             }
 
             @Override
             public void failed(Throwable cause) {
-                callback.failed("cannot resolve " + address.host() + ": " + cause.getMessage());
+                if (!cancelled.getAsBoolean()) {
+                    callback.failed("cannot resolve " + address.host() + ": " + cause.getMessage());
+                }
             }
         });
     }
 
-    private void open(InetSocketAddress address, Callback callback) {
+    private void open(InetSocketAddress address, BooleanSupplier cancelled, Callback callback) {
         var connecting = bootstrap.connect(address);
         connecting.addListener(future -> {
-            if (future.isSuccess()) {
+            if (cancelled.getAsBoolean()) {
+                connecting.channel().close();
+            } else if (future.isSuccess()) {
                 callback.connected(connecting.channel());
             } else {
                 String message = future.cause().getMessage();

@@ -18,7 +18,9 @@ final class HttpBackendConnector implements PoolConnector<BackendKey, BackendCon
 
     @Override
     public void connect(BackendKey key, ConnectCallback<BackendConnection> callback) {
-        connector.connect(key.address(), key.dynamic(), key.allowPrivateTargets(), new TargetConnector.Callback() {
+        // The pool closes a connection that arrives after it gave up, so this connect is never cancelled.
+        connector.connect(key.address(), key.dynamic(), key.allowPrivateTargets(), () -> false,
+                new TargetConnector.Callback() {
             @Override
             public void connected(Channel channel) {
                 callback.connected(BackendConnection.install(channel, key, maxResponseHeadBytes));

@@ -9,7 +9,13 @@ import io.snipool.core.metrics.PoolMeters;
 import io.snipool.core.pool.ConnectionPool;
 import io.snipool.core.pool.IdleBudget;
 import io.snipool.core.pool.PoolSnapshot;
+import io.snipool.config.BackendTemplate;
+import io.snipool.config.ListenerConfig;
+import io.snipool.config.ProxyConfig;
+import io.snipool.config.RouteConfig;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -71,6 +77,30 @@ public final class HttpPools {
         });
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
                 .thenApply(ignored -> parts.stream().map(CompletableFuture::join).toList());
+    }
+
+    /**
+     * After a reload: the new {@code max_idle_total}, and the pools of static backends that are no longer
+     * configured drain (their idle connections close, leased ones close when returned). Template backends stay:
+     * the names that expand into them come from clients, and unused ones are forgotten anyway.
+     */
+    public void reconfigure(ProxyConfig next) {
+        idleBudget.limit(next.pool().maxIdleTotal());
+        Set<BackendKey> configured = new HashSet<>();
+        for (ListenerConfig listener : next.listeners()) {
+            if (listener.mode() != ListenerConfig.Mode.HTTP) {
+                continue;
+            }
+            for (RouteConfig route : listener.routes()) {
+                for (BackendTemplate backend : route.backends()) {
+                    if (backend.isStatic()) {
+                        configured.add(new BackendKey(backend.staticAddress(), false, route.allowPrivateTargets()));
+                    }
+                }
+            }
+        }
+        pools.forEach((loop, pool) -> loop.execute(() -> pool.retireUnless(key -> key.dynamic()
+                || configured.contains(key))));
     }
 
     /** Closes every idle connection and refuses further leases, each pool on its own loop. */

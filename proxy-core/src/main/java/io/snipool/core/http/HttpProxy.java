@@ -12,6 +12,7 @@ import io.snipool.core.proxy.ConnectionHandler;
 import io.snipool.core.route.BackendSelector;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
+import java.util.function.Supplier;
 
 /**
  * One event loop's share of an HTTP listener: puts the HTTP handlers in front of Vert.x's in each client
@@ -24,27 +25,40 @@ public final class HttpProxy implements ConnectionHandler {
     static final String ENCODER = "snipool-response-encoder";
     static final String FLOW = "snipool-flow";
 
-    private final HttpListener listener;
+    private final Supplier<HttpListener> current;
     private final EventLoop loop;
     private final HttpPools pools;
     private final ConnectionPool<BackendKey, BackendConnection> pool;
-    private final BackendSelector[] selectors;
+    private HttpListener selectorsFor;
+    private BackendSelector[] selectors;
 
-    public HttpProxy(HttpListener listener, EventLoop loop, HttpPools pools) {
-        this.listener = listener;
+    /** @param current the listener's configuration now; a reload replaces it, and new requests use the new one */
+    public HttpProxy(Supplier<HttpListener> current, EventLoop loop, HttpPools pools) {
+        this.current = current;
         this.loop = loop;
         this.pools = pools;
         this.pool = pools.forLoop(loop);
-        this.selectors = listener.routes().routes().stream().map(route -> new BackendSelector(route.backends()))
-                .toArray(BackendSelector[]::new);
-        prewarm();
+        prewarm(current.get());
+    }
+
+    /** This loop's round-robin state for the routes of {@code listener}, rebuilt when a reload replaced them. */
+    BackendSelector[] selectors(HttpListener listener) {
+        if (listener != selectorsFor) {
+            if (selectorsFor != null) {
+                prewarm(listener); // a reload may have brought backends to keep warm
+            }
+            selectorsFor = listener;
+            selectors = listener.routes().routes().stream().map(route -> new BackendSelector(route.backends()))
+                    .toArray(BackendSelector[]::new);
+        }
+        return selectors;
     }
 
     /**
      * Makes the static backends of routes with {@code min_idle_per_host} known to this loop's pool, so their
      * connections are opened before the first request. Template backends are known only once a name asks for one.
      */
-    private void prewarm() {
+    void prewarm(HttpListener listener) {
         for (RouteConfig route : listener.routes().routes()) {
             if (route.pool().enabled() && route.pool().minIdlePerHost() > 0) {
                 for (BackendTemplate backend : route.backends()) {
@@ -64,6 +78,7 @@ public final class HttpProxy implements ConnectionHandler {
         if (channel.eventLoop() != loop) {
             throw new IllegalStateException("connection on a foreign event loop");
         }
+        HttpListener listener = current.get();
         listener.meters().outcome(ProxyMetrics.Outcome.ACCEPTED);
         // Reads are pulled one message at a time by the session (through the flow-control handler).
         channel.config().setAutoRead(false);
@@ -79,8 +94,9 @@ public final class HttpProxy implements ConnectionHandler {
         session.start();
     }
 
+    /** The listener's configuration now. */
     HttpListener listener() {
-        return listener;
+        return current.get();
     }
 
     ConnectionPool<BackendKey, BackendConnection> pool() {
@@ -92,6 +108,6 @@ public final class HttpProxy implements ConnectionHandler {
     }
 
     BackendSelector selector(int routeIndex) {
-        return selectors[routeIndex];
+        return selectors(current.get())[routeIndex];
     }
 }

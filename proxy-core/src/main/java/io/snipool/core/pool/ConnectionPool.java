@@ -93,6 +93,19 @@ public final class ConnectionPool<K, C extends PooledConnection> {
     }
 
     /**
+     * Drains the pools of backends that are no longer configured: for every known key {@code keep} rejects, idle
+     * connections close now (reason {@code shutdown}), leased ones when they are returned, and no minimum is kept
+     * warm. A later lease of such a key lifts this. Call on the pool's thread.
+     */
+    public void retireUnless(java.util.function.Predicate<K> keep) {
+        for (KeyPool<K, C> keyPool : new ArrayList<>(keys.values())) {
+            if (!keep.test(keyPool.key)) {
+                keyPool.retire();
+            }
+        }
+    }
+
+    /**
      * Closes every idle connection (reason {@code shutdown}), fails queued leases with
      * {@link LeaseFailure.Kind#CLOSED}, stops prewarming, and makes later leases fail and later recycles close.
      * Leases already out, and connects already made for a lease, finish normally. Idempotent.

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class IdleBudget {
 
-    private final int limit;
+    private volatile int limit;
     private final AtomicInteger used = new AtomicInteger();
 
     /** @param maxIdleTotal zero or more; zero keeps nothing idle */
@@ -23,6 +23,11 @@ public final class IdleBudget {
     /** The cap. */
     public int limit() {
         return limit;
+    }
+
+    /** A reload's new {@code max_idle_total}: applies as connections are returned; none is closed for it. */
+    public void limit(int maxIdleTotal) {
+        limit = maxIdleTotal;
     }
 
     /** Idle connections across all pools right now. */

@@ -24,6 +24,7 @@ final class KeyPool<K, C extends PooledConnection> {
     private final WaitQueue<K, C> waiters;
     private final Prewarmer<K, C> prewarmer;
     private int active;
+    private boolean retired;
     private int connecting;
     private long hits;
     private long misses;
@@ -61,6 +62,7 @@ final class KeyPool<K, C extends PooledConnection> {
     // ---- entry points ----
 
     Cancellable lease(LeaseCallback<C> callback, boolean fresh) {
+        retired = false; // asked for again: the backend is back in the configuration
         Cancellable pending = Cancellable.NONE;
         PoolEntry<K, C> entry = settings.enabled() && !fresh ? takeIdle() : null;
         if (entry != null) {
@@ -88,6 +90,11 @@ final class KeyPool<K, C extends PooledConnection> {
     void recycle(PoolEntry<K, C> entry, long backendKeepAliveNanos) {
         addActive(-1);
         pool.touch(this);
+        if (retired) {
+            closeAndFreeSlot(entry, EvictionReason.SHUTDOWN);
+            pool.forgetIfUnused(this);
+            return;
+        }
         if (backendKeepAliveNanos != PoolEntry.NO_LIMIT) {
             entry.keepAliveLimitNanos = ExpiryRules.idleLimit(backendKeepAliveNanos);
         }
@@ -169,6 +176,20 @@ final class KeyPool<K, C extends PooledConnection> {
         } else if (waiter.state == State.CONNECTING) {
             waiter.state = State.CANCELLED; // connectSucceeded offers the connection to others
         }
+    }
+
+    /**
+     * The backend left the configuration: idle connections close now, leased ones when they come back, and no
+     * minimum is kept warm. A later lease (the backend is configured again) lifts this.
+     */
+    void retire() {
+        retired = true;
+        prewarmer.stop();
+        for (PoolEntry<K, C> entry = idle.newest(); entry != null; entry = idle.newest()) {
+            removeIdle(entry);
+            close(entry, EvictionReason.SHUTDOWN);
+        }
+        pool.forgetIfUnused(this);
     }
 
     void shutdown() {
@@ -377,7 +398,7 @@ final class KeyPool<K, C extends PooledConnection> {
     // ---- counts ----
 
     private int minIdle() {
-        return settings.enabled() ? settings.minIdlePerHost() : 0;
+        return settings.enabled() && !retired ? settings.minIdlePerHost() : 0;
     }
 
     private void countHit() {

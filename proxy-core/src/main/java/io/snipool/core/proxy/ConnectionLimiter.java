@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ConnectionLimiter {
 
-    private final int maxConnections;
+    private volatile int maxConnections;
     private final AtomicInteger open = new AtomicInteger();
 
     public ConnectionLimiter(int maxConnections) {
@@ -39,5 +39,10 @@ public final class ConnectionLimiter {
 
     public int maxConnections() {
         return maxConnections;
+    }
+
+    /** A reload's new limit: applies to new connections; open ones above it are left alone. */
+    public void maxConnections(int limit) {
+        maxConnections = limit;
     }
 }

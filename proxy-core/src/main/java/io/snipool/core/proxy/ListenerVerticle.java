@@ -23,7 +23,7 @@ public final class ListenerVerticle extends VerticleBase {
     private final int port;
     private final Duration proxyHeaderTimeout;
     private final ConnectionLimiter limiter;
-    private final ClientAdmission admission;
+    private final LiveListener live;
     private final RefusalLog refusalLog;
     private final ProxyMetrics.ListenerMeters meters;
     private final ConnectionHandler.Factory handlers;
@@ -35,16 +35,15 @@ public final class ListenerVerticle extends VerticleBase {
      *                           when the configuration says {@code :0}
      * @param proxyHeaderTimeout with {@code proxy_protocol_in}, how long the PROXY header may take to arrive
      */
-    public ListenerVerticle(ListenerConfig listener, int port, Duration proxyHeaderTimeout,
-                            ConnectionLimiter limiter, ClientAdmission admission, RefusalLog refusalLog,
-                            ProxyMetrics.ListenerMeters meters, ConnectionHandler.Factory handlers) {
-        this.listener = listener;
+    public ListenerVerticle(LiveListener live, int port, Duration proxyHeaderTimeout, ConnectionLimiter limiter,
+                            RefusalLog refusalLog, ConnectionHandler.Factory handlers) {
+        this.listener = live.config();
         this.port = port;
         this.proxyHeaderTimeout = proxyHeaderTimeout;
         this.limiter = limiter;
-        this.admission = admission;
+        this.live = live;
         this.refusalLog = refusalLog;
-        this.meters = meters;
+        this.meters = live.meters();
         this.handlers = handlers;
     }
 
@@ -74,7 +73,7 @@ public final class ListenerVerticle extends VerticleBase {
      */
     private void accept(NetSocket socket) {
         InetAddress client = InetLiterals.parse(socket.remoteAddress().hostAddress());
-        ClientAdmission.Decision decision = admission.admit(client);
+        ClientAdmission.Decision decision = live.admission().admit(client);
         if (decision instanceof ClientAdmission.Refused refused) {
             refuse(socket, refused.reason().label(), client);
             return;
@@ -98,6 +97,14 @@ public final class ListenerVerticle extends VerticleBase {
         meters.outcome(ProxyMetrics.Outcome.valueOf(outcome.toUpperCase(java.util.Locale.ROOT)));
         refusalLog.refused(client, outcome);
         socket.close();
+    }
+
+    /**
+     * Stops accepting at once and gives open connections up to {@code timeout} to end: each connection's handler
+     * is told (Vert.x's shutdown handler) and may finish what it is doing; the rest are closed when it elapses.
+     */
+    public Future<Void> shutdown(Duration timeout) {
+        return server == null ? Future.succeededFuture() : server.shutdown(timeout);
     }
 
     @Override

@@ -18,10 +18,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * The data plane of one configuration: every listener, deployed as one {@link ListenerVerticle} per event loop.
- * Created and started from outside the event loops (the application's main thread, or a test).
+ * The data plane: every listener, deployed as one {@link ListenerVerticle} per event loop, and the backend pools.
+ * Started, reloaded, drained and stopped from outside the event loops (the application's main thread, a signal
+ * handler's thread, or a test). Those operations are serialized by the caller; {@link #reload} and {@link #drain}
+ * must not overlap.
  */
 public final class ProxyServer {
 
@@ -41,15 +44,20 @@ public final class ProxyServer {
         }
     }
 
+    /** One deployed listener: its live configuration, verticles and bound port. */
+    private record Deployed(LiveListener live, String deploymentId, List<ListenerVerticle> verticles, int port) {
+    }
+
     private final Vertx vertx;
-    private final ProxyConfig config;
     private final ProxyMetrics metrics;
     private final HostResolver resolver;
     private final int instances;
     private final ConnectionLimiter limiter;
     private final HttpPools pools;
-    private final Map<String, Integer> ports = new LinkedHashMap<>();
-    private final List<String> deployments = new ArrayList<>();
+    private final Map<String, Deployed> listeners = new LinkedHashMap<>();
+    private final Map<String, LiveListener.Meters> metersByName = new LinkedHashMap<>();
+    private volatile ProxyConfig config;
+    private int negativePorts;
 
     /** @param instances verticle instances per listener: one per event loop */
     public ProxyServer(Vertx vertx, ProxyConfig config, ProxyMetrics metrics, HostResolver resolver, int instances) {
@@ -81,10 +89,8 @@ public final class ProxyServer {
     /** Binds every listener in file order; fails with {@link BindFailure} on the first that cannot bind. */
     public Future<Void> start() {
         Future<Void> chain = Future.succeededFuture();
-        for (int i = 0; i < config.listeners().size(); i++) {
-            ListenerConfig listener = config.listeners().get(i);
-            int index = i;
-            chain = chain.compose(ignored -> deploy(listener, index));
+        for (ListenerConfig listener : config.listeners()) {
+            chain = chain.compose(ignored -> deploy(listener));
         }
         return chain;
     }
@@ -94,35 +100,156 @@ public final class ProxyServer {
      * negative port instead: Vert.x reads that as "a random port, shared by every server given this same negative
      * number", so all instances of the listener still share one socket (a plain 0 would give each its own).
      */
-    private Future<Void> deploy(ListenerConfig listener, int index) {
-        ProxyMetrics.ListenerMeters meters = metrics.listener(listener.name());
-        ConnectionHandler.Factory handlers = ListenerHandlers.forListener(listener, config, vertx, resolver, metrics,
-                meters, pools);
-        int port = listener.bind().port() == 0 ? -(index + 1) : listener.bind().port();
-        ClientAdmission admission = new ClientAdmission(listener, System::nanoTime);
+    private Future<Void> deploy(ListenerConfig listener) {
+        // A listener that is rebound or changes mode gets a fresh live configuration; its meters continue.
+        LiveListener live = new LiveListener(listener, config, liveMeters(listener.name()));
+        ConnectionHandler.Factory handlers = ListenerHandlers.forListener(live, config, vertx, resolver, pools);
+        int port = listener.bind().port() == 0 ? -(++negativePorts) : listener.bind().port();
         RefusalLog refusalLog = new RefusalLog(listener.name(), RefusalLog.DEFAULT_INTERVAL);
         List<ListenerVerticle> started = new ArrayList<>();
         return vertx.deployVerticle(() -> {
-                    ListenerVerticle instance = new ListenerVerticle(listener, port, config.timeouts().clientHello(),
-                            limiter, admission, refusalLog, meters, handlers);
+                    ListenerVerticle instance = new ListenerVerticle(live, port, config.timeouts().clientHello(),
+                            limiter, refusalLog, handlers);
                     started.add(instance);
                     return instance;
                 }, new DeploymentOptions().setInstances(instances))
                 .recover(cause -> Future.failedFuture(new BindFailure(listener, cause)))
                 .map(id -> {
-                    deployments.add(id);
-                    ports.put(listener.name(), started.get(0).actualPort());
+                    listeners.put(listener.name(), new Deployed(live, id, started, started.get(0).actualPort()));
                     return null;
                 });
     }
 
+    /**
+     * Applies a new, already validated configuration without dropping a connection. Listeners that keep their
+     * name, address, mode and PROXY setting switch to the new routes and limits for new connections and requests;
+     * in-flight exchanges and tunnels keep what they started with. Added listeners bind; removed or rebound ones
+     * stop accepting and get {@code shutdown.drain_timeout} for their connections. Pools keep the connections of
+     * backends that remain.
+     *
+     * <p>New addresses are bound first: if one cannot be bound, those already bound are released and nothing
+     * changes. An address taken over from a removed listener is bound after that listener lets go of it; a failure
+     * there is reported, and the rest of the new configuration stays in force.
+     */
+    public Future<Void> reload(ProxyConfig next) {
+        Map<String, ListenerConfig> wanted = new LinkedHashMap<>();
+        next.listeners().forEach(listener -> wanted.put(listener.name(), listener));
+        List<Deployed> retiring = new ArrayList<>();
+        List<ListenerConfig> fresh = new ArrayList<>();
+        List<ListenerConfig> takeOver = new ArrayList<>();
+        for (Deployed deployed : listeners.values()) {
+            ListenerConfig replacement = wanted.get(deployed.live().config().name());
+            if (replacement == null || !sameSocket(deployed.live().config(), replacement)) {
+                retiring.add(deployed);
+            }
+        }
+        for (ListenerConfig listener : next.listeners()) {
+            Deployed existing = listeners.get(listener.name());
+            if (existing != null && sameSocket(existing.live().config(), listener)) {
+                continue;
+            }
+            boolean addressHeld = listener.bind().port() != 0 && retiring.stream()
+                    .anyMatch(old -> old.live().config().bind().equals(listener.bind()));
+            (addressHeld ? takeOver : fresh).add(listener);
+        }
+        ProxyConfig previous = config;
+        config = next;
+        Future<Void> bound = Future.succeededFuture();
+        List<String> boundNow = new ArrayList<>();
+        for (ListenerConfig listener : fresh) {
+            bound = bound.compose(ignored -> deploy(listener).onSuccess(v -> boundNow.add(listener.name())));
+        }
+        return bound.recover(failure -> {
+            config = previous;
+            return rollBack(boundNow, retiring).transform(ignored -> Future.failedFuture(failure));
+        }).compose(ignored -> {
+            for (ListenerConfig listener : next.listeners()) {
+                Deployed existing = listeners.get(listener.name());
+                if (existing != null && !boundNow.contains(listener.name())
+                        && sameSocket(existing.live().config(), listener)) {
+                    existing.live().update(listener, next);
+                }
+            }
+            limiter.maxConnections(next.limits().maxConnections());
+            pools.reconfigure(next);
+            Future<Void> handedOver = Future.succeededFuture();
+            for (Deployed old : retiring) {
+                if (listeners.get(old.live().config().name()) == old) {
+                    listeners.remove(old.live().config().name());
+                }
+                handedOver = handedOver.compose(v -> retire(old, next.shutdown().drainTimeout()));
+            }
+            for (ListenerConfig listener : takeOver) {
+                handedOver = handedOver.compose(v -> deploy(listener));
+            }
+            return handedOver;
+        });
+    }
+
+    /** Stops accepting at once (the address is free when this completes); connections drain in the background. */
+    private Future<Void> retire(Deployed deployed, Duration drainTimeout) {
+        List<Future<Void>> unbound = new ArrayList<>();
+        for (ListenerVerticle verticle : deployed.verticles()) {
+            unbound.add(verticle.shutdown(drainTimeout));
+        }
+        Future.join(unbound).onComplete(ignored -> vertx.undeploy(deployed.deploymentId()));
+        return Future.succeededFuture();
+    }
+
+    /** Undoes the binds of a failed reload: the new deployments go, the ones they replaced come back. */
+    private Future<Void> rollBack(List<String> boundNow, List<Deployed> retiring) {
+        List<Future<Void>> undeployed = new ArrayList<>();
+        for (String name : boundNow) {
+            Deployed fresh = listeners.remove(name);
+            undeployed.add(vertx.undeploy(fresh.deploymentId()));
+            retiring.stream().filter(old -> old.live().config().name().equals(name)).findFirst()
+                    .ifPresent(old -> listeners.put(name, old));
+        }
+        return Future.join(undeployed).mapEmpty();
+    }
+
+    /** One set of meters per listener name for the life of the process, so counts continue across reloads. */
+    private LiveListener.Meters liveMeters(String name) {
+        return metersByName.computeIfAbsent(name, n -> new LiveListener.Meters(metrics.listener(n),
+                new io.snipool.core.metrics.RequestMeters(metrics.registry(), n)));
+    }
+
+    private static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
+        return a.bind().equals(b.bind()) && a.bind().port() != 0 && a.mode() == b.mode()
+                && a.proxyProtocolIn() == b.proxyProtocolIn();
+    }
+
+    /**
+     * Graceful stop: every listener stops accepting at once, each open connection is told to finish (an HTTP
+     * client gets {@code Connection: close} on its last response, an idle one is closed, a tunnel may run on), and
+     * what remains after {@code timeout} is closed. Then the pools close their idle connections.
+     */
+    public Future<Void> drain(Duration timeout) {
+        List<Future<Void>> drained = new ArrayList<>();
+        for (Deployed deployed : listeners.values()) {
+            for (ListenerVerticle verticle : deployed.verticles()) {
+                drained.add(verticle.shutdown(timeout));
+            }
+        }
+        return Future.join(drained).transform(ignored -> Future.fromCompletionStage(pools.shutdown()));
+    }
+
     /** The port a listener actually bound (useful when configured with {@code :0}). */
     public int port(String listener) {
-        Integer port = ports.get(listener);
-        if (port == null) {
+        Deployed deployed = listeners.get(listener);
+        if (deployed == null) {
             throw new IllegalArgumentException("no listener named '" + listener + "'");
         }
-        return port;
+        return deployed.port();
+    }
+
+    /** Names of the listeners deployed now, in deployment order. */
+    public List<String> listenerNames() {
+        return List.copyOf(listeners.keySet());
+    }
+
+    public ProxyConfig config() {
+        return config;
     }
 
     public ConnectionLimiter limiter() {
@@ -134,13 +261,18 @@ public final class ProxyServer {
         return pools;
     }
 
-    /** Undeploys every listener: stops accepting and closes their connections. */
+    /** Undeploys every listener: stops accepting and closes their connections at once. */
     public Future<Void> stop() {
         List<Future<Void>> undeployed = new ArrayList<>();
-        for (String id : deployments) {
-            undeployed.add(vertx.undeploy(id));
+        for (Deployed deployed : listeners.values()) {
+            undeployed.add(vertx.undeploy(deployed.deploymentId()));
         }
-        deployments.clear();
+        listeners.clear();
         return Future.join(undeployed).mapEmpty();
+    }
+
+    @Override
+    public String toString() {
+        return "ProxyServer" + Objects.requireNonNullElse(listeners.keySet(), List.of());
     }
 }

@@ -22,6 +22,7 @@ import io.vertx.core.net.SocketAddress;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -36,17 +37,27 @@ public final class TlsPassthrough implements ConnectionHandler {
     /** The reason label when a hello without SNI finds no catch-all route. */
     static final String NO_SNI = "no_sni";
 
-    private final TlsListener listener;
+    private final Supplier<TlsListener> current;
     private final EventLoop loop;
     private final BackendDialer dialer;
-    private final BackendSelector[] selectors;
+    private TlsListener selectorsFor;
+    private BackendSelector[] selectors;
 
-    public TlsPassthrough(TlsListener listener, EventLoop loop, BackendDialer dialer) {
-        this.listener = listener;
+    /** @param current the listener's configuration now; a reload replaces it, and new connections use the new one */
+    public TlsPassthrough(Supplier<TlsListener> current, EventLoop loop, BackendDialer dialer) {
+        this.current = current;
         this.loop = loop;
         this.dialer = dialer;
-        this.selectors = listener.routes().routes().stream().map(route -> new BackendSelector(route.backends()))
-                .toArray(BackendSelector[]::new);
+    }
+
+    /** This loop's round-robin state for the routes of {@code listener}, rebuilt when a reload replaced them. */
+    private BackendSelector[] selectors(TlsListener listener) {
+        if (listener != selectorsFor) {
+            selectorsFor = listener;
+            selectors = listener.routes().routes().stream().map(route -> new BackendSelector(route.backends()))
+                    .toArray(BackendSelector[]::new);
+        }
+        return selectors;
     }
 
     @Override
@@ -56,11 +67,15 @@ public final class TlsPassthrough implements ConnectionHandler {
         if (channel.eventLoop() != loop) {
             throw new IllegalStateException("connection on a foreign event loop");
         }
-        new Connection(socket, channel, internal.channelHandlerContext().name()).start();
+        TlsListener listener = current.get();
+        new Connection(listener, selectors(listener), socket, channel, internal.channelHandlerContext().name())
+                .start();
     }
 
     /** One client connection, from accept to the start of its tunnel (or its refusal). */
     private final class Connection implements HelloCollector.Session, BackendDialer.Callback {
+        private final TlsListener listener;
+        private final BackendSelector[] selectors;
         private final NetSocket socket;
         private final Channel client;
         private final String vertxHandler;
@@ -71,7 +86,10 @@ public final class TlsPassthrough implements ConnectionHandler {
         private RouteConfig route;
         private boolean finished;
 
-        Connection(NetSocket socket, Channel client, String vertxHandler) {
+        Connection(TlsListener listener, BackendSelector[] selectors, NetSocket socket, Channel client,
+                   String vertxHandler) {
+            this.listener = listener;
+            this.selectors = selectors;
             this.socket = socket;
             this.client = client;
             this.vertxHandler = vertxHandler;
