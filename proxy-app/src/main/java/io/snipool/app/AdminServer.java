@@ -10,6 +10,8 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.function.Supplier;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -25,13 +27,16 @@ final class AdminServer {
     private final PrometheusMeterRegistry registry;
     private final Readiness readiness;
     private final HttpPools pools;
+    private final Supplier<Reloader.Outcome> reload;
     private HttpServer server;
 
-    AdminServer(Vertx vertx, PrometheusMeterRegistry registry, Readiness readiness, HttpPools pools) {
+    AdminServer(Vertx vertx, PrometheusMeterRegistry registry, Readiness readiness, HttpPools pools,
+                Supplier<Reloader.Outcome> reload) {
         this.vertx = vertx;
         this.registry = registry;
         this.readiness = readiness;
         this.pools = pools;
+        this.reload = reload;
     }
 
     Future<HttpServer> start(HostPort bind) {
@@ -40,6 +45,7 @@ final class AdminServer {
         router.get("/healthz").handler(ctx -> text(ctx, 200, "ok\n"));
         router.get("/readyz").handler(this::readiness);
         router.get("/api/pools").handler(this::pools);
+        router.post("/api/reload").handler(this::reload);
         router.get("/api/pool-events").handler(ctx -> json(ctx, PoolReport.events(pools.meters().events())));
         router.route().last().handler(ctx -> text(ctx, 404, "not found: " + ctx.request().path() + "\n"));
         HttpServerOptions options = new HttpServerOptions().setHost(bind.host()).setPort(bind.port());
@@ -76,6 +82,21 @@ final class AdminServer {
                 json(ctx, report);
             }
         }));
+    }
+
+    /** Reloading blocks (validation, binding): off the event loop. 200 when applied, 422 with every problem. */
+    private void reload(RoutingContext ctx) {
+        vertx.executeBlocking(reload::get, false).onComplete(result -> {
+            if (result.failed()) {
+                text(ctx, 500, "reload failed: " + result.cause() + "\n");
+                return;
+            }
+            Reloader.Outcome outcome = result.result();
+            ctx.response().setStatusCode(outcome.applied() ? 200 : 422)
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                    .end(new JsonObject().put("applied", outcome.applied())
+                            .put("problems", new JsonArray(outcome.problems())).encodePrettily());
+        });
     }
 
     private static void json(RoutingContext ctx, JsonArray body) {

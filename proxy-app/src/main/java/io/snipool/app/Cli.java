@@ -122,7 +122,7 @@ public final class Cli {
 
         LogSetup.apply(config.logging());
         try {
-            return new Running(Snipool.start(config, START_TIMEOUT));
+            return new Running(Snipool.start(config, configFile, environment, START_TIMEOUT));
         } catch (StartupException e) {
             err.println("snipool: " + e.getMessage());
             return new Exit(EXIT_STARTUP_FAILED);

@@ -1,12 +1,8 @@
 package io.snipool.app;
 
-import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 
 /** {@code java -jar snipool.jar}: runs the command line and keeps the process alive while snipool serves. */
 public final class Main {
-
-    private static final Logger LOG = Logger.getLogger(Main.class.getName());
 
     private Main() {
     }
@@ -17,14 +13,11 @@ public final class Main {
             System.exit(exit.code());
         }
         Snipool snipool = ((Cli.Running) outcome).snipool();
-        // Vert.x's event-loop threads keep the JVM alive; the hook closes them on SIGTERM/SIGINT.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("stopping");
-            try {
-                snipool.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.warning("stop did not complete cleanly: " + e);
-            }
-        }, "snipool-shutdown"));
+        // Vert.x's event-loop threads keep the JVM alive; SIGTERM/SIGINT drain and exit (Signals).
+        new Signals().install(snipool, snipool.reloader(), snipool::reopenAccessLog);
+        if (snipool.config().reload().watch()) {
+            ConfigWatcher.start(snipool.reloader().file(), snipool.config().reload().watchDelay(),
+                    snipool.reloader()::reload);
+        }
     }
 }

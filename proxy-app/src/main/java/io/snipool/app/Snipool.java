@@ -2,9 +2,12 @@ package io.snipool.app;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.snipool.config.AccessLogConfig;
 import io.snipool.config.ListenerConfig;
 import io.snipool.config.ProxyConfig;
 import io.snipool.config.Units;
+import io.snipool.core.accesslog.AccessLog;
+import io.snipool.core.accesslog.AsyncAccessLog;
 import io.snipool.core.backend.VertxHostResolver;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.snipool.core.proxy.ProxyServer;
@@ -13,8 +16,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.io.IOException;
 import java.net.BindException;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Function;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.ExecutionException;
@@ -30,13 +37,15 @@ public final class Snipool {
 
     private static final Logger LOG = Logger.getLogger(Snipool.class.getName());
 
-    private final ProxyConfig config;
+    private volatile ProxyConfig config;
     private final Vertx vertx;
     private final PrometheusMeterRegistry registry;
     private final Readiness readiness = new Readiness();
     private final AdminServer admin;
     private final int eventLoops;
     private final ProxyServer proxy;
+    private volatile Reloader reloader;
+    private final AccessLog accessLog;
 
     private Snipool(ProxyConfig config) {
         this.config = config;
@@ -49,9 +58,10 @@ public final class Snipool {
                 .with(new VertxOptions().setEventLoopPoolSize(eventLoops).setMetricsOptions(metricsOptions))
                 .withMetrics(new MicrometerMetricsFactory(registry))
                 .build();
+        this.accessLog = openAccessLog(config.accessLog(), registry);
         this.proxy = new ProxyServer(vertx, config, new ProxyMetrics(registry), new VertxHostResolver(vertx),
                 eventLoops);
-        this.admin = new AdminServer(vertx, registry, readiness, proxy.pools());
+        this.admin = new AdminServer(vertx, registry, readiness, proxy.pools(), this::reloadFromApi);
     }
 
     /**
@@ -59,7 +69,22 @@ public final class Snipool {
      * On failure everything already started is closed again and a {@link StartupException} names the cause.
      */
     public static Snipool start(ProxyConfig config, Duration timeout) {
+        return start(config, null, name -> null, timeout);
+    }
+
+    /**
+     * As {@link #start(ProxyConfig, Duration)}, remembering where the configuration came from so that it can be
+     * reloaded (SIGHUP, {@code POST /api/reload}, the file watcher).
+     *
+     * @param configFile  the file {@code config} was read from, or null if there is none to reload
+     * @param environment for {@code ${env:...}} references when reloading
+     */
+    public static Snipool start(ProxyConfig config, Path configFile, Function<String, String> environment,
+                                Duration timeout) {
         Snipool snipool = new Snipool(config);
+        if (configFile != null) {
+            snipool.reloader = new Reloader(snipool, configFile, environment, snipool.registry);
+        }
         try {
             snipool.startAll().toCompletionStage().toCompletableFuture()
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -129,6 +154,93 @@ public final class Snipool {
 
     private static String hostPort(String host, int port) {
         return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+    }
+
+    /**
+     * Applies a validated configuration to the running process (see {@link ProxyServer#reload}); blocks the
+     * calling thread, which must not be an event loop. Throws {@link StartupException} naming what could not be
+     * applied (a new address that cannot be bound), in which case the previous configuration stays in force.
+     */
+    public synchronized void reload(ProxyConfig next, Duration timeout) {
+        if (!next.metrics().bind().equals(config.metrics().bind())) {
+            LOG.warning("metrics.bind changed to " + next.metrics().bind() + "; the admin server keeps "
+                    + config.metrics().bind() + " until a restart");
+        }
+        try {
+            proxy.reload(next).toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw new StartupException(cause instanceof ProxyServer.BindFailure failure ? failure.getMessage()
+                    : "reload failed: " + cause, cause);
+        } catch (TimeoutException e) {
+            throw new StartupException("reload did not finish within " + Units.formatDuration(timeout), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException("reload interrupted", e);
+        }
+        LogSetup.apply(next.logging());
+        config = next;
+        for (ListenerConfig listener : next.listeners()) {
+            LOG.info("listener " + listener.name() + " (" + listener.mode().name().toLowerCase(Locale.ROOT)
+                    + ") serving " + hostPort(listener.bind().host(), proxy.port(listener.name())) + " with "
+                    + listener.routes().size() + " routes");
+        }
+    }
+
+    /**
+     * Graceful stop, blocking: {@code /readyz} turns 503, listeners stop accepting, open connections get
+     * {@code shutdown.drain_timeout} to finish, pools close, then Vert.x is released.
+     */
+    public void drain() {
+        readiness.set(Readiness.State.DRAINING);
+        Duration timeout = config.shutdown().drainTimeout();
+        LOG.info("draining: no new connections; open ones get up to " + Units.formatDuration(timeout));
+        try {
+            proxy.drain(timeout).toCompletionStage().toCompletableFuture()
+                    .get(timeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warning("drain did not complete cleanly: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeFromOutside();
+        LOG.info("drained and stopped");
+    }
+
+    public ProxyConfig config() {
+        return config;
+    }
+
+    private static AccessLog openAccessLog(AccessLogConfig config, PrometheusMeterRegistry registry) {
+        if (!config.enabled()) {
+            return AccessLog.DISABLED;
+        }
+        Path file = config.path().equals(AccessLogConfig.STDOUT) ? null : Path.of(config.path());
+        try {
+            return new AsyncAccessLog(file, System.out, AsyncAccessLog.DEFAULT_QUEUE_CAPACITY, registry);
+        } catch (IOException e) {
+            throw new StartupException("cannot open the access log " + config.path() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** SIGUSR1: the access log file was rotated away; write to a new one at its path. */
+    public void reopenAccessLog() {
+        accessLog.reopen();
+    }
+
+    /** The reloader of the configuration file, or null when started without one. */
+    public Reloader reloader() {
+        return reloader;
+    }
+
+    private Reloader.Outcome reloadFromApi() {
+        Reloader current = reloader;
+        return current == null ? new Reloader.Outcome(false, List.of("started without a configuration file"))
+                : current.reload();
+    }
+
+    public ProxyServer proxy() {
+        return proxy;
     }
 
     /** Stops accepting, closes every connection and releases Vert.x. */

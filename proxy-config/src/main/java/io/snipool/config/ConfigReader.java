@@ -34,6 +34,10 @@ final class ConfigReader {
         ShutdownConfig shutdown = readShutdown(top.map("shutdown"));
         AccessLogConfig accessLog = readAccessLog(top.map("access_log"));
         LoggingConfig logging = readLogging(top.map("logging"));
+        YamlMap reloadMap = top.map("reload");
+        ReloadConfig reload = new ReloadConfig(reloadMap.bool("watch", false),
+                reloadMap.duration("watch_delay", ReloadConfig.DEFAULT_WATCH_DELAY, Duration.ZERO, Duration.ofMinutes(1)));
+        reloadMap.finish();
 
         List<ListenerConfig> listeners = new ArrayList<>();
         List<YamlMap> listenerMaps = new ArrayList<>();
@@ -51,7 +55,7 @@ final class ConfigReader {
         }
         top.finish();
         checkUniqueListeners(listenerMaps, listeners, metrics, top);
-        return new ProxyConfig(listeners, pool, timeouts, limits, metrics, shutdown, accessLog, logging);
+        return new ProxyConfig(listeners, pool, timeouts, limits, metrics, shutdown, accessLog, logging, reload);
     }
 
     private PoolSettings readPool(YamlMap map, PoolSettings base, boolean global) {

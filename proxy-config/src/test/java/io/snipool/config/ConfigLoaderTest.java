@@ -60,6 +60,7 @@ class ConfigLoaderTest {
             shutdown: { drain_timeout: 5s }
             access_log: { enabled: false, path: /var/log/snipool/access.log, format: json }
             logging: { level: debug, format: json }
+            reload: { watch: true, watch_delay: 2s }
             """;
 
     private static ProxyConfig parse(String yaml) throws InvalidConfigException {
@@ -124,6 +125,7 @@ class ConfigLoaderTest {
                 AccessLogConfig.Format.JSON));
         assertThat(config.logging()).isEqualTo(new LoggingConfig(LoggingConfig.Level.DEBUG,
                 LoggingConfig.Format.JSON));
+        assertThat(config.reload()).isEqualTo(new ReloadConfig(true, Duration.ofSeconds(2)));
     }
 
     @Test
@@ -140,6 +142,7 @@ class ConfigLoaderTest {
         assertThat(config.shutdown()).isEqualTo(ShutdownConfig.defaults());
         assertThat(config.accessLog()).isEqualTo(AccessLogConfig.defaults());
         assertThat(config.logging()).isEqualTo(LoggingConfig.defaults());
+        assertThat(config.reload()).isEqualTo(new ReloadConfig(false, Duration.ofMillis(500)));
         ListenerConfig listener = config.listeners().get(0);
         assertThat(listener.proxyProtocolIn()).isFalse();
         assertThat(listener.allow()).isEmpty();

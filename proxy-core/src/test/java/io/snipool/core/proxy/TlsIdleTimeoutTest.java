@@ -29,19 +29,19 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class TlsIdleTimeoutTest {
 
-    private static final Duration IDLE = Duration.ofMillis(300);
+    private static final Duration IDLE = Duration.ofMillis(800);
     private static final String CONFIG = """
             listeners:
               - name: edge
                 bind: "127.0.0.1:0"
                 mode: tls
                 routes: [ { hosts: [t.test], backends: ["127.0.0.1:${env:B}"] } ]
-            timeouts: { idle: 300ms }
+            timeouts: { idle: 800ms }
             """;
     private static final Duration WAIT = Await.TIMEOUT;
     /** Well inside the idle timeout, so a late tick under load still keeps the tunnel alive. */
     private static final long TICK_MILLIS = 50;
-    private static final int TICKS = 24;
+    private static final int TICKS = 64;
 
     private final byte[] hello = new HelloBuilder().serverName("t.test").records();
     private RecordingBackend backend;
