@@ -25,6 +25,10 @@ final class ConfigReader {
     ProxyConfig read(Node root) {
         YamlMap top = YamlMap.of("", root, problems, env);
         if (top.node() == null) {
+            if (problems.isEmpty()) {
+                // A document that is only a null ("~", or an anchor with no value): found by fuzzing.
+                problems.add("", root, "the file holds no settings; at least one listener is required");
+            }
             return null;
         }
         PoolSettings pool = readPool(top.map("pool"), PoolSettings.defaults(), true);

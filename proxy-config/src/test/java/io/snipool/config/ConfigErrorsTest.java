@@ -278,6 +278,12 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void aNullDocumentIsRefused() {
+        assertThat(only("&a\n").message()).isEqualTo("the file holds no settings; at least one listener is required");
+        assertThat(only("~\n").message()).isEqualTo("the file holds no settings; at least one listener is required");
+    }
+
+    @Test
     void aNonMappingRootIsRefused() {
         assertThat(only("- a\n- b\n").message()).isEqualTo("expected a mapping (key: value), got a list");
     }
