@@ -91,8 +91,10 @@ public final class RouteTable {
             return Optional.of(nameMatch(wildcard, normalizedHost));
         }
         for (RegexEntry regex : regexes) {
-            Matcher matcher = regex.pattern().pattern().matcher(normalizedHost);
-            if (matcher.matches()) {
+            Optional<Matcher> found = BoundedMatch.matches(regex.pattern().pattern(), normalizedHost,
+                    BoundedMatch.DEFAULT_BUDGET);
+            if (found.isPresent()) {
+                Matcher matcher = found.get();
                 return Optional.of(new RouteMatch(routes.get(regex.routeIndex()), regex.routeIndex(),
                         regex.pattern(), normalizedHost, regexVariables(regex.pattern(), matcher, normalizedHost)));
             }

@@ -1,0 +1,71 @@
+# Shared helpers for bench/run.sh: free ports, process tracking by PID, waiting, logging.
+# Same approach as e2e/lib.sh: ports come from the kernel, every process started is recorded by PID and stopped
+# by PID on exit, nothing is ever stopped by name.
+
+BENCH_PIDS=()      # processes started directly by the script
+BENCH_PIDFILES=()  # files holding the PID of a process started by a helper (startup.py)
+
+log() { printf '[bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# track PID: stop PID on exit.
+track() { BENCH_PIDS+=("$1"); }
+
+# stop_pid PID [SECONDS]: SIGTERM, wait up to SECONDS (default 10) for it to go, then SIGKILL.
+stop_pid() {
+  local pid=$1 limit=${2:-10} waited=0
+  [ -n "$pid" ] || return 0
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  kill "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt $((limit * 10)) ]; do
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "PID $pid ignored SIGTERM for ${limit}s; sending SIGKILL"
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+bench_cleanup() {
+  local pid f
+  for f in "${BENCH_PIDFILES[@]:-}"; do
+    [ -n "$f" ] && [ -s "$f" ] && stop_pid "$(cat "$f")" 5
+  done
+  for pid in "${BENCH_PIDS[@]:-}"; do
+    [ -n "$pid" ] && stop_pid "$pid" 10
+  done
+}
+
+# A port the kernel just handed out for an ephemeral bind (then released), for servers that cannot report the
+# port they bound.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_port PORT SECONDS: polls until something accepts on 127.0.0.1:PORT.
+wait_port() {
+  local port=$1 deadline=$((SECONDS + $2))
+  local probe="import socket, sys; s = socket.socket(); s.settimeout(0.5); sys.exit(s.connect_ex(('127.0.0.1', $port)))"
+  until python3 -c "$probe"; do
+    [ "$SECONDS" -lt "$deadline" ] || { log "timed out waiting for port $port"; return 1; }
+    sleep 0.1
+  done
+}
+
+# wait_http URL SECONDS [HOST]: polls until URL answers 200 (with Host: HOST if given).
+wait_http() {
+  local url=$1 deadline=$((SECONDS + $2)) host=${3:-}
+  local args=(-sf -o /dev/null --max-time 2)
+  [ -n "$host" ] && args+=(-H "Host: $host")
+  until curl "${args[@]}" "$url"; do
+    [ "$SECONDS" -lt "$deadline" ] || { log "timed out waiting for $url"; return 1; }
+    sleep 0.1
+  done
+}
+
+# children PID: direct children of PID (nginx workers of a master), by parent PID.
+children() {
+  ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' ' | tr '\n' ' '
+}

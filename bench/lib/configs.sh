@@ -1,0 +1,217 @@
+# Configuration writers for bench/run.sh: the nginx backend and the three proxies, each given the same routes,
+# the same worker count (2), logs off, and the same forwarding headers (X-Forwarded-For/-Proto/-Host).
+#
+# Names routed by every proxy:
+#   app.bench.test   HTTP listener     -> backend HTTP server (port $B_HTTP)
+#   tls.bench.test   TLS passthrough   -> backend TLS server that closes after each response ($B_TLS)
+#   bulk.bench.test  TLS passthrough   -> backend TLS server with the large file and long timeouts ($B_BULK)
+#   idle.bench.test  TLS passthrough   -> the same server as bulk.bench.test
+#
+# Globals read: B_HTTP B_TLS B_BULK CERT KEY DOCROOT NOFILE CONN_CAP IDLE_PER_HOST
+
+NGINX_STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
+
+# nginx's temp paths, so that it never writes outside its own directory.
+nginx_temp_paths() {
+  local dir=$1
+  cat <<CONF
+  client_body_temp_path $dir/body;
+  proxy_temp_path $dir/proxy;
+  fastcgi_temp_path $dir/fastcgi;
+  uwsgi_temp_path $dir/uwsgi;
+  scgi_temp_path $dir/scgi;
+CONF
+}
+
+# write_backend_conf DIR: the backend, one nginx process (daemon off, master_process off, as in e2e/).
+write_backend_conf() {
+  local dir=$1
+  mkdir -p "$dir/logs"
+  cat > "$dir/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_rlimit_nofile $NOFILE;
+error_log $dir/logs/error.log error;
+pid $dir/nginx.pid;
+events { worker_connections $CONN_CAP; }
+http {
+  access_log off;
+$(nginx_temp_paths "$dir")
+  sendfile on;
+  keepalive_requests 1000000;
+  keepalive_timeout 300s;
+  default_type application/octet-stream;
+
+  # HTTP scenarios: a tiny response on keep-alive, stub_status to count accepted connections, the bulk file.
+  server {
+    listen 127.0.0.1:$B_HTTP backlog=4096;
+    location = /stub { stub_status; }
+    location = / { default_type text/plain; return 200 "hello from the backend\n"; }
+    location / { root $DOCROOT; }
+  }
+
+  # TLS handshake scenario: no session cache, no tickets, and one request per connection, so every request
+  # through a proxy is a new TCP connection with a full TLS handshake carrying SNI.
+  server {
+    listen 127.0.0.1:$B_TLS ssl backlog=4096;
+    ssl_certificate $CERT;
+    ssl_certificate_key $KEY;
+    ssl_session_cache off;
+    ssl_session_tickets off;
+    keepalive_timeout 0;
+    location / { default_type text/plain; return 200 "hello over tls\n"; }
+  }
+
+  # TLS bulk and idle scenarios: the large file, and connections that may stay silent for minutes.
+  server {
+    listen 127.0.0.1:$B_BULK ssl backlog=4096;
+    ssl_certificate $CERT;
+    ssl_certificate_key $KEY;
+    ssl_session_cache off;
+    ssl_session_tickets off;
+    client_header_timeout 300s;
+    location / { root $DOCROOT; }
+  }
+}
+CONF
+}
+
+# write_snipool_conf FILE HTTP_PORT TLS_PORT ADMIN_PORT
+# Every client of the benchmark is 127.0.0.1, so the per-client limits are off (0 = unlimited), as HAProxy and
+# nginx have none unless configured.
+write_snipool_conf() {
+  local file=$1 http=$2 tls=$3 admin=$4
+  cat > "$file" <<CONF
+listeners:
+  - name: web
+    bind: 127.0.0.1:$http
+    mode: http
+    max_connections_per_ip: 0
+    new_connections_per_ip: 0
+    routes:
+      - hosts: [app.bench.test]
+        backends: ["127.0.0.1:$B_HTTP"]
+  - name: edge
+    bind: 127.0.0.1:$tls
+    mode: tls
+    max_connections_per_ip: 0
+    new_connections_per_ip: 0
+    routes:
+      - { hosts: [tls.bench.test], backends: ["127.0.0.1:$B_TLS"] }
+      - { hosts: [bulk.bench.test, idle.bench.test], backends: ["127.0.0.1:$B_BULK"] }
+pool: { max_idle_per_host: $IDLE_PER_HOST }
+limits: { max_connections: $CONN_CAP }
+metrics: { bind: "127.0.0.1:$admin" }
+shutdown: { drain_timeout: 0 }
+access_log: { enabled: false }
+logging: { level: warn }
+CONF
+}
+
+# write_haproxy_conf FILE HTTP_PORT TLS_PORT
+write_haproxy_conf() {
+  local file=$1 http=$2 tls=$3
+  cat > "$file" <<CONF
+global
+  nbthread 2
+  maxconn $CONN_CAP
+  # no "log" line: HAProxy logs nothing
+
+defaults
+  maxconn $CONN_CAP
+  timeout connect 5s
+  timeout client 300s
+  timeout server 300s
+  timeout http-request 10s
+  timeout http-keep-alive 300s
+
+frontend web
+  mode http
+  bind 127.0.0.1:$http
+  option forwardfor
+  http-request set-header X-Forwarded-Proto http
+  http-request set-header X-Forwarded-Host %[req.hdr(host)]
+  use_backend app if { req.hdr(host),field(1,:) -i app.bench.test }
+
+backend app
+  mode http
+  http-reuse always
+  server app1 127.0.0.1:$B_HTTP
+
+frontend edge
+  mode tcp
+  bind 127.0.0.1:$tls
+  tcp-request inspect-delay 5s
+  tcp-request content accept if { req.ssl_hello_type 1 }
+  use_backend tls_handshake if { req.ssl_sni -i tls.bench.test }
+  use_backend tls_bulk if { req.ssl_sni -i bulk.bench.test idle.bench.test }
+
+backend tls_handshake
+  mode tcp
+  server s1 127.0.0.1:$B_TLS
+
+backend tls_bulk
+  mode tcp
+  server s1 127.0.0.1:$B_BULK
+CONF
+}
+
+# write_nginx_proxy_conf DIR HTTP_PORT TLS_PORT: nginx as the proxy, with a master and 2 workers.
+write_nginx_proxy_conf() {
+  local dir=$1 http=$2 tls=$3
+  mkdir -p "$dir/logs"
+  cat > "$dir/nginx.conf" <<CONF
+load_module $NGINX_STREAM_MODULE;
+daemon off;
+worker_processes 2;
+worker_rlimit_nofile $NOFILE;
+error_log $dir/logs/error.log error;
+pid $dir/nginx.pid;
+events { worker_connections $NOFILE; }
+http {
+  access_log off;
+$(nginx_temp_paths "$dir")
+  keepalive_requests 1000000;
+  keepalive_timeout 300s;
+
+  upstream app {
+    server 127.0.0.1:$B_HTTP;
+    keepalive $IDLE_PER_HOST;
+    keepalive_requests 1000000;
+    keepalive_timeout 120s;
+  }
+
+  server {
+    listen 127.0.0.1:$http default_server backlog=4096;
+    return 421;
+  }
+  server {
+    listen 127.0.0.1:$http;
+    server_name app.bench.test;
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_set_header X-Forwarded-Host \$host;
+    }
+  }
+}
+stream {
+  map \$ssl_preread_server_name \$tls_backend {
+    tls.bench.test  127.0.0.1:$B_TLS;
+    bulk.bench.test 127.0.0.1:$B_BULK;
+    idle.bench.test 127.0.0.1:$B_BULK;
+  }
+  server {
+    listen 127.0.0.1:$tls backlog=4096;
+    ssl_preread on;
+    proxy_pass \$tls_backend;
+    proxy_connect_timeout 5s;
+    proxy_timeout 300s;
+  }
+}
+CONF
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Turns the raw samples of one bench/run.sh run into the markdown report: medians, ratios to HAProxy, ratios to
+the direct-to-backend baseline, and every sample.
+
+    report.py --samples samples.tsv --header header.md --notes notes.txt --out report.md
+
+samples.tsv has one line per measurement: scenario, metric, target, repetition, value (tab-separated), where the
+target is snipool, haproxy, nginx or direct.
+"""
+import argparse
+import statistics
+from collections import defaultdict
+
+PROXIES = ["snipool", "haproxy", "nginx"]
+TARGETS = PROXIES + ["direct"]
+NAMES = {"snipool": "snipool", "haproxy": "HAProxy", "nginx": "nginx", "direct": "direct"}
+
+# (scenario, metric, scenario label, metric label, better, number format)
+METRICS = [
+    ("http_keepalive", "rps", "1. HTTP keep-alive", "requests/s", "higher", "{:,.0f}"),
+    ("http_keepalive", "p50_ms", "1. HTTP keep-alive", "latency p50 (ms)", "lower", "{:.2f}"),
+    ("http_keepalive", "p99_ms", "1. HTTP keep-alive", "latency p99 (ms)", "lower", "{:.2f}"),
+    ("http_close", "rps", "2. Client `Connection: close`", "requests/s", "higher", "{:,.0f}"),
+    ("http_close", "backend_conns", "2. Client `Connection: close`", "new backend connections", "lower",
+     "{:,.0f}"),
+    ("http_close", "backend_conns_per_1k", "2. Client `Connection: close`",
+     "new backend connections per 1,000 requests", "lower", "{:.2f}"),
+    ("tls_handshake", "cps", "3. TLS passthrough handshakes", "new TLS connections/s", "higher", "{:,.0f}"),
+    ("tls_bulk", "mbps", "4. TLS passthrough bulk", "MB/s (10^6 bytes)", "higher", "{:,.1f}"),
+    ("idle", "per_conn_kib", "5. Idle TLS tunnels", "RSS per connection (KiB)", "lower", "{:.1f}"),
+    ("idle", "rss_before_mib", "5. Idle TLS tunnels", "RSS before (MiB)", "lower", "{:.1f}"),
+    ("idle", "rss_after_mib", "5. Idle TLS tunnels", "RSS with all open (MiB)", "lower", "{:.1f}"),
+    ("idle", "opened", "5. Idle TLS tunnels", "connections held", "higher", "{:,.0f}"),
+    ("startup", "ready_ms", "6. Start-up", "ms to /readyz 200", "lower", "{:,.0f}"),
+    ("startup", "first_ms", "6. Start-up", "ms to first proxied 200", "lower", "{:,.0f}"),
+]
+
+
+def read_samples(path):
+    samples = defaultdict(list)
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            if not line.strip():
+                continue
+            scenario, metric, target, _rep, value = line.rstrip("\n").split("\t")
+            samples[(scenario, metric, target)].append(float(value))
+    return samples
+
+
+def fmt(value, pattern):
+    return "–" if value is None else pattern.format(value)
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def render(samples, header, notes):
+    medians = {key: statistics.median(values) for key, values in samples.items()}
+    out = [header.rstrip(), ""]
+
+    out += ["## Medians and ratios to HAProxy", "",
+            "Each cell is the median over the repetitions. A ratio above 1 means *more* than HAProxy: better for "
+            "rates, worse for latency, memory and time (see the \"better\" column).", "",
+            "| Scenario | Metric | better | snipool | HAProxy | nginx | direct | snipool ÷ HAProxy | "
+            "nginx ÷ HAProxy |",
+            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for scenario, metric, scenario_label, label, better, pattern in METRICS:
+        row = {t: medians.get((scenario, metric, t)) for t in TARGETS}
+        if all(v is None for v in row.values()):
+            continue
+        hap = row["haproxy"]
+        out.append(f"| {scenario_label} | {label} | {better} | "
+                   + " | ".join(fmt(row[t], pattern) for t in TARGETS) + " | "
+                   + fmt(ratio(row["snipool"], hap), "{:.2f}") + " | " + fmt(ratio(row["nginx"], hap), "{:.2f}")
+                   + " |")
+
+    direct_rows = []
+    for scenario, metric, scenario_label, label, better, _pattern in METRICS:
+        if metric not in ("rps", "cps", "mbps"):
+            continue
+        base = medians.get((scenario, metric, "direct"))
+        if base is None:
+            continue
+        cells = [fmt(ratio(medians.get((scenario, metric, p)), base), "{:.2f}") for p in PROXIES]
+        direct_rows.append(f"| {scenario_label} | {label} | " + " | ".join(cells) + " |")
+    if direct_rows:
+        out += ["", "## Proxy ÷ direct (the same load sent straight to the backend)", "",
+                "How much of the backend's own rate survives the extra hop; 1.00 would be a free proxy.", "",
+                "| Scenario | Metric | snipool | HAProxy | nginx |", "| --- | --- | ---: | ---: | ---: |"]
+        out += direct_rows
+
+    out += ["", "## Every sample", "", "Values per repetition, in run order.", "",
+            "| Scenario | Metric | " + " | ".join(NAMES[t] for t in TARGETS) + " |",
+            "| --- | --- | " + " | ".join("---" for _ in TARGETS) + " |"]
+    for scenario, metric, scenario_label, label, _better, pattern in METRICS:
+        cells = [", ".join(pattern.format(v) for v in samples.get((scenario, metric, t), [])) or "–"
+                 for t in TARGETS]
+        if all(c == "–" for c in cells):
+            continue
+        out.append(f"| {scenario_label} | {label} | " + " | ".join(cells) + " |")
+
+    out += ["", "## Notes from this run", ""]
+    out += [f"- {n}" for n in notes] if notes else ["- none: every run completed without errors"]
+    return "\n".join(out) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", required=True)
+    parser.add_argument("--header", required=True)
+    parser.add_argument("--notes", required=True)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    with open(args.header, encoding="utf-8") as f:
+        header = f.read()
+    with open(args.notes, encoding="utf-8") as f:
+        notes = [line.strip() for line in f if line.strip()]
+    report = render(read_samples(args.samples), header, notes)
+    with open(args.out, "w", encoding="utf-8") as f:
+        f.write(report)
+    print(report, end="")
+
+
+if __name__ == "__main__":
+    main()

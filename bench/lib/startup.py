@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Starts a proxy and measures how long it takes to become useful, then stops it.
+
+    startup.py --pidfile F --url URL --host HOST [--ready-url URL] [--log FILE] -- COMMAND...
+
+The clock starts just before the process is spawned. With --ready-url (snipool's /readyz), the time of its first
+200 is "ready_ms"; then (or straight away without --ready-url) URL is requested with "Host: HOST" until it answers
+200 from the backend through the proxy: "first_request_ms". Polls every 2 ms, each attempt bounded by 1 s, the
+whole by --timeout. The child's PID is written to --pidfile at once so the calling script can stop it should this
+helper die; the helper itself stops it (SIGTERM, then SIGKILL after 15 s) before printing one JSON object.
+"""
+import argparse
+import http.client
+import json
+import subprocess
+import sys
+import time
+from urllib.parse import urlsplit
+
+POLL_SECONDS = 0.002
+
+
+def status(url, host=None):
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=1.0)
+    try:
+        connection.request("GET", parts.path or "/", headers={"Host": host} if host else {})
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    except OSError:
+        return None
+    finally:
+        connection.close()
+
+
+def wait_for(url, host, started, deadline):
+    while time.monotonic() < deadline:
+        if status(url, host) == 200:
+            return round((time.monotonic() - started) * 1000, 1)
+        time.sleep(POLL_SECONDS)
+    return None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pidfile", required=True)
+    parser.add_argument("--url", required=True, help="a request through the proxy's HTTP listener")
+    parser.add_argument("--host", required=True, help="the Host header of that request")
+    parser.add_argument("--ready-url", help="a readiness endpoint to time first (snipool's /readyz)")
+    parser.add_argument("--log", default="/dev/null")
+    parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+
+    result = {"ready_ms": None, "first_request_ms": None}
+    with open(args.log, "ab") as log:
+        started = time.monotonic()
+        child = subprocess.Popen(command, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        with open(args.pidfile, "w", encoding="ascii") as pidfile:
+            pidfile.write(str(child.pid))
+        deadline = started + args.timeout
+        try:
+            if args.ready_url:
+                result["ready_ms"] = wait_for(args.ready_url, None, started, deadline)
+            result["first_request_ms"] = wait_for(args.url, args.host, started, deadline)
+        finally:
+            child.terminate()
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+    print(json.dumps(result))
+    return 0 if result["first_request_ms"] is not None else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

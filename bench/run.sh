@@ -1,0 +1,480 @@
+#!/usr/bin/env bash
+# Benchmarks snipool side by side with HAProxy and nginx, on this machine, in one run, under identical load, and
+# writes a markdown report (medians, ratios to HAProxy, ratios to the direct-to-backend baseline, every sample) to
+# bench/results/<UTC date>-<time>.md. Not part of the test run. See bench/README.md for what each scenario
+# measures and how to read the report.
+#
+# Usage: bench/run.sh            (settings through environment variables, e.g.)
+#        BENCH_REPEAT=1 BENCH_DURATION=3 BENCH_IDLE_CONNS=2000 bench/run.sh
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+. "$here/lib/common.sh"
+. "$here/lib/configs.sh"
+
+REPEAT=${BENCH_REPEAT:-3}               # repetitions of each scenario (the report shows medians)
+DURATION=${BENCH_DURATION:-10}          # seconds per wrk run; target length of an h2load run
+WARMUP=${BENCH_WARMUP:-3}               # seconds of unmeasured load per target before an HTTP scenario
+CONNECTIONS=${BENCH_CONNECTIONS:-50}    # wrk connections
+WRK_THREADS=${BENCH_WRK_THREADS:-2}     # wrk threads
+TLS_CLIENTS=${BENCH_TLS_CLIENTS:-32}    # h2load concurrent clients (connections in flight)
+H2LOAD_THREADS=${BENCH_H2LOAD_THREADS:-1}
+BULK_MIB=${BENCH_BULK_MIB:-256}         # size of the file downloaded through the TLS tunnel
+IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}   # idle TLS connections held through each proxy
+JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx256m}  # snipool's JVM flags (a fixed heap cap keeps RSS comparable)
+PROXIES=${BENCH_PROXIES:-snipool haproxy nginx}
+SCENARIOS=${BENCH_SCENARIOS:-http close tls bulk idle startup}
+JAR=${BENCH_JAR:-$root/proxy-app/target/snipool.jar}
+RESULTS=${BENCH_RESULTS:-$here/results}
+
+for n in REPEAT DURATION WARMUP CONNECTIONS WRK_THREADS TLS_CLIENTS H2LOAD_THREADS BULK_MIB IDLE_CONNS; do
+  [[ ${!n} =~ ^[0-9]+$ ]] || die "BENCH_$n must be a whole number, got '${!n}'"
+done
+[ "$REPEAT" -ge 1 ] && [ "$DURATION" -ge 1 ] || die "BENCH_REPEAT and BENCH_DURATION must be at least 1"
+for p in $PROXIES; do
+  case $p in snipool|haproxy|nginx) ;; *) die "BENCH_PROXIES: unknown proxy '$p'" ;; esac
+done
+for s in $SCENARIOS; do
+  case $s in http|close|tls|bulk|idle|startup) ;; *) die "BENCH_SCENARIOS: unknown scenario '$s'" ;; esac
+done
+wants() { [[ " $SCENARIOS " == *" $1 "* ]]; }
+read -ra JAVA_ARGS <<< "$JAVA_OPTS"
+
+stamp=$(date -u +%Y-%m-%d-%H%M%S)
+work=$here/work/$stamp
+mkdir -p "$work/out"
+cleanup() {
+  bench_cleanup
+  if [ "${BENCH_KEEP_WORK:-0}" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+SAMPLES=$work/samples.tsv
+NOTES=$work/notes.txt
+: > "$SAMPLES"
+: > "$NOTES"
+sample() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >> "$SAMPLES"; }   # scenario metric target rep value
+note() { echo "$*" >> "$NOTES"; log "note: $*"; }
+
+# --- tools ------------------------------------------------------------------------------------------------------
+install_missing() {
+  local need=() pair
+  for pair in wrk:wrk haproxy:haproxy nginx:nginx openssl:openssl python3:python3 curl:curl h2load:nghttp2-client \
+              java:openjdk-17-jdk-headless; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
+  done
+  [ -f "$NGINX_STREAM_MODULE" ] || need+=(libnginx-mod-stream)
+  [ "${#need[@]}" -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || die "missing ${need[*]} and not root to install them (apt-get)"
+  log "installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  timeout 600 apt-get update -qq
+  timeout 900 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+}
+install_missing
+
+if [ ! -f "$JAR" ]; then
+  log "no jar at $JAR: building it"
+  (cd "$root" && { timeout 1200 ./mvnw -q -o -DskipTests package || timeout 1200 ./mvnw -q -DskipTests package; })
+fi
+# Benchmark a private copy, so a build running meanwhile cannot swap the jar mid-run.
+cp "$JAR" "$work/snipool.jar"
+
+# --- file descriptors -------------------------------------------------------------------------------------------
+need_fds=$((2 * IDLE_CONNS + 2 * CONNECTIONS + 2 * TLS_CLIENTS + 2048))
+hard=$(ulimit -Hn)
+if [ "$hard" != unlimited ] && [ "$hard" -lt "$need_fds" ]; then
+  ulimit -Hn "$need_fds" 2>/dev/null || true   # needs CAP_SYS_RESOURCE; a container may refuse
+  hard=$(ulimit -Hn)
+fi
+[ "$hard" = unlimited ] && hard=1048576
+NOFILE=$(( need_fds < hard ? need_fds : hard ))
+ulimit -n "$NOFILE"
+# Each idle tunnel costs a proxy two descriptors (client and backend side).
+idle_max=$(( (NOFILE - 1024) / 2 - CONNECTIONS - TLS_CLIENTS - 256 ))
+if [ "$IDLE_CONNS" -gt "$idle_max" ]; then
+  wants idle && note "idle connections capped at $idle_max (asked for $IDLE_CONNS): the open-files hard limit" \
+    "is $hard and cannot be raised here"
+  IDLE_CONNS=$idle_max
+fi
+CONN_CAP=$((IDLE_CONNS + CONNECTIONS + TLS_CLIENTS + 256))
+IDLE_PER_HOST=$(( CONNECTIONS > 64 ? CONNECTIONS : 64 ))
+
+# --- machine ----------------------------------------------------------------------------------------------------
+first_line() { { "$@" 2>&1 || true; } | head -n 1; }
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+changed=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | awk '{ print $2 }' | head -n 5 \
+          | paste -sd, - | sed 's/,/, /g')
+[ -z "$changed" ] || commit="$commit (tree with uncommitted changes to: $changed)"
+jar_info="sha256 $(sha256sum "$work/snipool.jar" | cut -c1-12), built $(date -u -r "$JAR" '+%Y-%m-%d %H:%M:%S') UTC"
+
+# --- certificates, backend --------------------------------------------------------------------------------------
+# ECDSA P-256 keeps each handshake as cheap as it gets for the client and the backend, which share the CPU with
+# the proxy under test.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=snipool bench CA" \
+  -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=bench.test" \
+  -keyout "$work/backend.key" -out "$work/backend.csr" 2>/dev/null
+printf 'subjectAltName=DNS:tls.bench.test,DNS:bulk.bench.test,DNS:idle.bench.test\n' > "$work/backend.ext"
+openssl x509 -req -in "$work/backend.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
+  -extfile "$work/backend.ext" -out "$work/backend.pem" 2>/dev/null
+CERT=$work/backend.pem
+KEY=$work/backend.key
+CA=$work/ca.pem
+
+DOCROOT=$work/docroot
+mkdir -p "$DOCROOT"
+BULK_BYTES=$((BULK_MIB * 1048576))
+truncate -s "$BULK_BYTES" "$DOCROOT/bulk.bin"   # sparse: no disk, served from the page cache
+
+B_HTTP=$(free_port); B_TLS=$(free_port); B_BULK=$(free_port)
+write_backend_conf "$work/backend"
+nginx -c "$work/backend/nginx.conf" -p "$work/backend" > "$work/backend/stdout.log" 2>&1 &
+track $!
+wait_port "$B_HTTP" 20 && wait_port "$B_TLS" 20 && wait_port "$B_BULK" 20 || die "the nginx backend did not start"
+
+# --- proxies ----------------------------------------------------------------------------------------------------
+# prepare_instance NAME DIR: fresh ports and configuration; sets INST_HTTP INST_TLS INST_ADMIN and CMD (the
+# command line that runs it in the foreground).
+prepare_instance() {
+  local name=$1 dir=$2
+  mkdir -p "$dir"
+  INST_HTTP=$(free_port); INST_TLS=$(free_port); INST_ADMIN=$(free_port)
+  case $name in
+    snipool)
+      write_snipool_conf "$dir/snipool.yaml" "$INST_HTTP" "$INST_TLS" "$INST_ADMIN"
+      CMD=(java "${JAVA_ARGS[@]}" -jar "$work/snipool.jar" --config "$dir/snipool.yaml") ;;
+    haproxy)
+      write_haproxy_conf "$dir/haproxy.cfg" "$INST_HTTP" "$INST_TLS"
+      CMD=(haproxy -db -f "$dir/haproxy.cfg") ;;
+    nginx)
+      write_nginx_proxy_conf "$dir" "$INST_HTTP" "$INST_TLS"
+      CMD=(nginx -c "$dir/nginx.conf" -p "$dir") ;;
+  esac
+}
+
+# give_up NAME DIR MESSAGE: shows the end of the instance's log and stops the run.
+give_up() {
+  tail -20 "$2/process.log" >&2 || true
+  die "$1: $3"
+}
+
+# start_instance NAME DIR: starts it, waits until it proxies both listeners; sets INST_PID.
+start_instance() {
+  local name=$1 dir=$2
+  prepare_instance "$name" "$dir"
+  "${CMD[@]}" > "$dir/process.log" 2>&1 &
+  INST_PID=$!
+  track "$INST_PID"
+  if [ "$name" = snipool ]; then
+    wait_http "http://127.0.0.1:$INST_ADMIN/readyz" 60 || give_up "$name" "$dir" "not ready"
+  fi
+  wait_port "$INST_HTTP" 30 && wait_port "$INST_TLS" 30 || give_up "$name" "$dir" "did not start"
+  local body
+  body=$(curl -sS --max-time 10 -H 'Host: app.bench.test' "http://127.0.0.1:$INST_HTTP/" || true)
+  [ "$body" = "hello from the backend" ] || give_up "$name" "$dir" "the HTTP route does not work: '$body'"
+  body=$(curl -sS --max-time 10 --cacert "$CA" --resolve "tls.bench.test:$INST_TLS:127.0.0.1" \
+         "https://tls.bench.test:$INST_TLS/" || true)
+  [ "$body" = "hello over tls" ] || give_up "$name" "$dir" "the TLS route does not work: '$body'"
+}
+
+# pids_of NAME PID: the PIDs whose memory is the proxy's (an nginx master and its workers).
+pids_of() {
+  local name=$1 pid=$2 kids
+  if [ "$name" = nginx ]; then
+    kids=$(children "$pid")
+    echo "$pid${kids:+ $kids}" | xargs | tr ' ' ','
+  else
+    echo "$pid"
+  fi
+}
+
+declare -A HTTP_PORT TLS_PORT MAIN_PID
+HTTP_PORT[direct]=$B_HTTP
+start_main() {
+  local p
+  for p in $PROXIES; do
+    log "starting $p"
+    start_instance "$p" "$work/$p"
+    HTTP_PORT[$p]=$INST_HTTP; TLS_PORT[$p]=$INST_TLS; MAIN_PID[$p]=$INST_PID
+  done
+}
+stop_main() {
+  local p
+  for p in $PROXIES; do stop_pid "${MAIN_PID[$p]}" 15; done
+}
+
+# tls_port TARGET PURPOSE: where a TLS client connects; direct means the backend server for that purpose.
+tls_port() {
+  if [ "$1" = direct ]; then
+    [ "$2" = handshake ] && echo "$B_TLS" || echo "$B_BULK"
+  else
+    echo "${TLS_PORT[$1]}"
+  fi
+}
+
+TARGETS="$PROXIES direct"
+
+# --- 1. HTTP keep-alive, 2. Connection: close ---------------------------------------------------------------------
+wrk_run() { # wrk_run OUT TARGET SECONDS [extra wrk args]
+  local out=$1 target=$2 seconds=$3; shift 3
+  timeout $((seconds + 30)) wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d "${seconds}s" --latency \
+    -H 'Host: app.bench.test' "$@" "http://127.0.0.1:${HTTP_PORT[$target]}/" > "$out" 2>&1 || true
+}
+
+# backend_counters: "accepted-connections requests" the backend has counted so far (stub_status), this request's
+# own connection and request included.
+backend_counters() {
+  curl -sf --max-time 5 "http://127.0.0.1:$B_HTTP/stub" | awk 'NR == 3 { print $1, $3 }'
+}
+
+# check_backend_saw TARGET REP SCENARIO WRK_REQUESTS REQUESTS_BEFORE REQUESTS_AFTER: every request wrk counted
+# must have reached the backend (a proxy answering from elsewhere would make its numbers meaningless).
+check_backend_saw() {
+  local seen=$(($6 - $5 - 1))
+  if [ "$seen" -lt "$4" ]; then
+    note "$3, $1, run $2: wrk counted $4 responses but the backend saw only $seen requests"
+  fi
+}
+
+scenario_http() {
+  local t rep out parsed rps p50 p99 requests errors before after
+  log "1. HTTP keep-alive: $CONNECTIONS connections, ${DURATION}s x $REPEAT"
+  if [ "$WARMUP" -gt 0 ]; then for t in $TARGETS; do wrk_run "$work/out/warmup-http-$t.txt" "$t" "$WARMUP"; done; fi
+  for rep in $(seq "$REPEAT"); do
+    for t in $TARGETS; do
+      out=$work/out/http-$t-$rep.txt
+      read -r _ before <<< "$(backend_counters)"
+      wrk_run "$out" "$t" "$DURATION"
+      read -r _ after <<< "$(backend_counters)"
+      if ! parsed=$(python3 "$here/lib/parse.py" wrk "$out"); then
+        note "HTTP keep-alive, $t, run $rep: no wrk result ($(tail -1 "$out"))"; continue
+      fi
+      read -r rps p50 p99 requests errors <<< "$parsed"
+      sample http_keepalive rps "$t" "$rep" "$rps"
+      sample http_keepalive p50_ms "$t" "$rep" "$p50"
+      sample http_keepalive p99_ms "$t" "$rep" "$p99"
+      [ "$errors" -eq 0 ] || note "HTTP keep-alive, $t, run $rep: $errors errors or non-2xx responses of $requests"
+      check_backend_saw "$t" "$rep" "HTTP keep-alive" "$requests" "$before" "$after"
+      log "   $t run $rep: $rps req/s, p50 $p50 ms, p99 $p99 ms"
+    done
+  done
+}
+
+scenario_close() {
+  local t rep out parsed rps p50 p99 requests errors before after conns requests_before requests_after
+  log "2. Connection: close from clients: $CONNECTIONS connections, ${DURATION}s x $REPEAT"
+  if [ "$WARMUP" -gt 0 ]; then
+    for t in $TARGETS; do wrk_run "$work/out/warmup-close-$t.txt" "$t" "$WARMUP" -H 'Connection: close'; done
+  fi
+  for rep in $(seq "$REPEAT"); do
+    for t in $TARGETS; do
+      out=$work/out/close-$t-$rep.txt
+      read -r before requests_before <<< "$(backend_counters)"
+      wrk_run "$out" "$t" "$DURATION" -H 'Connection: close'
+      read -r after requests_after <<< "$(backend_counters)"
+      if ! parsed=$(python3 "$here/lib/parse.py" wrk "$out"); then
+        note "Connection: close, $t, run $rep: no wrk result ($(tail -1 "$out"))"; continue
+      fi
+      read -r rps p50 p99 requests errors <<< "$parsed"
+      conns=$((after - before - 1))
+      sample http_close rps "$t" "$rep" "$rps"
+      sample http_close backend_conns "$t" "$rep" "$conns"
+      sample http_close backend_conns_per_1k "$t" "$rep" \
+        "$(python3 -c "print($conns * 1000 / max($requests, 1))")"
+      [ "$errors" -eq 0 ] || note "Connection: close, $t, run $rep: $errors errors or non-2xx responses of $requests"
+      check_backend_saw "$t" "$rep" "Connection: close" "$requests" "$requests_before" "$requests_after"
+      log "   $t run $rep: $rps req/s, $conns new backend connections for $requests requests"
+    done
+  done
+}
+
+# --- 3. TLS handshakes ------------------------------------------------------------------------------------------
+h2load_run() { # h2load_run OUT PORT REQUESTS TIMEOUT: one request per connection (the backend closes after it)
+  timeout "$4" h2load --h1 -t "$H2LOAD_THREADS" -c "$TLS_CLIENTS" -n "$3" --connect-to "127.0.0.1:$2" \
+    "https://tls.bench.test:$2/" > "$1" 2>&1 || true
+}
+
+scenario_tls() {
+  local t rep out parsed cps ok failed port
+  declare -A count
+  log "3. TLS passthrough handshakes: h2load, $TLS_CLIENTS clients, about ${DURATION}s x $REPEAT"
+  # A first run per target warms it up and measures its rate, so that every measured run lasts about DURATION
+  # (h2load's own duration mode never ends when the server closes each connection).
+  for t in $TARGETS; do
+    port=$(tls_port "$t" handshake)
+    h2load_run "$work/out/calibrate-tls-$t.txt" "$port" $((TLS_CLIENTS * 20)) 120
+    if parsed=$(python3 "$here/lib/parse.py" h2load "$work/out/calibrate-tls-$t.txt"); then
+      read -r cps ok failed <<< "$parsed"
+      count[$t]=$(python3 -c "print(max($TLS_CLIENTS * 10, int($cps * $DURATION)))")
+    else
+      count[$t]=$((TLS_CLIENTS * 10))
+      note "TLS handshakes, $t: the calibration run gave no result ($(tail -1 "$work/out/calibrate-tls-$t.txt"))"
+    fi
+  done
+  for rep in $(seq "$REPEAT"); do
+    for t in $TARGETS; do
+      out=$work/out/tls-$t-$rep.txt
+      port=$(tls_port "$t" handshake)
+      h2load_run "$out" "$port" "${count[$t]}" $((DURATION * 6 + 60))
+      if ! parsed=$(python3 "$here/lib/parse.py" h2load "$out"); then
+        note "TLS handshakes, $t, run $rep: no h2load result (timed out or failed: $(tail -1 "$out"))"; continue
+      fi
+      read -r cps ok failed <<< "$parsed"
+      sample tls_handshake cps "$t" "$rep" "$cps"
+      [ "$failed" -eq 0 ] || note "TLS handshakes, $t, run $rep: $failed of ${count[$t]} requests failed"
+      log "   $t run $rep: $cps new connections/s ($ok connections)"
+    done
+  done
+}
+
+# --- 4. TLS bulk ------------------------------------------------------------------------------------------------
+curl_bulk() { # curl_bulk PORT [curl args]: prints "size seconds"
+  local port=$1; shift
+  curl -sS -o /dev/null --max-time 600 --cacert "$CA" --resolve "bulk.bench.test:$port:127.0.0.1" \
+    -w '%{size_download} %{time_total}\n' "$@" "https://bulk.bench.test:$port/bulk.bin"
+}
+
+scenario_bulk() {
+  local t rep port result mbps
+  log "4. TLS passthrough bulk: ${BULK_MIB} MiB download x $REPEAT"
+  for t in $TARGETS; do curl_bulk "$(tls_port "$t" bulk)" -r 0-33554431 > /dev/null || true; done
+  for rep in $(seq "$REPEAT"); do
+    for t in $TARGETS; do
+      port=$(tls_port "$t" bulk)
+      result=$(curl_bulk "$port" 2>&1 || true)
+      if ! mbps=$(python3 "$here/lib/parse.py" curl "$BULK_BYTES" "$result" 2>/dev/null); then
+        note "TLS bulk, $t, run $rep: incomplete download ($result)"; continue
+      fi
+      sample tls_bulk mbps "$t" "$rep" "$mbps"
+      log "   $t run $rep: $mbps MB/s"
+    done
+  done
+}
+
+# --- 5. idle TLS tunnels ----------------------------------------------------------------------------------------
+scenario_idle() {
+  local p rep dir pids json fields opened still failed before after per_conn seconds first_error
+  log "5. $IDLE_CONNS idle TLS tunnels per proxy, fresh process each run, x $REPEAT"
+  for rep in $(seq "$REPEAT"); do
+    for p in $PROXIES; do
+      dir=$work/idle-$p-$rep
+      start_instance "$p" "$dir"
+      sleep 1
+      pids=$(pids_of "$p" "$INST_PID")
+      json=$(timeout 900 python3 "$here/lib/idle_conns.py" --port "$INST_TLS" --sni idle.bench.test --cafile "$CA" \
+               --pids "$pids" --count "$IDLE_CONNS" --deadline 840 2> "$dir/idle_conns.err" || true)
+      stop_pid "$INST_PID" 15
+      if ! fields=$(python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+print(d["opened"], d["still_open"], d["failed"], d["rss_before_kib"], d["rss_after_kib"], d["per_conn_bytes"],
+      d["open_seconds"], d["first_error"])' "$json" 2>/dev/null); then
+        note "idle tunnels, $p, run $rep: no result (${json:-$(tail -1 "$dir/idle_conns.err")})"; continue
+      fi
+      read -r opened still failed before after per_conn seconds first_error <<< "$fields"
+      if [ "$opened" -eq 0 ]; then note "idle tunnels, $p, run $rep: no connection opened ($first_error)"; continue; fi
+      sample idle opened "$p" "$rep" "$opened"
+      sample idle rss_before_mib "$p" "$rep" "$(python3 -c "print($before / 1024)")"
+      sample idle rss_after_mib "$p" "$rep" "$(python3 -c "print($after / 1024)")"
+      sample idle per_conn_kib "$p" "$rep" "$(python3 -c "print($per_conn / 1024)")"
+      [ "$failed" -eq 0 ] || note "idle tunnels, $p, run $rep: $failed of $IDLE_CONNS failed ($first_error)"
+      [ "$still" -eq "$opened" ] || note "idle tunnels, $p, run $rep: only $still of $opened still open at the reading"
+      log "   $p run $rep: $opened open in ${seconds}s, RSS $((before / 1024)) -> $((after / 1024)) MiB," \
+        "$per_conn bytes each"
+    done
+  done
+}
+
+# --- 6. start-up ------------------------------------------------------------------------------------------------
+scenario_startup() {
+  local p rep dir json ready first args
+  log "6. start-up time x $REPEAT"
+  for rep in $(seq "$REPEAT"); do
+    for p in $PROXIES; do
+      dir=$work/startup-$p-$rep
+      prepare_instance "$p" "$dir"
+      BENCH_PIDFILES+=("$dir/pid")
+      args=(--pidfile "$dir/pid" --url "http://127.0.0.1:$INST_HTTP/" --host app.bench.test --log "$dir/process.log")
+      [ "$p" = snipool ] && args+=(--ready-url "http://127.0.0.1:$INST_ADMIN/readyz")
+      json=$(timeout 120 python3 "$here/lib/startup.py" "${args[@]}" -- "${CMD[@]}" || true)
+      read -r ready first <<< "$(python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+print(d["ready_ms"], d["first_request_ms"])' "$json" 2>/dev/null || echo "None None")"
+      if [ "$first" = None ]; then note "start-up, $p, run $rep: no proxied 200 within the limit"; continue; fi
+      sample startup first_ms "$p" "$rep" "$first"
+      [ "$ready" = None ] || sample startup ready_ms "$p" "$rep" "$ready"
+      if [ "$ready" = None ]; then ready=; else ready=" (/readyz 200 after $ready ms)"; fi
+      log "   $p run $rep: first proxied 200 after $first ms$ready"
+    done
+  done
+}
+
+# --- run --------------------------------------------------------------------------------------------------------
+started_at=$SECONDS
+if wants http || wants close || wants tls || wants bulk; then
+  start_main
+  wants http && scenario_http
+  wants close && scenario_close
+  wants tls && scenario_tls
+  wants bulk && scenario_bulk
+  stop_main
+fi
+wants idle && scenario_idle
+wants startup && scenario_startup
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- report -----------------------------------------------------------------------------------------------------
+mkdir -p "$RESULTS"
+report=$RESULTS/$stamp.md
+{
+  echo "# snipool benchmark, $stamp UTC"
+  echo
+  echo "snipool, HAProxy and nginx as proxies in front of the same nginx backend, one after another under the same"
+  echo "load, repetitions interleaved. Compare the **ratios** within this report; absolute numbers depend on the"
+  echo "machine and on whatever else ran on it (see bench/README.md)."
+  echo
+  if [ "$REPEAT" -lt 3 ] || [ "$DURATION" -lt 10 ] || [ "${BENCH_IDLE_CONNS:-10000}" -lt 10000 ]; then
+    echo "**Short settings** (fewer repetitions, shorter runs or fewer idle connections than the defaults): this"
+    echo "run shows that the harness works more than it measures anything."
+    echo
+  fi
+  echo "## Machine"
+  echo
+  echo "| | |"
+  echo "| --- | --- |"
+  echo "| CPU | $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo) |"
+  echo "| memory | $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) |"
+  echo "| kernel | $(uname -sr) |"
+  echo "| load average (1, 5, 15 min) | at start $load_start; at end $load_end |"
+  echo "| JDK | $(first_line java -version) |"
+  echo "| snipool | commit $commit; jar $jar_info; JVM flags \`$JAVA_OPTS\` |"
+  echo "| HAProxy | $(first_line haproxy -v) |"
+  echo "| nginx | $(first_line nginx -v) (backend and proxy) |"
+  echo "| wrk | $(first_line wrk -v) |"
+  echo "| h2load | $(first_line h2load --version) |"
+  echo "| curl | $(first_line curl --version) |"
+  echo "| OpenSSL | $(first_line openssl version) |"
+  echo "| Python | $(first_line python3 --version) |"
+  echo "| open files limit | $NOFILE (hard limit $hard) |"
+  echo
+  echo "## Settings"
+  echo
+  echo "| | |"
+  echo "| --- | --- |"
+  echo "| repetitions | $REPEAT (BENCH_REPEAT) |"
+  echo "| run length | ${DURATION}s (BENCH_DURATION), warm-up ${WARMUP}s per target (BENCH_WARMUP) |"
+  echo "| HTTP load | wrk, $WRK_THREADS threads, $CONNECTIONS connections (BENCH_WRK_THREADS, BENCH_CONNECTIONS) |"
+  echo "| TLS handshake load | h2load, $H2LOAD_THREADS thread(s), $TLS_CLIENTS clients, one request per connection" \
+       "(BENCH_H2LOAD_THREADS, BENCH_TLS_CLIENTS) |"
+  echo "| bulk download | $BULK_MIB MiB, one curl (BENCH_BULK_MIB) |"
+  echo "| idle tunnels | $IDLE_CONNS per proxy (BENCH_IDLE_CONNS) |"
+  echo "| proxies, scenarios | $PROXIES; $SCENARIOS |"
+  echo "| workers | snipool: one event loop per core ($(nproc)); HAProxy: nbthread 2; nginx: worker_processes 2 |"
+  echo "| total time | $((SECONDS - started_at)) s |"
+} > "$work/header.md"
+python3 "$here/lib/report.py" --samples "$SAMPLES" --header "$work/header.md" --notes "$NOTES" --out "$report"
+log "report written to $report"
