@@ -40,6 +40,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     private boolean headStarted;
     private boolean firstRequest = true;
     private boolean closing;
+    /** A message was asked for with {@code read()} and has not arrived yet. */
+    private boolean readPending;
 
     ClientSession(HttpProxy proxy, Channel channel, String clientAddress, ClientResponseEncoder encoder) {
         this.proxy = proxy;
@@ -84,7 +86,32 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         // A new connection must send its first head promptly; between requests it may sit idle longer.
         Duration wait = firstRequest ? proxy.listener().timeouts().requestHead() : proxy.listener().timeouts().idle();
         timer.arm(wait, this::waitExpired);
-        ctx.read();
+        requestRead();
+    }
+
+    /**
+     * Asks the flow-control handler for one more message, unless one is already asked for: each {@code read()}
+     * it receives is owed one message, so a second request would later hand over a message nobody wants yet (the
+     * next pipelined request in the middle of this one).
+     */
+    private void requestRead() {
+        if (!readPending) {
+            readPending = true;
+            ctx.read();
+        }
+    }
+
+    /**
+     * A read ended. The flow-control handler forgets unsatisfied {@code read()}s at the end of each socket read, so
+     * when that read brought no complete message (a head or a chunk split across TCP segments) the demand must be
+     * renewed, or the message decoded from the next segment would sit in its queue until a timeout.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext context) {
+        if (readPending && !closing) {
+            context.read();
+        }
+        context.fireChannelReadComplete();
     }
 
     @Override
@@ -109,6 +136,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
 
     @Override
     public void channelRead(ChannelHandlerContext context, Object msg) {
+        readPending = false;
         if (closing) {
             ReferenceCountUtil.release(msg);
             return;
@@ -173,7 +201,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     /** Asks for the next message of the current request's body. */
     void readRequestBody() {
         if (!closing) {
-            ctx.read();
+            requestRead();
         }
     }
 
