@@ -82,9 +82,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     }
 
     private void waitForRequest() {
-        headStarted = false;
-        // A new connection must send its first head promptly; between requests it may sit idle longer.
-        Duration wait = firstRequest ? proxy.listener().timeouts().requestHead() : proxy.listener().timeouts().idle();
+        // A new connection must send its first head promptly; between requests it may sit idle longer. A head that
+        // began to arrive during the previous exchange (pipelined) is already being sent: request_head applies.
+        Duration wait = firstRequest || headStarted ? proxy.listener().timeouts().requestHead()
+                : proxy.listener().timeouts().idle();
         timer.arm(wait, this::waitExpired);
         requestRead();
     }
@@ -116,8 +117,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
 
     @Override
     public void headStarted() {
-        if (!headStarted && exchange == null) {
-            headStarted = true;
+        // The decoder announces each head once. During an exchange no client timer runs, but the head must still
+        // be remembered: waitForRequest gives it request_head rather than the idle timeout.
+        headStarted = true;
+        if (exchange == null) {
             timer.arm(proxy.listener().timeouts().requestHead(), this::waitExpired);
         }
     }
@@ -146,6 +149,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         } else if (msg instanceof HttpRequest request) {
             timer.cancel();
             firstRequest = false;
+            headStarted = false;
             onRequest(request);
         } else if (msg instanceof HttpContent content && exchange != null) {
             exchange.clientContent(content);

@@ -97,6 +97,20 @@ class ClientReadingTest {
     }
 
     @Test
+    void aSlowHeadPipelinedBehindAnotherRequestIsRefusedWith408(Vertx vertx) throws Exception {
+        try (RawBackend backend = new RawBackend(ECHO);
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), TIMERS);
+             RawClient client = new RawClient(proxy.port())) {
+            // The second head starts while the first request is being served, then stalls: request_head applies
+            // to it (not the 20 s idle timeout, which would close the connection silently after the client gave up).
+            client.send(RawClient.get("a.test", "/1") + "GET /2 HTTP/1.1\r\nHo");
+            assertThat(client.read().bodyText()).isEqualTo("GET /1 ");
+            assertThat(client.read().status()).isEqualTo(408);
+            assertThat(client.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
     void anIdleClientIsClosedWithoutAResponse(Vertx vertx) throws Exception {
         try (RawBackend backend = new RawBackend(ECHO);
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend),
