@@ -20,7 +20,8 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * The data plane of one HTTP listener named {@value #LISTENER}, on an ephemeral port, with two event loops and a
+ * The data plane of one HTTP listener named {@value #LISTENER}, on an ephemeral port, with two event loops (unless
+ * told otherwise) and a
  * resolver that knows no name (backends are IP literals). {@link #close()} stops it and checks that nothing is left
  * behind: no client connection slot, no leased backend connection.
  */
@@ -45,6 +46,12 @@ final class ProxyUnderTest implements AutoCloseable {
 
     /** @param listenerKeys further keys of the listener (e.g. {@code forwarded_headers: forwarded}) */
     ProxyUnderTest(Vertx vertx, String routes, String settings, String listenerKeys) throws Exception {
+        this(vertx, routes, settings, listenerKeys, 2);
+    }
+
+    /** @param eventLoops listener instances, each on its own event loop with its own pool */
+    ProxyUnderTest(Vertx vertx, String routes, String settings, String listenerKeys, int eventLoops)
+            throws Exception {
         StringBuilder yaml = new StringBuilder("listeners:\n  - name: " + LISTENER
                 + "\n    bind: \"127.0.0.1:0\"\n    mode: http\n");
         if (!listenerKeys.isEmpty()) {
@@ -54,7 +61,7 @@ final class ProxyUnderTest implements AutoCloseable {
         routes.lines().forEach(route -> yaml.append("      - ").append(route).append('\n'));
         yaml.append("metrics: { bind: \"127.0.0.1:0\" }\n").append(settings);
         ProxyConfig config = new ConfigLoader(name -> null).parse(yaml.toString(), "t.yaml");
-        server = new ProxyServer(vertx, config, new ProxyMetrics(registry), NO_DNS, 2);
+        server = new ProxyServer(vertx, config, new ProxyMetrics(registry), NO_DNS, eventLoops);
         await(server.start());
     }
 
