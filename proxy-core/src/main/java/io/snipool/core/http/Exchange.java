@@ -195,6 +195,19 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
         }
         replay.keep(content);
         boolean last = content instanceof LastHttpContent;
+        if (connection == null) {
+            // A replay is waiting for its fresh connection, and the body read that was outstanding when the reused
+            // one failed has just been answered. The part is in the replay buffer, which leased() writes out; no
+            // further read until then. Past max_retry_body_bytes the request can no longer be replayed whole.
+            content.release();
+            if (!replay.replayable()) {
+                abort(502, "the backend connection failed and the request body is too large to replay "
+                        + "(limits.max_retry_body_bytes " + proxy.listener().limits().maxRetryBodyBytes() + ")");
+            } else if (last) {
+                requestComplete = true;
+            }
+            return;
+        }
         Channel backend = connection.channel();
         backend.writeAndFlush(content).addListener(future -> {
             if (!future.isSuccess() && !finished) {
@@ -265,6 +278,7 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
         if (!response.started() && lease.reused() && replay.replayable() && !retried) {
             // The backend closed an idle connection as it was being reused: nothing was processed, replay once.
             retried = true;
+            waitingForBackendDrain = false; // the new connection starts writable; leased() asks for the body
             responseTimer.cancel();
             connection.detach();
             lease.close(EvictionReason.CLOSED_BY_PEER);
