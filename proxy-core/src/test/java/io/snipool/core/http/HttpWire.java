@@ -94,13 +94,22 @@ final class HttpWire {
 
     /** The next request, or null if the stream ended before its first byte. */
     static Request readRequest(ByteSource in) throws IOException {
+        Request head = readRequestHead(in);
+        return head == null ? null : readRequestBody(in, head);
+    }
+
+    /** The head of the next request (its body not read yet), or null if the stream ended first. */
+    static Request readRequestHead(ByteSource in) throws IOException {
         String startLine = readLine(in, true);
         if (startLine == null) {
             return null;
         }
-        List<Field> fields = readFields(in);
-        Message head = new Message(startLine, fields, new byte[0], List.of(), false);
-        return new Request(readBody(in, head, BodyRule.REQUEST));
+        return new Request(new Message(startLine, readFields(in), new byte[0], List.of(), false));
+    }
+
+    /** The body of a request whose head {@link #readRequestHead} read. */
+    static Request readRequestBody(ByteSource in, Request head) throws IOException {
+        return new Request(readBody(in, head.message(), BodyRule.REQUEST));
     }
 
     /**

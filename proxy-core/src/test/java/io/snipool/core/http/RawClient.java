@@ -58,6 +58,15 @@ final class RawClient implements AutoCloseable {
         return read();
     }
 
+    /** Exactly {@code length} bytes (of a tunnelled protocol), as ISO-8859-1 text. */
+    String readBytes(int length) throws IOException {
+        byte[] bytes = in.readNBytes(length);
+        if (bytes.length < length) {
+            throw new java.io.EOFException("stream ended after " + bytes.length + " of " + length + " bytes");
+        }
+        return new String(bytes, StandardCharsets.ISO_8859_1);
+    }
+
     /**
      * True if the proxy closed the connection: the stream ends (or is reset) with no further byte, within the read
      * timeout. False if a byte arrives instead.
