@@ -60,6 +60,8 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
     private boolean requestComplete;
     private boolean waitingForBackendDrain;
     private boolean retried;
+    /** Something of a response (an interim one, a broken head) came back on the current connection. */
+    private boolean responseBytesSeen;
     private boolean finished;
 
     Exchange(ClientSession session, HttpRequest request, RouteMatch match, String absoluteAuthority,
@@ -248,6 +250,7 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
             ReferenceCountUtil.release(message);
             return;
         }
+        responseBytesSeen = true;
         if (message instanceof HttpResponse head && !head.decoderResult().isFailure()) {
             responseTimer.cancel();
             if (head.status().code() >= 200 || head.status().code() == 101) {
@@ -275,7 +278,10 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
         if (finished) {
             return;
         }
-        if (!response.started() && lease.reused() && replay.replayable() && !retried) {
+        // Only a connection that gave back nothing at all may be one the backend closed as it was being reused. Any
+        // response byte (an interim response, a malformed or cut head) means the request was read and perhaps
+        // acted on: it is not replayed.
+        if (!responseBytesSeen && lease.reused() && replay.replayable() && !retried) {
             // The backend closed an idle connection as it was being reused: nothing was processed, replay once.
             retried = true;
             waitingForBackendDrain = false; // the new connection starts writable; leased() asks for the body

@@ -129,6 +129,48 @@ class ExchangeErrorTest {
     }
 
     @Test
+    void aMalformedResponseOnAReusedConnectionIsNotReplayed(Vertx vertx) throws Exception {
+        assertNotReplayed(vertx, "HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n");
+    }
+
+    @Test
+    void anInterimResponseThenACloseOnAReusedConnectionIsNotReplayed(Vertx vertx) throws Exception {
+        assertNotReplayed(vertx, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n");
+    }
+
+    @Test
+    void aPartialHeadThenACloseOnAReusedConnectionIsNotReplayed(Vertx vertx) throws Exception {
+        assertNotReplayed(vertx, "HTTP/1.1 200 OK\r\nContent-Le");
+    }
+
+    /**
+     * The backend's first connection answers one request, then meets the second with {@code reply} and closes:
+     * some response bytes arrived, so the request may have been acted on and is not replayed (a replay would
+     * reach the second connection, which answers normally).
+     */
+    private static void assertNotReplayed(Vertx vertx, String reply) throws Exception {
+        try (RawBackend backend = new RawBackend(connection -> {
+            connection.readRequest();
+            connection.write(OK);
+            if (connection.index == 0 && connection.readRequest() != null) {
+                connection.write(reply);
+            }
+        });
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), "");
+             RawClient client = new RawClient(proxy.port())) {
+            assertThat(client.exchange(GET_A).bodyText()).isEqualTo("ok");
+            client.send(GET_A);
+            HttpWire.Response response = client.read();
+            while (response.status() < 200) {
+                response = client.read();
+            }
+            assertRefusal(response, 502);
+            assertThat(proxy.staleRetries()).isZero();
+            assertThat(backend.accepted()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void responseCutAfterItStartedClosesTheClient(Vertx vertx) throws Exception {
         try (RawBackend backend = new RawBackend(connection -> {
             connection.readRequest();
