@@ -83,6 +83,31 @@ class ExchangeRefusalTest {
     }
 
     @Test
+    void aHeadFarOverTheDefaultLimitStillGetsItsStatus(Vertx vertx) throws Exception {
+        try (RawBackend backend = new RawBackend(RawBackend.answering("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), "");
+             RawClient client = new RawClient(proxy.port())) {
+            // 256 KiB of fields against the 64 KiB default: the proxy refuses while the client is still sending.
+            StringBuilder head = new StringBuilder("GET / HTTP/1.1\r\nHost: a.test\r\n");
+            for (int i = 0; i < 256; i++) {
+                head.append("X-Field-").append(i).append(": ").append("v".repeat(1000)).append("\r\n");
+            }
+            byte[] bytes = head.append("\r\n").toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            Thread writer = new Thread(() -> {
+                try {
+                    client.send(bytes);
+                } catch (java.io.IOException expected) {
+                    // the proxy stops reading and closes
+                }
+            });
+            writer.start();
+            assertRefusal(client.read(), 431);
+            writer.join(10_000);
+            assertThat(backend.accepted()).isZero();
+        }
+    }
+
+    @Test
     void nothingAfterARefusedHeadIsForwarded(Vertx vertx) throws Exception {
         try (RawBackend backend = new RawBackend(RawBackend.answering("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), LIMITS);

@@ -102,6 +102,15 @@ final class RawBackend implements AutoCloseable {
             return n;
         }
 
+        /** Up to {@code length} bytes into {@code buffer}, not recorded (for bodies too large to keep), or -1. */
+        int readUnrecorded(byte[] buffer, int length) throws IOException {
+            try {
+                return in.read(buffer, 0, length);
+            } catch (SocketException reset) {
+                return -1;
+            }
+        }
+
         void write(String text) throws IOException {
             write(text.getBytes(StandardCharsets.ISO_8859_1));
         }
