@@ -57,6 +57,49 @@ class ExchangeErrorTest {
     }
 
     @Test
+    void aRefusedBackendFailsOverToTheNextOne(Vertx vertx) throws Exception {
+        int closedPort;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = probe.getLocalPort();
+        }
+        try (RawBackend backend = new RawBackend(RawBackend.answering(OK));
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, "{ hosts: [a.test], backends: [\"127.0.0.1:"
+                     + closedPort + "\", \"" + backend.address() + "\"] }", "");
+             RawClient client = new RawClient(proxy.port())) {
+            for (int i = 0; i < 4; i++) {
+                assertThat(client.exchange(GET_A).bodyText()).isEqualTo("ok");
+            }
+            assertThat(proxy.count(io.snipool.core.metrics.ProxyMetrics.BACKEND_CONNECT_ERRORS)).isPositive();
+        }
+    }
+
+    @Test
+    void bytesArrivingOnAnIdleConnectionEvictIt(Vertx vertx) throws Exception {
+        CountDownLatch strayWritten = new CountDownLatch(1);
+        try (RawBackend backend = new RawBackend(connection -> {
+            connection.readRequest();
+            connection.write(OK);
+            if (connection.index == 0) {
+                connection.write("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged");
+                strayWritten.countDown();
+            }
+            while (connection.readRequest() != null) {
+                connection.write(OK);
+            }
+        });
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), "", "", 1);
+             RawClient client = new RawClient(proxy.port())) {
+            assertThat(client.exchange(GET_A).bodyText()).isEqualTo("ok");
+            assertThat(strayWritten.await(10, TimeUnit.SECONDS)).isTrue();
+            ProxyUnderTest.awaitCondition(() -> proxy.registry().find(io.snipool.core.metrics.PoolMeters.EVICTIONS)
+                    .tag("reason", "unexpected_data").counters().stream().mapToDouble(c -> c.count()).sum() == 1
+                    || backend.connections().get(0).socket.isClosed(), () -> "the connection evicted");
+            assertThat(client.exchange(GET_A).bodyText()).isEqualTo("ok");
+            assertThat(backend.accepted()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void backendClosingBeforeAnyResponseByteOnAFreshConnectionIs502(Vertx vertx) throws Exception {
         try (RawBackend backend = new RawBackend(connection -> connection.readRequest());
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), "");

@@ -231,6 +231,36 @@ class ExchangeFramingTest {
         }
     }
 
+    @Test
+    void anAbsoluteFormTargetRoutesByItsAuthorityWhichReplacesHost(Vertx vertx) throws Exception {
+        try (RawBackend a = new RawBackend(RawBackend.answering("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA"));
+             RawBackend b = new RawBackend(RawBackend.answering("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nB"));
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", a) + "\n" + route("b.test", b), "");
+             RawClient client = new RawClient(proxy.port())) {
+            // RFC 9112 §3.2.2: the target's authority wins over a different Host.
+            assertThat(client.exchange("GET http://B.test:8080/p?q=1#f HTTP/1.1\r\nHost: a.test\r\n\r\n")
+                    .bodyText()).isEqualTo("B");
+            HttpWire.Request received = HttpWire.readRequest(bytes(b.receivedText()));
+            assertThat(received.target()).isEqualTo("/p?q=1");
+            assertThat(received.message().all("Host")).containsExactly("B.test:8080");
+            assertThat(a.accepted()).isZero();
+        }
+    }
+
+    @Test
+    void forwardedStyleAddsAnRfc7239Element(Vertx vertx) throws Exception {
+        try (RawBackend backend = new RawBackend(RawBackend.answering("HTTP/1.1 204 No Content\r\n\r\n"));
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), "",
+                     "forwarded_headers: forwarded");
+             RawClient client = new RawClient(proxy.port())) {
+            client.exchange("GET / HTTP/1.1\r\nHost: a.test:81\r\nForwarded: for=198.51.100.7\r\n\r\n");
+            HttpWire.Request received = HttpWire.readRequest(bytes(backend.receivedText()));
+            assertThat(received.message().all("Forwarded"))
+                    .containsExactly("for=198.51.100.7, for=127.0.0.1;proto=http;host=\"a.test:81\"");
+            assertThat(received.header("X-Forwarded-For")).isNull();
+        }
+    }
+
     static ProxyUnderTest proxyTo(Vertx vertx, RawBackend backend) throws Exception {
         return new ProxyUnderTest(vertx, route("a.test", backend), "");
     }
