@@ -252,9 +252,16 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
         }
         responseBytesSeen = true;
         if (message instanceof HttpResponse head && !head.decoderResult().isFailure()) {
-            responseTimer.cancel();
-            if (head.status().code() >= 200 || head.status().code() == 101) {
+            int code = head.status().code();
+            if (code >= 200 || code == 101) {
+                responseTimer.cancel();
                 replay.release();
+            } else if (requestComplete) {
+                // An interim response (RFC 9110 §15.2) is not the answer: without this the exchange would wait for
+                // the final head forever, holding the client and the backend connection.
+                responseTimer.arm(proxy.listener().timeouts().responseHeader(), this::responseTimedOut);
+            } else {
+                responseTimer.cancel(); // 100 Continue: clientContent arms it again once the body is sent
             }
         }
         response.forward(message);

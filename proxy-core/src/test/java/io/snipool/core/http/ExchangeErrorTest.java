@@ -142,6 +142,23 @@ class ExchangeErrorTest {
     }
 
     @Test
+    void anInterimResponseDoesNotStopTheResponseHeaderTimer(Vertx vertx) throws Exception {
+        try (RawBackend backend = new RawBackend(connection -> {
+            connection.readRequest();
+            connection.write("HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n");
+            connection.read(); // and never a final response
+        });
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend),
+                     "timeouts: { response_header: 300ms }\n");
+             RawClient client = new RawClient(proxy.port())) {
+            client.send(GET_A);
+            assertThat(client.read().status()).isEqualTo(103);
+            assertRefusal(client.read(), 504);
+            assertThat(client.closedByPeer()).isTrue();
+        }
+    }
+
+    @Test
     void fullWaitQueueIs503(Vertx vertx) throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch firstArrived = new CountDownLatch(1);
