@@ -40,6 +40,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     private boolean headStarted;
     private boolean firstRequest = true;
     private boolean closing;
+    /** A message was asked for with {@code read()} and has not arrived yet. */
+    private boolean readPending;
 
     ClientSession(HttpProxy proxy, Channel channel, String clientAddress, ClientResponseEncoder encoder) {
         this.proxy = proxy;
@@ -80,17 +82,45 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     }
 
     private void waitForRequest() {
-        headStarted = false;
-        // A new connection must send its first head promptly; between requests it may sit idle longer.
-        Duration wait = firstRequest ? proxy.listener().timeouts().requestHead() : proxy.listener().timeouts().idle();
+        // A new connection must send its first head promptly; between requests it may sit idle longer. A head that
+        // began to arrive during the previous exchange (pipelined) is already being sent: request_head applies.
+        Duration wait = firstRequest || headStarted ? proxy.listener().timeouts().requestHead()
+                : proxy.listener().timeouts().idle();
         timer.arm(wait, this::waitExpired);
-        ctx.read();
+        requestRead();
+    }
+
+    /**
+     * Asks the flow-control handler for one more message, unless one is already asked for: each {@code read()}
+     * it receives is owed one message, so a second request would later hand over a message nobody wants yet (the
+     * next pipelined request in the middle of this one).
+     */
+    private void requestRead() {
+        if (!readPending) {
+            readPending = true;
+            ctx.read();
+        }
+    }
+
+    /**
+     * A read ended. The flow-control handler forgets unsatisfied {@code read()}s at the end of each socket read, so
+     * when that read brought no complete message (a head or a chunk split across TCP segments) the demand must be
+     * renewed, or the message decoded from the next segment would sit in its queue until a timeout.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext context) {
+        if (readPending && !closing) {
+            context.read();
+        }
+        context.fireChannelReadComplete();
     }
 
     @Override
     public void headStarted() {
-        if (!headStarted && exchange == null) {
-            headStarted = true;
+        // The decoder announces each head once. During an exchange no client timer runs, but the head must still
+        // be remembered: waitForRequest gives it request_head rather than the idle timeout.
+        headStarted = true;
+        if (exchange == null) {
             timer.arm(proxy.listener().timeouts().requestHead(), this::waitExpired);
         }
     }
@@ -109,6 +139,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
 
     @Override
     public void channelRead(ChannelHandlerContext context, Object msg) {
+        readPending = false;
         if (closing) {
             ReferenceCountUtil.release(msg);
             return;
@@ -118,6 +149,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         } else if (msg instanceof HttpRequest request) {
             timer.cancel();
             firstRequest = false;
+            headStarted = false;
             onRequest(request);
         } else if (msg instanceof HttpContent content && exchange != null) {
             exchange.clientContent(content);
@@ -173,7 +205,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     /** Asks for the next message of the current request's body. */
     void readRequestBody() {
         if (!closing) {
-            ctx.read();
+            requestRead();
         }
     }
 

@@ -60,6 +60,8 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
     private boolean requestComplete;
     private boolean waitingForBackendDrain;
     private boolean retried;
+    /** Something of a response (an interim one, a broken head) came back on the current connection. */
+    private boolean responseBytesSeen;
     private boolean finished;
 
     Exchange(ClientSession session, HttpRequest request, RouteMatch match, String absoluteAuthority,
@@ -195,6 +197,19 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
         }
         replay.keep(content);
         boolean last = content instanceof LastHttpContent;
+        if (connection == null) {
+            // A replay is waiting for its fresh connection, and the body read that was outstanding when the reused
+            // one failed has just been answered. The part is in the replay buffer, which leased() writes out; no
+            // further read until then. Past max_retry_body_bytes the request can no longer be replayed whole.
+            content.release();
+            if (!replay.replayable()) {
+                abort(502, "the backend connection failed and the request body is too large to replay "
+                        + "(limits.max_retry_body_bytes " + proxy.listener().limits().maxRetryBodyBytes() + ")");
+            } else if (last) {
+                requestComplete = true;
+            }
+            return;
+        }
         Channel backend = connection.channel();
         backend.writeAndFlush(content).addListener(future -> {
             if (!future.isSuccess() && !finished) {
@@ -235,10 +250,18 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
             ReferenceCountUtil.release(message);
             return;
         }
+        responseBytesSeen = true;
         if (message instanceof HttpResponse head && !head.decoderResult().isFailure()) {
-            responseTimer.cancel();
-            if (head.status().code() >= 200 || head.status().code() == 101) {
+            int code = head.status().code();
+            if (code >= 200 || code == 101) {
+                responseTimer.cancel();
                 replay.release();
+            } else if (requestComplete) {
+                // An interim response (RFC 9110 §15.2) is not the answer: without this the exchange would wait for
+                // the final head forever, holding the client and the backend connection.
+                responseTimer.arm(proxy.listener().timeouts().responseHeader(), this::responseTimedOut);
+            } else {
+                responseTimer.cancel(); // 100 Continue: clientContent arms it again once the body is sent
             }
         }
         response.forward(message);
@@ -262,9 +285,13 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
         if (finished) {
             return;
         }
-        if (!response.started() && lease.reused() && replay.replayable() && !retried) {
+        // Only a connection that gave back nothing at all may be one the backend closed as it was being reused. Any
+        // response byte (an interim response, a malformed or cut head) means the request was read and perhaps
+        // acted on: it is not replayed.
+        if (!responseBytesSeen && lease.reused() && replay.replayable() && !retried) {
             // The backend closed an idle connection as it was being reused: nothing was processed, replay once.
             retried = true;
+            waitingForBackendDrain = false; // the new connection starts writable; leased() asks for the body
             responseTimer.cancel();
             connection.detach();
             lease.close(EvictionReason.CLOSED_BY_PEER);

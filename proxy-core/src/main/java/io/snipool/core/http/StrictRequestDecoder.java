@@ -3,6 +3,7 @@ package io.snipool.core.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.List;
@@ -74,13 +75,21 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
         int before = out.size();
         super.decode(ctx, in, out);
         for (int i = before; i < out.size(); i++) {
-            if (out.get(i) instanceof LastHttpContent) {
+            Object message = out.get(i);
+            if (message instanceof HttpObject object && object.decoderResult().isFailure()) {
+                // Netty's own refusal (a bad chunk, say) ends with a failed LastHttpContent; without this, the
+                // bytes after it would be scanned as a new head, as if the message had ended where it broke.
+                rejected = true;
+                in.skipBytes(in.readableBytes());
+                return;
+            }
+            if (message instanceof LastHttpContent) {
                 atHead = true;
             }
         }
     }
 
-    /** True once a head has been refused; the decoder then drops all input. */
+    /** True once a head has been refused or a message failed to decode; the decoder then drops all input. */
     boolean isRejected() {
         return rejected;
     }

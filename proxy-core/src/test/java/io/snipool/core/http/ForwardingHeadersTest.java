@@ -1,0 +1,116 @@
+package io.snipool.core.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.snipool.config.ListenerConfig.ForwardedHeaders;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Hop-by-hop removal (RFC 9110 §7.6.1) and the forwarding fields (X-Forwarded-*, RFC 7239). */
+class ForwardingHeadersTest {
+
+    @Test
+    void removesConnectionAndEveryFieldItNames() {
+        HttpHeaders headers = headers("Host", "a.test", "X-Trace", "1", "Connection", "close, X-Trace",
+                "connection", "Keep-Alive,  X-Other", "X-Other", "o", "Keep-Alive", "timeout=5", "X-Kept", "k");
+        List<String> tokens = ForwardingHeaders.removeHopByHop(headers, false);
+        assertThat(tokens).containsExactly("close", "x-trace", "keep-alive", "x-other");
+        assertThat(names(headers)).containsExactly("Host", "X-Kept");
+    }
+
+    @Test
+    void removesTheFixedHopByHopFieldsWhetherNamedOrNot() {
+        HttpHeaders headers = headers("Proxy-Connection", "keep-alive", "TE", "trailers", "Upgrade", "h2c",
+                "Trailer", "X-Checksum", "Transfer-Encoding", "chunked", "Keep-Alive", "timeout=1", "Accept", "*/*");
+        assertThat(ForwardingHeaders.removeHopByHop(headers, false)).isEmpty();
+        assertThat(names(headers)).containsExactly("Accept");
+    }
+
+    @Test
+    void aConnectionTokenCannotRemoveFramingOrRouting() {
+        HttpHeaders headers = headers("Host", "a.test", "Content-Length", "3", "Connection", "Content-Length, host");
+        ForwardingHeaders.removeHopByHop(headers, false);
+        assertThat(names(headers)).containsExactly("Host", "Content-Length");
+    }
+
+    @Test
+    void anUpgradeBeingForwardedKeepsUpgrade() {
+        HttpHeaders headers = headers("Host", "a.test", "Connection", "Upgrade, X-Gone", "Upgrade", "websocket",
+                "X-Gone", "g", "Sec-WebSocket-Key", "k");
+        ForwardingHeaders.removeHopByHop(headers, true);
+        assertThat(headers.get("Upgrade")).isEqualTo("websocket");
+        assertThat(headers.getAll("Connection")).containsExactly("upgrade");
+        assertThat(headers.contains("X-Gone")).isFalse();
+        assertThat(names(headers)).containsExactly("Host", "Upgrade", "Sec-WebSocket-Key", "connection");
+    }
+
+    @Test
+    void otherFieldsKeepTheirCaseAndOrder() {
+        HttpHeaders headers = headers("x-lower", "1", "Connection", "keep-alive", "X-MiXeD", "2", "ACCEPT", "3",
+                "x-lower", "4");
+        ForwardingHeaders.removeHopByHop(headers, false);
+        assertThat(entries(headers)).containsExactly(Map.entry("x-lower", "1"), Map.entry("X-MiXeD", "2"),
+                Map.entry("ACCEPT", "3"), Map.entry("x-lower", "4"));
+    }
+
+    @Test
+    void xForwardedAppendsTheClientAndSetsProtoAndHost() {
+        HttpHeaders headers = headers("X-Forwarded-For", "198.51.100.1", "x-forwarded-for", "198.51.100.2",
+                "X-Forwarded-Proto", "https", "X-Forwarded-Host", "spoofed");
+        ForwardingHeaders.addForwarded(headers, ForwardedHeaders.X_FORWARDED, "192.0.2.7", "a.test:8080");
+        assertThat(headers.getAll("X-Forwarded-For")).containsExactly("198.51.100.1, 198.51.100.2, 192.0.2.7");
+        assertThat(headers.getAll("X-Forwarded-Proto")).containsExactly("http");
+        assertThat(headers.getAll("X-Forwarded-Host")).containsExactly("a.test:8080");
+
+        HttpHeaders first = headers("Host", "a.test");
+        ForwardingHeaders.addForwarded(first, ForwardedHeaders.X_FORWARDED, "192.0.2.7", null);
+        assertThat(first.get("X-Forwarded-For")).isEqualTo("192.0.2.7");
+        assertThat(first.contains("X-Forwarded-Host")).isFalse();
+    }
+
+    @Test
+    void forwardedQuotesIpv6AndHostsThatAreNotTokens() {
+        HttpHeaders v4 = headers();
+        ForwardingHeaders.addForwarded(v4, ForwardedHeaders.FORWARDED, "192.0.2.7", "a.test");
+        assertThat(v4.get("Forwarded")).isEqualTo("for=192.0.2.7;proto=http;host=a.test");
+
+        HttpHeaders v6 = headers("Forwarded", "for=198.51.100.1");
+        ForwardingHeaders.addForwarded(v6, ForwardedHeaders.FORWARDED, "2001:db8::7", "[2001:db8::1]:8080");
+        assertThat(v6.getAll("Forwarded")).containsExactly(
+                "for=198.51.100.1, for=\"[2001:db8::7]\";proto=http;host=\"[2001:db8::1]:8080\"");
+        assertThat(v6.contains("X-Forwarded-For")).isFalse();
+
+        HttpHeaders noHost = headers();
+        ForwardingHeaders.addForwarded(noHost, ForwardedHeaders.FORWARDED, "192.0.2.7", null);
+        assertThat(noHost.get("Forwarded")).isEqualTo("for=192.0.2.7;proto=http");
+    }
+
+    @Test
+    void noneAddsNothing() {
+        HttpHeaders headers = headers("X-Forwarded-For", "198.51.100.1");
+        ForwardingHeaders.addForwarded(headers, ForwardedHeaders.NONE, "192.0.2.7", "a.test");
+        assertThat(entries(headers)).containsExactly(Map.entry("X-Forwarded-For", "198.51.100.1"));
+    }
+
+    private static HttpHeaders headers(String... namesAndValues) {
+        HttpHeaders headers = DefaultHttpHeadersFactory.headersFactory().newHeaders();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            headers.add(namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return headers;
+    }
+
+    private static List<String> names(HttpHeaders headers) {
+        return entries(headers).stream().map(Map.Entry::getKey).toList();
+    }
+
+    private static List<Map.Entry<String, String>> entries(HttpHeaders headers) {
+        List<Map.Entry<String, String>> entries = new ArrayList<>();
+        headers.forEach(entry -> entries.add(Map.entry(entry.getKey(), entry.getValue())));
+        return entries;
+    }
+}
