@@ -45,7 +45,7 @@ public final class Snipool {
     private final int eventLoops;
     private final ProxyServer proxy;
     private volatile Reloader reloader;
-    private final AccessLog accessLog;
+    private volatile AccessLog accessLog;
 
     private Snipool(ProxyConfig config) {
         this.config = config;
@@ -60,7 +60,7 @@ public final class Snipool {
                 .build();
         this.accessLog = openAccessLog(config.accessLog(), registry);
         this.proxy = new ProxyServer(vertx, config, new ProxyMetrics(registry), new VertxHostResolver(vertx),
-                eventLoops);
+                eventLoops, accessLog);
         this.admin = new AdminServer(vertx, registry, readiness, proxy.pools(), this::reloadFromApi);
     }
 
@@ -166,19 +166,38 @@ public final class Snipool {
             LOG.warning("metrics.bind changed to " + next.metrics().bind() + "; the admin server keeps "
                     + config.metrics().bind() + " until a restart");
         }
+        AccessLog previousLog = accessLog;
+        boolean newLog = !next.accessLog().equals(config.accessLog());
+        if (newLog) {
+            proxy.accessLog(openAccessLog(next.accessLog(), registry));
+        }
+        Throwable failure = null;
         try {
             proxy.reload(next).toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            throw new StartupException(cause instanceof ProxyServer.BindFailure failure ? failure.getMessage()
-                    : "reload failed: " + cause, cause);
+            failure = e.getCause();
         } catch (TimeoutException e) {
-            throw new StartupException("reload did not finish within " + Units.formatDuration(timeout), e);
+            failure = new StartupException("reload did not finish within " + Units.formatDuration(timeout), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new StartupException("reload interrupted", e);
+            failure = new StartupException("reload interrupted", e);
+        }
+        if (failure != null) {
+            if (newLog) {
+                AccessLog unused = proxy.accessLog();
+                proxy.accessLog(previousLog);
+                unused.close();
+            }
+            throw failure instanceof StartupException startup ? startup
+                    : new StartupException(failure instanceof ProxyServer.BindFailure bind ? bind.getMessage()
+                    : "reload failed: " + failure, failure);
         }
         LogSetup.apply(next.logging());
+        if (newLog) {
+            // Connections opened before the reload keep writing to the previous log until they end; it stays
+            // open for them (a daemon thread, a bounded queue) and is only superseded.
+            accessLog = proxy.accessLog();
+        }
         config = next;
         for (ListenerConfig listener : next.listeners()) {
             LOG.info("listener " + listener.name() + " (" + listener.mode().name().toLowerCase(Locale.ROOT)

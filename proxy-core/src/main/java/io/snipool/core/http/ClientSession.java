@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
-import io.snipool.core.metrics.RequestMeters;
 import io.snipool.core.route.RouteMatch;
 import java.time.Duration;
 import java.util.Optional;
@@ -33,6 +32,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     private final HttpProxy proxy;
     private final Channel channel;
     private final String clientAddress;
+    private final String clientEndpoint;
     private final ClientResponseEncoder encoder;
     private final Deadline timer;
     private ChannelHandlerContext ctx;
@@ -40,13 +40,21 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     private boolean headStarted;
     private boolean firstRequest = true;
     private boolean closing;
+    /** The process is draining: finish the exchange in flight, with Connection: close, and take no more. */
+    private boolean draining;
     /** A message was asked for with {@code read()} and has not arrived yet. */
     private boolean readPending;
 
-    ClientSession(HttpProxy proxy, Channel channel, String clientAddress, ClientResponseEncoder encoder) {
+    /**
+     * @param clientAddress  the client's IP address (the real one with PROXY protocol), for forwarding headers
+     * @param clientEndpoint the same with its port, for the access log
+     */
+    ClientSession(HttpProxy proxy, Channel channel, String clientAddress, String clientEndpoint,
+                  ClientResponseEncoder encoder) {
         this.proxy = proxy;
         this.channel = channel;
         this.clientAddress = clientAddress;
+        this.clientEndpoint = clientEndpoint;
         this.encoder = encoder;
         this.timer = new Deadline(channel.eventLoop());
     }
@@ -67,8 +75,20 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         return encoder;
     }
 
+    /** True once this connection will carry no further request (closing, or draining). */
     boolean isClosing() {
-        return closing;
+        return closing || draining;
+    }
+
+    /**
+     * The listener is shutting down (graceful drain, or removed by a reload): an idle connection closes now; one in
+     * the middle of an exchange finishes it, its response carrying {@code Connection: close}, and then closes.
+     */
+    void drain() {
+        draining = true;
+        if (exchange == null && !closing) {
+            closeNow();
+        }
     }
 
     @Override
@@ -158,36 +178,48 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         }
     }
 
+    /** Routes one request with the listener configuration current now, and runs its exchange. */
     private void onRequest(HttpRequest request) {
+        HttpListener listener = proxy.listener();
+        RequestLog log = new RequestLog(listener, clientEndpoint);
+        String target = request.uri();
+        String authority = request.headers().get(HttpHeaderNames.HOST);
+        log.request(request.method().name(), target, authority);
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
-            refuse(statusFor(cause), "malformed request: " + cause.getMessage());
+            refuse(statusFor(cause), "malformed request: " + cause.getMessage(), log);
             return;
         }
         if (request.method().equals(HttpMethod.CONNECT)) {
-            refuse(501, "CONNECT is not supported: snipool is a reverse proxy");
+            refuse(501, "CONNECT is not supported: snipool is a reverse proxy", log);
             return;
         }
-        String target = request.uri();
         String absoluteAuthority = HostAuthority.authorityOfAbsoluteForm(target);
         if (absoluteAuthority == null && !target.startsWith("/")
                 && !(target.equals("*") && request.method().equals(HttpMethod.OPTIONS))) {
-            refuse(400, "invalid request target");
+            refuse(400, "invalid request target", log);
             return;
         }
-        String authority = absoluteAuthority != null ? absoluteAuthority : request.headers().get(HttpHeaderNames.HOST);
+        if (absoluteAuthority != null && absoluteAuthority.isEmpty()) {
+            // RFC 9110 §4.2.1: an http URI with an empty host is invalid; it must not fall to the catch-all.
+            refuse(400, "absolute-form target without a host", log);
+            return;
+        }
+        if (absoluteAuthority != null) {
+            authority = absoluteAuthority;
+        }
         String host = authority == null ? "" : HostAuthority.hostOf(authority);
         if (host == null) {
-            refuse(400, "malformed Host '" + authority + "'");
+            refuse(400, "malformed Host '" + authority + "'", log);
             return;
         }
-        Optional<RouteMatch> match = host.isEmpty() ? proxy.listener().routes().matchWithoutName()
-                : proxy.listener().routes().match(host);
+        Optional<RouteMatch> match = host.isEmpty() ? listener.routes().matchWithoutName()
+                : listener.routes().match(host);
         if (match.isEmpty()) {
-            refuse(421, "no route for host '" + (host.isEmpty() ? "(none)" : host) + "'");
+            refuse(421, "no route for host '" + (host.isEmpty() ? "(none)" : host) + "'", log);
             return;
         }
-        exchange = new Exchange(this, request, match.get(), absoluteAuthority, authority);
+        exchange = new Exchange(this, listener, request, match.get(), absoluteAuthority, authority, log);
         exchange.start();
     }
 
@@ -212,7 +244,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     /** The exchange is over; {@code keepAlive}: the client connection may carry the next request. */
     void exchangeDone(boolean keepAlive) {
         exchange = null;
-        if (!keepAlive || closing) {
+        if (!keepAlive || closing || draining) {
             closeAfterFlush();
         } else {
             waitForRequest();
@@ -231,15 +263,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
      * backend's response was sent.
      */
     void refuse(int status, String reason) {
-        refuse(status, reason, RequestMeters.NO_ROUTE, System.nanoTime());
+        refuse(status, reason, new RequestLog(proxy.listener(), clientEndpoint));
     }
 
-    void refuse(int status, String reason, String routeLabel, long startNanos) {
+    void refuse(int status, String reason, RequestLog log) {
         if (closing) {
             return;
         }
         LOG.log(Level.FINE, () -> clientAddress + ": " + status + " " + reason);
-        proxy.listener().requests().request(routeLabel, status, System.nanoTime() - startNanos);
+        log.finish(status, "refused");
         closing = true;
         timer.cancel();
         encoder.headRequest(false);

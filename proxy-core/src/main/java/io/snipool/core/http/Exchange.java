@@ -10,79 +10,63 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.snipool.config.BackendTemplate;
-import io.snipool.config.HostPort;
-import io.snipool.config.RouteConfig;
-import io.snipool.core.pool.Cancellable;
+import io.snipool.config.Units;
 import io.snipool.core.pool.EvictionReason;
 import io.snipool.core.pool.Lease;
-import io.snipool.core.pool.LeaseCallback;
-import io.snipool.core.pool.LeaseFailure;
-import io.snipool.core.route.BackendSelector;
-import io.snipool.core.route.BackendTarget;
 import io.snipool.core.route.RouteMatch;
-import java.util.Iterator;
-import java.util.List;
+import java.time.Duration;
 
 /**
- * One request and its response between a client connection and a leased backend connection: leases a connection
- * (trying the route's backends in round-robin order), forwards the request head and streams its body, streams the
- * response back, then hands the connection back to the pool or closes it, as {@link ReusePolicy} decides. A
- * request that fails on a reused connection before any response byte is replayed once on a fresh connection when
- * its body is at hand. Runs on the client connection's event loop, which is also the backend connection's.
+ * One request and its response between a client connection and a leased backend connection: gets a connection
+ * ({@link BackendLeaser}), forwards the request head and streams its body, streams the response back
+ * ({@link ResponseForwarder}), then hands the connection back to the pool or closes it, as {@link ReusePolicy}
+ * decides. A request that fails on a reused connection before any response byte is replayed once on a fresh
+ * connection when its body is at hand. Runs on the client connection's event loop, which is also the backend
+ * connection's. Uses the listener configuration that was current when the request arrived, whatever a reload
+ * does meanwhile.
  */
-final class Exchange implements LeaseCallback<BackendConnection>, BackendConnection.Listener {
+final class Exchange implements BackendLeaser.Callback, BackendConnection.Listener {
 
     private final ClientSession session;
-    private final HttpProxy proxy;
+    private final HttpListener listener;
     private final HttpRequest request;
-    private final RouteMatch match;
-    private final RouteConfig route;
-    private final String routeLabel;
-    private final BackendSelector selector;
-    private final Iterator<BackendTemplate> candidates;
-    private final long startNanos = System.nanoTime();
+    private final RequestLog log;
+    private final BackendLeaser leaser;
     private final boolean head;
-    private final boolean clientHttp10;
     private final boolean clientKeepAlive;
     private final boolean upgradeRequested;
     private final Deadline responseTimer;
+    private final Deadline idleTimer;
     private final RequestReplay replay;
     private final ResponseForwarder response;
 
-    private BackendTemplate template;
-    private BackendKey key;
-    private Cancellable pendingLease = Cancellable.NONE;
     private Lease<BackendConnection> lease;
     private BackendConnection connection;
-    private boolean connectFailureSeen;
-    private String lastFailure = "the route has no usable backend";
     private boolean requestComplete;
     private boolean waitingForBackendDrain;
     private boolean retried;
     /** Something of a response (an interim one, a broken head) came back on the current connection. */
     private boolean responseBytesSeen;
+    private long lastActivityNanos = System.nanoTime();
     private boolean finished;
 
-    Exchange(ClientSession session, HttpRequest request, RouteMatch match, String absoluteAuthority,
-             String authority) {
+    Exchange(ClientSession session, HttpListener listener, HttpRequest request, RouteMatch match,
+             String absoluteAuthority, String authority, RequestLog log) {
         this.session = session;
-        this.proxy = session.proxy();
+        this.listener = listener;
         this.request = request;
-        this.match = match;
-        this.route = match.route();
-        this.routeLabel = HttpListener.routeLabel(route);
-        this.selector = proxy.selector(match.routeIndex());
-        this.candidates = selector.candidates().iterator();
+        this.log = log;
+        this.leaser = new BackendLeaser(session.proxy(), listener, match, this);
         this.head = request.method().equals(HttpMethod.HEAD);
-        this.clientHttp10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
         this.upgradeRequested = request.headers().contains(HttpHeaderNames.UPGRADE)
                 && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderNames.UPGRADE, true);
         this.responseTimer = new Deadline(session.channel().eventLoop());
-        this.replay = new RequestReplay(proxy.listener().limits().maxRetryBodyBytes(),
-                HttpUtil.getContentLength(request, 0L));
-        this.response = new ResponseForwarder(this, session, clientHttp10, head);
+        this.idleTimer = new Deadline(session.channel().eventLoop());
+        this.replay = new RequestReplay(listener.limits().maxRetryBodyBytes(), HttpUtil.getContentLength(request, 0L));
+        this.response = new ResponseForwarder(this, session, request.protocolVersion().equals(HttpVersion.HTTP_1_0),
+                head, log);
+        log.route(HttpListener.routeLabel(match.route()));
         prepareForwardedHead(absoluteAuthority, authority);
     }
 
@@ -99,12 +83,17 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
             request.headers().set(HttpHeaderNames.HOST, absoluteAuthority);
         }
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
-        ForwardingHeaders.addForwarded(request.headers(), proxy.listener().config().forwardedHeaders(),
+        ForwardingHeaders.addForwarded(request.headers(), listener.config().forwardedHeaders(),
                 session.clientAddress(), authority);
     }
 
     void start() {
-        leaseNext();
+        armIdleTimer(listener.timeouts().idle());
+        leaser.start();
+    }
+
+    HttpListener listener() {
+        return listener;
     }
 
     boolean clientKeepAlive() {
@@ -119,68 +108,31 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
         return requestComplete;
     }
 
-    private void leaseNext() {
-        if (!candidates.hasNext()) {
-            fail(connectFailureSeen ? 502 : 503, lastFailure);
-            return;
-        }
-        template = candidates.next();
-        BackendTarget target = BackendTarget.expand(template, match);
-        if (target instanceof BackendTarget.Invalid invalid) {
-            lastFailure = template.text() + ": " + invalid.reason();
-            connectFailureSeen = true;
-            leaseNext();
-            return;
-        }
-        key = target instanceof BackendTarget.Static fixed
-                ? new BackendKey(fixed.address(), false, route.allowPrivateTargets())
-                : new BackendKey(new HostPort(((BackendTarget.Dynamic) target).host(),
-                        ((BackendTarget.Dynamic) target).port()), true, route.allowPrivateTargets());
-        pendingLease = proxy.pool().lease(key, route.pool(), this, false);
+    BackendConnection connection() {
+        return connection;
     }
 
     @Override
-    public void leased(Lease<BackendConnection> granted) {
-        pendingLease = Cancellable.NONE;
-        if (finished) {
-            granted.recycle(); // the client left before anything was written: the connection is untouched
-            return;
-        }
+    public void leased(Lease<BackendConnection> granted, BackendKey key) {
         lease = granted;
         connection = granted.connection();
         connection.attach(this, head);
-        selector.markSucceeded(template);
+        log.backend(key.label(), granted.reused());
         Channel backend = connection.channel();
         backend.write(request);
         replay.writeBufferedTo(backend);
         backend.flush();
-        if (requestComplete) {
-            responseTimer.arm(proxy.listener().timeouts().responseHeader(), this::responseTimedOut);
-        } else {
-            if (HttpUtil.is100ContinueExpected(request)) {
-                responseTimer.arm(proxy.listener().timeouts().responseHeader(), this::responseTimedOut);
-            }
+        if (requestComplete || HttpUtil.is100ContinueExpected(request)) {
+            armResponseTimer();
+        }
+        if (!requestComplete) {
             session.readRequestBody();
         }
     }
 
     @Override
-    public void failed(LeaseFailure failure) {
-        pendingLease = Cancellable.NONE;
-        if (finished) {
-            return;
-        }
-        lastFailure = key.label() + ": " + failure.message();
-        if (failure.kind() == LeaseFailure.Kind.CONNECT_FAILED || failure.kind() == LeaseFailure.Kind.CONNECT_TIMEOUT) {
-            connectFailureSeen = true;
-            selector.markFailed(template);
-            proxy.listener().meters().backendConnectError(key.label());
-        }
-        if (retried) {
-            fail(502, lastFailure);
-        } else {
-            leaseNext();
-        }
+    public void unavailable(int status, String reason) {
+        abort(status, reason);
     }
 
     /** A part of the request body from the client (ownership passes). */
@@ -195,6 +147,8 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
             abort(400, reason);
             return;
         }
+        lastActivityNanos = System.nanoTime();
+        log.bytesIn(content.content().readableBytes());
         replay.keep(content);
         boolean last = content instanceof LastHttpContent;
         if (connection == null) {
@@ -204,7 +158,7 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
             content.release();
             if (!replay.replayable()) {
                 abort(502, "the backend connection failed and the request body is too large to replay "
-                        + "(limits.max_retry_body_bytes " + proxy.listener().limits().maxRetryBodyBytes() + ")");
+                        + "(limits.max_retry_body_bytes " + listener.limits().maxRetryBodyBytes() + ")");
             } else if (last) {
                 requestComplete = true;
             }
@@ -219,7 +173,7 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
         if (last) {
             requestComplete = true;
             if (!response.started()) {
-                responseTimer.arm(proxy.listener().timeouts().responseHeader(), this::responseTimedOut);
+                armResponseTimer();
             }
             maybeFinish();
         } else if (backend.isWritable()) {
@@ -250,6 +204,7 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
             ReferenceCountUtil.release(message);
             return;
         }
+        lastActivityNanos = System.nanoTime();
         responseBytesSeen = true;
         if (message instanceof HttpResponse head && !head.decoderResult().isFailure()) {
             int code = head.status().code();
@@ -259,7 +214,7 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
             } else if (requestComplete) {
                 // An interim response (RFC 9110 §15.2) is not the answer: without this the exchange would wait for
                 // the final head forever, holding the client and the backend connection.
-                responseTimer.arm(proxy.listener().timeouts().responseHeader(), this::responseTimedOut);
+                armResponseTimer();
             } else {
                 responseTimer.cancel(); // 100 Continue: clientContent arms it again once the body is sent
             }
@@ -289,7 +244,6 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
         // response byte (an interim response, a malformed or cut head) means the request was read and perhaps
         // acted on: it is not replayed.
         if (!responseBytesSeen && lease.reused() && replay.replayable() && !retried) {
-            // The backend closed an idle connection as it was being reused: nothing was processed, replay once.
             retried = true;
             waitingForBackendDrain = false; // the new connection starts writable; leased() asks for the body
             responseTimer.cancel();
@@ -297,19 +251,43 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
             lease.close(EvictionReason.CLOSED_BY_PEER);
             lease = null;
             connection = null;
-            proxy.pools().meters().staleRetry(key);
-            pendingLease = proxy.pool().lease(key, route.pool(), this, true);
+            session.proxy().pools().meters().staleRetry(leaser.key());
+            log.staleRetry();
+            leaser.leaseFresh();
             return;
         }
         String reason = cause == null ? "the backend closed the connection" : "backend failure: " + cause.getMessage();
         abort(502, reason);
     }
 
-    private void responseTimedOut() {
-        if (!finished && !response.started()) {
-            abort(504, "no response from the backend within "
-                    + io.snipool.config.Units.formatDuration(proxy.listener().timeouts().responseHeader()));
-        }
+    private void armResponseTimer() {
+        responseTimer.arm(listener.timeouts().responseHeader(), () -> {
+            if (!finished && !response.started()) {
+                abort(504, "no response from the backend within "
+                        + Units.formatDuration(listener.timeouts().responseHeader()));
+            }
+        });
+    }
+
+    /**
+     * {@code timeouts.idle} over the exchange as a whole: nothing from either side for that long (a backend stalled
+     * in the middle of a body, a client that stopped sending its body) ends it. One timer, re-armed for the
+     * remainder rather than reset on every read.
+     */
+    private void armIdleTimer(Duration after) {
+        idleTimer.arm(after, () -> {
+            if (finished) {
+                return;
+            }
+            long idleNanos = System.nanoTime() - lastActivityNanos;
+            long limit = listener.timeouts().idle().toNanos();
+            if (idleNanos < limit) {
+                armIdleTimer(Duration.ofNanos(limit - idleNanos));
+            } else {
+                abort(504, "no traffic from the client or the backend for "
+                        + Units.formatDuration(listener.timeouts().idle()));
+            }
+        });
     }
 
     /** The response is complete (called by the forwarder). */
@@ -321,58 +299,40 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
         if (!response.complete() || finished) {
             return;
         }
-        finished = true;
-        responseTimer.cancel();
-        replay.release();
-        boolean bodiesComplete = requestComplete;
-        EvictionReason closeReason = ReusePolicy.decide(new ReusePolicy.Observed(bodiesComplete, true,
+        end();
+        EvictionReason closeReason = ReusePolicy.decide(new ReusePolicy.Observed(requestComplete, true,
                 response.backendHttp10(), response.backendKeepAliveToken(), response.backendConnectionClose(),
                 response.closeDelimited(), false, connection.tainted()));
         connection.detach();
-        if (closeReason == null) {
-            if (response.backendKeepAliveTimeout() != null) {
-                lease.recycle(response.backendKeepAliveTimeout());
-            } else {
-                lease.recycle();
-            }
-        } else {
+        if (closeReason != null) {
             lease.close(closeReason);
+        } else if (response.backendKeepAliveTimeout() != null) {
+            lease.recycle(response.backendKeepAliveTimeout());
+        } else {
+            lease.recycle();
         }
-        proxy.listener().requests().request(routeLabel, response.code(), System.nanoTime() - startNanos);
-        session.exchangeDone(response.clientKeepsAlive() && bodiesComplete);
+        log.finish(response.code(), "ok");
+        session.exchangeDone(response.clientKeepsAlive() && requestComplete);
     }
 
-    /** The exchange turned into a tunnel; the lease ends with it. */
-    void upgraded(List<Object> ignored) {
-        finished = true;
-        responseTimer.cancel();
-        replay.release();
+    /** The exchange turned into a tunnel; the lease ends when the tunnel does ({@link #tunnelClosed()}). */
+    void upgraded() {
+        end();
         connection.detach();
-        proxy.listener().requests().request(routeLabel, 101, System.nanoTime() - startNanos);
+        log.finish(101, "upgraded");
     }
 
-    /** Ends the lease of an upgraded connection when its tunnel closes. */
     void tunnelClosed() {
         lease.close(EvictionReason.NOT_REUSABLE);
-    }
-
-    BackendConnection connection() {
-        return connection;
     }
 
     void clientClosed() {
         if (finished) {
             return;
         }
-        finished = true;
-        responseTimer.cancel();
-        replay.release();
-        pendingLease.cancel();
-        if (lease != null) {
-            connection.detach();
-            lease.close(EvictionReason.ERROR);
-        }
-        proxy.listener().requests().request(routeLabel, 499, System.nanoTime() - startNanos);
+        end();
+        releaseLease();
+        log.finish(499, "client_closed");
     }
 
     /** Before a response began: answer the client with {@code status}. After: cut the client connection. */
@@ -380,23 +340,28 @@ final class Exchange implements LeaseCallback<BackendConnection>, BackendConnect
         if (finished) {
             return;
         }
+        end();
+        releaseLease();
+        if (response.started()) {
+            log.finish(response.code(), "cut");
+            session.closeNow();
+        } else {
+            session.refuse(status, reason, log);
+        }
+    }
+
+    private void end() {
         finished = true;
         responseTimer.cancel();
+        idleTimer.cancel();
         replay.release();
-        pendingLease.cancel();
+        leaser.cancel();
+    }
+
+    private void releaseLease() {
         if (lease != null) {
             connection.detach();
             lease.close(EvictionReason.ERROR);
         }
-        if (response.started()) {
-            proxy.listener().requests().request(routeLabel, response.code(), System.nanoTime() - startNanos);
-            session.closeNow();
-        } else {
-            session.refuse(status, reason, routeLabel, startNanos);
-        }
-    }
-
-    private void fail(int status, String reason) {
-        abort(status, reason);
     }
 }

@@ -1,6 +1,7 @@
 package io.snipool.core.http;
 
 import io.snipool.config.ListenerConfig;
+import io.snipool.core.accesslog.AccessLog;
 import io.snipool.config.Limits;
 import io.snipool.config.Timeouts;
 import io.snipool.core.metrics.ProxyMetrics;
@@ -12,11 +13,12 @@ import io.snipool.core.route.RouteTable;
  * reload builds a new one.
  */
 public record HttpListener(ListenerConfig config, RouteTable routes, Timeouts timeouts, Limits limits,
-                           ProxyMetrics.ListenerMeters meters, RequestMeters requests) {
+                           ProxyMetrics.ListenerMeters meters, RequestMeters requests, AccessLog accessLog) {
 
     public static HttpListener of(ListenerConfig config, Timeouts timeouts, Limits limits,
-                                  ProxyMetrics.ListenerMeters meters, RequestMeters requests) {
-        return new HttpListener(config, RouteTable.of(config.routes()), timeouts, limits, meters, requests);
+                                  ProxyMetrics.ListenerMeters meters, RequestMeters requests, AccessLog accessLog) {
+        return new HttpListener(config, RouteTable.of(config.routes()), timeouts, limits, meters, requests,
+                accessLog);
     }
 
     /** The {@code route} metric label of a route: its first host as written. */

@@ -83,7 +83,9 @@ public final class HttpProxy implements ConnectionHandler {
         // Reads are pulled one message at a time by the session (through the flow-control handler).
         channel.config().setAutoRead(false);
         ClientResponseEncoder encoder = new ClientResponseEncoder();
-        ClientSession session = new ClientSession(this, channel, socket.remoteAddress().hostAddress(), encoder);
+        ClientSession session = new ClientSession(this, channel, socket.remoteAddress().hostAddress(),
+                socket.remoteAddress().toString(), encoder);
+        socket.shutdownHandler(timeout -> session.drain());
         String vertxHandler = internal.channelHandlerContext().name();
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addBefore(vertxHandler, DECODER, new StrictRequestDecoder(listener.limits().maxRequestHeadBytes(),

@@ -29,6 +29,7 @@ final class ResponseForwarder {
     private final Channel client;
     private final boolean clientHttp10;
     private final boolean head;
+    private final RequestLog log;
 
     private boolean started;
     private boolean complete;
@@ -43,7 +44,8 @@ final class ResponseForwarder {
     private boolean clientKeepsAlive;
     private Duration backendKeepAliveTimeout;
 
-    ResponseForwarder(Exchange exchange, ClientSession session, boolean clientHttp10, boolean head) {
+    ResponseForwarder(Exchange exchange, ClientSession session, boolean clientHttp10, boolean head, RequestLog log) {
+        this.log = log;
         this.exchange = exchange;
         this.session = session;
         this.client = session.channel();
@@ -64,6 +66,7 @@ final class ResponseForwarder {
         } else if (message instanceof HttpContent content) {
             responseContent(content);
         } else if (message instanceof ByteBuf raw && upgrading) {
+            log.bytesOut(raw.readableBytes());
             client.write(raw); // bytes of the upgraded protocol that came with the 101
         } else {
             ReferenceCountUtil.release(message);
@@ -149,6 +152,7 @@ final class ResponseForwarder {
             }
             return;
         }
+        log.bytesOut(content.content().readableBytes());
         client.write(content);
         if (content instanceof LastHttpContent) {
             complete = true;
@@ -171,16 +175,16 @@ final class ResponseForwarder {
         backend.pipeline().remove(BackendConnection.DECODER);
         backend.pipeline().remove(BackendConnection.DISPATCHER);
         client.flush();
-        exchange.upgraded(List.of());
+        exchange.upgraded();
         session.exchangeUpgraded();
         Tunnel.start(client, ClientSession.NAME, backend, Unpooled.EMPTY_BUFFER,
-                session.proxy().listener().timeouts().idle(), new Tunnel.Observer() {
+                exchange.listener().timeouts().idle(), new Tunnel.Observer() {
                     @Override
                     public void transferred(Tunnel.Direction direction, int bytes) {
                         if (direction == Tunnel.Direction.CLIENT_TO_BACKEND) {
-                            session.proxy().listener().meters().bytesToBackend(bytes);
+                            exchange.listener().meters().bytesToBackend(bytes);
                         } else {
-                            session.proxy().listener().meters().bytesToClient(bytes);
+                            exchange.listener().meters().bytesToClient(bytes);
                         }
                     }
 

@@ -2,6 +2,7 @@ package io.snipool.core.proxy;
 
 import io.snipool.config.ListenerConfig;
 import io.snipool.config.ProxyConfig;
+import io.snipool.core.accesslog.AccessLog;
 import io.snipool.core.http.HttpListener;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.snipool.core.metrics.RequestMeters;
@@ -24,19 +25,19 @@ public final class LiveListener {
     private volatile TlsListener tls;
     private volatile HttpListener http;
 
-    LiveListener(ListenerConfig config, ProxyConfig global, Meters meters) {
+    LiveListener(ListenerConfig config, ProxyConfig global, Meters meters, AccessLog accessLog) {
         this.meters = meters.connections();
         this.requests = meters.requests();
-        update(config, global);
+        update(config, global, accessLog);
     }
 
     /** Installs a new configuration for this listener (same name, bind and mode). */
-    void update(ListenerConfig next, ProxyConfig global) {
+    void update(ListenerConfig next, ProxyConfig global, AccessLog accessLog) {
         admission = new ClientAdmission(next, System::nanoTime);
         if (next.mode() == ListenerConfig.Mode.TLS) {
-            tls = TlsListener.of(next, global.timeouts(), global.limits(), meters);
+            tls = TlsListener.of(next, global.timeouts(), global.limits(), meters, accessLog);
         } else {
-            http = HttpListener.of(next, global.timeouts(), global.limits(), meters, requests);
+            http = HttpListener.of(next, global.timeouts(), global.limits(), meters, requests, accessLog);
         }
         config = next;
     }

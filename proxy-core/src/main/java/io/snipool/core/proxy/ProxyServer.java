@@ -3,6 +3,7 @@ package io.snipool.core.proxy;
 import io.snipool.config.ListenerConfig;
 import io.snipool.config.ProxyConfig;
 import io.snipool.config.RouteConfig;
+import io.snipool.core.accesslog.AccessLog;
 import io.snipool.core.backend.HostResolver;
 import io.snipool.core.http.BackendKey;
 import io.snipool.core.http.HttpPools;
@@ -57,11 +58,19 @@ public final class ProxyServer {
     private final Map<String, Deployed> listeners = new LinkedHashMap<>();
     private final Map<String, LiveListener.Meters> metersByName = new LinkedHashMap<>();
     private volatile ProxyConfig config;
+    private volatile AccessLog accessLog;
     private int negativePorts;
 
     /** @param instances verticle instances per listener: one per event loop */
     public ProxyServer(Vertx vertx, ProxyConfig config, ProxyMetrics metrics, HostResolver resolver, int instances) {
+        this(vertx, config, metrics, resolver, instances, AccessLog.DISABLED);
+    }
+
+    /** As above, writing one access log line per HTTP request and per TLS connection to {@code accessLog}. */
+    public ProxyServer(Vertx vertx, ProxyConfig config, ProxyMetrics metrics, HostResolver resolver, int instances,
+                       AccessLog accessLog) {
         this.vertx = vertx;
+        this.accessLog = accessLog;
         this.config = config;
         this.metrics = metrics;
         this.resolver = resolver;
@@ -102,7 +111,7 @@ public final class ProxyServer {
      */
     private Future<Void> deploy(ListenerConfig listener) {
         // A listener that is rebound or changes mode gets a fresh live configuration; its meters continue.
-        LiveListener live = new LiveListener(listener, config, liveMeters(listener.name()));
+        LiveListener live = new LiveListener(listener, config, liveMeters(listener.name()), accessLog);
         ConnectionHandler.Factory handlers = ListenerHandlers.forListener(live, config, vertx, resolver, pools);
         int port = listener.bind().port() == 0 ? -(++negativePorts) : listener.bind().port();
         RefusalLog refusalLog = new RefusalLog(listener.name(), RefusalLog.DEFAULT_INTERVAL);
@@ -167,7 +176,7 @@ public final class ProxyServer {
                 Deployed existing = listeners.get(listener.name());
                 if (existing != null && !boundNow.contains(listener.name())
                         && sameSocket(existing.live().config(), listener)) {
-                    existing.live().update(listener, next);
+                    existing.live().update(listener, next, accessLog);
                 }
             }
             limiter.maxConnections(next.limits().maxConnections());
@@ -250,6 +259,15 @@ public final class ProxyServer {
 
     public ProxyConfig config() {
         return config;
+    }
+
+    /** Replaces the access log for what is reloaded or deployed from now on (call before {@link #reload}). */
+    public void accessLog(AccessLog next) {
+        accessLog = next;
+    }
+
+    public AccessLog accessLog() {
+        return accessLog;
     }
 
     public ConnectionLimiter limiter() {

@@ -1,6 +1,7 @@
 package io.snipool.core.proxy;
 
 import io.snipool.config.ListenerConfig;
+import io.snipool.core.accesslog.AccessLog;
 import io.snipool.config.Limits;
 import io.snipool.config.Timeouts;
 import io.snipool.core.metrics.ProxyMetrics;
@@ -11,10 +12,10 @@ import io.snipool.core.route.RouteTable;
  * reload builds a new one.
  */
 public record TlsListener(ListenerConfig config, RouteTable routes, Timeouts timeouts, Limits limits,
-                          ProxyMetrics.ListenerMeters meters) {
+                          ProxyMetrics.ListenerMeters meters, AccessLog accessLog) {
 
     public static TlsListener of(ListenerConfig config, Timeouts timeouts, Limits limits,
-                                 ProxyMetrics.ListenerMeters meters) {
-        return new TlsListener(config, RouteTable.of(config.routes()), timeouts, limits, meters);
+                                 ProxyMetrics.ListenerMeters meters, AccessLog accessLog) {
+        return new TlsListener(config, RouteTable.of(config.routes()), timeouts, limits, meters, accessLog);
     }
 }

@@ -7,6 +7,7 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.snipool.config.InetLiterals;
 import io.snipool.config.RouteConfig;
+import io.snipool.core.accesslog.AccessRecord;
 import io.snipool.core.backend.BackendDialer;
 import io.snipool.core.metrics.ProxyMetrics.Outcome;
 import io.snipool.core.route.BackendSelector;
@@ -20,6 +21,7 @@ import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import java.net.InetSocketAddress;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -68,8 +70,10 @@ public final class TlsPassthrough implements ConnectionHandler {
             throw new IllegalStateException("connection on a foreign event loop");
         }
         TlsListener listener = current.get();
-        new Connection(listener, selectors(listener), socket, channel, internal.channelHandlerContext().name())
-                .start();
+        Connection connection = new Connection(listener, selectors(listener), socket, channel,
+                internal.channelHandlerContext().name());
+        socket.shutdownHandler(timeout -> connection.drain());
+        connection.start();
     }
 
     /** One client connection, from accept to the start of its tunnel (or its refusal). */
@@ -84,6 +88,7 @@ public final class TlsPassthrough implements ConnectionHandler {
         private ScheduledFuture<?> helloTimer;
         private BackendDialer.Attempt dialing;
         private RouteConfig route;
+        private String serverName;
         private boolean finished;
 
         Connection(TlsListener listener, BackendSelector[] selectors, NetSocket socket, Channel client,
@@ -120,6 +125,7 @@ public final class TlsPassthrough implements ConnectionHandler {
             }
             listener.meters().helloDuration(System.nanoTime() - acceptedNanos);
             Optional<String> serverName = ((HelloResult.Done) result).hello().serverName();
+            this.serverName = serverName.orElse(null);
             Optional<RouteMatch> match = serverName.isPresent() ? listener.routes().match(serverName.get())
                     : listener.routes().matchWithoutName();
             if (match.isEmpty()) {
@@ -152,7 +158,7 @@ public final class TlsPassthrough implements ConnectionHandler {
                     backend.write(header);
                 }
                 Tunnel.start(client, HelloCollector.NAME, backend, collector.takeReceived(),
-                        listener.timeouts().idle(), new TunnelMetrics(listener.meters()));
+                        listener.timeouts().idle(), new TunnelObserver(this, backendLabel));
             } catch (RuntimeException e) {
                 // Without this, Netty would only log the failure and leave both sockets open, unread, unbounded.
                 LOG.log(Level.WARNING, "could not start the tunnel for " + socket.remoteAddress(), e);
@@ -179,13 +185,30 @@ public final class TlsPassthrough implements ConnectionHandler {
                 finished = true;
                 helloTimer.cancel(false);
                 listener.meters().outcome(Outcome.CLIENT_CLOSED);
+                log(Outcome.CLIENT_CLOSED, null, 0, 0);
             }
+        }
+
+        /** The listener shuts down: a connection still reading its hello or dialing goes; a tunnel runs on. */
+        void drain() {
+            if (!finished) {
+                client.close();
+            }
+        }
+
+        /** One access log line for this connection, when it ends. */
+        void log(Outcome outcome, String backend, long bytesIn, long bytesOut) {
+            listener.accessLog().log(new AccessRecord(Instant.now(), "tls", listener.config().name(),
+                    socket.remoteAddress().toString(), serverName, route == null ? null : route.hosts().get(0).toString(),
+                    backend, 0, outcome.label(), null, null, bytesIn, bytesOut,
+                    (System.nanoTime() - acceptedNanos) / 1000, null, false));
         }
 
         /** Counts the outcome, sends a fatal alert if {@code alert >= 0}, and closes the client. */
         private void refuse(Outcome outcome, int alert) {
             finished = true;
             listener.meters().outcome(outcome);
+            log(outcome, null, 0, 0);
             if (alert >= 0 && client.isActive()) {
                 client.writeAndFlush(TlsAlert.fatal(alert, client.alloc())).addListener(ChannelFutureListener.CLOSE);
             } else {
@@ -198,21 +221,21 @@ public final class TlsPassthrough implements ConnectionHandler {
         return new InetSocketAddress(InetLiterals.parse(address.hostAddress()), address.port());
     }
 
-    /** Feeds a tunnel's traffic and end into the listener's meters. */
-    private record TunnelMetrics(io.snipool.core.metrics.ProxyMetrics.ListenerMeters meters)
-            implements Tunnel.Observer {
+    /** Feeds a tunnel's traffic into the listener's meters, and its end into the access log. */
+    private record TunnelObserver(Connection connection, String backend) implements Tunnel.Observer {
         @Override
         public void transferred(Tunnel.Direction direction, int bytes) {
             if (direction == Tunnel.Direction.CLIENT_TO_BACKEND) {
-                meters.bytesToBackend(bytes);
+                connection.listener.meters().bytesToBackend(bytes);
             } else {
-                meters.bytesToClient(bytes);
+                connection.listener.meters().bytesToClient(bytes);
             }
         }
 
         @Override
         public void closed(Tunnel tunnel, Tunnel.CloseReason reason) {
-            meters.tunnelDuration(tunnel.duration());
+            connection.listener.meters().tunnelDuration(tunnel.duration());
+            connection.log(Outcome.TUNNELLED, backend, tunnel.bytesToBackend(), tunnel.bytesToClient());
         }
     }
 }

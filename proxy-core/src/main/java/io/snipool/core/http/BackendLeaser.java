@@ -1,0 +1,127 @@
+package io.snipool.core.http;
+
+import io.snipool.config.BackendTemplate;
+import io.snipool.config.HostPort;
+import io.snipool.config.RouteConfig;
+import io.snipool.core.pool.Cancellable;
+import io.snipool.core.pool.Lease;
+import io.snipool.core.pool.LeaseCallback;
+import io.snipool.core.pool.LeaseFailure;
+import io.snipool.core.route.BackendSelector;
+import io.snipool.core.route.BackendTarget;
+import io.snipool.core.route.RouteMatch;
+import java.util.Iterator;
+
+/**
+ * Gets one request a backend connection: tries the route's backends in round-robin order (a failed connect puts a
+ * backend at the back of the order for a while), leasing from the pool of each, until one gives a connection.
+ * Every lease failure happens before a byte of the request was sent, so trying the next backend is always safe.
+ */
+final class BackendLeaser implements LeaseCallback<BackendConnection> {
+
+    /** Exactly one of the two is called per {@link #start()} or {@link #leaseFresh()}. */
+    interface Callback {
+        void leased(Lease<BackendConnection> lease, BackendKey key);
+
+        /** No backend could be leased: {@code status} is 502 after connect failures, else 503. */
+        void unavailable(int status, String reason);
+    }
+
+    private final HttpProxy proxy;
+    private final HttpListener listener;
+    private final RouteMatch match;
+    private final RouteConfig route;
+    private final BackendSelector selector;
+    private final Iterator<BackendTemplate> candidates;
+    private final Callback callback;
+    private BackendTemplate template;
+    private BackendKey key;
+    private Cancellable pending = Cancellable.NONE;
+    private boolean connectFailureSeen;
+    private boolean fresh;
+    private boolean cancelled;
+    private String lastFailure = "the route has no usable backend";
+
+    BackendLeaser(HttpProxy proxy, HttpListener listener, RouteMatch match, Callback callback) {
+        this.proxy = proxy;
+        this.listener = listener;
+        this.match = match;
+        this.route = match.route();
+        this.selector = proxy.selectors(listener)[match.routeIndex()];
+        this.candidates = selector.candidates().iterator();
+        this.callback = callback;
+    }
+
+    void start() {
+        leaseNext();
+    }
+
+    /**
+     * Leases a new connection from the same backend, for a replay: the next idle connection could be as stale as
+     * the one that just failed. A failure here is final.
+     */
+    void leaseFresh() {
+        fresh = true;
+        pending = proxy.pool().lease(key, route.pool(), this, true);
+    }
+
+    /** The request is over: a queued or connecting lease is given up, and a late one goes back to the pool. */
+    void cancel() {
+        cancelled = true;
+        pending.cancel();
+    }
+
+    BackendKey key() {
+        return key;
+    }
+
+    private void leaseNext() {
+        if (!candidates.hasNext()) {
+            callback.unavailable(connectFailureSeen ? 502 : 503, lastFailure);
+            return;
+        }
+        template = candidates.next();
+        BackendTarget target = BackendTarget.expand(template, match);
+        if (target instanceof BackendTarget.Invalid invalid) {
+            lastFailure = template.text() + ": " + invalid.reason();
+            connectFailureSeen = true;
+            leaseNext();
+            return;
+        }
+        key = target instanceof BackendTarget.Static fixed
+                ? new BackendKey(fixed.address(), false, route.allowPrivateTargets())
+                : new BackendKey(new HostPort(((BackendTarget.Dynamic) target).host(),
+                        ((BackendTarget.Dynamic) target).port()), true, route.allowPrivateTargets());
+        pending = proxy.pool().lease(key, route.pool(), this, false);
+    }
+
+    @Override
+    public void leased(Lease<BackendConnection> granted) {
+        pending = Cancellable.NONE;
+        if (cancelled) {
+            granted.recycle(); // the request ended before anything was written: the connection is untouched
+            return;
+        }
+        selector.markSucceeded(template);
+        callback.leased(granted, key);
+    }
+
+    @Override
+    public void failed(LeaseFailure failure) {
+        pending = Cancellable.NONE;
+        if (cancelled) {
+            return;
+        }
+        lastFailure = key.label() + ": " + failure.message();
+        if (failure.kind() == LeaseFailure.Kind.CONNECT_FAILED || failure.kind() == LeaseFailure.Kind.CONNECT_TIMEOUT) {
+            connectFailureSeen = true;
+            selector.markFailed(template);
+            listener.meters().backendConnectError(key.label());
+        }
+        if (fresh) {
+            callback.unavailable(502, lastFailure);
+        } else {
+            leaseNext();
+        }
+    }
+}
