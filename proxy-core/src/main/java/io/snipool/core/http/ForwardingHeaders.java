@@ -13,9 +13,12 @@ import java.util.Locale;
  */
 public final class ForwardingHeaders {
 
-    /** Always hop-by-hop, whether or not Connection names them (RFC 9110 §7.6.1, and the legacy ones). */
+    /**
+     * Always hop-by-hop, whether or not Connection names them (RFC 9110 §7.6.1, and the legacy ones). Not
+     * {@code Trailer}: it announces trailer fields end to end (RFC 9110 §6.6.2), and chunked trailers are passed on.
+     */
     private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "proxy-connection", "te",
-            "transfer-encoding", "upgrade", "trailer");
+            "transfer-encoding", "upgrade");
 
     private ForwardingHeaders() {
     }

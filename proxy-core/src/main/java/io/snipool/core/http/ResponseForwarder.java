@@ -103,6 +103,7 @@ final class ResponseForwarder {
         backendKeepAliveTimeout = keepAliveTimeout(response.headers().get("keep-alive"));
         boolean chunked = HttpUtil.isTransferEncodingChunked(response);
         boolean hasLength = response.headers().contains(HttpHeaderNames.CONTENT_LENGTH);
+        String codings = otherCodings(response.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING));
         List<String> tokens = ForwardingHeaders.removeHopByHop(response.headers(), false);
         backendConnectionClose = tokens.contains("close");
         backendKeepAliveToken = tokens.contains("keep-alive");
@@ -110,10 +111,19 @@ final class ResponseForwarder {
         closeDelimited = !bodyless && !chunked && !hasLength;
         clientKeepsAlive = exchange.clientKeepAlive() && exchange.requestComplete() && !session.isClosing();
         if (!bodyless && !hasLength) {
+            if (clientHttp10 && !codings.isEmpty()) {
+                // RFC 9112 §6.1: no Transfer-Encoding to an HTTP/1.0 client, and snipool does not decode codings.
+                started = false;
+                exchange.backendFailed(new IllegalStateException("transfer coding '" + codings
+                        + "' cannot be passed to an HTTP/1.0 client"));
+                return;
+            }
             if (clientHttp10) {
                 clientKeepsAlive = false; // an HTTP/1.0 client knows no chunked: the close ends the body
             } else {
-                response.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                // The body is re-chunked hop by hop; any other coding the backend applied (gzip) stays on it.
+                response.headers().set(HttpHeaderNames.TRANSFER_ENCODING,
+                        codings.isEmpty() ? HttpHeaderValues.CHUNKED : codings + ", chunked");
             }
         }
         if (!clientKeepsAlive) {
@@ -193,6 +203,20 @@ final class ResponseForwarder {
                         exchange.tunnelClosed();
                     }
                 });
+    }
+
+    /** The transfer codings other than {@code chunked}, in order, comma-separated; empty if none. */
+    static String otherCodings(List<String> transferEncoding) {
+        StringBuilder others = new StringBuilder();
+        for (String field : transferEncoding) {
+            for (String coding : field.split(",")) {
+                String name = coding.strip();
+                if (!name.isEmpty() && !name.equalsIgnoreCase("chunked")) {
+                    others.append(others.length() == 0 ? "" : ", ").append(name);
+                }
+            }
+        }
+        return others.toString();
     }
 
     /** {@code Keep-Alive: timeout=N} (a de-facto header, RFC 2068 §19.7.1.1), or null. */

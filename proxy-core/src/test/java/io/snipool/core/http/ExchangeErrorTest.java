@@ -142,6 +142,29 @@ class ExchangeErrorTest {
     }
 
     @Test
+    void aBackendStalledInTheMiddleOfABodyIsCutAfterTheIdleTimeout(Vertx vertx) throws Exception {
+        CountDownLatch proxyClosed = new CountDownLatch(1);
+        try (RawBackend backend = new RawBackend(connection -> {
+            connection.readRequest();
+            connection.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf.");
+            if (connection.read() < 0) {
+                proxyClosed.countDown();
+            }
+        });
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend),
+                     "timeouts: { idle: 400ms }\n");
+             RawClient client = new RawClient(proxy.port())) {
+            client.send(GET_A);
+            HttpWire.Response head = client.readHead();
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(client.readBytes(5)).isEqualTo("half.");
+            assertThat(client.closedByPeer()).as("the client connection is cut: the body can never be completed")
+                    .isTrue();
+            assertThat(proxyClosed.await(10, TimeUnit.SECONDS)).as("the stalled backend connection closed").isTrue();
+        }
+    }
+
+    @Test
     void anInterimResponseDoesNotStopTheResponseHeaderTimer(Vertx vertx) throws Exception {
         try (RawBackend backend = new RawBackend(connection -> {
             connection.readRequest();

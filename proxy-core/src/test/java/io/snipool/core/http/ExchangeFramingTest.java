@@ -54,6 +54,31 @@ class ExchangeFramingTest {
     }
 
     @Test
+    void aTransferCodingBeforeChunkedStaysOnTheBody(Vertx vertx) throws Exception {
+        try (RawBackend backend = new RawBackend(RawBackend.answering("HTTP/1.1 200 OK\r\n"
+                + "Transfer-Encoding: gzip, chunked\r\nTrailer: X-Sum\r\n\r\n3\r\nzzz\r\n0\r\nX-Sum: 1\r\n\r\n"));
+             ProxyUnderTest proxy = proxyTo(vertx, backend);
+             RawClient client = new RawClient(proxy.port())) {
+            HttpWire.Response response = client.exchange(GET_A);
+            assertThat(response.header("Transfer-Encoding")).isEqualTo("gzip, chunked");
+            assertThat(response.header("Trailer")).as("end to end, RFC 9110 §6.6.2").isEqualTo("X-Sum");
+            assertThat(response.bodyText()).isEqualTo("zzz");
+        }
+    }
+
+    @Test
+    void aTransferCodingCannotReachAnHttp10Client(Vertx vertx) throws Exception {
+        try (RawBackend backend = new RawBackend(RawBackend.answering("HTTP/1.1 200 OK\r\n"
+                + "Transfer-Encoding: gzip, chunked\r\n\r\n3\r\nzzz\r\n0\r\n\r\n"));
+             ProxyUnderTest proxy = proxyTo(vertx, backend);
+             RawClient client = new RawClient(proxy.port())) {
+            HttpWire.Response response = client.exchange("GET / HTTP/1.0\r\nHost: a.test\r\n\r\n");
+            assertThat(response.status()).isEqualTo(502);
+            assertThat(response.bodyText()).contains("transfer coding 'gzip' cannot be passed to an HTTP/1.0 client");
+        }
+    }
+
+    @Test
     void chunkedRequestWithTrailersReachesTheBackendChunked(Vertx vertx) throws Exception {
         try (RawBackend backend = new RawBackend(RawBackend.replying(request ->
                 "HTTP/1.1 200 OK\r\nContent-Length: " + request.message().body().length + "\r\n\r\n"
