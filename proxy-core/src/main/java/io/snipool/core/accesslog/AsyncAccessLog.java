@@ -33,6 +33,9 @@ public final class AsyncAccessLog implements AccessLog {
     private static final Logger LOG = Logger.getLogger(AsyncAccessLog.class.getName());
     private static final AccessRecord STOP = new AccessRecord(null, null, null, null, null, null, null, 0, null,
             null, null, 0, 0, 0, null, false);
+    /** Wakes the writer to reopen at once, rather than with the next line. */
+    private static final AccessRecord REOPEN = new AccessRecord(null, null, null, null, null, null, null, 0, null,
+            null, null, 0, 0, 0, null, false);
 
     private final Path file;
     private final PrintStream stdout;
@@ -71,6 +74,7 @@ public final class AsyncAccessLog implements AccessLog {
     @Override
     public void reopen() {
         reopenRequested = true;
+        queue.offer(REOPEN); // if the queue is full the flag alone does it, with the next batch
     }
 
     @Override
@@ -103,6 +107,9 @@ public final class AsyncAccessLog implements AccessLog {
                     reopenNow();
                 }
                 for (AccessRecord record : batch) {
+                    if (record == REOPEN) {
+                        continue;
+                    }
                     if (record == STOP) {
                         out.flush();
                         if (file != null) {

@@ -223,9 +223,9 @@ public final class ProxyServer {
                 new io.snipool.core.metrics.RequestMeters(metrics.registry(), n)));
     }
 
+    /** The same socket serves both: an unchanged {@code :0} keeps the port it was given. */
     private static boolean sameSocket(ListenerConfig a, ListenerConfig b) {
-        return a.bind().equals(b.bind()) && a.bind().port() != 0 && a.mode() == b.mode()
-                && a.proxyProtocolIn() == b.proxyProtocolIn();
+        return a.bind().equals(b.bind()) && a.mode() == b.mode() && a.proxyProtocolIn() == b.proxyProtocolIn();
     }
 
     /**

@@ -1,0 +1,131 @@
+package io.snipool.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.snipool.config.ConfigLoader;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The access log: one JSON line per HTTP request and per TLS connection, with every field. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class AccessLogTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyRequestAndConnectionIsOneJsonLine() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        Path log = dir.resolve("access.log");
+        try (TestBackend backend = new TestBackend(vertx, "hello", Duration.ZERO)) {
+            Snipool snipool = Snipool.start(new ConfigLoader(Map.<String, String>of()::get).parse("""
+                    listeners:
+                      - name: web
+                        bind: "127.0.0.1:0"
+                        mode: http
+                        routes: [ { hosts: [localhost], backends: ["127.0.0.1:%d"] } ]
+                      - name: edge
+                        bind: "127.0.0.1:0"
+                        mode: tls
+                        routes: [ { hosts: [a.example.test], backends: ["127.0.0.1:1"] } ]
+                    metrics: { bind: "127.0.0.1:0" }
+                    access_log: { enabled: true, path: "%s", format: json }
+                    """.formatted(backend.port(), log), "t.yaml"), Duration.ofSeconds(30));
+            try {
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                int web = snipool.listenerPort("web");
+                HttpResponse<String> ok = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + web
+                        + "/path?q=1")).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(ok.statusCode()).isEqualTo(200);
+                HttpResponse<String> misdirected = http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + web + "/")).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(misdirected.statusCode()).isEqualTo(421);
+                tlsHello(snipool.listenerPort("edge"));
+
+                Poll.until(() -> lines(log).size() == 3, "three access log lines");
+            } finally {
+                snipool.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+            List<JsonObject> lines = lines(log).stream().map(JsonObject::new).toList();
+            JsonObject served = lines.stream().filter(l -> l.getInteger("status", 0) == 200).findFirst().orElseThrow();
+            assertThat(served.fieldNames()).containsExactly("time", "kind", "listener", "client", "host", "method",
+                    "path", "route", "backend", "status", "outcome", "bytes_in", "bytes_out", "duration_ms", "pool",
+                    "stale_retry");
+            assertThat(Instant.parse(served.getString("time"))).isBefore(Instant.now());
+            assertThat(served.getString("kind")).isEqualTo("http");
+            assertThat(served.getString("listener")).isEqualTo("web");
+            assertThat(served.getString("client")).startsWith("127.0.0.1:");
+            assertThat(served.getString("host")).isEqualTo("localhost:" + snipoolPort(served));
+            assertThat(served.getString("method")).isEqualTo("GET");
+            assertThat(served.getString("path")).isEqualTo("/path?q=1");
+            assertThat(served.getString("route")).isEqualTo("localhost");
+            assertThat(served.getString("backend")).isEqualTo("127.0.0.1:" + backend.port());
+            assertThat(served.getString("outcome")).isEqualTo("ok");
+            assertThat(served.getLong("bytes_in")).isZero();
+            assertThat(served.getLong("bytes_out")).isEqualTo("hello".length());
+            assertThat(served.getDouble("duration_ms")).isPositive();
+            assertThat(served.getString("pool")).isEqualTo("miss");
+            assertThat(served.getBoolean("stale_retry")).isFalse();
+
+            JsonObject refused = lines.stream().filter(l -> l.getInteger("status", 0) == 421).findFirst().orElseThrow();
+            assertThat(refused.getString("outcome")).isEqualTo("refused");
+            assertThat(refused.containsKey("route")).as("no route was chosen").isFalse();
+            assertThat(refused.containsKey("backend")).isFalse();
+
+            JsonObject tls = lines.stream().filter(l -> l.getString("kind").equals("tls")).findFirst().orElseThrow();
+            assertThat(tls.getString("listener")).isEqualTo("edge");
+            assertThat(tls.getString("host")).isEqualTo("a.example.test");
+            assertThat(tls.getString("route")).isEqualTo("a.example.test");
+            assertThat(tls.getString("outcome")).isEqualTo("backend_unavailable");
+            assertThat(tls.containsKey("status")).isFalse();
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String snipoolPort(JsonObject line) {
+        String host = line.getString("host");
+        return host.substring(host.indexOf(':') + 1);
+    }
+
+    /** A real ClientHello with SNI; the handshake fails because the route's backend refuses connections. */
+    private static void tlsHello(int port) throws Exception {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, null, null);
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setServerNames(List.of(new SNIHostName("a.example.test")));
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+        } catch (java.io.IOException expected) {
+            // the connection is closed without a backend: that is the line being tested
+        }
+    }
+
+    private static List<String> lines(Path file) {
+        try {
+            return Files.readAllLines(file);
+        } catch (java.io.IOException e) {
+            return List.of();
+        }
+    }
+}

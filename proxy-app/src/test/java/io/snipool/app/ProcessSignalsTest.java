@@ -1,0 +1,157 @@
+package io.snipool.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Signals to a real snipool process: drain on SIGTERM, reload on SIGHUP, log reopening on SIGUSR1. */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class ProcessSignalsTest {
+
+    @TempDir
+    Path dir;
+
+    private Vertx vertx;
+    private TestBackend slow;
+    private TestBackend fast;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeEach
+    void backends() throws Exception {
+        vertx = Vertx.vertx();
+        slow = new TestBackend(vertx, "slow", Duration.ofMillis(1500));
+        fast = new TestBackend(vertx, "fast", Duration.ZERO);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    private Path config(String localhostBackend, Path accessLog) throws Exception {
+        Path file = dir.resolve("snipool.yaml");
+        Files.writeString(file, """
+                listeners:
+                  - name: web
+                    bind: "127.0.0.1:0"
+                    mode: http
+                    routes:
+                      - { hosts: [localhost], backends: ["127.0.0.1:%d"] }
+                      - { hosts: ["127.0.0.1"], backends: ["127.0.0.1:%d"] }
+                metrics: { bind: "127.0.0.1:0" }
+                shutdown: { drain_timeout: 10s }
+                access_log: { enabled: true, path: "%s" }
+                """.formatted(fast.port(), slow.port(), accessLog));
+        return file;
+    }
+
+    private CompletableFuture<HttpResponse<String>> getAsync(String host, int port) {
+        return http.sendAsync(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/"))
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private int status(int port, String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    @Test
+    void sigtermLetsTheRequestInFlightFinishThenExitsZero() throws Exception {
+        try (SnipoolProcess snipool = new SnipoolProcess(config("x", dir.resolve("access.log")),
+                dir.resolve("snipool.log"))) {
+            int web = snipool.listenerPort("web");
+            int admin = snipool.adminPort();
+            Poll.until(() -> status(admin, "/readyz") == 200, "ready");
+
+            CompletableFuture<HttpResponse<String>> inFlight = getAsync("127.0.0.1", web);
+            Poll.until(() -> slow.requests() == 1, "the slow request reached its backend");
+            long signalled = System.nanoTime();
+            snipool.signal("TERM");
+
+            Poll.until(() -> status(admin, "/readyz") != 200, "readiness turns off while draining");
+            HttpResponse<String> response = inFlight.get(20, TimeUnit.SECONDS);
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("slow");
+            assertThat(response.headers().firstValue("connection")).hasValue("close");
+            assertThat(snipool.process().waitFor(20, TimeUnit.SECONDS)).as(snipool.log()).isTrue();
+            assertThat(snipool.process().exitValue()).as(snipool.log()).isZero();
+            assertThat(Duration.ofNanos(System.nanoTime() - signalled)).as("well within drain_timeout")
+                    .isLessThan(Duration.ofSeconds(10));
+            assertThat(snipool.log()).contains("draining").contains("drained and stopped");
+        }
+    }
+
+    @Test
+    void aSecondSigtermExitsAtOnce() throws Exception {
+        try (SnipoolProcess snipool = new SnipoolProcess(config("x", dir.resolve("access.log")),
+                dir.resolve("snipool.log"))) {
+            int web = snipool.listenerPort("web");
+            CompletableFuture<HttpResponse<String>> inFlight = getAsync("127.0.0.1", web);
+            Poll.until(() -> slow.requests() == 1, "the slow request reached its backend");
+
+            snipool.signal("TERM");
+            Poll.until(() -> snipool.log().contains("draining"), "draining began");
+            snipool.signal("TERM");
+
+            assertThat(snipool.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(snipool.process().exitValue()).isEqualTo(1);
+            assertThat(inFlight).failsWithin(Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
+    void sighupReloadsAndSigusr1ReopensTheAccessLog() throws Exception {
+        Path accessLog = dir.resolve("access.log");
+        Path file = config("x", accessLog);
+        try (SnipoolProcess snipool = new SnipoolProcess(file, dir.resolve("snipool.log"))) {
+            int web = snipool.listenerPort("web");
+            assertThat(getAsync("localhost", web).get(10, TimeUnit.SECONDS).body()).isEqualTo("fast");
+
+            Files.writeString(file, Files.readString(file).replace("[localhost], backends: [\"127.0.0.1:"
+                    + fast.port(), "[localhost], backends: [\"127.0.0.1:" + slow.port()));
+            snipool.signal("HUP");
+            Poll.until(() -> snipool.log().contains("reloaded " + file), "the reload happened");
+            assertThat(getAsync("localhost", web).get(10, TimeUnit.SECONDS).body()).isEqualTo("slow");
+
+            Poll.until(() -> lines(accessLog).size() >= 2, "the access log has both requests");
+            Files.move(accessLog, dir.resolve("access.log.1"));
+            snipool.signal("USR1");
+            Poll.until(() -> snipool.log().contains("access log reopened"), "the log was reopened");
+            assertThat(getAsync("localhost", web).get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            Poll.until(() -> lines(accessLog).size() == 1, "a new file at the old path gets the next line");
+            assertThat(lines(dir.resolve("access.log.1"))).hasSize(2);
+            JsonObject line = new JsonObject(lines(accessLog).get(0));
+            assertThat(line.getString("host")).startsWith("localhost");
+            assertThat(line.getInteger("status")).isEqualTo(200);
+        }
+    }
+
+    private static List<String> lines(Path file) {
+        try {
+            return Files.readAllLines(file);
+        } catch (java.io.IOException e) {
+            return List.of();
+        }
+    }
+}
