@@ -152,6 +152,32 @@ class ReloadTest {
     }
 
     @Test
+    void theIdleConnectionsOfARemovedBackendAreClosed() throws Exception {
+        assertThat(get("localhost").body()).isEqualTo("blue");
+        assertThat(get("127.0.0.1").body()).isEqualTo("blue");
+        Poll.until(() -> idle(blue.port()) > 0, "blue has an idle connection");
+
+        // Neither route reaches blue any more.
+        write(config("green", green.port(), 0).replace("127.0.0.1:" + blue.port(), "127.0.0.1:" + green.port()));
+        assertThat(admin("POST", "/api/reload").statusCode()).isEqualTo(200);
+
+        Poll.until(() -> idle(blue.port()) == 0, "blue's idle connections are closed");
+        assertThat(admin("GET", "/metrics").body())
+                .contains("snipool_pool_evictions_total{backend=\"127.0.0.1:" + blue.port() + "\",reason=\"shutdown\"}");
+        assertThat(get("localhost").body()).isEqualTo("green");
+    }
+
+    private long idle(int backendPort) {
+        try {
+            return new JsonArray(admin("GET", "/api/pools").body()).stream().map(JsonObject.class::cast)
+                    .filter(pool -> pool.getString("backend").equals("127.0.0.1:" + backendPort))
+                    .mapToLong(pool -> pool.getLong("idle")).sum();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void anInvalidFileChangesNothingAndSaysWhy() throws Exception {
         write(config("green", green.port(), 0).replace("mode: http", "mode: htp"));
 
