@@ -81,6 +81,11 @@ final class BackendLeaser implements LeaseCallback<BackendConnection> {
             return;
         }
         template = candidates.next();
+        key = proxy.staticKey(template);
+        if (key != null) {
+            pending = proxy.pool().lease(key, route.pool(), this, false);
+            return;
+        }
         BackendTarget target = BackendTarget.expand(template, match);
         if (target instanceof BackendTarget.Invalid invalid) {
             lastFailure = template.text() + ": " + invalid.reason();

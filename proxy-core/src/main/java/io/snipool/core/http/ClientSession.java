@@ -35,6 +35,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     private final String clientEndpoint;
     private final ClientResponseEncoder encoder;
     private final Deadline timer;
+    /** The current exchange's timers, kept per connection so that each request only moves their deadlines. */
+    private final Deadline responseTimer;
+    private final Deadline exchangeIdleTimer;
+    private final Runnable waitExpired = this::waitExpired;
     private ChannelHandlerContext ctx;
     private Exchange exchange;
     private boolean headStarted;
@@ -57,10 +61,20 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         this.clientEndpoint = clientEndpoint;
         this.encoder = encoder;
         this.timer = new Deadline(channel.eventLoop());
+        this.responseTimer = new Deadline(channel.eventLoop());
+        this.exchangeIdleTimer = new Deadline(channel.eventLoop());
     }
 
     HttpProxy proxy() {
         return proxy;
+    }
+
+    Deadline responseTimer() {
+        return responseTimer;
+    }
+
+    Deadline exchangeIdleTimer() {
+        return exchangeIdleTimer;
     }
 
     Channel channel() {
@@ -106,7 +120,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         // began to arrive during the previous exchange (pipelined) is already being sent: request_head applies.
         Duration wait = firstRequest || headStarted ? proxy.listener().timeouts().requestHead()
                 : proxy.listener().timeouts().idle();
-        timer.arm(wait, this::waitExpired);
+        timer.arm(wait, waitExpired);
         requestRead();
     }
 
@@ -141,7 +155,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         // be remembered: waitForRequest gives it request_head rather than the idle timeout.
         headStarted = true;
         if (exchange == null) {
-            timer.arm(proxy.listener().timeouts().requestHead(), this::waitExpired);
+            timer.arm(proxy.listener().timeouts().requestHead(), waitExpired);
         }
     }
 
@@ -254,8 +268,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     /** The exchange became a tunnel (an accepted Upgrade): the connection is the tunnel's from now on. */
     void exchangeUpgraded() {
         exchange = null;
-        timer.cancel();
         closing = true;
+        // The tunnel owns the connection now and this handler leaves the pipeline: it will not see the close.
+        timer.dispose();
+        responseTimer.dispose();
+        exchangeIdleTimer.dispose();
     }
 
     /**
@@ -302,12 +319,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     @Override
     public void channelInactive(ChannelHandlerContext context) {
         closing = true;
-        timer.cancel();
         if (exchange != null) {
             Exchange current = exchange;
             exchange = null;
             current.clientClosed();
         }
+        // No scheduled task may keep a closed connection's session reachable until its timeout.
+        timer.dispose();
+        responseTimer.dispose();
+        exchangeIdleTimer.dispose();
         context.fireChannelInactive();
     }
 

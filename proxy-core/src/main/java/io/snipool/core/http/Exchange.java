@@ -61,8 +61,8 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
         this.upgradeRequested = request.headers().contains(HttpHeaderNames.UPGRADE)
                 && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderNames.UPGRADE, true);
-        this.responseTimer = new Deadline(session.channel().eventLoop());
-        this.idleTimer = new Deadline(session.channel().eventLoop());
+        this.responseTimer = session.responseTimer();
+        this.idleTimer = session.exchangeIdleTimer();
         this.replay = new RequestReplay(listener.limits().maxRetryBodyBytes(), HttpUtil.getContentLength(request, 0L));
         this.response = new ResponseForwarder(this, session, request.protocolVersion().equals(HttpVersion.HTTP_1_0),
                 head, log);

@@ -12,6 +12,8 @@ import io.snipool.core.proxy.ConnectionHandler;
 import io.snipool.core.route.BackendSelector;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -31,6 +33,8 @@ public final class HttpProxy implements ConnectionHandler {
     private final ConnectionPool<BackendKey, BackendConnection> pool;
     private HttpListener selectorsFor;
     private BackendSelector[] selectors;
+    /** The pool key of each static backend of the current routes, computed once instead of per request. */
+    private final Map<BackendTemplate, BackendKey> staticKeys = new IdentityHashMap<>();
 
     /** @param current the listener's configuration now; a reload replaces it, and new requests use the new one */
     public HttpProxy(Supplier<HttpListener> current, EventLoop loop, HttpPools pools) {
@@ -50,8 +54,25 @@ public final class HttpProxy implements ConnectionHandler {
             selectorsFor = listener;
             selectors = listener.routes().routes().stream().map(route -> new BackendSelector(route.backends()))
                     .toArray(BackendSelector[]::new);
+            staticKeys.clear();
+            for (RouteConfig route : listener.routes().routes()) {
+                for (BackendTemplate backend : route.backends()) {
+                    if (backend.isStatic()) {
+                        staticKeys.put(backend, new BackendKey(backend.staticAddress(), false,
+                                route.allowPrivateTargets()));
+                    }
+                }
+            }
         }
         return selectors;
+    }
+
+    /**
+     * The pool key of a static backend of {@code listener}'s routes, or null for a template backend (its key
+     * depends on the name asked for). Call after {@link #selectors(HttpListener)} for the same listener.
+     */
+    BackendKey staticKey(BackendTemplate backend) {
+        return staticKeys.get(backend);
     }
 
     /**

@@ -41,7 +41,9 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
                 .setStrictLineParsing(true)
                 .setAllowDuplicateContentLengths(false)
                 .setAllowPartialChunks(true)
-                .setValidateHeaders(true)
+                // RequestHeadGuard has already checked every name (tchar) and value (no control characters) of the
+                // head; Netty checking them again costs a tenth of the decoding.
+                .setValidateHeaders(false)
                 .setUseRfc9112TransferEncoding(true));
         this.guard = new RequestHeadGuard(maxHeadBytes, maxHeaders);
         this.headListener = headListener;

@@ -45,6 +45,11 @@ public final class PoolMeters<K> implements PoolListener<K> {
     private final Function<K, String> labelOf;
     private final BoundedLabels labels;
     private final Map<String, Backend> backends = new ConcurrentHashMap<>();
+    /**
+     * The meters of each key, so that the several calls per request need one lookup and no label building.
+     * Bounded: keys of template backends come from client-chosen names; past the bound, lookups go by label.
+     */
+    private final Map<K, Backend> byKey = new ConcurrentHashMap<>();
     private final PoolEvents events;
 
     public PoolMeters(MeterRegistry registry, Function<K, String> labelOf, int maxBackendLabels, PoolEvents events) {
@@ -98,8 +103,19 @@ public final class PoolMeters<K> implements PoolListener<K> {
         }
     }
 
+    /** Keys whose meters are remembered directly, at most. */
+    static final int MAX_CACHED_KEYS = 10_000;
+
     private Backend backend(K key) {
-        return backends.computeIfAbsent(labels.label(labelOf.apply(key)), Backend::new);
+        Backend cached = byKey.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        Backend meters = backends.computeIfAbsent(labels.label(labelOf.apply(key)), Backend::new);
+        if (byKey.size() < MAX_CACHED_KEYS) {
+            byKey.put(key, meters);
+        }
+        return meters;
     }
 
     @Override

@@ -26,7 +26,8 @@ public final class RequestMeters {
 
     private final MeterRegistry registry;
     private final String listener;
-    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    /** Per route, one counter per status code (100..599), created on first use: no key is built per request. */
+    private final Map<String, Counter[]> requests = new ConcurrentHashMap<>();
     private final Timer duration;
 
     public RequestMeters(MeterRegistry registry, String listener) {
@@ -38,12 +39,14 @@ public final class RequestMeters {
 
     /** Counts one finished request. */
     public void request(String route, int code, long nanos) {
-        String key = route + '\u0000' + code;
-        Counter counter = requests.get(key);
+        Counter[] byCode = requests.computeIfAbsent(route, r -> new Counter[500]);
+        int slot = Math.min(Math.max(code, 100), 599) - 100;
+        Counter counter = byCode[slot];
         if (counter == null) {
-            counter = requests.computeIfAbsent(key, k -> Counter.builder(REQUESTS).description("HTTP requests")
-                    .tag("listener", listener).tag("route", route).tag("code", Integer.toString(code))
-                    .register(registry));
+            // Registering is idempotent, so two loops racing here end up with the same counter.
+            counter = Counter.builder(REQUESTS).description("HTTP requests").tag("listener", listener)
+                    .tag("route", route).tag("code", Integer.toString(code)).register(registry);
+            byCode[slot] = counter;
         }
         counter.increment();
         duration.record(nanos, TimeUnit.NANOSECONDS);
