@@ -31,8 +31,9 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         tunnel.transferred(direction, data.readableBytes());
-        // Ownership of data passes to the write.
-        peer.write(data).addListener(tunnel.writeFailureCloses());
+        // Ownership of data passes to the write. A void promise spares a promise and a listener per read: a failed
+        // write surfaces as exceptionCaught in the peer's pipeline, where the peer's relay closes the tunnel.
+        peer.write(data, peer.voidPromise());
         flushPending = true;
         if (!peer.isWritable()) {
             ctx.channel().config().setAutoRead(false);
