@@ -106,7 +106,8 @@ class SnipoolTest {
                     assertThat(metrics.text())
                             .contains("jvm_memory_used_bytes{")
                             .contains("jvm_threads_live_threads")
-                            .contains("vertx_net_server_active_connections")
+                            .contains("vertx_http_server_requests_total")
+                            .doesNotContain("vertx_net_server_active_connections")
                             .contains("snipool_connections_total{listener=\"web\",outcome=\"accepted\"} 1.0")
                             .contains("snipool_connections_active{listener=\"web\"}");
                     test.completeNow();
