@@ -119,7 +119,9 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         connection.attach(this, head);
         log.backend(key.label(), granted.reused());
         Channel backend = connection.channel();
-        backend.write(request);
+        // Void promises: a failed write to the backend surfaces as exceptionCaught in its pipeline, which the
+        // connection's dispatcher reports to this exchange as backendFailed.
+        backend.write(request, backend.voidPromise());
         replay.writeBufferedTo(backend);
         backend.flush();
         if (requestComplete || HttpUtil.is100ContinueExpected(request)) {
@@ -165,11 +167,7 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
             return;
         }
         Channel backend = connection.channel();
-        backend.writeAndFlush(content).addListener(future -> {
-            if (!future.isSuccess() && !finished) {
-                backendFailed(future.cause());
-            }
-        });
+        backend.writeAndFlush(content, backend.voidPromise());
         if (last) {
             requestComplete = true;
             if (!response.started()) {

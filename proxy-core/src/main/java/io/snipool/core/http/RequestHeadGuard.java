@@ -254,16 +254,20 @@ public final class RequestHeadGuard {
         if ((b < 0x20 && b != '\t') || b == 0x7F) {
             return bad("control character 0x" + Integer.toHexString(b) + " in a header field value");
         }
-        if (watched != Watched.NONE && value.length() < 256) {
+        if ((watched == Watched.CONTENT_LENGTH || watched == Watched.TRANSFER_ENCODING) && value.length() < 256) {
             value.append((char) b);
         }
         return null;
     }
 
     private HeadCheck recordWatched() {
+        if (watched == Watched.HOST) {
+            hosts++; // only counted: no need to build its text
+            watched = Watched.NONE;
+            return null;
+        }
         String text = value.toString().strip();
         switch (watched) {
-            case HOST -> hosts++;
             case CONTENT_LENGTH -> {
                 contentLengths++;
                 contentLength = text;

@@ -48,6 +48,8 @@ final class ResponseForwarder {
         this.log = log;
         this.exchange = exchange;
         this.session = session;
+        // Writes to the client use the void promise: a failed write surfaces as exceptionCaught in the client's
+        // pipeline, where the session closes the connection and the exchange learns of it.
         this.client = session.channel();
         this.clientHttp10 = clientHttp10;
         this.head = head;
@@ -67,7 +69,7 @@ final class ResponseForwarder {
             responseContent(content);
         } else if (message instanceof ByteBuf raw && upgrading) {
             log.bytesOut(raw.readableBytes());
-            client.write(raw); // bytes of the upgraded protocol that came with the 101
+            client.write(raw, client.voidPromise()); // bytes of the upgraded protocol that came with the 101
         } else {
             ReferenceCountUtil.release(message);
         }
@@ -84,7 +86,7 @@ final class ResponseForwarder {
             started = true;
             ForwardingHeaders.removeHopByHop(response.headers(), true);
             session.encoder().headRequest(false);
-            client.write(response);
+            client.write(response, client.voidPromise());
             return;
         }
         if (code < 200) {
@@ -94,7 +96,7 @@ final class ResponseForwarder {
             if (interimForwarded) {
                 ForwardingHeaders.removeHopByHop(response.headers(), false);
                 session.encoder().headRequest(false);
-                client.write(response);
+                client.write(response, client.voidPromise());
             }
             return;
         }
@@ -133,13 +135,13 @@ final class ResponseForwarder {
         }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         session.encoder().headRequest(head);
-        client.write(response);
+        client.write(response, client.voidPromise());
     }
 
     private void responseContent(HttpContent content) {
         if (interim) {
             if (interimForwarded) {
-                client.write(content);
+                client.write(content, client.voidPromise());
             } else {
                 content.release();
             }
@@ -156,14 +158,14 @@ final class ResponseForwarder {
             return;
         }
         if (upgrading) {
-            client.write(content);
+            client.write(content, client.voidPromise());
             if (content instanceof LastHttpContent) {
                 switchToTunnel();
             }
             return;
         }
         log.bytesOut(content.content().readableBytes());
-        client.write(content);
+        client.write(content, client.voidPromise());
         if (content instanceof LastHttpContent) {
             complete = true;
             client.flush();
