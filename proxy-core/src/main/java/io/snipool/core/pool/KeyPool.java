@@ -5,8 +5,6 @@ import io.snipool.core.pool.PendingLease.State;
 import io.snipool.core.pool.PoolSnapshot.KeyStats;
 
 import java.time.Duration;
-import java.util.EnumMap;
-import java.util.Map;
 
 /**
  * Everything the pool holds for one key: the idle stack, counts, the wait queue, the prewarmer and statistics.
@@ -26,15 +24,13 @@ final class KeyPool<K, C extends PooledConnection> {
     private int active;
     private boolean retired;
     private int connecting;
-    private long hits;
-    private long misses;
-    private long created;
-    private final long[] evictions = new long[EvictionReason.values().length];
+    private final KeyCounters<K> counters;
 
     KeyPool(ConnectionPool<K, C> pool, K key, PoolSettings settings) {
         this.pool = pool;
         this.key = key;
         this.settings = settings;
+        this.counters = new KeyCounters<>(key, pool.listener);
         this.waiters = new WaitQueue<>(key, pool.listener);
         this.prewarmer = new Prewarmer<>(this, pool.nanoTime());
     }
@@ -66,13 +62,13 @@ final class KeyPool<K, C extends PooledConnection> {
         Cancellable pending = Cancellable.NONE;
         PoolEntry<K, C> entry = settings.enabled() && !fresh ? takeIdle() : null;
         if (entry != null) {
-            countHit();
+            counters.hit();
             handOut(entry, callback, true);
         } else if (mustQueue()) {
             pending = enqueue(callback);
         } else {
             PendingLease<K, C> request = new PendingLease<>(this, callback, State.CONNECTING);
-            countMiss();
+            counters.miss();
             startConnect(request);
             pending = request;
         }
@@ -129,15 +125,14 @@ final class KeyPool<K, C extends PooledConnection> {
         if (expired != null) {
             evictIdle(entry, expired);
         } else {
-            armExpiryTimer(entry, now);
+            entry.armExpiryTimer(settings, now, pool.scheduler);
         }
     }
 
     void connectSucceeded(ConnectAttempt<K, C> attempt, C connection) {
         long now = nanoTime();
         addConnecting(-1);
-        created++;
-        pool.listener.onConnected(key, now - attempt.startedNanos);
+        counters.connected(now - attempt.startedNanos);
         if (attempt.isPrewarm()) {
             prewarmer.connectEnded(true, now);
         }
@@ -222,16 +217,9 @@ final class KeyPool<K, C extends PooledConnection> {
     }
 
     KeyStats<K> snapshot(long now) {
-        Map<EvictionReason, Long> byReason = new EnumMap<>(EvictionReason.class);
-        for (EvictionReason reason : EvictionReason.values()) {
-            if (evictions[reason.ordinal()] > 0) {
-                byReason.put(reason, evictions[reason.ordinal()]);
-            }
-        }
         PoolEntry<K, C> oldest = idle.oldest();
         Duration oldestIdleAge = oldest == null ? Duration.ZERO : Duration.ofNanos(now - oldest.idleSinceNanos);
-        return new KeyStats<>(key, idle.size(), active, connecting, waiters.size(), hits, misses, created, byReason,
-                oldestIdleAge);
+        return counters.snapshot(idle.size(), active, connecting, waiters.size(), oldestIdleAge);
     }
 
     // ---- leasing and returning ----
@@ -271,7 +259,7 @@ final class KeyPool<K, C extends PooledConnection> {
         PendingLease<K, C> waiter = waiters.poll();
         if (waiter != null) {
             waiter.state = State.ANSWERED;
-            countHit();
+            counters.hit();
             handOut(entry, waiter.callback, true);
             return;
         }
@@ -284,7 +272,7 @@ final class KeyPool<K, C extends PooledConnection> {
         entry.idleSinceNanos = now;
         idle.push(entry);
         pool.listener.onGaugeChange(key, PoolGauge.IDLE, 1);
-        armExpiryTimer(entry, now);
+        entry.armExpiryTimer(settings, now, pool.scheduler);
         entry.connection.watchIdle(entry); // last: it may report a dead connection at once, evicting the entry
     }
 
@@ -314,29 +302,13 @@ final class KeyPool<K, C extends PooledConnection> {
             entry.timer = null;
         }
         entry.connection.close();
-        evictions[reason.ordinal()]++;
-        pool.listener.onEviction(key, reason, entry.requestCount);
+        counters.evicted(reason, entry.requestCount);
     }
 
     /** A connection or connect went away: a waiter may connect now, and the minimum may need topping up. */
     private void afterSlotFreed() {
         grantSlotsToWaiters();
         prewarmer.topUp();
-    }
-
-    // ---- expiry ----
-
-    /** Arms the entry's timer for its next deadline, unless the timer already fires no later. */
-    private void armExpiryTimer(PoolEntry<K, C> entry, long now) {
-        long due = ExpiryRules.nextCheck(entry, settings, now);
-        if (entry.timer != null) {
-            if (entry.timerDueNanos - due <= 0) {
-                return;
-            }
-            entry.timer.cancel();
-        }
-        entry.timerDueNanos = due;
-        entry.timer = pool.scheduler.schedule(Math.max(0, due - now), entry);
     }
 
     // ---- connects and the wait queue ----
@@ -385,7 +357,7 @@ final class KeyPool<K, C extends PooledConnection> {
         while (!waiters.isEmpty() && belowConnectionCap()) {
             PendingLease<K, C> waiter = waiters.poll();
             waiter.state = State.CONNECTING;
-            countMiss();
+            counters.miss();
             startConnect(waiter);
         }
     }
@@ -399,16 +371,6 @@ final class KeyPool<K, C extends PooledConnection> {
 
     private int minIdle() {
         return settings.enabled() && !retired ? settings.minIdlePerHost() : 0;
-    }
-
-    private void countHit() {
-        hits++;
-        pool.listener.onHit(key);
-    }
-
-    private void countMiss() {
-        misses++;
-        pool.listener.onMiss(key);
     }
 
     private void addActive(int delta) {
