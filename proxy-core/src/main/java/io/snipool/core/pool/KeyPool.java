@@ -7,7 +7,8 @@ import io.snipool.core.pool.PoolSnapshot.KeyStats;
 import java.time.Duration;
 
 /**
- * Everything the pool holds for one key: the idle stack, counts, the wait queue, the prewarmer and statistics.
+ * Everything the pool holds for one key: the idle stack, counts, its share of the connection cap with the wait
+ * queue ({@link ConnectionCap}), the prewarmer and statistics.
  *
  * <p>Methods called from outside (lease, recycle, timers, watchers, connect results) end by letting the pool
  * forget this key if nothing is left in it; internal steps never do, because they may hold an entry that is
@@ -19,7 +20,7 @@ final class KeyPool<K, C extends PooledConnection> {
     private final ConnectionPool<K, C> pool;
     private PoolSettings settings;
     private final IdleStack<K, C> idle = new IdleStack<>();
-    private final WaitQueue<K, C> waiters;
+    private final ConnectionCap<K, C> cap;
     private final Prewarmer<K, C> prewarmer;
     private int active;
     private boolean retired;
@@ -31,7 +32,7 @@ final class KeyPool<K, C extends PooledConnection> {
         this.key = key;
         this.settings = settings;
         this.counters = new KeyCounters<>(key, pool.listener);
-        this.waiters = new WaitQueue<>(key, pool.listener);
+        this.cap = new ConnectionCap<>(this, pool.keySlots, pool.listener);
         this.prewarmer = new Prewarmer<>(this, pool.nanoTime());
     }
 
@@ -43,6 +44,10 @@ final class KeyPool<K, C extends PooledConnection> {
         return pool.scheduler;
     }
 
+    ConnectionCap<K, C> cap() {
+        return cap;
+    }
+
     PoolSettings settings() {
         return settings;
     }
@@ -51,7 +56,7 @@ final class KeyPool<K, C extends PooledConnection> {
     void updateSettings(PoolSettings latest) {
         if (latest != settings) {
             settings = latest;
-            grantSlotsToWaiters();
+            cap.grant();
         }
     }
 
@@ -64,23 +69,25 @@ final class KeyPool<K, C extends PooledConnection> {
         if (entry != null) {
             counters.hit();
             handOut(entry, callback, true);
-        } else if (mustQueue()) {
-            pending = enqueue(callback);
-        } else {
+        } else if (cap.admit()) {
             PendingLease<K, C> request = new PendingLease<>(this, callback, State.CONNECTING);
             counters.miss();
             startConnect(request);
             pending = request;
+        } else {
+            pending = cap.enqueue(callback);
+            yieldIdle(); // a fresh lease may queue while this loop holds idle connections
         }
+        cap.grant(); // stale idle connections closed on the way freed slots, maybe for older waiters
         prewarmer.topUp();
-        pool.forgetIfUnused(this);
+        settle();
         return pending;
     }
 
     /** Asked for by {@link ConnectionPool#prewarm}, and by the prewarmer's own timer. */
     void prewarm() {
         prewarmer.topUp();
-        pool.forgetIfUnused(this);
+        settle();
     }
 
     void recycle(PoolEntry<K, C> entry, long backendKeepAliveNanos) {
@@ -88,7 +95,7 @@ final class KeyPool<K, C extends PooledConnection> {
         pool.touch(this);
         if (retired) {
             closeAndFreeSlot(entry, EvictionReason.SHUTDOWN);
-            pool.forgetIfUnused(this);
+            settle();
             return;
         }
         if (backendKeepAliveNanos != PoolEntry.NO_LIMIT) {
@@ -100,19 +107,19 @@ final class KeyPool<K, C extends PooledConnection> {
         } else {
             offer(entry);
         }
-        pool.forgetIfUnused(this);
+        settle();
     }
 
     void closeLeased(PoolEntry<K, C> entry, EvictionReason reason) {
         addActive(-1);
         closeAndFreeSlot(entry, reason);
-        pool.forgetIfUnused(this);
+        settle();
     }
 
     /** An idle connection reported itself dead, or its expiry came. */
     void evictIdle(PoolEntry<K, C> entry, EvictionReason reason) {
         discardIdle(entry, reason);
-        pool.forgetIfUnused(this);
+        settle();
     }
 
     void expiryTimerFired(PoolEntry<K, C> entry) {
@@ -145,11 +152,12 @@ final class KeyPool<K, C extends PooledConnection> {
         } else {
             offer(entry); // prewarmed, or its lease was cancelled meanwhile
         }
-        pool.forgetIfUnused(this);
+        settle();
     }
 
     void connectFailed(ConnectAttempt<K, C> attempt, LeaseFailure failure) {
         addConnecting(-1);
+        cap.give(); // before the callback, which may lease again
         pool.listener.onConnectFailure(key, failure);
         if (attempt.isPrewarm()) {
             prewarmer.connectEnded(false, nanoTime());
@@ -160,14 +168,14 @@ final class KeyPool<K, C extends PooledConnection> {
             fail(request.callback, failure);
         }
         afterSlotFreed();
-        pool.forgetIfUnused(this);
+        settle();
     }
 
     void cancel(PendingLease<K, C> waiter) {
         if (waiter.state == State.QUEUED) {
-            waiters.remove(waiter);
+            cap.remove(waiter);
             waiter.state = State.CANCELLED;
-            pool.forgetIfUnused(this);
+            settle();
         } else if (waiter.state == State.CONNECTING) {
             waiter.state = State.CANCELLED; // connectSucceeded offers the connection to others
         }
@@ -179,25 +187,47 @@ final class KeyPool<K, C extends PooledConnection> {
      */
     void retire() {
         retired = true;
-        prewarmer.stop();
-        for (PoolEntry<K, C> entry = idle.newest(); entry != null; entry = idle.newest()) {
-            removeIdle(entry);
-            close(entry, EvictionReason.SHUTDOWN);
-        }
-        pool.forgetIfUnused(this);
+        closeAllIdle();
+        cap.grant();
+        settle();
     }
 
     void shutdown() {
+        closeAllIdle();
+        cap.failAll(LeaseFailure.closed());
+        settle();
+    }
+
+    private void closeAllIdle() {
         prewarmer.stop();
         for (PoolEntry<K, C> entry = idle.newest(); entry != null; entry = idle.newest()) {
             removeIdle(entry);
             close(entry, EvictionReason.SHUTDOWN);
         }
-        for (PendingLease<K, C> waiter = waiters.poll(); waiter != null; waiter = waiters.poll()) {
-            waiter.state = State.ANSWERED;
-            fail(waiter.callback, LeaseFailure.closed());
+    }
+
+    // ---- called by other pool instances, through tasks on this pool's thread ----
+
+    /** A slot of this key was freed on another loop. */
+    void slotFreedElsewhere() {
+        cap.grant();
+        settle();
+    }
+
+    /** Another loop has leases waiting for a slot of this key. */
+    void idleWantedElsewhere() {
+        yieldIdle();
+        settle();
+    }
+
+    /**
+     * While a lease waits for a slot, here or on another loop, an idle connection of this key is worth less than its
+     * slot: the coldest one closes, even within {@code min_idle_per_host}.
+     */
+    private void yieldIdle() {
+        if (!idle.isEmpty() && (cap.hasWaiters() || cap.othersWaiting())) {
+            discardIdle(idle.oldest(), EvictionReason.CAPACITY);
         }
-        pool.forgetIfUnused(this);
     }
 
     // ---- called by the pool for the global idle cap ----
@@ -212,14 +242,14 @@ final class KeyPool<K, C extends PooledConnection> {
     }
 
     boolean isUnused() {
-        return idle.isEmpty() && active == 0 && connecting == 0 && waiters.isEmpty() && !prewarmer.isScheduled()
+        return idle.isEmpty() && active == 0 && connecting == 0 && !cap.hasWaiters() && !prewarmer.isScheduled()
                 && (minIdle() == 0 || pool.isShutDown());
     }
 
     KeyStats<K> snapshot(long now) {
         PoolEntry<K, C> oldest = idle.oldest();
         Duration oldestIdleAge = oldest == null ? Duration.ZERO : Duration.ofNanos(now - oldest.idleSinceNanos);
-        return counters.snapshot(idle.size(), active, connecting, waiters.size(), oldestIdleAge);
+        return counters.snapshot(idle.size(), active, connecting, cap.pending(), oldestIdleAge);
     }
 
     // ---- leasing and returning ----
@@ -256,14 +286,16 @@ final class KeyPool<K, C extends PooledConnection> {
             closeAndFreeSlot(entry, EvictionReason.CAPACITY);
             return;
         }
-        PendingLease<K, C> waiter = waiters.poll();
+        PendingLease<K, C> waiter = cap.poll();
         if (waiter != null) {
             waiter.state = State.ANSWERED;
             counters.hit();
             handOut(entry, waiter.callback, true);
             return;
         }
-        if (idle.size() >= settings.maxIdlePerHost() || !pool.reserveIdle(this)) {
+        cap.holdsIdle(true); // announced before looking for other loops' waiters (see ConnectionCap)
+        // Another loop's lease waits for a slot and cannot use this connection: closing it frees the slot for it.
+        if (cap.othersWaiting() || idle.size() >= settings.maxIdlePerHost() || !pool.reserveIdle(this)) {
             closeAndFreeSlot(entry, EvictionReason.CAPACITY);
             return;
         }
@@ -295,6 +327,7 @@ final class KeyPool<K, C extends PooledConnection> {
         afterSlotFreed();
     }
 
+    /** Every connection the pool made ends here, once, and gives back its slot after its socket is closed. */
     private void close(PoolEntry<K, C> entry, EvictionReason reason) {
         entry.state = PoolEntry.State.CLOSED;
         if (entry.timer != null) {
@@ -303,68 +336,54 @@ final class KeyPool<K, C extends PooledConnection> {
         }
         entry.connection.close();
         counters.evicted(reason, entry.requestCount);
+        cap.give();
     }
 
     /** A connection or connect went away: a waiter may connect now, and the minimum may need topping up. */
     private void afterSlotFreed() {
-        grantSlotsToWaiters();
+        cap.grant();
         prewarmer.topUp();
     }
 
     // ---- connects and the wait queue ----
 
+    /** Starts a connect for a slot already taken: for {@code request}, or to prewarm when it is null. */
     void startConnect(PendingLease<K, C> request) {
         addConnecting(1);
         new ConnectAttempt<>(this, request, nanoTime())
                 .start(pool.scheduler, pool.connector, settings.connectTimeout());
     }
 
+    /** A queued lease was granted a slot. */
+    void connectFor(PendingLease<K, C> waiter) {
+        waiter.state = State.CONNECTING;
+        counters.miss();
+        startConnect(waiter);
+    }
+
     boolean needsPrewarm(int prewarming) {
-        return !pool.isShutDown() && idle.size() + prewarming < minIdle() && belowConnectionCap()
-                && pool.idleBudget.hasRoom();
+        return !pool.isShutDown() && idle.size() + prewarming < minIdle() && pool.idleBudget.hasRoom();
     }
 
-    private boolean mustQueue() {
-        return settings.hasConnectionCap() && (!waiters.isEmpty() || !belowConnectionCap());
+    /** Connections of this key this instance holds, each with a slot: connecting, active and idle. */
+    int held() {
+        return active + connecting + idle.size();
     }
 
-    private boolean belowConnectionCap() {
-        return !settings.hasConnectionCap() || active + connecting + idle.size() < settings.maxConnectionsPerHost();
+    void fail(LeaseCallback<C> callback, LeaseFailure failure) {
+        pool.listener.onLeaseFailure(key, failure);
+        callback.failed(failure);
     }
 
-    private Cancellable enqueue(LeaseCallback<C> callback) {
-        if (waiters.size() >= settings.maxPendingPerHost()) {
-            fail(callback, LeaseFailure.queueFull(settings.maxPendingPerHost()));
-            return Cancellable.NONE;
-        }
-        PendingLease<K, C> waiter = new PendingLease<>(this, callback, State.QUEUED);
-        waiters.add(waiter, pool.scheduler, settings.connectTimeout().toNanos(), () -> waitTimedOut(waiter));
-        return waiter;
-    }
-
-    private void waitTimedOut(PendingLease<K, C> waiter) {
-        if (waiter.state != State.QUEUED) {
-            return;
-        }
-        waiters.remove(waiter);
-        waiter.state = State.ANSWERED;
-        fail(waiter.callback, LeaseFailure.waitTimeout(settings.connectTimeout(), settings.maxConnectionsPerHost()));
+    /** Ends every entry point: refreshes the idle hint for other loops and lets the pool forget an empty key. */
+    void settle() {
+        cap.holdsIdle(!idle.isEmpty());
         pool.forgetIfUnused(this);
     }
 
-    /** Each slot freed under the cap goes to the oldest waiter, which connects. */
-    private void grantSlotsToWaiters() {
-        while (!waiters.isEmpty() && belowConnectionCap()) {
-            PendingLease<K, C> waiter = waiters.poll();
-            waiter.state = State.CONNECTING;
-            counters.miss();
-            startConnect(waiter);
-        }
-    }
-
-    private void fail(LeaseCallback<C> callback, LeaseFailure failure) {
-        pool.listener.onLeaseFailure(key, failure);
-        callback.failed(failure);
+    /** The pool forgot this key: its slots are all given back, and the key's counter may go. */
+    void forgotten() {
+        cap.leave();
     }
 
     // ---- counts ----
