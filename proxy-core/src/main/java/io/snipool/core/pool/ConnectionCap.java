@@ -16,11 +16,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * loop). While the queue is not empty the instance is registered with the counter: a slot freed on another loop
  * wakes it on its own thread ({@link #slotFreed()}), and it asks the loops that hold idle connections of the key
  * to close one ({@link #idleWanted()}), since an idle connection cannot move to the loop that needs it but its
- * slot can.
+ * slot can. While several instances wait, each holds at most a {@link #fairShare fair share} of the cap.
  *
  * <p>Waiters are served oldest first within an instance. Across instances the order is not global FIFO: a freed
- * slot goes to whichever woken instance takes it first. But a freed slot always wakes every instance that waits,
- * so none waits while a slot is free.
+ * slot goes to whichever woken instance below its share takes it first. But a freed slot always wakes every
+ * instance that waits, so none waits while a slot it may take is free.
  *
  * <p>Everything runs on the pool's thread except {@link #slotFreed()} and {@link #idleWanted()}, which other
  * instances call and which only schedule a task on this pool's {@link Scheduler}.
@@ -55,9 +55,35 @@ final class ConnectionCap<K, C extends PooledConnection> {
         return !(owner.settings().hasConnectionCap() && !waiters.isEmpty()) && tryTake();
     }
 
-    /** Takes a slot under the current settings' cap (always, without one). */
+    /**
+     * Takes a slot under the current settings' cap (always, without one), unless leases of other instances wait and
+     * this one already holds its {@link #fairShare fair share}.
+     */
     boolean tryTake() {
-        return counter.tryAcquire(owner.settings().maxConnectionsPerHost());
+        int cap = owner.settings().maxConnectionsPerHost();
+        if (cap > 0 && othersWaiting() && owner.held() >= fairShare(cap)) {
+            return false;
+        }
+        return counter.tryAcquire(cap);
+    }
+
+    /**
+     * True if this instance, holding {@code held} connections of the key, holds more than its fair share while
+     * leases of other instances wait: a connection it gets back then closes, even with waiters of its own.
+     */
+    boolean overFairShare(int held) {
+        int cap = owner.settings().maxConnectionsPerHost();
+        return cap > 0 && othersWaiting() && held > fairShare(cap);
+    }
+
+    /**
+     * While leases of other instances wait, the slots this one may hold: the cap shared evenly by the instances that
+     * want slots, rounded up so that together they can use them all. Without it a loop that got its connections
+     * first would keep serving its own queue from them (they cannot move between loops) and starve the others.
+     */
+    private int fairShare(int cap) {
+        int contenders = counter.waiting() + (registered ? 0 : 1);
+        return Math.max(1, (cap + contenders - 1) / contenders);
     }
 
     /** Gives back one slot: once per failed connect and once per closed connection. */

@@ -286,6 +286,10 @@ final class KeyPool<K, C extends PooledConnection> {
             closeAndFreeSlot(entry, EvictionReason.CAPACITY);
             return;
         }
+        if (cap.overFairShare(held() + 1)) {
+            closeAndFreeSlot(entry, EvictionReason.CAPACITY); // its slot goes to another loop's waiter
+            return;
+        }
         PendingLease<K, C> waiter = cap.poll();
         if (waiter != null) {
             waiter.state = State.ANSWERED;

@@ -64,9 +64,13 @@ final class SlotCounter {
         waitingCount.incrementAndGet();
     }
 
+    /** {@code instance} has no waiters any more: the others' fair shares grew, so they look again. */
     void stopWaiting(ConnectionCap<?, ?> instance) {
         waitingCount.decrementAndGet();
         waiting.remove(instance);
+        for (ConnectionCap<?, ?> other : waiting) {
+            other.slotFreed();
+        }
     }
 
     /** Instances with leases waiting for a slot of this key. */

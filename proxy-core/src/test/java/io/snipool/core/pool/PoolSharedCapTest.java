@@ -77,7 +77,7 @@ class PoolSharedCapTest {
         LeaseRecorder waiter = b.lease(A, capThree);
 
         first.close(EvictionReason.ERROR);
-        a.leaseFresh(A, capThree); // A's own lease takes the slot before B's loop runs: not FIFO across loops
+        a.leaseFresh(A, capThree); // below its share, A's own lease takes the slot first: not FIFO across loops
         b.runLoop();
 
         waiter.assertUnanswered();
@@ -86,6 +86,66 @@ class PoolSharedCapTest {
         b.runLoop();
         b.connector.complete();
         assertThat(waiter.lease().reused()).isFalse();
+        assertLoopsConsistent(a, b);
+    }
+
+    @Test
+    void aLoopAtItsFairShareLeavesAFreedSlotToTheLoopThatWaits() {
+        Lease<FakeConnection> first = a.leaseFresh(A, capTwo);
+        a.leaseFresh(A, capTwo);
+        LeaseRecorder onB = b.lease(A, capTwo);
+
+        first.close(EvictionReason.ERROR);
+        LeaseRecorder onA = a.lease(A, capTwo);
+
+        onA.assertUnanswered();
+        assertThat(a.connector.inFlight()).as("A holds its share of two loops: one").isZero();
+        b.runLoop();
+        b.connector.complete();
+        assertThat(onB.lease().reused()).isFalse();
+        a.assertCounts(A, 0, 1, 0, 1);
+        assertLoopsConsistent(a, b);
+    }
+
+    @Test
+    void aLoopAboveItsFairShareClosesAReturnedConnectionEvenWithWaitersOfItsOwn() {
+        Lease<FakeConnection> first = a.leaseFresh(A, capTwo);
+        Lease<FakeConnection> second = a.leaseFresh(A, capTwo);
+        LeaseRecorder onA = a.lease(A, capTwo);
+        LeaseRecorder onB = b.lease(A, capTwo);
+
+        first.recycle();
+
+        assertThat(a.listener.reasons()).as("keep-alive on A must not starve B").containsExactly(
+                EvictionReason.CAPACITY);
+        onA.assertUnanswered();
+        b.runLoop();
+        b.connector.complete();
+        assertThat(onB.lease().reused()).isFalse();
+        FakeConnection kept = second.connection();
+        second.recycle();
+        assertThat(onA.lease().connection()).as("within its share A serves its own queue").isSameAs(kept);
+        a.assertCounts(A, 0, 1, 0, 0);
+        assertLoopsConsistent(a, b);
+    }
+
+    @Test
+    void whenALoopStopsWaitingTheOthersLookAgainWithTheirLargerShare() {
+        PoolSettings capFour = capped(4);
+        a.leaseFresh(A, capFour);
+        a.leaseFresh(A, capFour);
+        b.leaseFresh(A, capped(3));
+        LeaseRecorder onB = b.lease(A, capped(3)); // B's route caps the key at three: full for B
+        LeaseRecorder onA = a.lease(A, capFour); // a slot is free under A's four, but two of them is A's share
+
+        onA.assertUnanswered();
+        b.clock.advance(CONNECT_TIMEOUT);
+        assertThat(onB.failure().kind()).isEqualTo(LeaseFailure.Kind.WAIT_TIMEOUT);
+        a.runLoop();
+
+        assertThat(a.connector.inFlight()).isEqualTo(1);
+        a.connector.complete();
+        assertThat(onA.lease().reused()).isFalse();
         assertLoopsConsistent(a, b);
     }
 
