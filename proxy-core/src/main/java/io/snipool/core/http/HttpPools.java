@@ -8,6 +8,7 @@ import io.snipool.core.backend.TargetConnector;
 import io.snipool.core.metrics.PoolMeters;
 import io.snipool.core.pool.ConnectionPool;
 import io.snipool.core.pool.IdleBudget;
+import io.snipool.core.pool.KeySlots;
 import io.snipool.core.pool.PoolSnapshot;
 import io.snipool.config.BackendTemplate;
 import io.snipool.config.ListenerConfig;
@@ -26,7 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The backend pools of a process: one {@link ConnectionPool} per event loop, shared by every HTTP listener on
  * that loop, so two listeners reaching the same backend share its warm connections. {@code max_idle_total} is
- * one {@link IdleBudget} across them all.
+ * one {@link IdleBudget} across them all, and {@code max_connections_per_host} is counted per backend in one
+ * {@link KeySlots} across them all.
  */
 public final class HttpPools {
 
@@ -35,6 +37,7 @@ public final class HttpPools {
     private final Duration connectBackstop;
     private final int maxResponseHeadBytes;
     private final IdleBudget idleBudget;
+    private final KeySlots<BackendKey> keySlots = new KeySlots<>();
     private final PoolMeters<BackendKey> meters;
     private final Map<EventLoop, ConnectionPool<BackendKey, BackendConnection>> pools = new ConcurrentHashMap<>();
 
@@ -64,7 +67,7 @@ public final class HttpPools {
     private ConnectionPool<BackendKey, BackendConnection> create(EventLoop loop) {
         TargetConnector connector = new TargetConnector(loop, channels, resolver, connectBackstop);
         return new ConnectionPool<>(new HttpBackendConnector(connector, maxResponseHeadBytes),
-                new NettyScheduler(loop), idleBudget, meters, new Random());
+                new NettyScheduler(loop), idleBudget, keySlots, meters, new Random());
     }
 
     /** Every pool's counts, each read on its own loop. */

@@ -13,8 +13,10 @@ import java.util.random.RandomGenerator;
  * A keep-alive-aware pool of backend connections, keyed by backend ({@code K}, for example host, port and TLS-ness).
  * Per key it keeps a LIFO stack of idle connections under {@code max_idle_per_host}, enforces idle timeout,
  * lifetime with jitter and a request budget, keeps {@code min_idle_per_host} warm, and queues leases beyond
- * {@code max_connections_per_host}. Across keys and pool instances it keeps {@code max_idle_total}: when that is
- * reached, the least recently used key of the instance that is adding gives up its coldest connection.
+ * {@code max_connections_per_host}. Across pool instances it keeps two limits: {@code max_connections_per_host}
+ * per key, counted in the shared {@link KeySlots}, and {@code max_idle_total} across keys, in the shared
+ * {@link IdleBudget}: when that is reached, the least recently used key of the instance that is adding gives up its
+ * coldest connection.
  *
  * <p>One instance per event loop, used only from that loop's thread (see the package documentation). Not
  * thread-safe, by design: nothing on the hot path takes a lock.
@@ -27,6 +29,7 @@ public final class ConnectionPool<K, C extends PooledConnection> {
     final PoolConnector<K, C> connector;
     final Scheduler scheduler;
     final IdleBudget idleBudget;
+    final KeySlots<K> keySlots;
     final PoolListener<K> listener;
     final RandomGenerator random;
     /** In access order, so iteration starts at the least recently used key: the first to give way at the cap. */
@@ -35,24 +38,37 @@ public final class ConnectionPool<K, C extends PooledConnection> {
 
     /**
      * @param connector  opens connections; completes on this pool's thread
-     * @param scheduler  clock and timers running on this pool's thread
+     * @param scheduler  clock and timers running on this pool's thread; other instances call its
+     *                   {@link Scheduler#schedule schedule} from their threads to wake this one
      * @param idleBudget {@code max_idle_total}, shared by the pools of all event loops
+     * @param keySlots   the per-key connection counts behind {@code max_connections_per_host}, shared by the pools
+     *                   of all event loops
      * @param listener   metrics; {@link PoolListener#none()} for none
      * @param random     draws each connection's lifetime jitter; seed it in tests
      */
     public ConnectionPool(PoolConnector<K, C> connector, Scheduler scheduler, IdleBudget idleBudget,
-                          PoolListener<K> listener, RandomGenerator random) {
+                          KeySlots<K> keySlots, PoolListener<K> listener, RandomGenerator random) {
         this.connector = Objects.requireNonNull(connector, "connector");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.idleBudget = Objects.requireNonNull(idleBudget, "idleBudget");
+        this.keySlots = Objects.requireNonNull(keySlots, "keySlots");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.random = Objects.requireNonNull(random, "random");
     }
 
     /**
+     * A pool alone in its process (benchmarks, tools): {@code max_connections_per_host} is counted in
+     * {@link KeySlots} of its own. Pools of several event loops must share one, or each gets the whole cap.
+     */
+    public ConnectionPool(PoolConnector<K, C> connector, Scheduler scheduler, IdleBudget idleBudget,
+                          PoolListener<K> listener, RandomGenerator random) {
+        this(connector, scheduler, idleBudget, new KeySlots<>(), listener, random);
+    }
+
+    /**
      * Leases a connection to {@code key} for one request: the most recently returned idle connection that is still
-     * fit, else a new connect, else (at {@code max_connections_per_host}) a place in the wait queue. The answer goes
-     * to {@code callback}, possibly before this method returns.
+     * fit, else a new connect, else (at {@code max_connections_per_host}, counted across all event loops) a place in
+     * this instance's wait queue. The answer goes to {@code callback}, possibly before this method returns.
      *
      * @param settings the pool settings of the route, applied to this key from now on ({@code max_idle_total} is
      *                 ignored here: it is the {@link IdleBudget}'s)
@@ -175,8 +191,8 @@ public final class ConnectionPool<K, C extends PooledConnection> {
      * A key with a minimum idle count stays: it is meant to be kept warm.
      */
     void forgetIfUnused(KeyPool<K, C> keyPool) {
-        if (keyPool.isUnused()) {
-            keys.remove(keyPool.key, keyPool);
+        if (keyPool.isUnused() && keys.remove(keyPool.key, keyPool)) {
+            keyPool.forgotten();
         }
     }
 

@@ -5,11 +5,10 @@ import io.snipool.core.pool.PendingLease.State;
 import io.snipool.core.pool.PoolSnapshot.KeyStats;
 
 import java.time.Duration;
-import java.util.EnumMap;
-import java.util.Map;
 
 /**
- * Everything the pool holds for one key: the idle stack, counts, the wait queue, the prewarmer and statistics.
+ * Everything the pool holds for one key: the idle stack, counts, its share of the connection cap with the wait
+ * queue ({@link ConnectionCap}), the prewarmer and statistics.
  *
  * <p>Methods called from outside (lease, recycle, timers, watchers, connect results) end by letting the pool
  * forget this key if nothing is left in it; internal steps never do, because they may hold an entry that is
@@ -21,21 +20,19 @@ final class KeyPool<K, C extends PooledConnection> {
     private final ConnectionPool<K, C> pool;
     private PoolSettings settings;
     private final IdleStack<K, C> idle = new IdleStack<>();
-    private final WaitQueue<K, C> waiters;
+    private final ConnectionCap<K, C> cap;
     private final Prewarmer<K, C> prewarmer;
     private int active;
     private boolean retired;
     private int connecting;
-    private long hits;
-    private long misses;
-    private long created;
-    private final long[] evictions = new long[EvictionReason.values().length];
+    private final KeyCounters<K> counters;
 
     KeyPool(ConnectionPool<K, C> pool, K key, PoolSettings settings) {
         this.pool = pool;
         this.key = key;
         this.settings = settings;
-        this.waiters = new WaitQueue<>(key, pool.listener);
+        this.counters = new KeyCounters<>(key, pool.listener);
+        this.cap = new ConnectionCap<>(this, pool.keySlots, pool.listener);
         this.prewarmer = new Prewarmer<>(this, pool.nanoTime());
     }
 
@@ -47,6 +44,10 @@ final class KeyPool<K, C extends PooledConnection> {
         return pool.scheduler;
     }
 
+    ConnectionCap<K, C> cap() {
+        return cap;
+    }
+
     PoolSettings settings() {
         return settings;
     }
@@ -55,7 +56,7 @@ final class KeyPool<K, C extends PooledConnection> {
     void updateSettings(PoolSettings latest) {
         if (latest != settings) {
             settings = latest;
-            grantSlotsToWaiters();
+            cap.grant();
         }
     }
 
@@ -66,25 +67,27 @@ final class KeyPool<K, C extends PooledConnection> {
         Cancellable pending = Cancellable.NONE;
         PoolEntry<K, C> entry = settings.enabled() && !fresh ? takeIdle() : null;
         if (entry != null) {
-            countHit();
+            counters.hit();
             handOut(entry, callback, true);
-        } else if (mustQueue()) {
-            pending = enqueue(callback);
-        } else {
+        } else if (cap.admit()) {
             PendingLease<K, C> request = new PendingLease<>(this, callback, State.CONNECTING);
-            countMiss();
+            counters.miss();
             startConnect(request);
             pending = request;
+        } else {
+            pending = cap.enqueue(callback);
+            yieldIdle(); // a fresh lease may queue while this loop holds idle connections
         }
+        cap.grant(); // stale idle connections closed on the way freed slots, maybe for older waiters
         prewarmer.topUp();
-        pool.forgetIfUnused(this);
+        settle();
         return pending;
     }
 
     /** Asked for by {@link ConnectionPool#prewarm}, and by the prewarmer's own timer. */
     void prewarm() {
         prewarmer.topUp();
-        pool.forgetIfUnused(this);
+        settle();
     }
 
     void recycle(PoolEntry<K, C> entry, long backendKeepAliveNanos) {
@@ -92,7 +95,7 @@ final class KeyPool<K, C extends PooledConnection> {
         pool.touch(this);
         if (retired) {
             closeAndFreeSlot(entry, EvictionReason.SHUTDOWN);
-            pool.forgetIfUnused(this);
+            settle();
             return;
         }
         if (backendKeepAliveNanos != PoolEntry.NO_LIMIT) {
@@ -104,19 +107,19 @@ final class KeyPool<K, C extends PooledConnection> {
         } else {
             offer(entry);
         }
-        pool.forgetIfUnused(this);
+        settle();
     }
 
     void closeLeased(PoolEntry<K, C> entry, EvictionReason reason) {
         addActive(-1);
         closeAndFreeSlot(entry, reason);
-        pool.forgetIfUnused(this);
+        settle();
     }
 
     /** An idle connection reported itself dead, or its expiry came. */
     void evictIdle(PoolEntry<K, C> entry, EvictionReason reason) {
         discardIdle(entry, reason);
-        pool.forgetIfUnused(this);
+        settle();
     }
 
     void expiryTimerFired(PoolEntry<K, C> entry) {
@@ -129,15 +132,14 @@ final class KeyPool<K, C extends PooledConnection> {
         if (expired != null) {
             evictIdle(entry, expired);
         } else {
-            armExpiryTimer(entry, now);
+            entry.armExpiryTimer(settings, now, pool.scheduler);
         }
     }
 
     void connectSucceeded(ConnectAttempt<K, C> attempt, C connection) {
         long now = nanoTime();
         addConnecting(-1);
-        created++;
-        pool.listener.onConnected(key, now - attempt.startedNanos);
+        counters.connected(now - attempt.startedNanos);
         if (attempt.isPrewarm()) {
             prewarmer.connectEnded(true, now);
         }
@@ -150,11 +152,12 @@ final class KeyPool<K, C extends PooledConnection> {
         } else {
             offer(entry); // prewarmed, or its lease was cancelled meanwhile
         }
-        pool.forgetIfUnused(this);
+        settle();
     }
 
     void connectFailed(ConnectAttempt<K, C> attempt, LeaseFailure failure) {
         addConnecting(-1);
+        cap.give(); // before the callback, which may lease again
         pool.listener.onConnectFailure(key, failure);
         if (attempt.isPrewarm()) {
             prewarmer.connectEnded(false, nanoTime());
@@ -165,14 +168,14 @@ final class KeyPool<K, C extends PooledConnection> {
             fail(request.callback, failure);
         }
         afterSlotFreed();
-        pool.forgetIfUnused(this);
+        settle();
     }
 
     void cancel(PendingLease<K, C> waiter) {
         if (waiter.state == State.QUEUED) {
-            waiters.remove(waiter);
+            cap.remove(waiter);
             waiter.state = State.CANCELLED;
-            pool.forgetIfUnused(this);
+            settle();
         } else if (waiter.state == State.CONNECTING) {
             waiter.state = State.CANCELLED; // connectSucceeded offers the connection to others
         }
@@ -184,25 +187,47 @@ final class KeyPool<K, C extends PooledConnection> {
      */
     void retire() {
         retired = true;
-        prewarmer.stop();
-        for (PoolEntry<K, C> entry = idle.newest(); entry != null; entry = idle.newest()) {
-            removeIdle(entry);
-            close(entry, EvictionReason.SHUTDOWN);
-        }
-        pool.forgetIfUnused(this);
+        closeAllIdle();
+        cap.grant();
+        settle();
     }
 
     void shutdown() {
+        closeAllIdle();
+        cap.failAll(LeaseFailure.closed());
+        settle();
+    }
+
+    private void closeAllIdle() {
         prewarmer.stop();
         for (PoolEntry<K, C> entry = idle.newest(); entry != null; entry = idle.newest()) {
             removeIdle(entry);
             close(entry, EvictionReason.SHUTDOWN);
         }
-        for (PendingLease<K, C> waiter = waiters.poll(); waiter != null; waiter = waiters.poll()) {
-            waiter.state = State.ANSWERED;
-            fail(waiter.callback, LeaseFailure.closed());
+    }
+
+    // ---- called by other pool instances, through tasks on this pool's thread ----
+
+    /** A slot of this key was freed on another loop. */
+    void slotFreedElsewhere() {
+        cap.grant();
+        settle();
+    }
+
+    /** Another loop has leases waiting for a slot of this key. */
+    void idleWantedElsewhere() {
+        yieldIdle();
+        settle();
+    }
+
+    /**
+     * While a lease waits for a slot, here or on another loop, an idle connection of this key is worth less than its
+     * slot: the coldest one closes, even within {@code min_idle_per_host}.
+     */
+    private void yieldIdle() {
+        if (!idle.isEmpty() && (cap.hasWaiters() || cap.othersWaiting())) {
+            discardIdle(idle.oldest(), EvictionReason.CAPACITY);
         }
-        pool.forgetIfUnused(this);
     }
 
     // ---- called by the pool for the global idle cap ----
@@ -217,21 +242,14 @@ final class KeyPool<K, C extends PooledConnection> {
     }
 
     boolean isUnused() {
-        return idle.isEmpty() && active == 0 && connecting == 0 && waiters.isEmpty() && !prewarmer.isScheduled()
+        return idle.isEmpty() && active == 0 && connecting == 0 && !cap.hasWaiters() && !prewarmer.isScheduled()
                 && (minIdle() == 0 || pool.isShutDown());
     }
 
     KeyStats<K> snapshot(long now) {
-        Map<EvictionReason, Long> byReason = new EnumMap<>(EvictionReason.class);
-        for (EvictionReason reason : EvictionReason.values()) {
-            if (evictions[reason.ordinal()] > 0) {
-                byReason.put(reason, evictions[reason.ordinal()]);
-            }
-        }
         PoolEntry<K, C> oldest = idle.oldest();
         Duration oldestIdleAge = oldest == null ? Duration.ZERO : Duration.ofNanos(now - oldest.idleSinceNanos);
-        return new KeyStats<>(key, idle.size(), active, connecting, waiters.size(), hits, misses, created, byReason,
-                oldestIdleAge);
+        return counters.snapshot(idle.size(), active, connecting, cap.pending(), oldestIdleAge);
     }
 
     // ---- leasing and returning ----
@@ -268,14 +286,20 @@ final class KeyPool<K, C extends PooledConnection> {
             closeAndFreeSlot(entry, EvictionReason.CAPACITY);
             return;
         }
-        PendingLease<K, C> waiter = waiters.poll();
+        if (cap.overFairShare(held() + 1)) {
+            closeAndFreeSlot(entry, EvictionReason.CAPACITY); // its slot goes to another loop's waiter
+            return;
+        }
+        PendingLease<K, C> waiter = cap.poll();
         if (waiter != null) {
             waiter.state = State.ANSWERED;
-            countHit();
+            counters.hit();
             handOut(entry, waiter.callback, true);
             return;
         }
-        if (idle.size() >= settings.maxIdlePerHost() || !pool.reserveIdle(this)) {
+        cap.holdsIdle(true); // announced before looking for other loops' waiters (see ConnectionCap)
+        // Another loop's lease waits for a slot and cannot use this connection: closing it frees the slot for it.
+        if (cap.othersWaiting() || idle.size() >= settings.maxIdlePerHost() || !pool.reserveIdle(this)) {
             closeAndFreeSlot(entry, EvictionReason.CAPACITY);
             return;
         }
@@ -284,7 +308,7 @@ final class KeyPool<K, C extends PooledConnection> {
         entry.idleSinceNanos = now;
         idle.push(entry);
         pool.listener.onGaugeChange(key, PoolGauge.IDLE, 1);
-        armExpiryTimer(entry, now);
+        entry.armExpiryTimer(settings, now, pool.scheduler);
         entry.connection.watchIdle(entry); // last: it may report a dead connection at once, evicting the entry
     }
 
@@ -307,6 +331,7 @@ final class KeyPool<K, C extends PooledConnection> {
         afterSlotFreed();
     }
 
+    /** Every connection the pool made ends here, once, and gives back its slot after its socket is closed. */
     private void close(PoolEntry<K, C> entry, EvictionReason reason) {
         entry.state = PoolEntry.State.CLOSED;
         if (entry.timer != null) {
@@ -314,101 +339,61 @@ final class KeyPool<K, C extends PooledConnection> {
             entry.timer = null;
         }
         entry.connection.close();
-        evictions[reason.ordinal()]++;
-        pool.listener.onEviction(key, reason, entry.requestCount);
+        counters.evicted(reason, entry.requestCount);
+        cap.give();
     }
 
     /** A connection or connect went away: a waiter may connect now, and the minimum may need topping up. */
     private void afterSlotFreed() {
-        grantSlotsToWaiters();
+        cap.grant();
         prewarmer.topUp();
-    }
-
-    // ---- expiry ----
-
-    /** Arms the entry's timer for its next deadline, unless the timer already fires no later. */
-    private void armExpiryTimer(PoolEntry<K, C> entry, long now) {
-        long due = ExpiryRules.nextCheck(entry, settings, now);
-        if (entry.timer != null) {
-            if (entry.timerDueNanos - due <= 0) {
-                return;
-            }
-            entry.timer.cancel();
-        }
-        entry.timerDueNanos = due;
-        entry.timer = pool.scheduler.schedule(Math.max(0, due - now), entry);
     }
 
     // ---- connects and the wait queue ----
 
+    /** Starts a connect for a slot already taken: for {@code request}, or to prewarm when it is null. */
     void startConnect(PendingLease<K, C> request) {
         addConnecting(1);
         new ConnectAttempt<>(this, request, nanoTime())
                 .start(pool.scheduler, pool.connector, settings.connectTimeout());
     }
 
+    /** A queued lease was granted a slot. */
+    void connectFor(PendingLease<K, C> waiter) {
+        waiter.state = State.CONNECTING;
+        counters.miss();
+        startConnect(waiter);
+    }
+
     boolean needsPrewarm(int prewarming) {
-        return !pool.isShutDown() && idle.size() + prewarming < minIdle() && belowConnectionCap()
-                && pool.idleBudget.hasRoom();
+        return !pool.isShutDown() && idle.size() + prewarming < minIdle() && pool.idleBudget.hasRoom();
     }
 
-    private boolean mustQueue() {
-        return settings.hasConnectionCap() && (!waiters.isEmpty() || !belowConnectionCap());
+    /** Connections of this key this instance holds, each with a slot: connecting, active and idle. */
+    int held() {
+        return active + connecting + idle.size();
     }
 
-    private boolean belowConnectionCap() {
-        return !settings.hasConnectionCap() || active + connecting + idle.size() < settings.maxConnectionsPerHost();
+    void fail(LeaseCallback<C> callback, LeaseFailure failure) {
+        pool.listener.onLeaseFailure(key, failure);
+        callback.failed(failure);
     }
 
-    private Cancellable enqueue(LeaseCallback<C> callback) {
-        if (waiters.size() >= settings.maxPendingPerHost()) {
-            fail(callback, LeaseFailure.queueFull(settings.maxPendingPerHost()));
-            return Cancellable.NONE;
-        }
-        PendingLease<K, C> waiter = new PendingLease<>(this, callback, State.QUEUED);
-        waiters.add(waiter, pool.scheduler, settings.connectTimeout().toNanos(), () -> waitTimedOut(waiter));
-        return waiter;
-    }
-
-    private void waitTimedOut(PendingLease<K, C> waiter) {
-        if (waiter.state != State.QUEUED) {
-            return;
-        }
-        waiters.remove(waiter);
-        waiter.state = State.ANSWERED;
-        fail(waiter.callback, LeaseFailure.waitTimeout(settings.connectTimeout(), settings.maxConnectionsPerHost()));
+    /** Ends every entry point: refreshes the idle hint for other loops and lets the pool forget an empty key. */
+    void settle() {
+        cap.holdsIdle(!idle.isEmpty());
         pool.forgetIfUnused(this);
     }
 
-    /** Each slot freed under the cap goes to the oldest waiter, which connects. */
-    private void grantSlotsToWaiters() {
-        while (!waiters.isEmpty() && belowConnectionCap()) {
-            PendingLease<K, C> waiter = waiters.poll();
-            waiter.state = State.CONNECTING;
-            countMiss();
-            startConnect(waiter);
-        }
-    }
-
-    private void fail(LeaseCallback<C> callback, LeaseFailure failure) {
-        pool.listener.onLeaseFailure(key, failure);
-        callback.failed(failure);
+    /** The pool forgot this key: its slots are all given back, and the key's counter may go. */
+    void forgotten() {
+        cap.leave();
     }
 
     // ---- counts ----
 
     private int minIdle() {
         return settings.enabled() && !retired ? settings.minIdlePerHost() : 0;
-    }
-
-    private void countHit() {
-        hits++;
-        pool.listener.onHit(key);
-    }
-
-    private void countMiss() {
-        misses++;
-        pool.listener.onMiss(key);
     }
 
     private void addActive(int delta) {

@@ -15,7 +15,10 @@ public record LeaseFailure(Kind kind, String message, Throwable cause) {
 
     /** The ways a lease can fail. */
     public enum Kind {
-        /** {@code max_connections_per_host} was reached and {@code max_pending_per_host} leases already wait. */
+        /**
+         * {@code max_connections_per_host} was reached and {@code max_pending_per_host} leases already wait on this
+         * event loop.
+         */
         QUEUE_FULL,
         /** Waited in the queue for longer than {@code connect_timeout}. */
         WAIT_TIMEOUT,

@@ -1,5 +1,7 @@
 package io.snipool.core.pool;
 
+import io.snipool.config.PoolSettings;
+
 /**
  * The pool's record of one connection it created. It is also the connection's idle watcher and the task of its
  * expiry timer, so a recycle allocates neither.
@@ -39,6 +41,19 @@ final class PoolEntry<K, C extends PooledConnection> implements IdleWatcher, Run
         this.connection = connection;
         this.createdNanos = createdNanos;
         this.expiresAtNanos = expiresAtNanos;
+    }
+
+    /** Arms the expiry timer for the next deadline, unless it is already armed to fire no later. */
+    void armExpiryTimer(PoolSettings settings, long now, Scheduler scheduler) {
+        long due = ExpiryRules.nextCheck(this, settings, now);
+        if (timer != null) {
+            if (timerDueNanos - due <= 0) {
+                return;
+            }
+            timer.cancel();
+        }
+        timerDueNanos = due;
+        timer = scheduler.schedule(Math.max(0, due - now), this);
     }
 
     @Override

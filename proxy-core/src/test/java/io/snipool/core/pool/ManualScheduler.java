@@ -5,7 +5,13 @@ import java.util.PriorityQueue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A clock that moves only when the test says so, running due tasks in order at their exact due time. */
+/**
+ * A clock that moves only when the test says so, running due tasks in order at their exact due time.
+ *
+ * <p>Not thread-safe. Pools call a {@link Scheduler} from other threads to wake each other; tests of that run every
+ * pool on the test's thread, each on a ManualScheduler of its own ({@link PoolHarness#onAnotherLoop}), so a wake
+ * is just a task due now on the woken pool's clock. The test with real threads uses {@link ExecutorScheduler}.
+ */
 final class ManualScheduler implements Scheduler {
 
     /**

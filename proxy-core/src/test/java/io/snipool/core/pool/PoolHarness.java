@@ -3,13 +3,18 @@ package io.snipool.core.pool;
 import io.snipool.config.PoolSettings;
 import io.snipool.core.pool.PoolSnapshot.KeyStats;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** One pool wired to a fake connector, a manual clock and a recording listener, with shortcuts for tests. */
+/**
+ * One pool wired to a fake connector, a manual clock and a recording listener, with shortcuts for tests. Several
+ * harnesses may share a budget and slots, standing for the pools of several event loops.
+ */
 final class PoolHarness {
 
     static final String A = "a.backend:8080";
@@ -21,28 +26,74 @@ final class PoolHarness {
     final FakeConnector connector = new FakeConnector();
     final RecordingListener listener;
     final IdleBudget budget;
+    final KeySlots<String> slots;
     final ConnectionPool<String, FakeConnection> pool;
-    private final boolean budgetShared;
+    /** Shares its budget and slots with another instance, so its own counts cannot be checked against them. */
+    private boolean shared;
 
     PoolHarness() {
         this(new IdleBudget(PoolSettings.DEFAULT_MAX_IDLE_TOTAL));
     }
 
     PoolHarness(IdleBudget budget) {
-        this(budget, new ManualScheduler(), false);
+        this(budget, new KeySlots<>(), new ManualScheduler(), false);
     }
 
-    /** Another pool instance (another event loop) sharing {@code other}'s budget and, for convenience, clock. */
+    /**
+     * Another pool instance (another event loop) sharing {@code other}'s budget, slots and, for convenience, clock:
+     * tasks one schedules on the other run when either advances the clock.
+     */
     PoolHarness(PoolHarness other) {
-        this(other.budget, other.clock, true);
+        this(other.budget, other.slots, other.clock, true);
+        other.shared = true;
     }
 
-    private PoolHarness(IdleBudget budget, ManualScheduler clock, boolean budgetShared) {
+    private PoolHarness(IdleBudget budget, KeySlots<String> slots, ManualScheduler clock, boolean shared) {
         this.clock = clock;
         this.budget = budget;
-        this.budgetShared = budgetShared;
+        this.slots = slots;
+        this.shared = shared;
         this.listener = new RecordingListener(clock);
-        this.pool = new ConnectionPool<>(connector, clock, budget, listener, new SplittableRandom(SEED));
+        this.pool = new ConnectionPool<>(connector, clock, budget, slots, listener, new SplittableRandom(SEED));
+    }
+
+    /**
+     * Another pool instance sharing {@code other}'s budget and slots but with a clock of its own, like the pool of
+     * another event loop: what the other instance schedules on it runs only when this clock is run.
+     */
+    static PoolHarness onAnotherLoop(PoolHarness other) {
+        other.shared = true;
+        return new PoolHarness(other.budget, other.slots, new ManualScheduler(), true);
+    }
+
+    /** Runs the tasks due on this instance's clock now, as its event loop would between two reads. */
+    void runLoop() {
+        clock.advance(Duration.ZERO);
+    }
+
+    /** Connections of {@code key} this instance holds: connecting, active and idle. */
+    int held(String key) {
+        return pool.snapshot().key(key).map(stats -> stats.connecting() + stats.active() + stats.idle()).orElse(0);
+    }
+
+    /** Every instance's own counts agree, and the shared slots match what they hold together. */
+    static void assertLoopsConsistent(PoolHarness... loops) {
+        Arrays.stream(loops).forEach(loop -> loop.assertConsistent());
+        assertSlotsMatch(loops);
+    }
+
+    /**
+     * The shared count of every key equals what the instances hold together (connecting, active and idle), and
+     * keys none of them tracks are no longer counted.
+     */
+    static void assertSlotsMatch(PoolHarness... loops) {
+        for (String key : List.of(A, B, C)) {
+            int held = Arrays.stream(loops).mapToInt(loop -> loop.held(key)).sum();
+            assertThat(loops[0].slots.used(key)).as("slots of " + key + " taken across instances").isEqualTo(held);
+        }
+        long tracked = Arrays.stream(loops).flatMap(loop -> loop.pool.snapshot().keys().stream())
+                .map(KeyStats::key).distinct().count();
+        assertThat(loops[0].slots.keys()).as("keys counted across instances").isEqualTo(tracked);
     }
 
     LeaseRecorder lease(String key, PoolSettings settings) {
@@ -131,8 +182,9 @@ final class PoolHarness {
         assertThat(connector.made().size() - closed).as("open connections").isEqualTo(idleHere + activeHere);
         assertThat(connector.made()).allSatisfy(connection ->
                 assertThat(connection.closeCalls()).as("close calls of " + connection).isLessThanOrEqualTo(1));
-        if (!budgetShared) {
+        if (!shared) {
             assertBudgetMatchesIdle();
+            assertSlotsMatch(this);
         }
     }
 

@@ -188,6 +188,21 @@ class PoolWaitQueueTest {
     }
 
     @Test
+    void aFreshLeaseAtTheCapClosesTheColdestIdleConnectionToConnect() {
+        List<FakeConnection> idle = h.idleConnections(A, capTwo, 2);
+        LeaseRecorder fresh = new LeaseRecorder();
+
+        h.pool.lease(A, capTwo, fresh, true);
+
+        assertThat(idle.get(0).isOpen()).as("its slot is worth more to a waiting lease").isFalse();
+        assertThat(h.listener.reasons()).containsExactly(EvictionReason.CAPACITY);
+        h.assertCounts(A, 1, 0, 1, 0);
+        h.connector.complete();
+        assertThat(fresh.lease().reused()).isFalse();
+        h.assertCounts(A, 1, 1, 0, 0);
+    }
+
+    @Test
     void withoutACapThereIsNoQueue() {
         PoolSettings unlimited = settings().maxConnectionsPerHost(0).maxPendingPerHost(0).build();
         for (int i = 0; i < 100; i++) {
