@@ -14,20 +14,7 @@ trap 'e2e_cleanup; rm -rf "$work"' EXIT
 
 port_backend=$(e2e_free_port); port_http=$(e2e_free_port); port_admin=$(e2e_free_port)
 
-mkdir -p "$work/nginx/logs"
-cat > "$work/nginx/nginx.conf" <<CONF
-daemon off;
-master_process off;
-error_log $work/nginx/logs/error.log warn;
-pid $work/nginx/nginx.pid;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
+e2e_nginx "$work/nginx" "$(cat <<SERVERS
   keepalive_requests 100000;
   keepalive_timeout 60s;
   server {
@@ -35,10 +22,8 @@ http {
     location = /stub { stub_status; }
     location / { add_header X-Seen-Forwarded-For \$http_x_forwarded_for; return 200 "backend says hi\n"; }
   }
-}
-CONF
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
-E2E_PIDS+=($!)
+SERVERS
+)"
 
 cat > "$work/snipool.yaml" <<CONF
 listeners:

@@ -52,3 +52,28 @@ e2e_check() {
     E2E_FAILURES=$((E2E_FAILURES + 1))
   fi
 }
+
+# e2e_nginx DIR SERVERS: writes DIR/nginx.conf (a foreground, single-process nginx keeping everything in DIR) with
+# SERVERS as the body of its http block, and starts it (tracked for cleanup).
+e2e_nginx() {
+  local dir=$1 servers=$2
+  mkdir -p "$dir/logs"
+  cat > "$dir/nginx.conf" <<CONF
+daemon off;
+master_process off;
+error_log $dir/logs/error.log warn;
+pid $dir/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $dir/body;
+  proxy_temp_path $dir/proxy;
+  fastcgi_temp_path $dir/fastcgi;
+  uwsgi_temp_path $dir/uwsgi;
+  scgi_temp_path $dir/scgi;
+$servers
+}
+CONF
+  nginx -c "$dir/nginx.conf" -p "$dir" &
+  E2E_PIDS+=($!)
+}

@@ -23,20 +23,7 @@ done
 
 port_a=$(e2e_free_port); port_b=$(e2e_free_port); port_tls=$(e2e_free_port); port_admin=$(e2e_free_port)
 
-mkdir -p "$work/nginx/logs"
-cat > "$work/nginx/nginx.conf" <<CONF
-daemon off;
-master_process off;
-error_log $work/nginx/logs/error.log warn;
-pid $work/nginx/nginx.pid;
-events { worker_connections 256; }
-http {
-  access_log off;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
+e2e_nginx "$work/nginx" "$(cat <<SERVERS
   server {
     listen 127.0.0.1:$port_a ssl;
     ssl_certificate $work/a.example.test.pem;
@@ -49,10 +36,8 @@ http {
     ssl_certificate_key $work/any.wild.test.key;
     location / { return 200 "backend-b\n"; }
   }
-}
-CONF
-nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" &
-E2E_PIDS+=($!)
+SERVERS
+)"
 
 cat > "$work/snipool.yaml" <<CONF
 listeners:
