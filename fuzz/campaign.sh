@@ -4,12 +4,14 @@
 # A finding stops that target and leaves its input in fuzz/work/findings/; turn it into a regression seed.
 #
 # Usage: fuzz/campaign.sh [target-regex]      e.g. fuzz/campaign.sh ClientHello
-# Settings (environment): FUZZ_RUNS (default 10000000), FUZZ_JOBS (targets run at once, default 1).
+# Settings (environment): FUZZ_RUNS (default 10000000), FUZZ_JOBS (targets run at once, default 1),
+# FUZZ_MAX_DURATION (a time cap per target, default 6h; it overrides the 5m of the @FuzzTest annotations).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 runs=${FUZZ_RUNS:-10000000}
 jobs=${FUZZ_JOBS:-1}
+max_duration=${FUZZ_MAX_DURATION:-6h}
 filter=${1:-.}
 work="$root/fuzz/work"
 mkdir -p "$work/findings" "$work/logs"
@@ -43,6 +45,7 @@ run_target() {
   local started=$SECONDS
   if java -Xmx1g -cp "$cp" com.code_intelligence.jazzer.Jazzer --target_class="$class" --target_method="$method" \
       --instrumentation_includes='io.snipool.**' $hooks --reproducer_path="$work/findings" \
+      --max_duration="$max_duration" \
       -runs="$runs" -artifact_prefix="$work/findings/${class##*.}-$method-" -print_final_stats=1 \
       "$corpus" "$seeds" > "$work/logs/${class##*.}-$method.log" 2>&1; then
     echo "done  ${class##*.}.$method: $(grep -E '^stat::number_of_executed_units' "$work/logs/${class##*.}-$method.log" \
