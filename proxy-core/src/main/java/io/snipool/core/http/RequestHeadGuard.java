@@ -73,6 +73,11 @@ public final class RequestHeadGuard {
         transferEncoding.setLength(0);
     }
 
+    /** After a {@link HeadCheck.Valid} verdict: whether the body is chunked (a single {@code chunked} coding). */
+    public boolean chunked() {
+        return transferEncodings > 0;
+    }
+
     /** Continues reading {@code buffer} from where the last call stopped. */
     public HeadCheck check(ByteBuf buffer) {
         if (state == State.DONE) {
