@@ -227,6 +227,11 @@ public final class RequestHeadGuard {
             if (name.length() == 0) {
                 return bad("empty header field name");
             }
+            if (equalsIgnoreCase(name, "transfer_encoding") || equalsIgnoreCase(name, "content_length")) {
+                // A CGI-style gateway behind snipool maps '-' and '_' to the same variable (RFC 3875 §4.1.18): it
+                // would frame the body by a field snipool does not.
+                return bad("'" + name + "' looks like a framing field spelled with an underscore");
+            }
             watched = watchedHeader(name);
             value.setLength(0);
             state = State.VALUE;
