@@ -227,7 +227,8 @@ final class ChunkedBodyGuard {
             return size > MAX_CHUNK_SIZE ? "chunk size over the limit of " + MAX_CHUNK_SIZE + " bytes" : null;
         }
         if (digits == 0) {
-            return b == '\r' ? "empty chunk size" : "invalid character 0x" + Integer.toHexString(b) + " in a chunk size";
+            return b == '\r' ? "empty chunk size"
+                    : "invalid character 0x" + Integer.toHexString(b) + " in a chunk size";
         }
         if (b == '\r') {
             return to(State.SIZE_LF);

@@ -35,6 +35,8 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
     private final boolean head;
     private final boolean clientKeepAlive;
     private final boolean upgradeRequested;
+    /** A body on a method that gives it no meaning: the backend connection is not reused after it. */
+    private final boolean contentWithoutMeaning;
     private final Deadline responseTimer;
     private final Deadline idleTimer;
     private final RequestReplay replay;
@@ -61,6 +63,8 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
         this.upgradeRequested = request.headers().contains(HttpHeaderNames.UPGRADE)
                 && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderNames.UPGRADE, true);
+        this.contentWithoutMeaning = ReusePolicy.contentWithoutMeaning(request.method().name())
+                && (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0);
         this.responseTimer = session.responseTimer();
         this.idleTimer = session.exchangeIdleTimer();
         this.replay = new RequestReplay(listener.limits().maxRetryBodyBytes(), HttpUtil.getContentLength(request, 0L));
@@ -300,7 +304,7 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         end();
         EvictionReason closeReason = ReusePolicy.decide(new ReusePolicy.Observed(requestComplete, true,
                 response.backendHttp10(), response.backendKeepAliveToken(), response.backendConnectionClose(),
-                response.closeDelimited(), false, connection.tainted()));
+                response.closeDelimited(), false, connection.tainted(), contentWithoutMeaning));
         connection.detach();
         if (closeReason != null) {
             lease.close(closeReason);
