@@ -222,7 +222,9 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
             }
         }
         response.forward(message);
-        if (!session.channel().isWritable() && connection != null) {
+        // Once the response is complete the connection may already be idle in the pool, where it must go on reading
+        // to see a FIN or stray bytes; a client closed as the response ended (Connection: close) is never writable.
+        if (!finished && connection != null && !session.channel().isWritable()) {
             connection.channel().config().setAutoRead(false);
         }
     }

@@ -100,6 +100,66 @@ class ExchangeErrorTest {
     }
 
     @Test
+    void bytesOnAConnectionReturnedAfterAClosingClientEvictItAndAreNeverAnAnswer(Vertx vertx) throws Exception {
+        // The client's Connection: close ends its connection as the response completes; the backend connection goes
+        // back to the pool at that moment and must still be read while idle.
+        CountDownLatch clientAnswered = new CountDownLatch(1);
+        CountDownLatch strayWritten = new CountDownLatch(1);
+        try (RawBackend backend = new RawBackend(connection -> {
+            connection.readRequest();
+            connection.write(OK);
+            if (connection.index == 0) {
+                // Only once the proxy has handed the answer on, so these bytes cannot arrive with it.
+                await(clientAnswered);
+                connection.write("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged");
+                strayWritten.countDown();
+            }
+            while (connection.readRequest() != null) {
+                connection.write(OK);
+            }
+        });
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), "", "", 1)) {
+            try (RawClient client = new RawClient(proxy.port())) {
+                assertThat(client.exchange(RawClient.get("a.test", "/", "Connection: close")).bodyText())
+                        .isEqualTo("ok");
+            }
+            clientAnswered.countDown();
+            assertThat(strayWritten.await(10, TimeUnit.SECONDS)).isTrue();
+            ProxyUnderTest.awaitCondition(() -> evictions(proxy, "unexpected_data") == 1,
+                    () -> "the connection evicted for the bytes it got while idle");
+            try (RawClient client = new RawClient(proxy.port())) {
+                assertThat(client.exchange(GET_A).bodyText()).isEqualTo("ok");
+            }
+            assertThat(backend.accepted()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aFinOnAConnectionReturnedAfterAClosingClientEvictsIt(Vertx vertx) throws Exception {
+        CountDownLatch answered = new CountDownLatch(1);
+        try (RawBackend backend = new RawBackend(connection -> {
+            connection.readRequest();
+            connection.write(OK);
+            answered.countDown(); // and the connection closes: a FIN while it sits idle in the pool
+        });
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), "", "", 1)) {
+            try (RawClient client = new RawClient(proxy.port())) {
+                assertThat(client.exchange(RawClient.get("a.test", "/", "Connection: close")).bodyText())
+                        .isEqualTo("ok");
+            }
+            assertThat(answered.await(10, TimeUnit.SECONDS)).isTrue();
+            ProxyUnderTest.awaitCondition(() -> evictions(proxy, "closed_by_peer") == 1
+                            && proxy.gauge(io.snipool.core.metrics.PoolMeters.IDLE) == 0,
+                    () -> "the connection evicted for the FIN it got while idle");
+        }
+    }
+
+    private static double evictions(ProxyUnderTest proxy, String reason) {
+        return proxy.registry().find(io.snipool.core.metrics.PoolMeters.EVICTIONS).tag("reason", reason).counters()
+                .stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+    }
+
+    @Test
     void backendClosingBeforeAnyResponseByteOnAFreshConnectionIs502(Vertx vertx) throws Exception {
         try (RawBackend backend = new RawBackend(connection -> connection.readRequest());
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), "");
