@@ -5,6 +5,8 @@ import static io.snipool.core.http.ExchangeRefusalTest.assertRefusal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.snipool.config.PoolSettings;
+import io.snipool.core.testbed.LeakCheck;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.io.EOFException;
@@ -182,22 +184,34 @@ class ExchangeErrorTest {
     }
 
     @Test
-    void noResponseWithinResponseHeaderIs504(Vertx vertx) throws Exception {
+    void noResponseWithinResponseHeaderIs504AndLeavesNothingBehind(Vertx vertx) throws Exception {
         CountDownLatch proxyClosed = new CountDownLatch(1);
         try (RawBackend backend = new RawBackend(connection -> {
-            connection.readRequest();
-            if (connection.read() < 0) {
-                proxyClosed.countDown();
+            for (HttpWire.Request request = connection.readRequest(); request != null;
+                 request = connection.readRequest()) {
+                if (request.target().equals("/stall")) {
+                    if (connection.read() < 0) {
+                        proxyClosed.countDown();
+                    }
+                    return;
+                }
+                connection.write(OK);
             }
         });
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend),
-                     "timeouts: { response_header: 300ms }\n");
-             RawClient client = new RawClient(proxy.port())) {
-            HttpWire.Response response = client.exchange(GET_A);
-            assertRefusal(response, 504);
-            assertThat(response.bodyText()).contains("300ms");
-            assertThat(client.closedByPeer()).isTrue();
+                     "timeouts: { response_header: 300ms }\n")) {
+            try (RawClient warm = new RawClient(proxy.port())) {
+                assertThat(warm.exchange(GET_A).bodyText()).isEqualTo("ok");
+            }
+            LeakCheck leaks = LeakCheck.begin(proxy.readings(), backend::openSockets);
+            try (RawClient client = new RawClient(proxy.port())) {
+                HttpWire.Response response = client.exchange(RawClient.get("a.test", "/stall"));
+                assertRefusal(response, 504);
+                assertThat(response.bodyText()).contains("300ms");
+                assertThat(client.closedByPeer()).isTrue();
+            }
             assertThat(proxyClosed.await(10, TimeUnit.SECONDS)).as("the backend connection closed").isTrue();
+            leaks.assertNothingLeaked(PoolSettings.DEFAULT_MAX_IDLE_PER_HOST * 2);
         }
     }
 
