@@ -94,6 +94,11 @@ public final class TestProxy {
                 () -> gauge(io.snipool.core.metrics.PoolMeters.IDLE));
     }
 
+    /** The HTTP listeners' backend pools, one per event loop. */
+    public io.snipool.core.http.HttpPools pools() {
+        return server.pools();
+    }
+
     /** Slots held in the process-wide {@code max_connections} limiter. */
     public int limiterOpen() {
         return server.limiter().open();
