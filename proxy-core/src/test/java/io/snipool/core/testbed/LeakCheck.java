@@ -16,6 +16,9 @@ import java.util.function.IntSupplier;
  */
 public final class LeakCheck {
 
+    /** Consecutive polls (5 ms apart) that must agree on the baseline. */
+    private static final int STEADY_POLLS = 4;
+
     /** What the proxy says about its connections, read afresh on every call. */
     public record Readings(IntSupplier limiterOpen, DoubleSupplier activeConnections, DoubleSupplier poolActive,
                            DoubleSupplier poolIdle) {
@@ -52,9 +55,11 @@ public final class LeakCheck {
      * @param backendSocketsOpen sockets the test's backends hold open now (their side of each connection)
      */
     public static LeakCheck begin(Readings proxy, IntSupplier backendSocketsOpen) throws InterruptedException {
-        int[] baseline = new int[1];
+        int[] baseline = {Integer.MIN_VALUE};
+        int[] steadyPolls = new int[1];
         Await.until(() -> {
             if (!proxy.quiet()) {
+                steadyPolls[0] = 0;
                 return false;
             }
             int idle = (int) proxy.poolIdle().getAsDouble();
@@ -63,8 +68,12 @@ public final class LeakCheck {
             // Read twice around the count: an idle connection closing meanwhile would skew it.
             boolean settled = backend == idle && idle == (int) proxy.poolIdle().getAsDouble()
                     && backend == backendSocketsOpen.getAsInt();
-            baseline[0] = count - idle - backend;
-            return settled;
+            int candidate = count - idle - backend;
+            // A socket the proxy is still closing is counted by neither side yet still open: the same baseline on
+            // several polls in a row means no such descriptor is in flight.
+            steadyPolls[0] = settled && candidate == baseline[0] ? steadyPolls[0] + 1 : 0;
+            baseline[0] = candidate;
+            return steadyPolls[0] >= STEADY_POLLS;
         }, () -> "the proxy to be quiet before the fault: " + proxy.describe() + ", backend sockets "
                 + backendSocketsOpen.getAsInt());
         return new LeakCheck(proxy, backendSocketsOpen, baseline[0], OpenFiles.byKind());
