@@ -35,6 +35,8 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
     private final boolean head;
     private final boolean clientKeepAlive;
     private final boolean upgradeRequested;
+    /** A body on a method that gives it no meaning: the backend connection is not reused after it. */
+    private final boolean contentWithoutMeaning;
     private final Deadline responseTimer;
     private final Deadline idleTimer;
     private final RequestReplay replay;
@@ -61,6 +63,8 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
         this.upgradeRequested = request.headers().contains(HttpHeaderNames.UPGRADE)
                 && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderNames.UPGRADE, true);
+        this.contentWithoutMeaning = ReusePolicy.contentWithoutMeaning(request.method().name())
+                && (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0);
         this.responseTimer = session.responseTimer();
         this.idleTimer = session.exchangeIdleTimer();
         this.replay = new RequestReplay(listener.limits().maxRetryBodyBytes(), HttpUtil.getContentLength(request, 0L));
@@ -218,7 +222,9 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
             }
         }
         response.forward(message);
-        if (!session.channel().isWritable() && connection != null) {
+        // Once the response is complete the connection may already be idle in the pool, where it must go on reading
+        // to see a FIN or stray bytes; a client closed as the response ended (Connection: close) is never writable.
+        if (!finished && connection != null && !session.channel().isWritable()) {
             connection.channel().config().setAutoRead(false);
         }
     }
@@ -300,7 +306,7 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         end();
         EvictionReason closeReason = ReusePolicy.decide(new ReusePolicy.Observed(requestComplete, true,
                 response.backendHttp10(), response.backendKeepAliveToken(), response.backendConnectionClose(),
-                response.closeDelimited(), false, connection.tainted()));
+                response.closeDelimited(), false, connection.tainted(), contentWithoutMeaning));
         connection.detach();
         if (closeReason != null) {
             lease.close(closeReason);

@@ -73,6 +73,11 @@ public final class RequestHeadGuard {
         transferEncoding.setLength(0);
     }
 
+    /** After a {@link HeadCheck.Valid} verdict: whether the body is chunked (a single {@code chunked} coding). */
+    public boolean chunked() {
+        return transferEncodings > 0;
+    }
+
     /** Continues reading {@code buffer} from where the last call stopped. */
     public HeadCheck check(ByteBuf buffer) {
         if (state == State.DONE) {
@@ -221,6 +226,11 @@ public final class RequestHeadGuard {
         if (b == ':') {
             if (name.length() == 0) {
                 return bad("empty header field name");
+            }
+            if (equalsIgnoreCase(name, "transfer_encoding") || equalsIgnoreCase(name, "content_length")) {
+                // A CGI-style gateway behind snipool maps '-' and '_' to the same variable (RFC 3875 §4.1.18): it
+                // would frame the body by a field snipool does not.
+                return bad("'" + name + "' looks like a framing field spelled with an underscore");
             }
             watched = watchedHeader(name);
             value.setLength(0);

@@ -18,7 +18,21 @@ public final class ReusePolicy {
             boolean responseConnectionClose,
             boolean responseCloseDelimited,
             boolean upgraded,
-            boolean unexpectedBytes) {
+            boolean unexpectedBytes,
+            boolean requestContentWithoutMeaning) {
+    }
+
+    /**
+     * RFC 9110 §9.3.1 (GET), §9.3.2 (HEAD), §9.3.5 (DELETE), §9.3.8 (TRACE): content in such a request "has no
+     * generally defined semantics" and "might lead some implementations to reject the request and close the
+     * connection because of its potential as a request smuggling attack". A backend that ignores it reads the body
+     * as the next request on the connection.
+     */
+    public static boolean contentWithoutMeaning(String method) {
+        return switch (method) {
+            case "GET", "HEAD", "DELETE", "TRACE" -> true;
+            default -> false;
+        };
     }
 
     /** Null when the connection may be recycled, else why it must close. */
@@ -30,6 +44,11 @@ public final class ReusePolicy {
             return EvictionReason.ERROR;
         }
         if (seen.responseConnectionClose() || seen.responseCloseDelimited()) {
+            return EvictionReason.NOT_REUSABLE;
+        }
+        // A backend that ignored the body answered a request hidden in it too, or will: the connection is not handed
+        // to the next client with that answer on its way (a CL.0 desync).
+        if (seen.requestContentWithoutMeaning()) {
             return EvictionReason.NOT_REUSABLE;
         }
         // RFC 9112 §9.3: an HTTP/1.0 response keeps the connection only with an explicit keep-alive.

@@ -1,7 +1,11 @@
 package io.snipool.core.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.CorruptedFrameException;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequestDecoder;
@@ -10,8 +14,10 @@ import java.util.List;
 
 /**
  * Netty's request decoder in its strictest configuration, with each request head first checked by a
- * {@link RequestHeadGuard}. A refused head becomes a {@link RejectedRequest} message and everything after it is
- * discarded: nothing that follows a framing anomaly can be trusted to be where it seems.
+ * {@link RequestHeadGuard} and each chunked body by a {@link ChunkedBodyGuard}. A refused head becomes a
+ * {@link RejectedRequest} message; a broken chunked body ends its message with a failed {@link LastHttpContent}
+ * once Netty has read the well-formed bytes before the error. Everything after either is discarded: nothing that
+ * follows a framing anomaly can be trusted to be where it seems.
  */
 final class StrictRequestDecoder extends HttpRequestDecoder {
 
@@ -28,10 +34,17 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
     }
 
     private final RequestHeadGuard guard;
+    private final ChunkedBodyGuard body;
     private final HeadListener headListener;
     private boolean atHead = true;
     private boolean headAnnounced;
     private boolean rejected;
+    /** The current message is chunked and its framing not checked to the end yet. */
+    private boolean bodyChecking;
+    /** Bytes from the reader index that the body guard has checked (or, after an error, that precede it). */
+    private int checkedAhead;
+    /** Why the chunked framing broke; Netty reads up to the error, then the message fails. */
+    private String bodyError;
 
     StrictRequestDecoder(int maxHeadBytes, int maxHeaders, HeadListener headListener) {
         super(new HttpDecoderConfig()
@@ -46,6 +59,7 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
                 .setValidateHeaders(false)
                 .setUseRfc9112TransferEncoding(true));
         this.guard = new RequestHeadGuard(maxHeadBytes, maxHeaders);
+        this.body = new ChunkedBodyGuard(maxHeadBytes, maxHeaders);
         this.headListener = headListener;
     }
 
@@ -72,23 +86,78 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
             }
             atHead = false;
             headAnnounced = false;
+            if (guard.chunked()) {
+                body.reset();
+                bodyChecking = true;
+                checkedAhead = ((HeadCheck.Valid) check).length();
+            }
             guard.reset();
         }
+        int visible = in.readableBytes();
+        if (bodyChecking) {
+            visible = checkBody(in);
+        }
         int before = out.size();
-        super.decode(ctx, in, out);
+        int start = in.readerIndex();
+        if (visible == in.readableBytes()) {
+            super.decode(ctx, in, out);
+        } else {
+            // Netty must not read the byte that broke the framing, nor anything after it.
+            ByteBuf wellFormed = in.slice(start, visible);
+            super.decode(ctx, wellFormed, out);
+            in.skipBytes(wellFormed.readerIndex());
+        }
+        int consumed = in.readerIndex() - start;
+        checkedAhead = Math.max(0, checkedAhead - consumed);
         for (int i = before; i < out.size(); i++) {
             Object message = out.get(i);
             if (message instanceof HttpObject object && object.decoderResult().isFailure()) {
                 // Netty's own refusal (a bad chunk, say) ends with a failed LastHttpContent; without this, the
                 // bytes after it would be scanned as a new head, as if the message had ended where it broke.
-                rejected = true;
-                in.skipBytes(in.readableBytes());
+                reject(in);
                 return;
             }
             if (message instanceof LastHttpContent) {
                 atHead = true;
             }
         }
+        if (bodyError != null && (consumed == 0 || checkedAhead == 0)) {
+            // Netty has read every well-formed byte before the error (or waits for bytes that cannot come): the
+            // request ends here, broken, which the exchange answers with 400 or a cut.
+            DefaultLastHttpContent broken = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
+            broken.setDecoderResult(DecoderResult.failure(new CorruptedFrameException(bodyError)));
+            out.add(broken);
+            reject(in);
+        }
+    }
+
+    /**
+     * Scans the body bytes not checked yet; returns how many bytes from the reader index Netty may read: all of them,
+     * or those before a framing error.
+     */
+    private int checkBody(ByteBuf in) {
+        if (bodyError != null) {
+            return checkedAhead;
+        }
+        ChunkedBodyGuard.Verdict verdict = body.scan(in, in.readerIndex() + checkedAhead, in.writerIndex());
+        if (verdict instanceof ChunkedBodyGuard.Verdict.Invalid invalid) {
+            bodyError = invalid.reason();
+            checkedAhead = invalid.at() - in.readerIndex();
+            return checkedAhead;
+        }
+        if (verdict instanceof ChunkedBodyGuard.Verdict.Done) {
+            // Checked to its end: Netty reads the rest of this message and stops there by itself.
+            bodyChecking = false;
+            checkedAhead = 0;
+        } else {
+            checkedAhead = in.readableBytes();
+        }
+        return in.readableBytes();
+    }
+
+    private void reject(ByteBuf in) {
+        rejected = true;
+        in.skipBytes(in.readableBytes());
     }
 
     /** True once a head has been refused or a message failed to decode; the decoder then drops all input. */

@@ -5,6 +5,8 @@ import static io.snipool.core.http.ExchangeRefusalTest.assertRefusal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.snipool.config.PoolSettings;
+import io.snipool.core.testbed.LeakCheck;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.io.EOFException;
@@ -100,6 +102,66 @@ class ExchangeErrorTest {
     }
 
     @Test
+    void bytesOnAConnectionReturnedAfterAClosingClientEvictItAndAreNeverAnAnswer(Vertx vertx) throws Exception {
+        // The client's Connection: close ends its connection as the response completes; the backend connection goes
+        // back to the pool at that moment and must still be read while idle.
+        CountDownLatch clientAnswered = new CountDownLatch(1);
+        CountDownLatch strayWritten = new CountDownLatch(1);
+        try (RawBackend backend = new RawBackend(connection -> {
+            connection.readRequest();
+            connection.write(OK);
+            if (connection.index == 0) {
+                // Only once the proxy has handed the answer on, so these bytes cannot arrive with it.
+                await(clientAnswered);
+                connection.write("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged");
+                strayWritten.countDown();
+            }
+            while (connection.readRequest() != null) {
+                connection.write(OK);
+            }
+        });
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), "", "", 1)) {
+            try (RawClient client = new RawClient(proxy.port())) {
+                assertThat(client.exchange(RawClient.get("a.test", "/", "Connection: close")).bodyText())
+                        .isEqualTo("ok");
+            }
+            clientAnswered.countDown();
+            assertThat(strayWritten.await(10, TimeUnit.SECONDS)).isTrue();
+            ProxyUnderTest.awaitCondition(() -> evictions(proxy, "unexpected_data") == 1,
+                    () -> "the connection evicted for the bytes it got while idle");
+            try (RawClient client = new RawClient(proxy.port())) {
+                assertThat(client.exchange(GET_A).bodyText()).isEqualTo("ok");
+            }
+            assertThat(backend.accepted()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aFinOnAConnectionReturnedAfterAClosingClientEvictsIt(Vertx vertx) throws Exception {
+        CountDownLatch answered = new CountDownLatch(1);
+        try (RawBackend backend = new RawBackend(connection -> {
+            connection.readRequest();
+            connection.write(OK);
+            answered.countDown(); // and the connection closes: a FIN while it sits idle in the pool
+        });
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), "", "", 1)) {
+            try (RawClient client = new RawClient(proxy.port())) {
+                assertThat(client.exchange(RawClient.get("a.test", "/", "Connection: close")).bodyText())
+                        .isEqualTo("ok");
+            }
+            assertThat(answered.await(10, TimeUnit.SECONDS)).isTrue();
+            ProxyUnderTest.awaitCondition(() -> evictions(proxy, "closed_by_peer") == 1
+                            && proxy.gauge(io.snipool.core.metrics.PoolMeters.IDLE) == 0,
+                    () -> "the connection evicted for the FIN it got while idle");
+        }
+    }
+
+    private static double evictions(ProxyUnderTest proxy, String reason) {
+        return proxy.registry().find(io.snipool.core.metrics.PoolMeters.EVICTIONS).tag("reason", reason).counters()
+                .stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+    }
+
+    @Test
     void backendClosingBeforeAnyResponseByteOnAFreshConnectionIs502(Vertx vertx) throws Exception {
         try (RawBackend backend = new RawBackend(connection -> connection.readRequest());
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), "");
@@ -122,22 +184,34 @@ class ExchangeErrorTest {
     }
 
     @Test
-    void noResponseWithinResponseHeaderIs504(Vertx vertx) throws Exception {
+    void noResponseWithinResponseHeaderIs504AndLeavesNothingBehind(Vertx vertx) throws Exception {
         CountDownLatch proxyClosed = new CountDownLatch(1);
         try (RawBackend backend = new RawBackend(connection -> {
-            connection.readRequest();
-            if (connection.read() < 0) {
-                proxyClosed.countDown();
+            for (HttpWire.Request request = connection.readRequest(); request != null;
+                 request = connection.readRequest()) {
+                if (request.target().equals("/stall")) {
+                    if (connection.read() < 0) {
+                        proxyClosed.countDown();
+                    }
+                    return;
+                }
+                connection.write(OK);
             }
         });
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend),
-                     "timeouts: { response_header: 300ms }\n");
-             RawClient client = new RawClient(proxy.port())) {
-            HttpWire.Response response = client.exchange(GET_A);
-            assertRefusal(response, 504);
-            assertThat(response.bodyText()).contains("300ms");
-            assertThat(client.closedByPeer()).isTrue();
+                     "timeouts: { response_header: 300ms }\n")) {
+            try (RawClient warm = new RawClient(proxy.port())) {
+                assertThat(warm.exchange(GET_A).bodyText()).isEqualTo("ok");
+            }
+            LeakCheck leaks = LeakCheck.begin(proxy.readings(), backend::openSockets);
+            try (RawClient client = new RawClient(proxy.port())) {
+                HttpWire.Response response = client.exchange(RawClient.get("a.test", "/stall"));
+                assertRefusal(response, 504);
+                assertThat(response.bodyText()).contains("300ms");
+                assertThat(client.closedByPeer()).isTrue();
+            }
             assertThat(proxyClosed.await(10, TimeUnit.SECONDS)).as("the backend connection closed").isTrue();
+            leaks.assertNothingLeaked(PoolSettings.DEFAULT_MAX_IDLE_PER_HOST * 2);
         }
     }
 

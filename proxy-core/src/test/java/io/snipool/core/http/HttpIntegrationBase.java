@@ -3,6 +3,8 @@ package io.snipool.core.http;
 import static io.snipool.core.http.ExchangeFramingTest.route;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.snipool.core.testbed.Await;
+import io.snipool.core.testbed.LeakCheck;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.util.ArrayList;
@@ -167,40 +169,68 @@ abstract class HttpIntegrationBase {
         try (IdleClosingBackend idleClosing = new IdleClosingBackend(java.time.Duration.ofMillis(100),
                 java.time.Duration.ofMillis(250));
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", idleClosing.backend()), "")) {
-            Map<Integer, Throwable> failures = new ConcurrentHashMap<>();
-            List<Thread> clients = new ArrayList<>();
-            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2500);
-            for (int c = 0; c < 4; c++) {
-                int client = c;
-                Thread thread = new Thread(() -> {
-                    java.util.Random random = new java.util.Random(client);
-                    try {
-                        while (System.nanoTime() < end) {
-                            List<HttpWire.Response> responses = transport.exchangeAll(proxy.port(), List.of(
-                                    ClientTransport.Request.get("a.test", "/" + client),
-                                    ClientTransport.Request.get("a.test", "/" + client)));
-                            assertThat(responses).extracting(HttpWire.Response::status).containsOnly(200);
-                            // A pause around the backend's idle timeout, so reuse often meets its deadline.
-                            Thread.sleep(random.nextInt(300));
-                        }
-                    } catch (Throwable failure) {
-                        failures.put(client, failure);
-                    }
-                }, "load-" + c);
-                clients.add(thread);
-                thread.start();
-            }
-            for (Thread thread : clients) {
-                thread.join(TimeUnit.SECONDS.toMillis(30));
-            }
-            assertThat(failures).isEmpty();
-            assertThat(idleClosing.closedByTimer()).as("idle connections closed by the backend's timer").isPositive();
+            assertThat(loadWithPauses(proxy, 2500, 300)).isEmpty();
+            // The pool holds idle connections now; the backend's timer closes them within its timeout and period.
+            Await.until(() -> idleClosing.closedByTimer() > 0, () -> "idle connections closed by the backend's timer");
             assertThat(idleClosing.closedOnArrival()).as("requests that met a closing connection").isPositive();
             // Every request that met a closing connection was replayed; so may be one that reached a connection
             // the timer closed with the request still unread.
             assertThat(proxy.staleRetries()).isBetween((double) idleClosing.closedOnArrival(),
                     (double) idleClosing.closedOnArrival() + idleClosing.closedByTimer());
         }
+    }
+
+    @Test
+    void connectionsTheBackendClosesAtRandomNeverFailARequestAndLeaveNothing(Vertx vertx) throws Exception {
+        // Each idle period of each backend connection ends after a random 0 to 150 ms, checked every 20 ms.
+        try (IdleClosingBackend idleClosing = new IdleClosingBackend(java.time.Duration.ZERO,
+                java.time.Duration.ofMillis(150), java.time.Duration.ofMillis(20), 7);
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", idleClosing.backend()), "")) {
+            transport.exchangeAll(proxy.port(), List.of(ClientTransport.Request.get("a.test", "/warm")));
+            LeakCheck leaks = LeakCheck.begin(proxy.readings(), idleClosing.backend()::openSockets);
+
+            assertThat(loadWithPauses(proxy, 1500, 100)).isEmpty();
+            assertThat(idleClosing.closedByTimer()).as("idle connections closed by the backend's timer").isPositive();
+            assertThat(idleClosing.closedOnArrival()).as("requests that met a closing connection").isPositive();
+            assertThat(proxy.staleRetries()).isBetween((double) idleClosing.closedOnArrival(),
+                    (double) idleClosing.closedOnArrival() + idleClosing.closedByTimer());
+            leaks.assertNothingLeaked(2 * io.snipool.config.PoolSettings.DEFAULT_MAX_IDLE_PER_HOST);
+        }
+    }
+
+    /**
+     * Four clients, each sending two requests at a time and then pausing up to {@code maxPauseMillis}, for
+     * {@code millis}; returns the failures by client (a status other than 200, or an exception).
+     */
+    private Map<Integer, Throwable> loadWithPauses(ProxyUnderTest proxy, long millis, int maxPauseMillis)
+            throws InterruptedException {
+        Map<Integer, Throwable> failures = new ConcurrentHashMap<>();
+        List<Thread> clients = new ArrayList<>();
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        for (int c = 0; c < 4; c++) {
+            int client = c;
+            Thread thread = new Thread(() -> {
+                java.util.Random random = new java.util.Random(client);
+                try {
+                    while (System.nanoTime() < end) {
+                        List<HttpWire.Response> responses = transport.exchangeAll(proxy.port(), List.of(
+                                ClientTransport.Request.get("a.test", "/" + client),
+                                ClientTransport.Request.get("a.test", "/" + client)));
+                        assertThat(responses).extracting(HttpWire.Response::status).containsOnly(200);
+                        // A pause around the backend's idle timeout, so reuse often meets its deadline.
+                        Thread.sleep(random.nextInt(maxPauseMillis));
+                    }
+                } catch (Throwable failure) {
+                    failures.put(client, failure);
+                }
+            }, "load-" + c);
+            clients.add(thread);
+            thread.start();
+        }
+        for (Thread thread : clients) {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        }
+        return failures;
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.snipool.core.http;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -13,18 +14,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A keep-alive backend with its own short idle timeout, checked the way servers check it: by a coarse timer that
  * closes connections idle for longer than the timeout, and, for a request that arrives after the deadline but
  * before the timer ran, by closing without an answer, as if the timer had won the race. The second case is the
- * stale-connection race a pool must absorb; the first makes the pool see FINs on idle connections.
+ * stale-connection race a pool must absorb; the first makes the pool see FINs on idle connections. The timeout is
+ * fixed, or drawn anew for each idle period of each connection (a backend closing idle connections at random).
  */
 final class IdleClosingBackend implements AutoCloseable {
 
     /** One connection's state, shared by its thread and the timer. */
     private static final class State {
         long idleSinceNanos = System.nanoTime();
+        long idleTimeoutNanos;
         boolean busy;
         boolean closed;
     }
 
-    private final Duration idleTimeout;
+    private final Duration minIdleTimeout;
+    private final Duration maxIdleTimeout;
+    private final Random random;
     private final Map<RawBackend.Connection, State> states = new ConcurrentHashMap<>();
     private final AtomicInteger answered = new AtomicInteger();
     private final AtomicInteger closedOnArrival = new AtomicInteger();
@@ -38,7 +43,18 @@ final class IdleClosingBackend implements AutoCloseable {
 
     /** @param timerPeriod how often the timer looks for idle connections (coarser than the timeout) */
     IdleClosingBackend(Duration idleTimeout, Duration timerPeriod) throws IOException {
-        this.idleTimeout = idleTimeout;
+        this(idleTimeout, idleTimeout, timerPeriod, 0);
+    }
+
+    /**
+     * Each idle period of each connection gets a timeout drawn uniformly from {@code minIdleTimeout} to
+     * {@code maxIdleTimeout}, from a generator seeded with {@code seed}.
+     */
+    IdleClosingBackend(Duration minIdleTimeout, Duration maxIdleTimeout, Duration timerPeriod, long seed)
+            throws IOException {
+        this.minIdleTimeout = minIdleTimeout;
+        this.maxIdleTimeout = maxIdleTimeout;
+        this.random = new Random(seed);
         this.backend = new RawBackend(this::serve);
         timer.scheduleAtFixedRate(this::closeIdle, timerPeriod.toMillis(), timerPeriod.toMillis(),
                 TimeUnit.MILLISECONDS);
@@ -60,8 +76,20 @@ final class IdleClosingBackend implements AutoCloseable {
         return closedByTimer.get();
     }
 
+    /** The timeout of the idle period starting now. */
+    private long nextIdleTimeoutNanos() {
+        long spread = maxIdleTimeout.toNanos() - minIdleTimeout.toNanos();
+        if (spread == 0) {
+            return minIdleTimeout.toNanos();
+        }
+        synchronized (random) {
+            return minIdleTimeout.toNanos() + (long) (random.nextDouble() * spread);
+        }
+    }
+
     private void serve(RawBackend.Connection connection) throws IOException {
         State state = new State();
+        state.idleTimeoutNanos = nextIdleTimeoutNanos();
         states.put(connection, state);
         try {
             while (true) {
@@ -71,7 +99,7 @@ final class IdleClosingBackend implements AutoCloseable {
                         return;
                     }
                     state.busy = true;
-                    if (System.nanoTime() - state.idleSinceNanos >= idleTimeout.toNanos()) {
+                    if (System.nanoTime() - state.idleSinceNanos >= state.idleTimeoutNanos) {
                         state.closed = true;
                         closedOnArrival.incrementAndGet();
                         return; // closed with the request unread: the proxy gets a FIN or a reset, no response
@@ -90,6 +118,7 @@ final class IdleClosingBackend implements AutoCloseable {
                 synchronized (state) {
                     state.busy = false;
                     state.idleSinceNanos = System.nanoTime();
+                    state.idleTimeoutNanos = nextIdleTimeoutNanos();
                 }
             }
         } finally {
@@ -101,7 +130,7 @@ final class IdleClosingBackend implements AutoCloseable {
         long now = System.nanoTime();
         states.forEach((connection, state) -> {
             synchronized (state) {
-                if (!state.busy && !state.closed && now - state.idleSinceNanos >= idleTimeout.toNanos()) {
+                if (!state.busy && !state.closed && now - state.idleSinceNanos >= state.idleTimeoutNanos) {
                     state.closed = true;
                     closedByTimer.incrementAndGet();
                     try {

@@ -87,6 +87,13 @@ final class ProxyUnderTest implements AutoCloseable {
         return registry.find(name).gauges().stream().mapToDouble(Gauge::value).sum();
     }
 
+    /** What {@link io.snipool.core.testbed.LeakCheck} reads: client slots, active connections, the pool. */
+    io.snipool.core.testbed.LeakCheck.Readings readings() {
+        return new io.snipool.core.testbed.LeakCheck.Readings(server.limiter()::open,
+                () -> gauge(ProxyMetrics.CONNECTIONS_ACTIVE), () -> gauge(PoolMeters.ACTIVE),
+                () -> gauge(PoolMeters.IDLE));
+    }
+
     double staleRetries() {
         return count(PoolMeters.STALE_RETRIES);
     }

@@ -157,6 +157,11 @@ final class RawBackend implements AutoCloseable {
         return connections.size();
     }
 
+    /** Accepted sockets not closed yet: this backend's end of each connection still open. */
+    int openSockets() {
+        return (int) connections.stream().filter(connection -> !connection.socket.isClosed()).count();
+    }
+
     List<Connection> connections() {
         return connections;
     }

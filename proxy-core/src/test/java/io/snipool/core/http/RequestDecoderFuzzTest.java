@@ -30,7 +30,8 @@ class RequestDecoderFuzzTest {
 
     /**
      * Arbitrary bytes from a client: decoded without an unexpected exception, to the same messages whole and one
-     * byte per read; nothing decoded after a refusal; and every head the guard accepts is one request to Netty.
+     * byte per read; nothing decoded after a refusal; every head the guard accepts is one request to Netty; and every
+     * trailer handed on is a plain field line that neither frames nor routes.
      */
     @FuzzTest(maxDuration = "5m")
     void anyClientBytes(byte[] received) {
@@ -110,6 +111,14 @@ class RequestDecoderFuzzTest {
             content.append(data.toString(StandardCharsets.ISO_8859_1));
         }
         if (message instanceof LastHttpContent last) {
+            // What reaches an exchange is forwarded: no trailer may frame or route the message there, and each must
+            // be one plain field line.
+            for (java.util.Map.Entry<String, String> trailer : last.trailingHeaders()) {
+                assertThat(trailer.getKey()).matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+                assertThat(ChunkedBodyGuard.FORBIDDEN_TRAILERS).doesNotContain(
+                        trailer.getKey().toLowerCase(java.util.Locale.ROOT));
+                assertThat(trailer.getValue()).doesNotContainPattern("[\\x00-\\x08\\x0a-\\x1f\\x7f]");
+            }
             flush(events, content);
             events.add("last " + last.trailingHeaders().entries());
         }

@@ -72,6 +72,10 @@ class RequestHeadGuardTest {
                 refuse(400, "control character 0x1b in a header field value", "GET / HTTP/1.1\r\nHost: a\r\nX-A: \u001b[0m\r\n\r\n"),
                 refuse(400, "control character 0x7f in a header field value", "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\u007f\r\n\r\n"),
                 refuse(400, "empty header field name", "GET / HTTP/1.1\r\nHost: a\r\n: b\r\n\r\n"),
+                refuse(400, "'Transfer_Encoding' looks like a framing field spelled with an underscore",
+                        "POST / HTTP/1.1\r\nHost: a\r\nTransfer_Encoding: chunked\r\n\r\n"),
+                refuse(400, "'content_LENGTH' looks like a framing field spelled with an underscore",
+                        "POST / HTTP/1.1\r\nHost: a\r\ncontent_LENGTH: 5\r\n\r\n"),
                 // Host (RFC 9112 §3.2)
                 refuse(400, "missing Host", "GET / HTTP/1.1\r\n\r\n"),
                 refuse(400, "missing Host", "GET http://a.test/ HTTP/1.1\r\nX-Host: a\r\n\r\n"),
@@ -117,7 +121,8 @@ class RequestHeadGuardTest {
                 accept("GET / HTTP/1.1\r\nHost: a\r\nX-Empty:\r\nX-Tab: a\tb\r\nX-Obs-Text: caf\u00e9\r\n\r\n"),
                 accept("M-SEARCH * HTTP/1.1\r\nHOST: a\r\n\r\n"),
                 accept("GET / HTTP/1.1\r\nHost: a\r\nX-" + "n".repeat(60) + ": long name\r\n\r\n"),
-                accept("GET / HTTP/1.1\r\nHost: a\r\nContent-Length-Extra: 5, 6\r\nTransfer-Encodings: x\r\n\r\n"));
+                accept("GET / HTTP/1.1\r\nHost: a\r\nContent-Length-Extra: 5, 6\r\nTransfer-Encodings: x\r\n\r\n"),
+                accept("GET / HTTP/1.1\r\nHost: a\r\nX_Forwarded_For: 1\r\nContent_Length_X: 5\r\n\r\n"));
     }
 
     @ParameterizedTest(name = "{0} {1}")

@@ -13,7 +13,7 @@ class ReusePolicyTest {
     @Test
     void everyCombination() {
         List<String> reused = new ArrayList<>();
-        for (int bits = 0; bits < 256; bits++) {
+        for (int bits = 0; bits < 512; bits++) {
             ReusePolicy.Observed seen = observed(bits);
             EvictionReason decision = ReusePolicy.decide(seen);
             assertThat(decision).as(seen.toString()).isEqualTo(expected(seen));
@@ -28,22 +28,30 @@ class ReusePolicyTest {
 
     @Test
     void namedRows() {
-        ReusePolicy.Observed clean = new ReusePolicy.Observed(true, true, false, false, false, false, false, false);
+        ReusePolicy.Observed clean = row(true, true, false, false, false, false, false, false, false);
         assertThat(ReusePolicy.decide(clean)).isNull();
-        assertThat(ReusePolicy.decide(new ReusePolicy.Observed(true, true, true, true, false, false, false, false)))
+        assertThat(ReusePolicy.decide(row(true, true, true, true, false, false, false, false, false)))
                 .as("HTTP/1.0 response with Connection: keep-alive").isNull();
-        assertThat(ReusePolicy.decide(new ReusePolicy.Observed(true, true, true, false, false, false, false, false)))
+        assertThat(ReusePolicy.decide(row(true, true, true, false, false, false, false, false, false)))
                 .as("HTTP/1.0 response without keep-alive").isEqualTo(EvictionReason.NOT_REUSABLE);
-        assertThat(ReusePolicy.decide(new ReusePolicy.Observed(false, true, false, false, false, false, false, false)))
+        assertThat(ReusePolicy.decide(row(false, true, false, false, false, false, false, false, false)))
                 .as("request body not fully sent").isEqualTo(EvictionReason.ERROR);
-        assertThat(ReusePolicy.decide(new ReusePolicy.Observed(true, true, false, false, false, false, false, true)))
+        assertThat(ReusePolicy.decide(row(true, true, false, false, false, false, false, true, false)))
                 .as("bytes after the response").isEqualTo(EvictionReason.ERROR);
-        assertThat(ReusePolicy.decide(new ReusePolicy.Observed(true, true, false, true, true, false, false, false)))
+        assertThat(ReusePolicy.decide(row(true, true, false, true, true, false, false, false, false)))
                 .as("Connection: close wins over keep-alive").isEqualTo(EvictionReason.NOT_REUSABLE);
-        assertThat(ReusePolicy.decide(new ReusePolicy.Observed(true, true, false, false, false, true, false, false)))
+        assertThat(ReusePolicy.decide(row(true, true, false, false, false, true, false, false, false)))
                 .as("close-delimited body").isEqualTo(EvictionReason.NOT_REUSABLE);
-        assertThat(ReusePolicy.decide(new ReusePolicy.Observed(true, true, false, false, false, false, true, false)))
+        assertThat(ReusePolicy.decide(row(true, true, false, false, false, false, true, false, false)))
                 .as("upgraded").isEqualTo(EvictionReason.NOT_REUSABLE);
+        assertThat(ReusePolicy.decide(row(true, true, false, true, false, false, false, false, true)))
+                .as("a GET that carried a body").isEqualTo(EvictionReason.NOT_REUSABLE);
+    }
+
+    @Test
+    void methodsWhoseContentHasNoMeaning() {
+        assertThat(List.of("GET", "HEAD", "DELETE", "TRACE")).allMatch(ReusePolicy::contentWithoutMeaning);
+        assertThat(List.of("POST", "PUT", "PATCH", "OPTIONS", "get")).noneMatch(ReusePolicy::contentWithoutMeaning);
     }
 
     /** The rule as the issue states it, written independently of the implementation's order of checks. */
@@ -56,13 +64,24 @@ class ReusePolicyTest {
             return EvictionReason.ERROR;
         }
         boolean peerEnds = seen.responseConnectionClose() || seen.responseCloseDelimited()
-                || (seen.responseIsHttp10() && !seen.responseKeepAlive());
+                || (seen.responseIsHttp10() && !seen.responseKeepAlive()) || seen.requestContentWithoutMeaning();
         return peerEnds ? EvictionReason.NOT_REUSABLE : null;
+    }
+
+    /** One row, in the order of {@link ReusePolicy.Observed}'s components. */
+    private static ReusePolicy.Observed row(boolean requestBodyComplete, boolean responseBodyComplete,
+                                            boolean responseIsHttp10, boolean responseKeepAlive,
+                                            boolean responseConnectionClose, boolean responseCloseDelimited,
+                                            boolean upgraded, boolean unexpectedBytes,
+                                            boolean requestContentWithoutMeaning) {
+        return new ReusePolicy.Observed(requestBodyComplete, responseBodyComplete, responseIsHttp10,
+                responseKeepAlive, responseConnectionClose, responseCloseDelimited, upgraded, unexpectedBytes,
+                requestContentWithoutMeaning);
     }
 
     private static ReusePolicy.Observed observed(int bits) {
         return new ReusePolicy.Observed(bit(bits, 0), bit(bits, 1), bit(bits, 2), bit(bits, 3), bit(bits, 4),
-                bit(bits, 5), bit(bits, 6), bit(bits, 7));
+                bit(bits, 5), bit(bits, 6), bit(bits, 7), bit(bits, 8));
     }
 
     private static boolean bit(int bits, int index) {

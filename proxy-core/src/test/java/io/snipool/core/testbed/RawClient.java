@@ -83,6 +83,32 @@ public final class RawClient implements AutoCloseable {
         return received.toByteArray();
     }
 
+    /**
+     * Sends {@code bytes} on a new connection to loopback {@code port} and reads until the proxy closes it (a reset,
+     * even while writing, counts as closed). False if it is still open after {@link #TIMEOUT}.
+     */
+    public static boolean closedAfterSending(int port, byte[] bytes) throws IOException {
+        try (RawClient client = connect(port)) {
+            try {
+                client.write(bytes);
+            } catch (SocketException closedWhileWriting) {
+                return true;
+            }
+            InputStream in = client.socket.getInputStream();
+            byte[] discard = new byte[1024];
+            try {
+                while (in.read(discard) >= 0) {
+                    // a refusal, if the proxy sends one
+                }
+                return true;
+            } catch (SocketTimeoutException stillOpen) {
+                return false;
+            } catch (SocketException reset) {
+                return true;
+            }
+        }
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A plain TCP backend that keeps every byte each connection sends it: the PROXY header and the hello arrive here
@@ -94,6 +95,8 @@ public final class RecordingBackend {
 
     private final NetServer server;
     private final BlockingQueue<Connection> accepted = new LinkedBlockingQueue<>();
+    private final AtomicInteger acceptedTotal = new AtomicInteger();
+    private final AtomicInteger open = new AtomicInteger();
 
     private RecordingBackend(NetServer server) {
         this.server = server;
@@ -104,8 +107,13 @@ public final class RecordingBackend {
         RecordingBackend backend = new RecordingBackend(server);
         server.connectHandler(socket -> {
             Connection connection = new Connection(socket, vertx.getOrCreateContext());
+            backend.acceptedTotal.incrementAndGet();
+            backend.open.incrementAndGet();
             socket.handler(connection::append);
-            socket.closeHandler(ignored -> connection.end());
+            socket.closeHandler(ignored -> {
+                backend.open.decrementAndGet();
+                connection.end();
+            });
             backend.accepted.add(connection);
         });
         return server.listen().map(ignored -> backend);
@@ -113,6 +121,16 @@ public final class RecordingBackend {
 
     public int port() {
         return server.actualPort();
+    }
+
+    /** Connections accepted so far, whether or not {@link #nextConnection} took them. */
+    public int acceptedTotal() {
+        return acceptedTotal.get();
+    }
+
+    /** Accepted connections not closed yet: this backend's end of each still open. */
+    public int open() {
+        return open.get();
     }
 
     /** The next connection the proxy made, waiting for it if need be. */

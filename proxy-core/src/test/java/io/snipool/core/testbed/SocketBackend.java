@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A blocking-socket backend that runs a script on each accepted connection, one thread each. Plain JDK sockets
@@ -29,6 +30,7 @@ public final class SocketBackend implements AutoCloseable {
 
     private final ServerSocket server;
     private final BlockingQueue<Throwable> outcomes = new LinkedBlockingQueue<>();
+    private final AtomicInteger open = new AtomicInteger();
 
     private SocketBackend(ServerSocket server) {
         this.server = server;
@@ -51,13 +53,18 @@ public final class SocketBackend implements AutoCloseable {
             } catch (IOException closed) {
                 return;
             }
+            open.incrementAndGet();
             Thread worker = new Thread(() -> {
-                try (socket) {
-                    socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
-                    script.run(socket);
+                try {
+                    try (socket) {
+                        socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
+                        script.run(socket);
+                    }
                     outcomes.add(PASSED);
                 } catch (Throwable failure) {
                     outcomes.add(failure);
+                } finally {
+                    open.decrementAndGet();
                 }
             }, "socket-backend-script");
             worker.setDaemon(true);
@@ -67,6 +74,11 @@ public final class SocketBackend implements AutoCloseable {
 
     public int port() {
         return server.getLocalPort();
+    }
+
+    /** Accepted sockets whose script has not ended yet (each is closed when its script ends). */
+    public int open() {
+        return open.get();
     }
 
     /** Waits for the next script run to end, and fails with its failure if it threw. */

@@ -82,6 +82,23 @@ public final class TestProxy {
         return registry.find(ProxyMetrics.CONNECTIONS_ACTIVE).gauges().stream().mapToDouble(Gauge::value).sum();
     }
 
+    /** A gauge summed over every label; 0 when never registered. */
+    public double gauge(String name) {
+        return registry.find(name).gauges().stream().mapToDouble(Gauge::value).sum();
+    }
+
+    /** What {@link LeakCheck} reads: client slots, active connections, the HTTP pools. */
+    public LeakCheck.Readings readings() {
+        return new LeakCheck.Readings(this::limiterOpen, this::active,
+                () -> gauge(io.snipool.core.metrics.PoolMeters.ACTIVE),
+                () -> gauge(io.snipool.core.metrics.PoolMeters.IDLE));
+    }
+
+    /** The HTTP listeners' backend pools, one per event loop. */
+    public io.snipool.core.http.HttpPools pools() {
+        return server.pools();
+    }
+
     /** Slots held in the process-wide {@code max_connections} limiter. */
     public int limiterOpen() {
         return server.limiter().open();

@@ -15,6 +15,7 @@ public final class TlsBackend {
     private final String name;
     private final NetServer server;
     private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger open = new AtomicInteger();
 
     private TlsBackend(String name, NetServer server) {
         this.name = name;
@@ -29,6 +30,8 @@ public final class TlsBackend {
         TlsBackend backend = new TlsBackend(name, server);
         server.connectHandler(socket -> {
             backend.accepted.incrementAndGet();
+            backend.open.incrementAndGet();
+            socket.closeHandler(ignored -> backend.open.decrementAndGet());
             socket.write(name + "\n");
         });
         return server.listen().map(ignored -> backend);
@@ -40,6 +43,11 @@ public final class TlsBackend {
 
     public int port() {
         return server.actualPort();
+    }
+
+    /** Connections whose TLS handshake completed and that are not closed yet. */
+    public int open() {
+        return open.get();
     }
 
     /** Connections whose TLS handshake completed. */
