@@ -26,6 +26,7 @@ PROXIES=${BENCH_PROXIES:-snipool haproxy nginx}
 SCENARIOS=${BENCH_SCENARIOS:-http close tls bulk idle startup}
 JAR=${BENCH_JAR:-$root/proxy-app/target/snipool.jar}
 RESULTS=${BENCH_RESULTS:-$here/results}
+IDLE_HISTO=${BENCH_IDLE_HISTOGRAM:-}    # a directory: snipool's live-object histogram with the idle tunnels open
 
 for n in REPEAT DURATION WARMUP CONNECTIONS WRK_THREADS TLS_CLIENTS H2LOAD_THREADS BULK_MIB IDLE_CONNS; do
   [[ ${!n} =~ ^[0-9]+$ ]] || die "BENCH_$n must be a whole number, got '${!n}'"
@@ -105,8 +106,8 @@ IDLE_PER_HOST=$(( CONNECTIONS > 64 ? CONNECTIONS : 64 ))
 first_line() { { "$@" 2>&1 || true; } | head -n 1; }
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-changed=$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null | awk '{ print $2 }' | head -n 5 \
-          | paste -sd, - | sed 's/,/, /g')
+changed=$({ git -C "$root" status --porcelain --untracked-files=no 2>/dev/null || true; } | awk '{ print $2 }' \
+          | head -n 5 | paste -sd, - | sed 's/,/, /g')
 [ -z "$changed" ] || commit="$commit (tree with uncommitted changes to: $changed)"
 jar_info="sha256 $(sha256sum "$work/snipool.jar" | cut -c1-12), built $(date -u -r "$JAR" '+%Y-%m-%d %H:%M:%S') UTC"
 
@@ -366,8 +367,13 @@ scenario_idle() {
       start_instance "$p" "$dir"
       sleep 1
       pids=$(pids_of "$p" "$INST_PID")
+      local hold=()
+      if [ "$p" = snipool ] && [ -n "$IDLE_HISTO" ]; then
+        # What the Java heap holds per idle tunnel: a histogram of live objects, all connections still open.
+        hold=(--while-open "jcmd $INST_PID GC.class_histogram > '$IDLE_HISTO/idle-histogram-$rep.txt'")
+      fi
       json=$(timeout 900 python3 "$here/lib/idle_conns.py" --port "$INST_TLS" --sni idle.bench.test --cafile "$CA" \
-               --pids "$pids" --count "$IDLE_CONNS" --deadline 840 2> "$dir/idle_conns.err" || true)
+               --pids "$pids" --count "$IDLE_CONNS" --deadline 840 "${hold[@]}" 2> "$dir/idle_conns.err" || true)
       stop_pid "$INST_PID" 15
       if ! fields=$(python3 -c '
 import json, sys

@@ -10,6 +10,8 @@ VmRSS (summed over the given PIDs, e.g. an nginx master and its workers) is read
 3. N connections are opened, at most CONCURRENCY handshakes at a time, and kept open;
 4. "after": after SETTLE seconds of quiet, with all N still open.
 
+5. optionally (--while-open), a shell command, with all N still open.
+
 Prints one JSON object: requested, opened, failed, rss_before_kib, rss_after_kib, per_conn_bytes, open_seconds.
 Everything is bounded: each handshake by --handshake-timeout, the whole run by --deadline.
 """
@@ -75,6 +77,10 @@ async def run(args):
     after = rss_kib(pids)
     # Connections the proxy or backend dropped while we waited would make the per-connection figure lie.
     still_open = sum(1 for reader, writer in streams if not reader.at_eof() and not writer.transport.is_closing())
+    if args.while_open:
+        # After the reading, with every connection still open: e.g. a heap histogram of the proxy.
+        process = await asyncio.create_subprocess_shell(args.while_open, stdout=sys.stderr)
+        await asyncio.wait_for(process.wait(), timeout=120)
     await close_all(streams)
 
     opened = len(streams)
@@ -106,6 +112,7 @@ def main():
     parser.add_argument("--settle", type=float, default=2.0)
     parser.add_argument("--handshake-timeout", type=float, default=30.0)
     parser.add_argument("--deadline", type=float, default=600.0)
+    parser.add_argument("--while-open", help="a shell command run after the reading, with all connections open")
     args = parser.parse_args()
     try:
         return asyncio.run(asyncio.wait_for(run(args), timeout=args.deadline))
