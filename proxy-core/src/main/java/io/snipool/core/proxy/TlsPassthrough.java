@@ -159,6 +159,11 @@ public final class TlsPassthrough implements ConnectionHandler {
                 }
                 Tunnel.start(client, HelloCollector.NAME, backend, collector.takeReceived(),
                         listener.timeouts().idle(), new TunnelObserver(this, backendLabel));
+                // The tunnel may idle for hours: let the hello's reader, its parsed hello, the cancelled timer and
+                // the dial go (about half a KiB per tunnel).
+                collector = null;
+                helloTimer = null;
+                dialing = null;
             } catch (RuntimeException e) {
                 // Without this, Netty would only log the failure and leave both sockets open, unread, unbounded.
                 LOG.log(Level.WARNING, "could not start the tunnel for " + socket.remoteAddress(), e);
