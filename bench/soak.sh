@@ -34,7 +34,6 @@ done
 for tool in java jcmd jstat wrk h2load nginx openssl curl python3; do
   command -v "$tool" > /dev/null || die "$tool is missing (bench/run.sh installs the benchmark tools with apt-get)"
 done
-read -ra JAVA_ARGS <<< "$JAVA_OPTS"
 
 if [ ! -f "$JAR" ]; then
   log "building $JAR"
@@ -71,7 +70,7 @@ wait_port "$B_HTTP" 20 && wait_port "$B_TLS" 20 || die "the nginx backend did no
 # --- snipool -------------------------------------------------------------------------------------------------------
 HTTP=$(free_port); TLS=$(free_port); ADMIN=$(free_port)
 write_snipool_conf "$work/snipool.yaml" "$HTTP" "$TLS" "$ADMIN"
-java "${JAVA_ARGS[@]}" -jar "$work/snipool.jar" --config "$work/snipool.yaml" > "$work/snipool.log" 2>&1 &
+SNIPOOL_JAR="$work/snipool.jar" JAVA_OPTS="$JAVA_OPTS" "$root/bin/snipool" --config "$work/snipool.yaml" > "$work/snipool.log" 2>&1 &
 PID=$!
 track "$PID"
 wait_http "http://127.0.0.1:$ADMIN/readyz" 60 || { tail -20 "$work/snipool.log" >&2; die "snipool is not ready"; }

@@ -37,7 +37,7 @@ listeners:
 metrics: { bind: "127.0.0.1:$port_admin" }
 access_log: { enabled: false }
 CONF
-java -jar "$jar" --config "$work/snipool.yaml" > "$work/snipool.log" 2>&1 &
+SNIPOOL_JAR="$jar" "$here/../bin/snipool" --config "$work/snipool.yaml" > "$work/snipool.log" 2>&1 &
 E2E_PIDS+=($!)
 
 e2e_wait_port "$port_backend" 20
