@@ -14,14 +14,14 @@ root=$(cd "$here/.." && pwd)
 
 REPEAT=${BENCH_REPEAT:-3}               # repetitions of each scenario (the report shows medians)
 DURATION=${BENCH_DURATION:-10}          # seconds per wrk run; target length of an h2load run
-WARMUP=${BENCH_WARMUP:-3}               # seconds of unmeasured load per target before an HTTP scenario
+WARMUP=${BENCH_WARMUP:-10}              # seconds of unmeasured load per target before scenarios 1 to 3
 CONNECTIONS=${BENCH_CONNECTIONS:-50}    # wrk connections
 WRK_THREADS=${BENCH_WRK_THREADS:-2}     # wrk threads
 TLS_CLIENTS=${BENCH_TLS_CLIENTS:-32}    # h2load concurrent clients (connections in flight)
 H2LOAD_THREADS=${BENCH_H2LOAD_THREADS:-1}
 BULK_MIB=${BENCH_BULK_MIB:-1024}         # size of the file downloaded through the TLS tunnel
 IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}   # idle TLS connections held through each proxy
-JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx256m}  # snipool's JVM flags (a fixed heap cap keeps RSS comparable)
+JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx256m}  # JVM flags after bin/snipool's own (a fixed heap cap keeps RSS comparable)
 PROXIES=${BENCH_PROXIES:-snipool haproxy nginx}
 SCENARIOS=${BENCH_SCENARIOS:-http close tls bulk idle startup}
 JAR=${BENCH_JAR:-$root/proxy-app/target/snipool.jar}
@@ -39,7 +39,6 @@ for s in $SCENARIOS; do
   case $s in http|close|tls|bulk|idle|startup) ;; *) die "BENCH_SCENARIOS: unknown scenario '$s'" ;; esac
 done
 wants() { [[ " $SCENARIOS " == *" $1 "* ]]; }
-read -ra JAVA_ARGS <<< "$JAVA_OPTS"
 
 stamp=$(date -u +%Y-%m-%d-%H%M%S)
 work=$here/work/$stamp
@@ -109,6 +108,9 @@ commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 changed=$({ git -C "$root" status --porcelain --untracked-files=no 2>/dev/null || true; } | awk '{ print $2 }' \
           | head -n 5 | paste -sd, - | sed 's/,/, /g')
 [ -z "$changed" ] || commit="$commit (tree with uncommitted changes to: $changed)"
+# The JVM flags snipool runs with: the launcher's own, then BENCH_JAVA_OPTS.
+jvm_flags=$(SNIPOOL_JAR="$work/snipool.jar" JAVA_OPTS="$JAVA_OPTS" SNIPOOL_PRINT_COMMAND=1 "$root/bin/snipool" \
+            | sed -e 's/^[^ ]* //' -e 's/ -jar .*//')
 jar_info="sha256 $(sha256sum "$work/snipool.jar" | cut -c1-12), built $(date -u -r "$JAR" '+%Y-%m-%d %H:%M:%S') UTC"
 
 # --- certificates, backend --------------------------------------------------------------------------------------
@@ -146,7 +148,7 @@ prepare_instance() {
   case $name in
     snipool)
       write_snipool_conf "$dir/snipool.yaml" "$INST_HTTP" "$INST_TLS" "$INST_ADMIN"
-      CMD=(java "${JAVA_ARGS[@]}" -jar "$work/snipool.jar" --config "$dir/snipool.yaml") ;;
+      CMD=(env SNIPOOL_JAR="$work/snipool.jar" JAVA_OPTS="$JAVA_OPTS" "$root/bin/snipool" --config "$dir/snipool.yaml") ;;
     haproxy)
       write_haproxy_conf "$dir/haproxy.cfg" "$INST_HTTP" "$INST_TLS"
       CMD=(haproxy -db -f "$dir/haproxy.cfg") ;;
@@ -190,6 +192,26 @@ pids_of() {
   else
     echo "$pid"
   fi
+}
+
+# cpu_ticks TARGET: clock ticks of user plus system CPU time the target's processes have used so far (every thread,
+# nginx's workers too); nothing for direct. The difference over a run, per request, is what the proxy costs in CPU:
+# unlike a rate, it hardly depends on what else the shared machine is doing.
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() {
+  local t=$1 pid total=0 ticks
+  [ "$t" = direct ] && { echo 0; return; }
+  for pid in $(pids_of "$t" "${MAIN_PID[$t]}" | tr ',' ' '); do
+    ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+    total=$((total + ticks))
+  done
+  echo "$total"
+}
+# cpu_sample SCENARIO METRIC TARGET REP TICKS_BEFORE TICKS_AFTER COUNT: microseconds of CPU per counted unit
+cpu_sample() {
+  [ "$3" = direct ] && return 0
+  [ "$7" -gt 0 ] || return 0
+  sample "$1" "$2" "$3" "$4" "$(python3 -c "print(($6 - $5) * 1e6 / $CLK_TCK / $7)")"
 }
 
 declare -A HTTP_PORT TLS_PORT MAIN_PID
@@ -241,14 +263,16 @@ check_backend_saw() {
 }
 
 scenario_http() {
-  local t rep out parsed rps p50 p99 requests errors before after
+  local t rep out parsed rps p50 p99 requests errors before after cpu_before cpu_after
   log "1. HTTP keep-alive: $CONNECTIONS connections, ${DURATION}s x $REPEAT"
   if [ "$WARMUP" -gt 0 ]; then for t in $TARGETS; do wrk_run "$work/out/warmup-http-$t.txt" "$t" "$WARMUP"; done; fi
   for rep in $(seq "$REPEAT"); do
     for t in $TARGETS; do
       out=$work/out/http-$t-$rep.txt
       read -r _ before <<< "$(backend_counters)"
+      cpu_before=$(cpu_ticks "$t")
       wrk_run "$out" "$t" "$DURATION"
+      cpu_after=$(cpu_ticks "$t")
       read -r _ after <<< "$(backend_counters)"
       if ! parsed=$(python3 "$here/lib/parse.py" wrk "$out"); then
         note "HTTP keep-alive, $t, run $rep: no wrk result ($(tail -1 "$out"))"; continue
@@ -257,6 +281,7 @@ scenario_http() {
       sample http_keepalive rps "$t" "$rep" "$rps"
       sample http_keepalive p50_ms "$t" "$rep" "$p50"
       sample http_keepalive p99_ms "$t" "$rep" "$p99"
+      cpu_sample http_keepalive cpu_us "$t" "$rep" "$cpu_before" "$cpu_after" "$requests"
       [ "$errors" -eq 0 ] || note "HTTP keep-alive, $t, run $rep: $errors errors or non-2xx responses of $requests"
       check_backend_saw "$t" "$rep" "HTTP keep-alive" "$requests" "$before" "$after"
       log "   $t run $rep: $rps req/s, p50 $p50 ms, p99 $p99 ms"
@@ -266,6 +291,7 @@ scenario_http() {
 
 scenario_close() {
   local t rep out parsed rps p50 p99 requests errors before after conns requests_before requests_after
+  local cpu_before cpu_after
   log "2. Connection: close from clients: $CONNECTIONS connections, ${DURATION}s x $REPEAT"
   if [ "$WARMUP" -gt 0 ]; then
     for t in $TARGETS; do wrk_run "$work/out/warmup-close-$t.txt" "$t" "$WARMUP" -H 'Connection: close'; done
@@ -274,7 +300,9 @@ scenario_close() {
     for t in $TARGETS; do
       out=$work/out/close-$t-$rep.txt
       read -r before requests_before <<< "$(backend_counters)"
+      cpu_before=$(cpu_ticks "$t")
       wrk_run "$out" "$t" "$DURATION" -H 'Connection: close'
+      cpu_after=$(cpu_ticks "$t")
       read -r after requests_after <<< "$(backend_counters)"
       if ! parsed=$(python3 "$here/lib/parse.py" wrk "$out"); then
         note "Connection: close, $t, run $rep: no wrk result ($(tail -1 "$out"))"; continue
@@ -282,6 +310,7 @@ scenario_close() {
       read -r rps p50 p99 requests errors <<< "$parsed"
       conns=$((after - before - 1))
       sample http_close rps "$t" "$rep" "$rps"
+      cpu_sample http_close cpu_us "$t" "$rep" "$cpu_before" "$cpu_after" "$requests"
       sample http_close backend_conns "$t" "$rep" "$conns"
       sample http_close backend_conns_per_1k "$t" "$rep" \
         "$(python3 -c "print($conns * 1000 / max($requests, 1))")"
@@ -299,7 +328,7 @@ h2load_run() { # h2load_run OUT PORT REQUESTS TIMEOUT: one request per connectio
 }
 
 scenario_tls() {
-  local t rep out parsed cps ok failed port
+  local t rep out parsed cps ok failed port cpu_before cpu_after
   declare -A count
   log "3. TLS passthrough handshakes: h2load, $TLS_CLIENTS clients, about ${DURATION}s x $REPEAT"
   # A first run per target warms it up and measures its rate, so that every measured run lasts about DURATION
@@ -310,6 +339,12 @@ scenario_tls() {
     if parsed=$(python3 "$here/lib/parse.py" h2load "$work/out/calibrate-tls-$t.txt"); then
       read -r cps ok failed <<< "$parsed"
       count[$t]=$(python3 -c "print(max($TLS_CLIENTS * 10, int($cps * $DURATION)))")
+      # Then BENCH_WARMUP seconds of unmeasured handshakes: the calibration alone is over before the JIT has
+      # compiled snipool's accept and tunnel paths, and its compiler threads would be counted in the CPU figure.
+      if [ "$WARMUP" -gt 0 ]; then
+        h2load_run "$work/out/warmup-tls-$t.txt" "$port" \
+          "$(python3 -c "print(max($TLS_CLIENTS, int($cps * $WARMUP)))")" $((WARMUP * 6 + 60))
+      fi
     else
       count[$t]=$((TLS_CLIENTS * 10))
       note "TLS handshakes, $t: the calibration run gave no result ($(tail -1 "$work/out/calibrate-tls-$t.txt"))"
@@ -319,12 +354,15 @@ scenario_tls() {
     for t in $TARGETS; do
       out=$work/out/tls-$t-$rep.txt
       port=$(tls_port "$t" handshake)
+      cpu_before=$(cpu_ticks "$t")
       h2load_run "$out" "$port" "${count[$t]}" $((DURATION * 6 + 60))
+      cpu_after=$(cpu_ticks "$t")
       if ! parsed=$(python3 "$here/lib/parse.py" h2load "$out"); then
         note "TLS handshakes, $t, run $rep: no h2load result (timed out or failed: $(tail -1 "$out"))"; continue
       fi
       read -r cps ok failed <<< "$parsed"
       sample tls_handshake cps "$t" "$rep" "$cps"
+      cpu_sample tls_handshake cpu_us "$t" "$rep" "$cpu_before" "$cpu_after" "$ok"
       [ "$failed" -eq 0 ] || note "TLS handshakes, $t, run $rep: $failed of ${count[$t]} requests failed"
       log "   $t run $rep: $cps new connections/s ($ok connections)"
     done
@@ -459,7 +497,7 @@ report=$RESULTS/$stamp.md
   echo "| kernel | $(uname -sr) |"
   echo "| load average (1, 5, 15 min) | at start $load_start; at end $load_end |"
   echo "| JDK | $(first_line java -version) |"
-  echo "| snipool | commit $commit; jar $jar_info; JVM flags \`$JAVA_OPTS\` |"
+  echo "| snipool | commit $commit; jar $jar_info; JVM flags (bin/snipool and BENCH_JAVA_OPTS) \`$jvm_flags\` |"
   echo "| HAProxy | $(first_line haproxy -v) |"
   echo "| nginx | $(first_line nginx -v) (backend and proxy) |"
   echo "| wrk | $(first_line wrk -v) |"
