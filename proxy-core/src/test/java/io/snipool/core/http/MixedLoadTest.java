@@ -42,7 +42,7 @@ class MixedLoadTest {
     static final int KEEP_ALIVE_CLIENTS = 32;
     static final int CLOSE_CLIENTS = 32;
     static final int TLS_CLIENTS = 8;
-    static final Duration LOAD = Duration.ofSeconds(20);
+    static final Duration LOAD = Duration.ofSeconds(30);
     /**
      * Above the concurrency one event loop sees (about half of the 64 HTTP clients), as docs/http.md advises: a cap
      * below it closes returned connections beyond it ({@code capacity}) and the next burst reconnects.
