@@ -135,12 +135,18 @@ class ExchangeRefusalTest {
                     + "3\r\nabcXYZ\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a.test\r\n\r\n");
             assertRefusal(client.read(), 400);
             assertThat(client.closedByPeer()).isTrue();
-            // The head was on its way before the body broke; the backend connection it used is closed, not reused.
-            ProxyUnderTest.awaitCondition(() -> backend.connections().get(0).socket.isClosed(),
-                    () -> "the backend connection closed");
-            assertThat(backend.receivedText()).startsWith("POST /up ").doesNotContain("XYZ")
-                    .doesNotContain("/smuggled");
-            assertThat(backend.accepted()).isEqualTo(1);
+            // Head and broken body arrive in one read: the head may or may not be on its way to the backend when the
+            // chunk breaks. Either way a backend connection that carried any of it is closed, not reused.
+            var readings = proxy.readings();
+            ProxyUnderTest.awaitCondition(() -> readings.poolActive().getAsDouble() == 0
+                    && backend.connections().stream().allMatch(c -> c.received().length == 0 || c.socket.isClosed()),
+                    () -> "every backend connection that carried the head closed");
+            String received = backend.receivedText();
+            if (!received.isEmpty()) {
+                assertThat(received).startsWith("POST /up ");
+            }
+            assertThat(received).doesNotContain("XYZ").doesNotContain("/smuggled");
+            assertThat(backend.accepted()).isLessThanOrEqualTo(1);
         }
     }
 
