@@ -48,8 +48,12 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
 
     StrictRequestDecoder(int maxHeadBytes, int maxHeaders, HeadListener headListener) {
         super(new HttpDecoderConfig()
-                .setMaxInitialLineLength(maxHeadBytes)
-                .setMaxHeaderSize(maxHeadBytes)
+                // The guards enforce limits.max_request_head_bytes on the head and on the trailer section before
+                // Netty reads a byte of them. Netty's own limits are looser so that they never decide: its trailer
+                // count depends on how the bytes were cut into reads (a fuzzed trailer under the limit passed whole
+                // and failed one byte per read), and one input must get one answer however TCP delivers it.
+                .setMaxInitialLineLength(nettyLimit(maxHeadBytes))
+                .setMaxHeaderSize(nettyLimit(maxHeadBytes))
                 .setMaxChunkSize(MAX_CHUNK_SIZE)
                 .setStrictLineParsing(true)
                 .setAllowDuplicateContentLengths(false)
@@ -61,6 +65,11 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
         this.guard = new RequestHeadGuard(maxHeadBytes, maxHeaders);
         this.body = new ChunkedBodyGuard(maxHeadBytes, maxHeaders);
         this.headListener = headListener;
+    }
+
+    /** Twice the guards' limit: a backstop that input the guards accepted can never reach. */
+    static int nettyLimit(int maxHeadBytes) {
+        return (int) Math.min(Integer.MAX_VALUE, 2L * maxHeadBytes);
     }
 
     @Override
