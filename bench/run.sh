@@ -5,7 +5,7 @@
 # measures and how to read the report.
 #
 # Usage: bench/run.sh            (settings through environment variables, e.g.)
-#        BENCH_REPEAT=1 BENCH_DURATION=3 BENCH_IDLE_CONNS=2000 bench/run.sh
+#        BENCH_REPEAT=1 BENCH_DURATION=3 BENCH_WARMUP=2 BENCH_IDLE_CONNS=2000 bench/run.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
