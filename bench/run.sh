@@ -114,18 +114,7 @@ jvm_flags=$(SNIPOOL_JAR="$work/snipool.jar" JAVA_OPTS="$JAVA_OPTS" SNIPOOL_PRINT
 jar_info="sha256 $(sha256sum "$work/snipool.jar" | cut -c1-12), built $(date -u -r "$JAR" '+%Y-%m-%d %H:%M:%S') UTC"
 
 # --- certificates, backend --------------------------------------------------------------------------------------
-# ECDSA P-256 keeps each handshake as cheap as it gets for the client and the backend, which share the CPU with
-# the proxy under test.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=snipool bench CA" \
-  -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=bench.test" \
-  -keyout "$work/backend.key" -out "$work/backend.csr" 2>/dev/null
-printf 'subjectAltName=DNS:tls.bench.test,DNS:bulk.bench.test,DNS:idle.bench.test\n' > "$work/backend.ext"
-openssl x509 -req -in "$work/backend.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
-  -extfile "$work/backend.ext" -out "$work/backend.pem" 2>/dev/null
-CERT=$work/backend.pem
-KEY=$work/backend.key
-CA=$work/ca.pem
+make_certs "$work" "snipool bench CA"
 
 DOCROOT=$work/docroot
 mkdir -p "$DOCROOT"

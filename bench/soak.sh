@@ -51,14 +51,7 @@ trap 'exit 130' INT TERM
 cp "$JAR" "$work/snipool.jar"   # a private copy: a build running meanwhile cannot swap it
 
 # --- backend: the benchmark's nginx (HTTP, and TLS closing after each response) -----------------------------------
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=snipool soak CA" \
-  -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=bench.test" \
-  -keyout "$work/backend.key" -out "$work/backend.csr" 2>/dev/null
-printf 'subjectAltName=DNS:tls.bench.test,DNS:bulk.bench.test,DNS:idle.bench.test\n' > "$work/backend.ext"
-openssl x509 -req -in "$work/backend.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
-  -extfile "$work/backend.ext" -out "$work/backend.pem" 2>/dev/null
-CERT=$work/backend.pem KEY=$work/backend.key CA=$work/ca.pem
+make_certs "$work" "snipool soak CA"
 DOCROOT=$work/docroot NOFILE=8192 CONN_CAP=4096 IDLE_PER_HOST=64
 mkdir -p "$DOCROOT"
 B_HTTP=$(free_port); B_TLS=$(free_port); B_BULK=$(free_port)

@@ -1,4 +1,4 @@
-# Shared helpers for bench/run.sh: free ports, process tracking by PID, waiting, logging.
+# Shared helpers for bench/run.sh and bench/soak.sh: free ports, process tracking by PID, waiting, logging, certificates.
 # Same approach as e2e/lib.sh: ports come from the kernel, every process started is recorded by PID and stopped
 # by PID on exit, nothing is ever stopped by name.
 
@@ -68,4 +68,21 @@ wait_http() {
 # children PID: direct children of PID (nginx workers of a master), by parent PID.
 children() {
   ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' ' | tr '\n' ' '
+}
+
+# make_certs DIR CA_NAME: a throwaway CA and one backend certificate for every bench name, in DIR; sets CERT, KEY
+# and CA. ECDSA P-256 keeps each handshake as cheap as it gets for the client and the backend, which share the CPU
+# with the proxy under test.
+make_certs() {
+  local dir=$1 ca_name=$2
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=$ca_name" \
+    -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=bench.test" \
+    -keyout "$dir/backend.key" -out "$dir/backend.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:tls.bench.test,DNS:bulk.bench.test,DNS:idle.bench.test\n' > "$dir/backend.ext"
+  openssl x509 -req -in "$dir/backend.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+    -extfile "$dir/backend.ext" -out "$dir/backend.pem" 2>/dev/null
+  CERT=$dir/backend.pem
+  KEY=$dir/backend.key
+  CA=$dir/ca.pem
 }
