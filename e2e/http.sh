@@ -6,11 +6,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-jar=${1:-$here/../proxy-app/target/snipool.jar}
-[ -f "$jar" ] || { echo "no jar at $jar; build with ./mvnw -q -DskipTests package" >&2; exit 2; }
-
-work=$(mktemp -d)
-trap 'e2e_cleanup; rm -rf "$work"' EXIT
+e2e_setup "$@"
 
 port_backend=$(e2e_free_port); port_http=$(e2e_free_port); port_admin=$(e2e_free_port)
 
@@ -37,8 +33,7 @@ listeners:
 metrics: { bind: "127.0.0.1:$port_admin" }
 access_log: { enabled: false }
 CONF
-SNIPOOL_JAR="$jar" "$here/../bin/snipool" --config "$work/snipool.yaml" > "$work/snipool.log" 2>&1 &
-E2E_PIDS+=($!)
+e2e_start_snipool "$work/snipool.yaml"
 
 e2e_wait_port "$port_backend" 20
 e2e_wait_http "http://127.0.0.1:$port_admin/readyz" 60

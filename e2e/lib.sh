@@ -2,6 +2,22 @@
 # Every process started here is recorded by PID and stopped by PID on exit.
 
 E2E_PIDS=()
+E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# e2e_setup [JAR]: the jar under test in $jar (default: the build's), refused before anything starts if missing,
+# and a scratch directory in $work, removed on exit after every process started is stopped.
+e2e_setup() {
+  jar=${1:-$E2E_ROOT/proxy-app/target/snipool.jar}
+  [ -f "$jar" ] || { echo "no jar at $jar; build with ./mvnw -q -DskipTests package" >&2; exit 2; }
+  work=$(mktemp -d)
+  trap 'e2e_cleanup; rm -rf "$work"' EXIT
+}
+
+# e2e_start_snipool CONFIG: snipool on CONFIG through bin/snipool, as operators run it, logging to $work/snipool.log.
+e2e_start_snipool() {
+  SNIPOOL_JAR="$jar" "$E2E_ROOT/bin/snipool" --config "$1" > "$work/snipool.log" 2>&1 &
+  E2E_PIDS+=($!)
+}
 
 e2e_cleanup() {
   for pid in "${E2E_PIDS[@]:-}"; do

@@ -5,11 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-jar=${1:-$here/../proxy-app/target/snipool.jar}
-[ -f "$jar" ] || { echo "no jar at $jar; build with ./mvnw -q -DskipTests package" >&2; exit 2; }
-
-work=$(mktemp -d)
-trap 'e2e_cleanup; rm -rf "$work"' EXIT
+e2e_setup "$@"
 
 # A CA and one certificate per backend name.
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=snipool e2e CA" \
@@ -50,8 +46,7 @@ listeners:
 metrics: { bind: "127.0.0.1:$port_admin" }
 access_log: { enabled: false }
 CONF
-SNIPOOL_JAR="$jar" "$here/../bin/snipool" --config "$work/snipool.yaml" > "$work/snipool.log" 2>&1 &
-E2E_PIDS+=($!)
+e2e_start_snipool "$work/snipool.yaml"
 
 e2e_wait_port "$port_a" 20
 e2e_wait_http "http://127.0.0.1:$port_admin/readyz" 60
