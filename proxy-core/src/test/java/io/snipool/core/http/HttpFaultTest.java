@@ -6,6 +6,7 @@ import static io.snipool.core.testbed.RawClient.closedAfterSending;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.snipool.core.metrics.ProxyMetrics;
+import io.snipool.core.testbed.Dribbler;
 import io.snipool.core.testbed.LeakCheck;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -22,10 +24,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -179,7 +179,6 @@ class HttpFaultTest {
 
     @Test
     void aClientDribblingItsHeadIsClosedAtTheRequestHeadTimeoutAndItsSlotFreed(Vertx vertx) throws Exception {
-        ScheduledExecutorService dribbler = Executors.newSingleThreadScheduledExecutor();
         try (RawBackend backend = new RawBackend(RawBackend.answering(OK));
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend),
                      POOL + "limits: { max_connections: 1 }\ntimeouts: { request_head: 500ms }\n")) {
@@ -190,35 +189,22 @@ class HttpFaultTest {
             try (RawClient slow = new RawClient(proxy.port())) {
                 ProxyUnderTest.awaitCondition(() -> proxy.server().limiter().open() == 1, () -> "the slot taken");
                 long start = System.nanoTime();
-                AtomicInteger sent = new AtomicInteger();
-                dribbler.scheduleAtFixedRate(() -> {
-                    int next = sent.get();
-                    if (next < head.length) {
-                        try {
-                            slow.send(new byte[] {head[next]});
-                            sent.incrementAndGet();
-                        } catch (IOException closed) {
-                            throw new IllegalStateException("closed"); // ends the schedule
-                        }
+                try (Dribbler dribbler = Dribbler.start(head, Duration.ofMillis(100), slow::send)) {
+                    try (RawClient other = new RawClient(proxy.port())) {
+                        assertThat(other.closedByPeer()).as("the only slot is the slow client's").isTrue();
                     }
-                }, 0, 100, TimeUnit.MILLISECONDS);
-                try (RawClient other = new RawClient(proxy.port())) {
-                    assertThat(other.closedByPeer()).as("the only slot is the slow client's").isTrue();
+                    assertRefusal(slow.read(), 408);
+                    long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                    assertThat(slow.closedByPeer()).isTrue();
+                    // Each byte does not restart the clock: the head had 500 ms from its first byte, not its last.
+                    assertThat(elapsedMillis).isBetween(500L, 2_000L);
+                    assertThat(dribbler.sent()).as("bytes dribbled before the close").isLessThan(head.length);
                 }
-                assertRefusal(slow.read(), 408);
-                long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                assertThat(slow.closedByPeer()).isTrue();
-                // Each byte does not restart the clock: the head had 500 ms from its first byte, not from its last.
-                assertThat(elapsedMillis).isBetween(500L, 2_000L);
-                assertThat(sent.get()).as("bytes dribbled before the close").isLessThan(head.length);
             }
-            dribbler.shutdownNow();
             ProxyUnderTest.awaitCondition(() -> proxy.server().limiter().open() == 0, () -> "the slot freed");
             assertThat(exchangeOnNewConnection(proxy, GET_A).bodyText()).isEqualTo("ok");
             assertThat(backend.receivedText()).doesNotContain("/slow");
             leaks.assertNothingLeaked(MAX_IDLE);
-        } finally {
-            dribbler.shutdownNow();
         }
     }
 

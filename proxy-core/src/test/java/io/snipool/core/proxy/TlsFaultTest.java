@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.snipool.core.metrics.ProxyMetrics.Outcome;
 import io.snipool.core.testbed.Await;
+import io.snipool.core.testbed.Dribbler;
 import io.snipool.core.testbed.FakeResolver;
 import io.snipool.core.testbed.LeakCheck;
 import io.snipool.core.testbed.RawClient;
@@ -26,10 +27,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -161,23 +160,11 @@ class TlsFaultTest {
         goodTunnel();
         LeakCheck leaks = leakCheck();
 
-        ScheduledExecutorService dribbler = Executors.newSingleThreadScheduledExecutor();
         // The hello's clock starts when the connection is accepted, so ours starts before the connect.
         long start = System.nanoTime();
-        try (RawClient slow = RawClient.connect(proxy.port("edge"))) {
+        try (RawClient slow = RawClient.connect(proxy.port("edge"));
+             Dribbler dribbler = Dribbler.start(HELLO, Duration.ofMillis(100), slow::write)) {
             Await.until(() -> proxy.limiterOpen() == 1, () -> "the slot taken");
-            AtomicInteger sent = new AtomicInteger();
-            dribbler.scheduleAtFixedRate(() -> {
-                int next = sent.get();
-                if (next < HELLO.length) {
-                    try {
-                        slow.write(new byte[] {HELLO[next]});
-                        sent.incrementAndGet();
-                    } catch (IOException closed) {
-                        throw new IllegalStateException("closed"); // ends the schedule
-                    }
-                }
-            }, 0, 100, TimeUnit.MILLISECONDS);
             try (RawClient other = RawClient.connect(proxy.port("edge"))) {
                 assertThat(other.readUntilClosed()).as("the only slot is the slow client's").isEmpty();
             }
@@ -185,9 +172,7 @@ class TlsFaultTest {
             long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             // Each byte does not restart the clock: the hello had 500 ms from the accept, in all.
             assertThat(elapsedMillis).isBetween(500L, 2_000L);
-            assertThat(sent.get()).as("bytes dribbled before the close").isLessThan(HELLO.length);
-        } finally {
-            dribbler.shutdownNow();
+            assertThat(dribbler.sent()).as("bytes dribbled before the close").isLessThan(HELLO.length);
         }
         assertThat(proxy.helloErrors("edge", "timeout")).isEqualTo(1);
         assertThat(proxy.connections("edge", Outcome.OVER_LIMIT)).isEqualTo(1);
