@@ -3,6 +3,8 @@ package io.snipool.core.http;
 import io.snipool.config.BackendTemplate;
 import io.snipool.config.HostPort;
 import io.snipool.config.RouteConfig;
+import io.snipool.core.failure.Failure;
+import io.snipool.core.failure.FailureKind;
 import io.snipool.core.pool.Cancellable;
 import io.snipool.core.pool.Lease;
 import io.snipool.core.pool.LeaseCallback;
@@ -23,8 +25,11 @@ final class BackendLeaser implements LeaseCallback<BackendConnection> {
     interface Callback {
         void leased(Lease<BackendConnection> lease, BackendKey key);
 
-        /** No backend could be leased: {@code status} is 502 after connect failures, else 503. */
-        void unavailable(int status, String reason);
+        /**
+         * No backend could be leased: {@link FailureKind#CONNECT_FAILED} once any connect failed, else
+         * {@link FailureKind#NO_BACKEND}; for a replay's fresh connection, {@link FailureKind#BACKEND_BROKE}.
+         */
+        void unavailable(Failure failure);
     }
 
     private final HttpProxy proxy;
@@ -77,7 +82,8 @@ final class BackendLeaser implements LeaseCallback<BackendConnection> {
 
     private void leaseNext() {
         if (!candidates.hasNext()) {
-            callback.unavailable(connectFailureSeen ? 502 : 503, lastFailure);
+            callback.unavailable(Failure.beforeSending(
+                    connectFailureSeen ? FailureKind.CONNECT_FAILED : FailureKind.NO_BACKEND, lastFailure));
             return;
         }
         template = candidates.next();
@@ -124,7 +130,8 @@ final class BackendLeaser implements LeaseCallback<BackendConnection> {
             listener.meters().backendConnectError(key.label());
         }
         if (fresh) {
-            callback.unavailable(502, lastFailure);
+            // The reused connection broke and no fresh one could be had: that first failure is what the client sees.
+            callback.unavailable(Failure.of(FailureKind.BACKEND_BROKE, lastFailure));
         } else {
             leaseNext();
         }

@@ -12,6 +12,10 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
+import io.snipool.config.Units;
+import io.snipool.core.failure.Failure;
+import io.snipool.core.failure.FailureKind;
+import io.snipool.core.loop.Deadline;
 import io.snipool.core.route.RouteMatch;
 import java.time.Duration;
 import java.util.Optional;
@@ -164,8 +168,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
             return;
         }
         if (headStarted || firstRequest) {
-            refuse(408, "the request head did not arrive within "
-                    + io.snipool.config.Units.formatDuration(proxy.listener().timeouts().requestHead()));
+            refuse(Failure.of(FailureKind.HEAD_TIMEOUT, "the request head did not arrive within "
+                    + Units.formatDuration(proxy.listener().timeouts().requestHead())));
         } else {
             closeNow();
         }
@@ -179,7 +183,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
             return;
         }
         if (msg instanceof StrictRequestDecoder.RejectedRequest rejected) {
-            refuse(rejected.status(), rejected.reason());
+            refuse(rejected.failure());
         } else if (msg instanceof HttpRequest request) {
             timer.cancel();
             firstRequest = false;
@@ -201,22 +205,23 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         log.request(request.method().name(), target, authority);
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
-            refuse(statusFor(cause), "malformed request: " + cause.getMessage(), log);
+            refuse(Failure.of(kindOf(cause), "malformed request: " + cause.getMessage()), log);
             return;
         }
         if (request.method().equals(HttpMethod.CONNECT)) {
-            refuse(501, "CONNECT is not supported: snipool is a reverse proxy", log);
+            refuse(Failure.of(FailureKind.NOT_IMPLEMENTED, "CONNECT is not supported: snipool is a reverse proxy"),
+                    log);
             return;
         }
         String absoluteAuthority = HostAuthority.authorityOfAbsoluteForm(target);
         if (absoluteAuthority == null && !target.startsWith("/")
                 && !(target.equals("*") && request.method().equals(HttpMethod.OPTIONS))) {
-            refuse(400, "invalid request target", log);
+            refuse(Failure.of(FailureKind.BAD_REQUEST, "invalid request target"), log);
             return;
         }
         if (absoluteAuthority != null && absoluteAuthority.isEmpty()) {
             // RFC 9110 §4.2.1: an http URI with an empty host is invalid; it must not fall to the catch-all.
-            refuse(400, "absolute-form target without a host", log);
+            refuse(Failure.of(FailureKind.BAD_REQUEST, "absolute-form target without a host"), log);
             return;
         }
         if (absoluteAuthority != null) {
@@ -224,28 +229,29 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         }
         String host = authority == null ? "" : HostAuthority.hostOf(authority);
         if (host == null) {
-            refuse(400, "malformed Host '" + authority + "'", log);
+            refuse(Failure.of(FailureKind.BAD_REQUEST, "malformed Host '" + authority + "'"), log);
             return;
         }
         Optional<RouteMatch> match = host.isEmpty() ? listener.routes().matchWithoutName()
                 : listener.routes().match(host);
         if (match.isEmpty()) {
-            refuse(421, "no route for host '" + (host.isEmpty() ? "(none)" : host) + "'", log);
+            refuse(Failure.of(FailureKind.MISDIRECTED, "no route for host '" + (host.isEmpty() ? "(none)" : host)
+                    + "'"), log);
             return;
         }
         exchange = new Exchange(this, listener, request, match.get(), absoluteAuthority, authority, log);
         exchange.start();
     }
 
-    /** Netty's own decode failures: sizes map to their statuses, everything else is a 400. */
-    private static int statusFor(Throwable cause) {
+    /** Netty's own decode failures: sizes are their own kinds, everything else is a bad request. */
+    private static FailureKind kindOf(Throwable cause) {
         if (cause instanceof TooLongHttpLineException) {
-            return 414;
+            return FailureKind.URI_TOO_LONG;
         }
         if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
-            return 431;
+            return FailureKind.HEAD_TOO_LARGE;
         }
-        return 400;
+        return FailureKind.BAD_REQUEST;
     }
 
     /** Asks for the next message of the current request's body. */
@@ -279,21 +285,20 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
      * Answers with an error of snipool's own and closes: a refused request, or a failure before any byte of the
      * backend's response was sent.
      */
-    void refuse(int status, String reason) {
-        refuse(status, reason, new RequestLog(proxy.listener(), clientEndpoint));
+    void refuse(Failure failure) {
+        refuse(failure, new RequestLog(proxy.listener(), clientEndpoint));
     }
 
-    void refuse(int status, String reason, RequestLog log) {
+    void refuse(Failure failure, RequestLog log) {
         if (closing) {
             return;
         }
-        LOG.log(Level.FINE, () -> clientAddress + ": " + status + " " + reason);
-        log.finish(status, "refused");
+        LOG.log(Level.FINE, () -> clientAddress + ": " + failure.kind().status() + " " + failure);
+        log.finish(failure);
         closing = true;
         timer.cancel();
         encoder.headRequest(false);
-        channel.writeAndFlush(ErrorResponses.of(status, reason, channel.alloc()))
-                .addListener(ChannelFutureListener.CLOSE);
+        channel.writeAndFlush(ErrorResponses.of(failure, channel.alloc())).addListener(ChannelFutureListener.CLOSE);
     }
 
     void closeAfterFlush() {

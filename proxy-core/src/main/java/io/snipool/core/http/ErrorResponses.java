@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.snipool.core.failure.Failure;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -19,10 +20,11 @@ public final class ErrorResponses {
     private ErrorResponses() {
     }
 
-    /** {@code status} with a one-line body: the status text, then {@code detail}. */
-    public static FullHttpResponse of(int status, String detail, ByteBufAllocator allocator) {
+    /** The failure's status with a one-line body: the status text, then the failure's detail. */
+    public static FullHttpResponse of(Failure failure, ByteBufAllocator allocator) {
+        int status = failure.kind().status();
         HttpResponseStatus responseStatus = HttpResponseStatus.valueOf(status);
-        String text = status + " " + responseStatus.reasonPhrase() + ": " + detail + "\n";
+        String text = status + " " + responseStatus.reasonPhrase() + ": " + failure.detail() + "\n";
         ByteBuf body = allocator.buffer(text.length());
         body.writeCharSequence(text, StandardCharsets.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, responseStatus, body);

@@ -11,10 +11,12 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.snipool.config.Units;
+import io.snipool.core.failure.Failure;
+import io.snipool.core.failure.FailureKind;
+import io.snipool.core.loop.Deadline;
 import io.snipool.core.pool.EvictionReason;
 import io.snipool.core.pool.Lease;
 import io.snipool.core.route.RouteMatch;
-import java.time.Duration;
 
 /**
  * One request and its response between a client connection and a leased backend connection: gets a connection
@@ -24,6 +26,9 @@ import java.time.Duration;
  * connection when its body is at hand. Runs on the client connection's event loop, which is also the backend
  * connection's. Uses the listener configuration that was current when the request arrived, whatever a reload
  * does meanwhile.
+ *
+ * <p>Its life is an {@link ExchangePhase}; {@link #moveTo} is the only place the phase changes, and it refuses
+ * a transition the diagram in docs/architecture.md does not have.
  */
 final class Exchange implements BackendLeaser.Callback, BackendConnection.Listener {
 
@@ -39,18 +44,18 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
     private final boolean contentWithoutMeaning;
     private final Deadline responseTimer;
     private final Deadline idleTimer;
+    private final Runnable responseTimedOut = this::responseTimedOut;
+    private final Runnable idleTimedOut = this::idleTimedOut;
     private final RequestReplay replay;
     private final ResponseForwarder response;
 
+    private ExchangePhase phase = ExchangePhase.LEASING;
     private Lease<BackendConnection> lease;
     private BackendConnection connection;
+    /** The request side, which runs beside the phases: every body byte has been sent to the backend. */
     private boolean requestComplete;
+    /** Back-pressure: the backend could not take more, so the client body is not read until it drains. */
     private boolean waitingForBackendDrain;
-    private boolean retried;
-    /** Something of a response (an interim one, a broken head) came back on the current connection. */
-    private boolean responseBytesSeen;
-    private long lastActivityNanos = System.nanoTime();
-    private boolean finished;
 
     Exchange(ClientSession session, HttpListener listener, HttpRequest request, RouteMatch match,
              String absoluteAuthority, String authority, RequestLog log) {
@@ -92,8 +97,20 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
     }
 
     void start() {
-        armIdleTimer(listener.timeouts().idle());
+        touched();
         leaser.start();
+    }
+
+    /** The one place the phase changes. */
+    private void moveTo(ExchangePhase target) {
+        if (!phase.mayMoveTo(target)) {
+            throw new IllegalStateException("exchange cannot go from " + phase + " to " + target);
+        }
+        phase = target;
+    }
+
+    ExchangePhase phase() {
+        return phase;
     }
 
     HttpListener listener() {
@@ -118,6 +135,7 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
 
     @Override
     public void leased(Lease<BackendConnection> granted, BackendKey key) {
+        moveTo(ExchangePhase.SENDING);
         lease = granted;
         connection = granted.connection();
         connection.attach(this, head);
@@ -137,34 +155,35 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
     }
 
     @Override
-    public void unavailable(int status, String reason) {
-        abort(status, reason);
+    public void unavailable(Failure failure) {
+        fail(failure);
     }
 
     /** A part of the request body from the client (ownership passes). */
     void clientContent(HttpContent content) {
-        if (finished) {
+        if (phase.over()) {
             content.release();
             return;
         }
         if (content.decoderResult().isFailure()) {
             String reason = "malformed request body: " + content.decoderResult().cause().getMessage();
             content.release();
-            abort(400, reason);
+            fail(Failure.of(FailureKind.BAD_BODY, reason));
             return;
         }
-        lastActivityNanos = System.nanoTime();
+        touched();
         log.bytesIn(content.content().readableBytes());
         replay.keep(content);
         boolean last = content instanceof LastHttpContent;
         if (connection == null) {
-            // A replay is waiting for its fresh connection, and the body read that was outstanding when the reused
-            // one failed has just been answered. The part is in the replay buffer, which leased() writes out; no
-            // further read until then. Past max_retry_body_bytes the request can no longer be replayed whole.
+            // REPLAYING: the body read that was outstanding when the reused connection failed has just been
+            // answered. The part is in the replay buffer, which leased() writes out; no further read until then. Past
+            // max_retry_body_bytes the request can no longer be replayed whole.
             content.release();
             if (!replay.replayable()) {
-                abort(502, "the backend connection failed and the request body is too large to replay "
-                        + "(limits.max_retry_body_bytes " + listener.limits().maxRetryBodyBytes() + ")");
+                fail(Failure.of(FailureKind.REPLAY_TOO_LARGE, "the backend connection failed and the request body "
+                        + "is too large to replay (limits.max_retry_body_bytes "
+                        + listener.limits().maxRetryBodyBytes() + ")"));
             } else if (last) {
                 requestComplete = true;
             }
@@ -174,7 +193,7 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         backend.writeAndFlush(content, backend.voidPromise());
         if (last) {
             requestComplete = true;
-            if (!response.started()) {
+            if (phase != ExchangePhase.STREAMING) {
                 armResponseTimer();
             }
             maybeFinish();
@@ -187,7 +206,7 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
 
     @Override
     public void backendWritable() {
-        if (waitingForBackendDrain && !finished) {
+        if (waitingForBackendDrain && !phase.over()) {
             waitingForBackendDrain = false;
             session.readRequestBody();
         }
@@ -195,19 +214,21 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
 
     /** The client can take more: the backend, paused for it, may be read again. */
     void clientWritable() {
-        if (connection != null && !finished) {
+        if (connection != null && !phase.over()) {
             connection.channel().config().setAutoRead(true);
         }
     }
 
     @Override
     public void backendRead(Object message) {
-        if (finished) {
+        if (phase.over()) {
             ReferenceCountUtil.release(message);
             return;
         }
-        lastActivityNanos = System.nanoTime();
-        responseBytesSeen = true;
+        touched();
+        if (phase == ExchangePhase.SENDING) {
+            moveTo(ExchangePhase.RECEIVING);
+        }
         if (message instanceof HttpResponse head && !head.decoderResult().isFailure()) {
             int code = head.status().code();
             if (code >= 200 || code == 101) {
@@ -224,7 +245,7 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         response.forward(message);
         // Once the response is complete the connection may already be idle in the pool, where it must go on reading
         // to see a FIN or stray bytes; a client closed as the response ended (Connection: close) is never writable.
-        if (!finished && connection != null && !session.channel().isWritable()) {
+        if (!phase.over() && connection != null && !session.channel().isWritable()) {
             connection.channel().config().setAutoRead(false);
         }
     }
@@ -236,62 +257,76 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
 
     @Override
     public void backendClosed() {
-        backendFailed(null);
+        backendFailed(Failure.beforeSending(FailureKind.BACKEND_BROKE, "the backend closed the connection"));
     }
 
     @Override
     public void backendFailed(Throwable cause) {
-        if (finished) {
-            return;
-        }
-        // Only a connection that gave back nothing at all may be one the backend closed as it was being reused. Any
-        // response byte (an interim response, a malformed or cut head) means the request was read and perhaps
-        // acted on: it is not replayed.
-        if (!responseBytesSeen && lease.reused() && replay.replayable() && !retried) {
-            retried = true;
-            waitingForBackendDrain = false; // the new connection starts writable; leased() asks for the body
-            responseTimer.cancel();
-            connection.detach();
-            lease.close(EvictionReason.CLOSED_BY_PEER);
-            lease = null;
-            connection = null;
-            session.proxy().pools().meters().staleRetry(leaser.key());
-            log.staleRetry();
-            leaser.leaseFresh();
-            return;
-        }
-        String reason = cause == null ? "the backend closed the connection" : "backend failure: " + cause.getMessage();
-        abort(502, reason);
+        backendFailed(Failure.beforeSending(FailureKind.BACKEND_BROKE, "backend failure: " + cause.getMessage()));
     }
 
-    private void armResponseTimer() {
-        responseTimer.arm(listener.timeouts().responseHeader(), () -> {
-            if (!finished && !response.started()) {
-                abort(504, "no response from the backend within "
-                        + Units.formatDuration(listener.timeouts().responseHeader()));
-            }
-        });
+    /** The response broke the protocol (called by the forwarder): never replayed, since something came back. */
+    void responseBroken(String detail) {
+        fail(Failure.of(FailureKind.BACKEND_BROKE, detail));
     }
 
     /**
-     * {@code timeouts.idle} over the exchange as a whole: nothing from either side for that long (a backend stalled
-     * in the middle of a body, a client that stopped sending its body) ends it. One timer, re-armed for the
-     * remainder rather than reset on every read.
+     * Only a connection that gave back nothing at all (still {@link ExchangePhase#SENDING}) may be one the backend
+     * closed as it was being reused. Any response byte (an interim response, a malformed or cut head) means the request was
+     * read and perhaps acted on: it is not replayed.
      */
-    private void armIdleTimer(Duration after) {
-        idleTimer.arm(after, () -> {
-            if (finished) {
-                return;
-            }
-            long idleNanos = System.nanoTime() - lastActivityNanos;
-            long limit = listener.timeouts().idle().toNanos();
-            if (idleNanos < limit) {
-                armIdleTimer(Duration.ofNanos(limit - idleNanos));
-            } else {
-                abort(504, "no traffic from the client or the backend for "
-                        + Units.formatDuration(listener.timeouts().idle()));
-            }
-        });
+    private void backendFailed(Failure failure) {
+        if (phase == ExchangePhase.SENDING && failure.retrySafe() && lease.reused() && replay.retryLeft()) {
+            replayOnFreshConnection();
+        } else {
+            fail(failure);
+        }
+    }
+
+    private void replayOnFreshConnection() {
+        moveTo(ExchangePhase.REPLAYING);
+        replay.use();
+        waitingForBackendDrain = false; // the new connection starts writable; leased() asks for the body
+        responseTimer.cancel();
+        connection.detach();
+        lease.close(EvictionReason.CLOSED_BY_PEER);
+        lease = null;
+        connection = null;
+        session.proxy().pools().meters().staleRetry(leaser.key());
+        log.staleRetry();
+        leaser.leaseFresh();
+    }
+
+    private void armResponseTimer() {
+        responseTimer.arm(listener.timeouts().responseHeader(), responseTimedOut);
+    }
+
+    private void responseTimedOut() {
+        if (phase != ExchangePhase.STREAMING && !phase.over()) {
+            fail(Failure.of(FailureKind.RESPONSE_TIMEOUT, "no response from the backend within "
+                    + Units.formatDuration(listener.timeouts().responseHeader())));
+        }
+    }
+
+    /**
+     * Traffic from either side: {@code timeouts.idle} starts again. The timer is re-armed rather than rescheduled,
+     * which only moves its deadline (see {@link Deadline}).
+     */
+    private void touched() {
+        idleTimer.arm(listener.timeouts().idle(), idleTimedOut);
+    }
+
+    /** Nothing from either side for {@code timeouts.idle}: a stalled backend or a client that stopped its body. */
+    private void idleTimedOut() {
+        if (!phase.over()) {
+            fail(Failure.of(FailureKind.EXCHANGE_IDLE, "no traffic from the client or the backend for "
+                    + Units.formatDuration(listener.timeouts().idle())));
+        }
+    }
+
+    /** The final head (or a 101) is about to go to the client (called by the forwarder). */
+    void responseBegan() {
+        moveTo(ExchangePhase.STREAMING);
     }
 
     /** The response is complete (called by the forwarder). */
@@ -300,18 +335,18 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
     }
 
     private void maybeFinish() {
-        if (!response.complete() || finished) {
+        if (!response.complete() || phase.over()) {
             return;
         }
-        end();
-        EvictionReason closeReason = ReusePolicy.decide(new ReusePolicy.Observed(requestComplete, true,
-                response.backendHttp10(), response.backendKeepAliveToken(), response.backendConnectionClose(),
-                response.closeDelimited(), false, connection.tainted(), contentWithoutMeaning));
+        end(ExchangePhase.DONE);
+        ReusePolicy.Reuse reuse = ReusePolicy.decide(
+                new ReusePolicy.RequestSeen(requestComplete, contentWithoutMeaning),
+                new ReusePolicy.ResponseSeen(response.framing(), true, false, connection.tainted()));
         connection.detach();
-        if (closeReason != null) {
-            lease.close(closeReason);
-        } else if (response.backendKeepAliveTimeout() != null) {
-            lease.recycle(response.backendKeepAliveTimeout());
+        if (reuse instanceof ReusePolicy.Close close) {
+            lease.close(close.reason());
+        } else if (reuse instanceof ReusePolicy.Recycle recycle && recycle.backendKeepAlive().isPresent()) {
+            lease.recycle(recycle.backendKeepAlive().get());
         } else {
             lease.recycle();
         }
@@ -321,7 +356,7 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
 
     /** The exchange turned into a tunnel; the lease ends when the tunnel does ({@link #tunnelClosed()}). */
     void upgraded() {
-        end();
+        end(ExchangePhase.UPGRADED);
         connection.detach();
         log.finish(101, "upgraded");
     }
@@ -331,31 +366,33 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
     }
 
     void clientClosed() {
-        if (finished) {
+        if (phase.over()) {
             return;
         }
-        end();
+        end(ExchangePhase.DONE);
         releaseLease();
-        log.finish(499, "client_closed");
+        Failure gone = Failure.of(FailureKind.CLIENT_ABORTED, "the client closed its connection");
+        log.finish(gone);
     }
 
-    /** Before a response began: answer the client with {@code status}. After: cut the client connection. */
-    private void abort(int status, String reason) {
-        if (finished) {
+    /** Before a response began: answer the client with the failure's status. After: cut the client connection. */
+    private void fail(Failure failure) {
+        if (phase.over()) {
             return;
         }
-        end();
+        boolean responding = phase == ExchangePhase.STREAMING;
+        end(ExchangePhase.DONE);
         releaseLease();
-        if (response.started()) {
-            log.finish(response.code(), "cut");
+        if (responding) {
+            log.cut(response.code(), failure);
             session.closeNow();
         } else {
-            session.refuse(status, reason, log);
+            session.refuse(failure, log);
         }
     }
 
-    private void end() {
-        finished = true;
+    private void end(ExchangePhase last) {
+        moveTo(last);
         responseTimer.cancel();
         idleTimer.cancel();
         replay.release();

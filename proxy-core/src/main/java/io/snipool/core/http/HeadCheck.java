@@ -1,5 +1,7 @@
 package io.snipool.core.http;
 
+import io.snipool.core.failure.FailureKind;
+
 /** What {@link RequestHeadGuard} concluded about the bytes of a request head so far. */
 public sealed interface HeadCheck {
 
@@ -19,9 +21,14 @@ public sealed interface HeadCheck {
     /**
      * The head is refused.
      *
-     * @param status the response status: 400, 414, 431, 501 or 505
+     * @param kind   what is wrong: {@link FailureKind#BAD_REQUEST}, {@code URI_TOO_LONG}, {@code HEAD_TOO_LARGE},
+     *               {@code NOT_IMPLEMENTED} or {@code VERSION_NOT_SUPPORTED}
      * @param reason a short sentence for the response body and the log
      */
-    record Invalid(int status, String reason) implements HeadCheck {
+    record Invalid(FailureKind kind, String reason) implements HeadCheck {
+        /** The status the request is answered with. */
+        public int status() {
+            return kind.status();
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.snipool.core.http;
 
 import io.netty.buffer.ByteBuf;
+import io.snipool.core.failure.FailureKind;
 
 /**
  * Checks the syntax of an HTTP/1.1 request head byte by byte before Netty's decoder parses it, refusing every
@@ -105,8 +106,10 @@ public final class RequestHeadGuard {
     private HeadCheck tooLarge() {
         boolean inRequestLine = state.ordinal() <= State.REQUEST_LINE_LF.ordinal();
         return inRequestLine
-                ? new HeadCheck.Invalid(414, "request line longer than the limit of " + maxHeadBytes + " bytes")
-                : new HeadCheck.Invalid(431, "request head larger than the limit of " + maxHeadBytes + " bytes");
+                ? new HeadCheck.Invalid(FailureKind.URI_TOO_LONG,
+                        "request line longer than the limit of " + maxHeadBytes + " bytes")
+                : new HeadCheck.Invalid(FailureKind.HEAD_TOO_LARGE,
+                        "request head larger than the limit of " + maxHeadBytes + " bytes");
     }
 
     /** Advances by one byte; returns a verdict only when the head is refused. */
@@ -169,7 +172,8 @@ public final class RequestHeadGuard {
                     return bad("obsolete line folding (obs-fold) in a header field");
                 }
                 if (++headers > maxHeaders) {
-                    return new HeadCheck.Invalid(431, "more than " + maxHeaders + " header fields");
+                    return new HeadCheck.Invalid(FailureKind.HEAD_TOO_LARGE,
+                            "more than " + maxHeaders + " header fields");
                 }
                 state = State.NAME;
                 name.setLength(0);
@@ -217,7 +221,8 @@ public final class RequestHeadGuard {
             return null;
         }
         if (text.matches("HTTP/\\d\\.\\d")) {
-            return new HeadCheck.Invalid(505, "HTTP version " + text.substring(5) + " is not supported");
+            return new HeadCheck.Invalid(FailureKind.VERSION_NOT_SUPPORTED,
+                    "HTTP version " + text.substring(5) + " is not supported");
         }
         return bad("malformed HTTP version '" + text + "'");
     }
@@ -345,7 +350,8 @@ public final class RequestHeadGuard {
             if (coding.equalsIgnoreCase("chunked")) {
                 chunked++;
             } else {
-                return new HeadCheck.Invalid(501, "transfer coding '" + coding + "' is not implemented");
+                return new HeadCheck.Invalid(FailureKind.NOT_IMPLEMENTED,
+                        "transfer coding '" + coding + "' is not implemented");
             }
             last = coding;
         }
@@ -392,6 +398,6 @@ public final class RequestHeadGuard {
     }
 
     private static HeadCheck.Invalid bad(String reason) {
-        return new HeadCheck.Invalid(400, reason);
+        return new HeadCheck.Invalid(FailureKind.BAD_REQUEST, reason);
     }
 }

@@ -1,6 +1,7 @@
 package io.snipool.core.http;
 
 import io.snipool.core.accesslog.AccessRecord;
+import io.snipool.core.failure.Failure;
 import io.snipool.core.metrics.RequestMeters;
 import java.time.Instant;
 
@@ -60,6 +61,22 @@ final class RequestLog {
     void bytesOut(int bytes) {
         bytesOut += bytes;
         listener.meters().bytesToClient(bytes);
+    }
+
+    /** A request ended early before its response began: the failure's status and outcome, counted by kind. */
+    void finish(Failure failure) {
+        if (!written) {
+            listener.requests().failure(failure.kind());
+        }
+        finish(failure.kind().status(), failure.kind().outcome());
+    }
+
+    /** The response had begun when {@code failure} cut it: the backend's status stays in the log. */
+    void cut(int status, Failure failure) {
+        if (!written) {
+            listener.requests().failure(failure.kind());
+        }
+        finish(status, "cut");
     }
 
     /** Records the end, once; later calls do nothing. */

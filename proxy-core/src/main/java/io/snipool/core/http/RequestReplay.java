@@ -16,6 +16,8 @@ final class RequestReplay {
     private final List<HttpContent> kept = new ArrayList<>(2);
     private long bytes;
     private boolean replayable;
+    /** The one replay a request gets has begun. */
+    private boolean used;
 
     /** @param declaredLength the request's Content-Length, or 0 if it has none (chunked, or no body) */
     RequestReplay(int maxBytes, long declaredLength) {
@@ -39,6 +41,19 @@ final class RequestReplay {
     /** True while every body byte received so far is kept (or there was none). */
     boolean replayable() {
         return replayable;
+    }
+
+    /**
+     * True when the request may still be replayed: its body is kept whole and its one replay is not spent. A
+     * replayed request that fails again is not replayed a second time, even on a connection the pool reused.
+     */
+    boolean retryLeft() {
+        return replayable && !used;
+    }
+
+    /** The replay begins: no further one after it. */
+    void use() {
+        used = true;
     }
 
     /** Writes (without flushing) what was kept, for a replay. */

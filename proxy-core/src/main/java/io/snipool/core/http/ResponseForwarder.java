@@ -15,6 +15,7 @@ import io.snipool.core.tunnel.Tunnel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Carries a backend's response to the client: interim 1xx responses, the final head with its hop-by-hop fields
@@ -31,18 +32,26 @@ final class ResponseForwarder {
     private final boolean head;
     private final RequestLog log;
 
-    private boolean started;
-    private boolean complete;
-    private boolean interim;
-    private boolean interimForwarded;
-    private boolean upgrading;
+    /** Where the response is, as the forwarder sees it. */
+    private enum Stage {
+        /** Waiting for a head: the first one, or the next after an interim response. */
+        HEAD,
+        /** An interim (1xx) response is passing through to an HTTP/1.1 client. */
+        INTERIM_FORWARDED,
+        /** An interim response is being dropped: an HTTP/1.0 client does not get one. */
+        INTERIM_DROPPED,
+        /** A 101 went to the client; once it ends, both connections become a tunnel. */
+        UPGRADING,
+        /** The final head went to the client; the body is streaming. */
+        BODY,
+        /** The final response ended. */
+        COMPLETE
+    }
+
+    private Stage stage = Stage.HEAD;
     private int code;
-    private boolean backendHttp10;
-    private boolean backendKeepAliveToken;
-    private boolean backendConnectionClose;
-    private boolean closeDelimited;
+    private ResponseFraming framing;
     private boolean clientKeepsAlive;
-    private Duration backendKeepAliveTimeout;
 
     ResponseForwarder(Exchange exchange, ClientSession session, boolean clientHttp10, boolean head, RequestLog log) {
         this.log = log;
@@ -60,14 +69,13 @@ final class ResponseForwarder {
         if (message instanceof HttpResponse response) {
             if (response.decoderResult().isFailure()) {
                 ReferenceCountUtil.release(message);
-                exchange.backendFailed(new IllegalStateException("malformed response: "
-                        + response.decoderResult().cause().getMessage()));
+                exchange.responseBroken("malformed response: " + response.decoderResult().cause().getMessage());
                 return;
             }
             responseHead(response);
         } else if (message instanceof HttpContent content) {
             responseContent(content);
-        } else if (message instanceof ByteBuf raw && upgrading) {
+        } else if (message instanceof ByteBuf raw && stage == Stage.UPGRADING) {
             log.bytesOut(raw.readableBytes());
             client.write(raw, client.voidPromise()); // bytes of the upgraded protocol that came with the 101
         } else {
@@ -79,45 +87,40 @@ final class ResponseForwarder {
         code = response.status().code();
         if (code == 101) {
             if (!exchange.upgradeRequested()) {
-                exchange.backendFailed(new IllegalStateException("101 Switching Protocols without an Upgrade"));
+                exchange.responseBroken("101 Switching Protocols without an Upgrade");
                 return;
             }
-            upgrading = true;
-            started = true;
+            stage = Stage.UPGRADING;
             ForwardingHeaders.removeHopByHop(response.headers(), true);
+            exchange.responseBegan();
             session.encoder().headRequest(false);
             client.write(response, client.voidPromise());
             return;
         }
         if (code < 200) {
             // RFC 9110 §15.2: interim responses go to HTTP/1.1 clients only.
-            interim = true;
-            interimForwarded = !clientHttp10;
-            if (interimForwarded) {
+            stage = clientHttp10 ? Stage.INTERIM_DROPPED : Stage.INTERIM_FORWARDED;
+            if (stage == Stage.INTERIM_FORWARDED) {
                 ForwardingHeaders.removeHopByHop(response.headers(), false);
                 session.encoder().headRequest(false);
                 client.write(response, client.voidPromise());
             }
             return;
         }
-        started = true;
-        backendHttp10 = response.protocolVersion().equals(HttpVersion.HTTP_1_0);
-        backendKeepAliveTimeout = keepAliveTimeout(response.headers().get("keep-alive"));
+        boolean backendHttp10 = response.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        Optional<Duration> backendKeepAlive = keepAliveTimeout(response.headers().get("keep-alive"));
         boolean chunked = HttpUtil.isTransferEncodingChunked(response);
         boolean hasLength = response.headers().contains(HttpHeaderNames.CONTENT_LENGTH);
         String codings = otherCodings(response.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING));
         List<String> tokens = ForwardingHeaders.removeHopByHop(response.headers(), false);
-        backendConnectionClose = tokens.contains("close");
-        backendKeepAliveToken = tokens.contains("keep-alive");
         boolean bodyless = head || code == 204 || code == 304;
-        closeDelimited = !bodyless && !chunked && !hasLength;
+        framing = new ResponseFraming(backendHttp10, tokens.contains("keep-alive"), tokens.contains("close"),
+                !bodyless && !chunked && !hasLength, backendKeepAlive);
         clientKeepsAlive = exchange.clientKeepAlive() && exchange.requestComplete() && !session.isClosing();
         if (!bodyless && !hasLength) {
             if (clientHttp10 && !codings.isEmpty()) {
                 // RFC 9112 §6.1: no Transfer-Encoding to an HTTP/1.0 client, and snipool does not decode codings.
-                started = false;
-                exchange.backendFailed(new IllegalStateException("transfer coding '" + codings
-                        + "' cannot be passed to an HTTP/1.0 client"));
+                exchange.responseBroken("transfer coding '" + codings + "' cannot be passed to an HTTP/1.0 client");
                 return;
             }
             if (clientHttp10) {
@@ -134,30 +137,31 @@ final class ResponseForwarder {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        stage = Stage.BODY;
+        exchange.responseBegan();
         session.encoder().headRequest(head);
         client.write(response, client.voidPromise());
     }
 
     private void responseContent(HttpContent content) {
-        if (interim) {
-            if (interimForwarded) {
+        if (stage == Stage.INTERIM_FORWARDED || stage == Stage.INTERIM_DROPPED) {
+            if (stage == Stage.INTERIM_FORWARDED) {
                 client.write(content, client.voidPromise());
             } else {
                 content.release();
             }
             if (content instanceof LastHttpContent) {
-                interim = false;
-                interimForwarded = false;
+                stage = Stage.HEAD;
             }
             return;
         }
         if (content.decoderResult().isFailure()) {
             String reason = content.decoderResult().cause().getMessage();
             content.release();
-            exchange.backendFailed(new IllegalStateException("malformed response body: " + reason));
+            exchange.responseBroken("malformed response body: " + reason);
             return;
         }
-        if (upgrading) {
+        if (stage == Stage.UPGRADING) {
             client.write(content, client.voidPromise());
             if (content instanceof LastHttpContent) {
                 switchToTunnel();
@@ -167,7 +171,7 @@ final class ResponseForwarder {
         log.bytesOut(content.content().readableBytes());
         client.write(content, client.voidPromise());
         if (content instanceof LastHttpContent) {
-            complete = true;
+            stage = Stage.COMPLETE;
             client.flush();
             exchange.responseComplete();
         }
@@ -221,58 +225,43 @@ final class ResponseForwarder {
         return others.toString();
     }
 
-    /** {@code Keep-Alive: timeout=N} (a de-facto header, RFC 2068 §19.7.1.1), or null. */
-    static Duration keepAliveTimeout(String header) {
+    /** {@code Keep-Alive: timeout=N} (a de-facto header, RFC 2068 §19.7.1.1), if the header gives one. */
+    static Optional<Duration> keepAliveTimeout(String header) {
         if (header == null) {
-            return null;
+            return Optional.empty();
         }
         for (String parameter : header.split(",")) {
             String[] pair = parameter.strip().split("=", 2);
             if (pair.length == 2 && pair[0].strip().toLowerCase(Locale.ROOT).equals("timeout")) {
                 try {
                     long seconds = Long.parseLong(pair[1].strip());
-                    return seconds > 0 ? Duration.ofSeconds(seconds) : null;
+                    return seconds > 0 ? Optional.of(Duration.ofSeconds(seconds)) : Optional.empty();
                 } catch (NumberFormatException e) {
-                    return null;
+                    return Optional.empty();
                 }
             }
         }
-        return null;
+        return Optional.empty();
     }
 
-    boolean started() {
-        return started;
-    }
-
+    /** The final response ended. */
     boolean complete() {
-        return complete;
+        return stage == Stage.COMPLETE;
     }
 
     int code() {
         return code;
     }
 
-    boolean backendHttp10() {
-        return backendHttp10;
-    }
-
-    boolean backendKeepAliveToken() {
-        return backendKeepAliveToken;
-    }
-
-    boolean backendConnectionClose() {
-        return backendConnectionClose;
-    }
-
-    boolean closeDelimited() {
-        return closeDelimited;
+    /** What the final head said; asked for only once the response is complete. */
+    ResponseFraming framing() {
+        if (framing == null) {
+            throw new IllegalStateException("no final response head yet");
+        }
+        return framing;
     }
 
     boolean clientKeepsAlive() {
         return clientKeepsAlive;
-    }
-
-    Duration backendKeepAliveTimeout() {
-        return backendKeepAliveTimeout;
     }
 }

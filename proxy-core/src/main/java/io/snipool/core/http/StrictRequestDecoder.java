@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.snipool.core.failure.Failure;
 import java.util.List;
 
 /**
@@ -24,8 +25,8 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
     /** Read buffer for body chunks handed on as they arrive. */
     static final int MAX_CHUNK_SIZE = 64 * 1024;
 
-    /** A head the guard refused; the session answers it with {@code status} and closes. */
-    record RejectedRequest(int status, String reason) {
+    /** A head the guard refused; the session answers it with the failure's status and closes. */
+    record RejectedRequest(Failure failure) {
     }
 
     /** Told when the first byte of a new request head arrives (its deadline starts then). */
@@ -90,7 +91,7 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
             if (check instanceof HeadCheck.Invalid invalid) {
                 rejected = true;
                 in.skipBytes(in.readableBytes());
-                out.add(new RejectedRequest(invalid.status(), invalid.reason()));
+                out.add(new RejectedRequest(Failure.of(invalid.kind(), invalid.reason())));
                 return;
             }
             atHead = false;

@@ -4,7 +4,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.snipool.core.failure.FailureKind;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
@@ -80,6 +82,8 @@ public final class ProxyMetrics {
     public final class ListenerMeters {
         private final String listener;
         private final Map<Outcome, Counter> outcomes = new EnumMap<>(Outcome.class);
+        /** The outcome counter of each connection kind of failure, matched by label once, here. */
+        private final Map<FailureKind, Counter> refusals = new EnumMap<>(FailureKind.class);
         private final AtomicLong active = new AtomicLong();
         private final Counter bytesToBackend;
         private final Counter bytesToClient;
@@ -94,6 +98,13 @@ public final class ProxyMetrics {
             for (Outcome outcome : Outcome.values()) {
                 outcomes.put(outcome, Counter.builder(CONNECTIONS).description("Client connections by outcome")
                         .tag("listener", listener).tag("outcome", outcome.label()).register(registry));
+            }
+            for (FailureKind kind : FailureKind.values()) {
+                if (!kind.isRequestKind()) {
+                    refusals.put(kind, outcomes.get(Arrays.stream(Outcome.values())
+                            .filter(outcome -> outcome.label().equals(kind.outcome())).findFirst()
+                            .orElseThrow(() -> new IllegalStateException("no outcome " + kind.outcome()))));
+                }
             }
             registry.gauge(CONNECTIONS_ACTIVE, Tags.of("listener", listener), active, AtomicLong::get);
             bytesToBackend = bytes("client_to_backend");
@@ -125,6 +136,11 @@ public final class ProxyMetrics {
 
         public void outcome(Outcome outcome) {
             outcomes.get(outcome).increment();
+        }
+
+        /** Counts a connection closed early, under its kind's outcome; {@code kind} is a connection kind. */
+        public void refused(FailureKind kind) {
+            refusals.get(kind).increment();
         }
 
         public void bytesToBackend(long bytes) {

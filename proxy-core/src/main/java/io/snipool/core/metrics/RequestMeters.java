@@ -3,7 +3,10 @@ package io.snipool.core.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.snipool.core.failure.FailureKind;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +19,7 @@ public final class RequestMeters {
 
     public static final String REQUESTS = "snipool.requests";
     public static final String REQUEST_DURATION = "snipool.request.duration";
+    public static final String REQUEST_FAILURES = "snipool.request.failures";
     /** The {@code route} label of requests refused before a route was chosen. */
     public static final String NO_ROUTE = "none";
 
@@ -29,12 +33,27 @@ public final class RequestMeters {
     /** Per route, one counter per status code (100..599), created on first use: no key is built per request. */
     private final Map<String, Counter[]> requests = new ConcurrentHashMap<>();
     private final Timer duration;
+    /** One counter per request kind of {@link FailureKind}, registered up front so that every kind shows as 0. */
+    private final Map<FailureKind, Counter> failures = new EnumMap<>(FailureKind.class);
 
     public RequestMeters(MeterRegistry registry, String listener) {
         this.registry = registry;
         this.listener = listener;
         this.duration = Timer.builder(REQUEST_DURATION).description("From request head to the end of the response")
                 .tag("listener", listener).serviceLevelObjectives(DURATION_BUCKETS).register(registry);
+        for (FailureKind kind : FailureKind.values()) {
+            if (kind.isRequestKind()) {
+                failures.put(kind, Counter.builder(REQUEST_FAILURES)
+                        .description("HTTP requests that snipool ended early, by side and kind")
+                        .tag("listener", listener).tag("side", kind.side().name().toLowerCase(Locale.ROOT))
+                        .tag("kind", kind.label()).register(registry));
+            }
+        }
+    }
+
+    /** Counts one request that ended early; {@code kind} is a request kind. */
+    public void failure(FailureKind kind) {
+        failures.get(kind).increment();
     }
 
     /** Counts one finished request. */

@@ -3,6 +3,8 @@ package io.snipool.core.proxy;
 import io.snipool.config.Cidr;
 import io.snipool.config.ClientLimits;
 import io.snipool.config.ListenerConfig;
+import io.snipool.core.failure.Failure;
+import io.snipool.core.failure.FailureKind;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -20,21 +22,6 @@ import java.util.function.LongSupplier;
  */
 public final class ClientAdmission {
 
-    /** Why a client was refused; {@link #label()} is the metric outcome. */
-    public enum Refusal {
-        DENIED("denied"), OVER_IP_LIMIT("over_ip_limit"), OVER_IP_RATE("over_ip_rate");
-
-        private final String label;
-
-        Refusal(String label) {
-            this.label = label;
-        }
-
-        public String label() {
-            return label;
-        }
-    }
-
     /** The outcome of {@link #admit}. */
     public sealed interface Decision {
     }
@@ -43,7 +30,8 @@ public final class ClientAdmission {
     public record Admitted(Ticket ticket) implements Decision {
     }
 
-    public record Refused(Refusal reason) implements Decision {
+    /** Refused: {@link FailureKind#DENIED}, {@link FailureKind#OVER_IP_LIMIT} or {@link FailureKind#OVER_IP_RATE}. */
+    public record Refused(Failure failure) implements Decision {
     }
 
     /** An open connection's hold on its client group's count. */
@@ -72,18 +60,27 @@ public final class ClientAdmission {
     private final LongSupplier nanoClock;
     private final Map<InetAddress, Group> groups = new ConcurrentHashMap<>();
     private final AtomicInteger sinceSweep = new AtomicInteger();
+    /** The three answers, made once: a flood of refusals allocates nothing. */
+    private final Refused denied;
+    private final Refused overRate;
+    private final Refused overLimit;
 
     public ClientAdmission(ListenerConfig listener, LongSupplier nanoClock) {
         this.listener = listener;
         this.limits = listener.clientLimits();
         this.nanoClock = nanoClock;
+        this.denied = new Refused(Failure.of(FailureKind.DENIED, "the client address is not allowed (allow/deny)"));
+        this.overRate = new Refused(Failure.of(FailureKind.OVER_IP_RATE, "more than "
+                + limits.newConnectionsPerSecond() + " new connections per second (new_connections_per_ip)"));
+        this.overLimit = new Refused(Failure.of(FailureKind.OVER_IP_LIMIT, "limit " + limits.maxConnections()
+                + " open connections per client (max_connections_per_ip)"));
     }
 
     /** Checks the lists and takes a place within the client's limits. */
     public Decision admit(InetAddress client) {
         InetAddress address = unmapped(client);
         if (!allowed(address)) {
-            return new Refused(Refusal.DENIED);
+            return denied;
         }
         if (limits.maxConnections() == 0 && limits.newConnectionsPerSecond() == 0) {
             return new Admitted(new Ticket(new Group(0, 0)));
@@ -95,12 +92,12 @@ public final class ClientAdmission {
         Group group = groups.computeIfAbsent(groupOf(address),
                 key -> new Group(limits.newConnectionsBurst(), nanoClock.getAsLong()));
         if (limits.newConnectionsPerSecond() > 0 && !group.takeToken(limits, nanoClock.getAsLong())) {
-            return new Refused(Refusal.OVER_IP_RATE);
+            return overRate;
         }
         int open = group.open.incrementAndGet();
         if (limits.maxConnections() > 0 && open > limits.maxConnections()) {
             group.open.decrementAndGet();
-            return new Refused(Refusal.OVER_IP_LIMIT);
+            return overLimit;
         }
         return new Admitted(new Ticket(group));
     }

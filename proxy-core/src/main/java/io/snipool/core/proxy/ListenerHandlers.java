@@ -1,6 +1,7 @@
 package io.snipool.core.proxy;
 
 import io.snipool.config.ProxyConfig;
+import io.snipool.core.accept.ConnectionHandler;
 import io.snipool.core.backend.BackendDialer;
 import io.snipool.core.backend.HostResolver;
 import io.snipool.core.backend.TargetConnector;

@@ -2,6 +2,9 @@ package io.snipool.core.proxy;
 
 import io.snipool.config.InetLiterals;
 import io.snipool.config.ListenerConfig;
+import io.snipool.core.accept.ConnectionHandler;
+import io.snipool.core.failure.Failure;
+import io.snipool.core.failure.FailureKind;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -26,6 +29,10 @@ public final class ListenerVerticle extends VerticleBase {
     private final LiveListener live;
     private final RefusalLog refusalLog;
     private final ProxyMetrics.ListenerMeters meters;
+    /** Made once: a flood of refusals allocates nothing. */
+    private static final Failure OVER_LIMIT = Failure.of(FailureKind.OVER_LIMIT,
+            "limits.max_connections connections are open");
+
     private final ConnectionHandler.Factory handlers;
     private ConnectionHandler handler;
     private NetServer server;
@@ -75,13 +82,13 @@ public final class ListenerVerticle extends VerticleBase {
         InetAddress client = InetLiterals.parse(socket.remoteAddress().hostAddress());
         ClientAdmission.Decision decision = live.admission().admit(client);
         if (decision instanceof ClientAdmission.Refused refused) {
-            refuse(socket, refused.reason().label(), client);
+            refuse(socket, refused.failure(), client);
             return;
         }
         ClientAdmission.Ticket ticket = ((ClientAdmission.Admitted) decision).ticket();
         if (!limiter.tryAcquire()) {
             ticket.release();
-            refuse(socket, ProxyMetrics.Outcome.OVER_LIMIT.label(), client);
+            refuse(socket, OVER_LIMIT, client);
             return;
         }
         meters.opened();
@@ -93,9 +100,9 @@ public final class ListenerVerticle extends VerticleBase {
         handler.handle(socket);
     }
 
-    private void refuse(NetSocket socket, String outcome, InetAddress client) {
-        meters.outcome(ProxyMetrics.Outcome.valueOf(outcome.toUpperCase(java.util.Locale.ROOT)));
-        refusalLog.refused(client, outcome);
+    private void refuse(NetSocket socket, Failure failure, InetAddress client) {
+        meters.refused(failure.kind());
+        refusalLog.refused(client, failure.kind().outcome());
         socket.close();
     }
 

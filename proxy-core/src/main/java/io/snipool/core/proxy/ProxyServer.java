@@ -3,6 +3,7 @@ package io.snipool.core.proxy;
 import io.snipool.config.ListenerConfig;
 import io.snipool.config.ProxyConfig;
 import io.snipool.config.RouteConfig;
+import io.snipool.core.accept.ConnectionHandler;
 import io.snipool.core.accesslog.AccessLog;
 import io.snipool.core.backend.HostResolver;
 import io.snipool.core.http.BackendKey;

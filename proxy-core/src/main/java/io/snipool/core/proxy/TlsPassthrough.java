@@ -1,18 +1,22 @@
 package io.snipool.core.proxy;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.snipool.config.InetLiterals;
 import io.snipool.config.RouteConfig;
+import io.snipool.config.Units;
+import io.snipool.core.accept.ConnectionHandler;
 import io.snipool.core.accesslog.AccessRecord;
 import io.snipool.core.backend.BackendDialer;
+import io.snipool.core.failure.Failure;
+import io.snipool.core.failure.FailureKind;
+import io.snipool.core.loop.Deadline;
 import io.snipool.core.metrics.ProxyMetrics.Outcome;
 import io.snipool.core.route.BackendSelector;
 import io.snipool.core.route.RouteMatch;
 import io.snipool.core.tls.ClientHelloReader;
+import io.snipool.core.tls.HelloRejection;
 import io.snipool.core.tls.HelloResult;
 import io.snipool.core.tunnel.ProxyProtocolHeader;
 import io.snipool.core.tunnel.TlsAlert;
@@ -23,7 +27,7 @@ import io.vertx.core.net.SocketAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import java.util.OptionalInt;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -85,7 +89,7 @@ public final class TlsPassthrough implements ConnectionHandler {
         private final String vertxHandler;
         private final long acceptedNanos = System.nanoTime();
         private HelloCollector collector;
-        private ScheduledFuture<?> helloTimer;
+        private Deadline helloTimer;
         private BackendDialer.Attempt dialing;
         private RouteConfig route;
         private String serverName;
@@ -103,24 +107,26 @@ public final class TlsPassthrough implements ConnectionHandler {
         void start() {
             collector = new HelloCollector(new ClientHelloReader(listener.limits().maxClientHelloBytes()), this);
             client.pipeline().addBefore(vertxHandler, HelloCollector.NAME, collector);
-            helloTimer = loop.schedule(this::helloTimedOut, listener.timeouts().clientHello().toNanos(),
-                    TimeUnit.NANOSECONDS);
+            helloTimer = new Deadline(loop);
+            helloTimer.arm(listener.timeouts().clientHello(), this::helloTimedOut);
         }
 
         private void helloTimedOut() {
             if (!finished) {
-                listener.meters().helloError(io.snipool.core.tls.HelloRejection.TIMEOUT.label());
-                refuse(Outcome.HELLO_ERROR, -1);
+                listener.meters().helloError(HelloRejection.TIMEOUT.label());
+                refuse(Failure.of(FailureKind.HELLO_TIMEOUT, "no complete ClientHello within "
+                        + Units.formatDuration(listener.timeouts().clientHello())), OptionalInt.empty());
             }
         }
 
         @Override
         public void helloDecided(HelloResult result) {
-            helloTimer.cancel(false);
+            helloTimer.dispose();
             if (result instanceof HelloResult.Invalid invalid) {
                 listener.meters().helloError(invalid.reason().label());
-                LOG.log(Level.FINE, () -> "refused hello from " + socket.remoteAddress() + ": " + invalid.detail());
-                refuse(Outcome.HELLO_ERROR, invalid.reason().alertDescription().orElse(-1));
+                // The hello's own rejection decides the alert (or none, for a peer not known to speak TLS).
+                refuse(Failure.of(FailureKind.HELLO_REJECTED, invalid.reason().label() + ": " + invalid.detail()),
+                        invalid.reason().alertDescription());
                 return;
             }
             listener.meters().helloDuration(System.nanoTime() - acceptedNanos);
@@ -131,9 +137,9 @@ public final class TlsPassthrough implements ConnectionHandler {
             if (match.isEmpty()) {
                 if (serverName.isEmpty()) {
                     listener.meters().helloError(NO_SNI);
-                    refuse(Outcome.HELLO_ERROR, TlsAlert.UNRECOGNIZED_NAME);
+                    refuse(Failure.of(FailureKind.NO_SNI, "a hello without SNI and no catch-all route"));
                 } else {
-                    refuse(Outcome.NO_ROUTE, TlsAlert.UNRECOGNIZED_NAME);
+                    refuse(Failure.of(FailureKind.UNKNOWN_NAME, "no route for '" + serverName.get() + "'"));
                 }
                 return;
             }
@@ -151,12 +157,9 @@ public final class TlsPassthrough implements ConnectionHandler {
             finished = true;
             listener.meters().outcome(Outcome.TUNNELLED);
             try {
-                ByteBuf header = ProxyProtocolHeader.encode(route.proxyProtocol(), inet(socket.remoteAddress()),
-                        inet(socket.localAddress()), client.alloc());
-                if (header != null) {
-                    // Written ahead of the tunnel so that bytes_total counts only what the client sent.
-                    backend.write(header);
-                }
+                // Written ahead of the tunnel so that bytes_total counts only what the client sent.
+                ProxyProtocolHeader.writeTo(backend, route.proxyProtocol(), inet(socket.remoteAddress()),
+                        inet(socket.localAddress()));
                 Tunnel.start(client, HelloCollector.NAME, backend, collector.takeReceived(),
                         listener.timeouts().idle(), new TunnelObserver(this, backendLabel));
                 // The tunnel may idle for hours: let the hello's reader, its parsed hello, the cancelled timer and
@@ -177,8 +180,7 @@ public final class TlsPassthrough implements ConnectionHandler {
             if (finished) {
                 return;
             }
-            LOG.log(Level.FINE, () -> "no backend for " + socket.remoteAddress() + ": " + reason);
-            refuse(Outcome.BACKEND_UNAVAILABLE, -1);
+            refuse(Failure.of(FailureKind.BACKEND_UNAVAILABLE, reason));
         }
 
         @Override
@@ -188,9 +190,9 @@ public final class TlsPassthrough implements ConnectionHandler {
             }
             if (!finished) {
                 finished = true;
-                helloTimer.cancel(false);
-                listener.meters().outcome(Outcome.CLIENT_CLOSED);
-                log(Outcome.CLIENT_CLOSED, null, 0, 0);
+                helloTimer.dispose();
+                listener.meters().refused(FailureKind.CLIENT_CLOSED);
+                log(FailureKind.CLIENT_CLOSED.outcome(), null, 0, 0);
             }
         }
 
@@ -202,20 +204,27 @@ public final class TlsPassthrough implements ConnectionHandler {
         }
 
         /** One access log line for this connection, when it ends. */
-        void log(Outcome outcome, String backend, long bytesIn, long bytesOut) {
+        void log(String outcome, String backend, long bytesIn, long bytesOut) {
             listener.accessLog().log(new AccessRecord(Instant.now(), "tls", listener.config().name(),
                     socket.remoteAddress().toString(), serverName, route == null ? null : route.hosts().get(0).toString(),
-                    backend, 0, outcome.label(), null, null, bytesIn, bytesOut,
+                    backend, 0, outcome, null, null, bytesIn, bytesOut,
                     (System.nanoTime() - acceptedNanos) / 1000, null, false));
         }
 
-        /** Counts the outcome, sends a fatal alert if {@code alert >= 0}, and closes the client. */
-        private void refuse(Outcome outcome, int alert) {
+        /** Refuses with the alert the failure's kind names, if any. */
+        private void refuse(Failure failure) {
+            refuse(failure, failure.kind().alert());
+        }
+
+        /** Counts and logs the failure, sends {@code alert} if there is one, and closes the client. */
+        private void refuse(Failure failure, OptionalInt alert) {
             finished = true;
-            listener.meters().outcome(outcome);
-            log(outcome, null, 0, 0);
-            if (alert >= 0 && client.isActive()) {
-                client.writeAndFlush(TlsAlert.fatal(alert, client.alloc())).addListener(ChannelFutureListener.CLOSE);
+            LOG.log(Level.FINE, () -> "refused " + socket.remoteAddress() + ": " + failure);
+            listener.meters().refused(failure.kind());
+            log(failure.kind().outcome(), null, 0, 0);
+            if (alert.isPresent() && client.isActive()) {
+                client.writeAndFlush(TlsAlert.fatal(alert.getAsInt(), client.alloc()))
+                        .addListener(ChannelFutureListener.CLOSE);
             } else {
                 client.close();
             }
@@ -240,7 +249,7 @@ public final class TlsPassthrough implements ConnectionHandler {
         @Override
         public void closed(Tunnel tunnel, Tunnel.CloseReason reason) {
             connection.listener.meters().tunnelDuration(tunnel.duration());
-            connection.log(Outcome.TUNNELLED, backend, tunnel.bytesToBackend(), tunnel.bytesToClient());
+            connection.log(Outcome.TUNNELLED.label(), backend, tunnel.bytesToBackend(), tunnel.bytesToClient());
         }
     }
 }

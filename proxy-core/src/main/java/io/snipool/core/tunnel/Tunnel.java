@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.snipool.core.loop.Deadline;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -61,10 +62,12 @@ public final class Tunnel {
 
     private final Channel client;
     private final Channel backend;
-    private final long idleTimeoutNanos;
+    private final Duration idleTimeout;
+    /** Re-armed on every transfer; the tunnel ends when a whole idle timeout passes without one. */
+    private final Deadline idle;
+    private final Runnable idleExpired = () -> close(CloseReason.IDLE_TIMEOUT);
     private final Observer observer;
     private final long startNanos = System.nanoTime();
-    private long lastActivityNanos = startNanos;
     private long bytesToBackend;
     private long bytesToClient;
     private boolean clientInputDone;
@@ -73,13 +76,13 @@ public final class Tunnel {
     private boolean finSentToBackend;
     private boolean finSentToClient;
     private boolean closed;
-    private ScheduledFuture<?> idleTimer;
     private long endNanos;
 
     private Tunnel(Channel client, Channel backend, Duration idleTimeout, Observer observer) {
         this.client = client;
         this.backend = backend;
-        this.idleTimeoutNanos = idleTimeout.toNanos();
+        this.idleTimeout = idleTimeout;
+        this.idle = new Deadline(client.eventLoop());
         this.observer = observer;
     }
 
@@ -110,14 +113,14 @@ public final class Tunnel {
         } else {
             firstBytes.release();
         }
-        tunnel.armIdleTimer(tunnel.idleTimeoutNanos);
+        tunnel.idle.arm(idleTimeout, tunnel.idleExpired);
         client.config().setAutoRead(true);
         backend.config().setAutoRead(true);
         return tunnel;
     }
 
     void transferred(Direction direction, int bytes) {
-        lastActivityNanos = System.nanoTime();
+        idle.arm(idleTimeout, idleExpired);
         if (direction == Direction.CLIENT_TO_BACKEND) {
             bytesToBackend += bytes;
         } else {
@@ -186,7 +189,7 @@ public final class Tunnel {
         // this channel (and its max_connections slot) open for ever: it gets one idle timeout to drain.
         ScheduledFuture<?> drainDeadline = other.eventLoop().schedule(() -> {
             other.close();
-        }, idleTimeoutNanos, TimeUnit.NANOSECONDS);
+        }, idleTimeout.toNanos(), TimeUnit.NANOSECONDS);
         other.closeFuture().addListener(future -> drainDeadline.cancel(false));
         other.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
@@ -204,31 +207,12 @@ public final class Tunnel {
     private void finish(CloseReason reason) {
         closed = true;
         endNanos = System.nanoTime();
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-        }
+        idle.dispose();
         observer.closed(this, reason);
     }
 
     boolean isClosed() {
         return closed;
-    }
-
-    private void armIdleTimer(long delayNanos) {
-        idleTimer = client.eventLoop().schedule(this::checkIdle, delayNanos, TimeUnit.NANOSECONDS);
-    }
-
-    /** One timer per tunnel, re-armed for the remainder instead of being reset on every read. */
-    private void checkIdle() {
-        if (closed) {
-            return;
-        }
-        long idleFor = System.nanoTime() - lastActivityNanos;
-        if (idleFor >= idleTimeoutNanos) {
-            close(CloseReason.IDLE_TIMEOUT);
-        } else {
-            armIdleTimer(idleTimeoutNanos - idleFor);
-        }
     }
 
     public long bytesToBackend() {

@@ -19,7 +19,7 @@ class KeepAliveTimeoutTest {
         "TIMEOUT=60|60",
     })
     void readsTheTimeout(String header, long seconds) {
-        assertThat(ResponseForwarder.keepAliveTimeout(header)).isEqualTo(Duration.ofSeconds(seconds));
+        assertThat(ResponseForwarder.keepAliveTimeout(header)).contains(Duration.ofSeconds(seconds));
     }
 
     @ParameterizedTest(name = "''{0}'' gives no hint")
@@ -35,11 +35,11 @@ class KeepAliveTimeoutTest {
         "timeout=99999999999999999999",
     })
     void ignoresWhatItCannotRead(String header) {
-        assertThat(ResponseForwarder.keepAliveTimeout(header)).isNull();
+        assertThat(ResponseForwarder.keepAliveTimeout(header)).isEmpty();
     }
 
     @Test
     void noHeaderNoHint() {
-        assertThat(ResponseForwarder.keepAliveTimeout(null)).isNull();
+        assertThat(ResponseForwarder.keepAliveTimeout(null)).isEmpty();
     }
 }

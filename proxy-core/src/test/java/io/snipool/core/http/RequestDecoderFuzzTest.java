@@ -92,7 +92,7 @@ class RequestDecoderFuzzTest {
     /** Appends what {@code message} is; true if nothing may follow it. */
     private static boolean describe(Object message, List<String> events, StringBuilder content) {
         if (message instanceof StrictRequestDecoder.RejectedRequest rejected) {
-            events.add("rejected " + rejected.status());
+            events.add("rejected " + rejected.failure().kind().status());
             return true;
         }
         HttpObject object = (HttpObject) message;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.snipool.config.ConfigLoader;
 import io.snipool.config.ListenerConfig;
+import io.snipool.core.failure.FailureKind;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +32,8 @@ class ClientAdmissionTest {
         return InetAddress.getByName(literal);
     }
 
-    private static ClientAdmission.Refusal refusal(ClientAdmission.Decision decision) {
-        return decision instanceof ClientAdmission.Refused refused ? refused.reason() : null;
+    private static FailureKind refusal(ClientAdmission.Decision decision) {
+        return decision instanceof ClientAdmission.Refused refused ? refused.failure().kind() : null;
     }
 
     @Test
@@ -40,18 +41,18 @@ class ClientAdmissionTest {
         ClientAdmission admission = admission("allow: [\"10.0.0.0/8\"]\ndeny: [\"10.1.0.0/16\"]");
 
         assertThat(admission.admit(ip("10.2.3.4"))).isInstanceOf(ClientAdmission.Admitted.class);
-        assertThat(refusal(admission.admit(ip("10.1.3.4")))).isEqualTo(ClientAdmission.Refusal.DENIED);
+        assertThat(refusal(admission.admit(ip("10.1.3.4")))).isEqualTo(FailureKind.DENIED);
         assertThat(refusal(admission.admit(ip("192.0.2.1")))).as("not in a non-empty allow list")
-                .isEqualTo(ClientAdmission.Refusal.DENIED);
+                .isEqualTo(FailureKind.DENIED);
         assertThat(refusal(admission.admit(ip("::ffff:10.1.0.9")))).as("IPv4-mapped counts as IPv4")
-                .isEqualTo(ClientAdmission.Refusal.DENIED);
+                .isEqualTo(FailureKind.DENIED);
     }
 
     @Test
     void ipv6ListsMatchIpv6Clients() throws Exception {
         ClientAdmission admission = admission("deny: [\"2001:db8:bad::/48\"]");
 
-        assertThat(refusal(admission.admit(ip("2001:db8:bad:1::7")))).isEqualTo(ClientAdmission.Refusal.DENIED);
+        assertThat(refusal(admission.admit(ip("2001:db8:bad:1::7")))).isEqualTo(FailureKind.DENIED);
         assertThat(admission.admit(ip("2001:db8:900d::1"))).isInstanceOf(ClientAdmission.Admitted.class);
     }
 
@@ -63,14 +64,14 @@ class ClientAdmissionTest {
             open.add(((ClientAdmission.Admitted) admission.admit(ip("192.0.2.1"))).ticket());
         }
 
-        assertThat(refusal(admission.admit(ip("192.0.2.1")))).isEqualTo(ClientAdmission.Refusal.OVER_IP_LIMIT);
+        assertThat(refusal(admission.admit(ip("192.0.2.1")))).isEqualTo(FailureKind.OVER_IP_LIMIT);
         assertThat(admission.admit(ip("192.0.2.2"))).as("another client is not affected")
                 .isInstanceOf(ClientAdmission.Admitted.class);
         open.get(0).release();
         open.get(0).release();
         assertThat(admission.admit(ip("192.0.2.1"))).as("a released place is free again, once")
                 .isInstanceOf(ClientAdmission.Admitted.class);
-        assertThat(refusal(admission.admit(ip("192.0.2.1")))).isEqualTo(ClientAdmission.Refusal.OVER_IP_LIMIT);
+        assertThat(refusal(admission.admit(ip("192.0.2.1")))).isEqualTo(FailureKind.OVER_IP_LIMIT);
     }
 
     @Test
@@ -80,7 +81,7 @@ class ClientAdmissionTest {
         admission.admit(ip("2001:db8:1:2::1"));
         admission.admit(ip("2001:db8:1:2:ffff::9"));
         assertThat(refusal(admission.admit(ip("2001:db8:1:2::abcd")))).as("same /64")
-                .isEqualTo(ClientAdmission.Refusal.OVER_IP_LIMIT);
+                .isEqualTo(FailureKind.OVER_IP_LIMIT);
         assertThat(admission.admit(ip("2001:db8:1:3::1"))).as("next /64").isInstanceOf(ClientAdmission.Admitted.class);
     }
 
@@ -89,7 +90,7 @@ class ClientAdmissionTest {
         ClientAdmission admission = admission("max_connections_per_ip: 1\nnew_connections_per_ip: 0\nipv6_group_prefix: 48");
 
         admission.admit(ip("2001:db8:1:2::1"));
-        assertThat(refusal(admission.admit(ip("2001:db8:1:ff::1")))).isEqualTo(ClientAdmission.Refusal.OVER_IP_LIMIT);
+        assertThat(refusal(admission.admit(ip("2001:db8:1:ff::1")))).isEqualTo(FailureKind.OVER_IP_LIMIT);
     }
 
     @Test
@@ -99,11 +100,11 @@ class ClientAdmissionTest {
         for (int i = 0; i < 5; i++) {
             assertThat(admission.admit(ip("192.0.2.1"))).as("burst " + i).isInstanceOf(ClientAdmission.Admitted.class);
         }
-        assertThat(refusal(admission.admit(ip("192.0.2.1")))).isEqualTo(ClientAdmission.Refusal.OVER_IP_RATE);
+        assertThat(refusal(admission.admit(ip("192.0.2.1")))).isEqualTo(FailureKind.OVER_IP_RATE);
 
         now += TimeUnit.MILLISECONDS.toNanos(99);
         assertThat(refusal(admission.admit(ip("192.0.2.1")))).as("0.99 of a token after 99 ms at 10/s")
-                .isEqualTo(ClientAdmission.Refusal.OVER_IP_RATE);
+                .isEqualTo(FailureKind.OVER_IP_RATE);
         now += TimeUnit.MILLISECONDS.toNanos(1);
         assertThat(admission.admit(ip("192.0.2.1"))).as("one token after 100 ms")
                 .isInstanceOf(ClientAdmission.Admitted.class);
@@ -112,7 +113,7 @@ class ClientAdmissionTest {
             assertThat(admission.admit(ip("192.0.2.1"))).as("refilled only up to the burst")
                     .isInstanceOf(ClientAdmission.Admitted.class);
         }
-        assertThat(refusal(admission.admit(ip("192.0.2.1")))).isEqualTo(ClientAdmission.Refusal.OVER_IP_RATE);
+        assertThat(refusal(admission.admit(ip("192.0.2.1")))).isEqualTo(FailureKind.OVER_IP_RATE);
     }
 
     @Test

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
@@ -24,8 +23,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The PROXY header as a real decoder (Netty's HAProxy codec, the one Vert.x and many backends use) reads it. */
 class ProxyProtocolHeaderTest {
-
-    private static final UnpooledByteBufAllocator ALLOC = new UnpooledByteBufAllocator(false);
 
     static Stream<Arguments> addressPairs() {
         return Stream.of(
@@ -93,7 +90,20 @@ class ProxyProtocolHeaderTest {
 
     @Test
     void noneWritesNothing() throws Exception {
-        assertThat(encode(ProxyProtocol.NONE, "192.0.2.1", 1, "192.0.2.2", 2)).isNull();
+        EmbeddedChannel backend = new EmbeddedChannel();
+        ProxyProtocolHeader.writeTo(backend, ProxyProtocol.NONE, address("192.0.2.1", 1), address("192.0.2.2", 2));
+        assertThat((Object) backend.readOutbound()).isNull();
+        assertThat(backend.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void theEncoderLeavesThePipelineAfterTheHeader() throws Exception {
+        EmbeddedChannel backend = new EmbeddedChannel();
+        int handlers = backend.pipeline().names().size();
+        ProxyProtocolHeader.writeTo(backend, ProxyProtocol.V2, address("192.0.2.1", 1), address("192.0.2.2", 2));
+        assertThat(backend.pipeline().names()).hasSize(handlers);
+        backend.flushOutbound();
+        assertThat(backend.finishAndReleaseAll()).as("the header was written").isTrue();
     }
 
     private static void assertDecoded(HAProxyMessage message, String src, int srcPort, String dst, int dstPort,
@@ -124,9 +134,18 @@ class ProxyProtocolHeaderTest {
         }
     }
 
+    /** The bytes {@link ProxyProtocolHeader#writeTo} puts on a channel, in one buffer (the caller releases it). */
     private static ByteBuf encode(ProxyProtocol version, String src, int srcPort, String dst, int dstPort)
             throws UnknownHostException {
-        return ProxyProtocolHeader.encode(version, new InetSocketAddress(InetAddress.getByName(src), srcPort),
-                new InetSocketAddress(InetAddress.getByName(dst), dstPort), ALLOC);
+        EmbeddedChannel backend = new EmbeddedChannel();
+        ProxyProtocolHeader.writeTo(backend, version, address(src, srcPort), address(dst, dstPort));
+        backend.flushOutbound();
+        ByteBuf header = backend.readOutbound();
+        assertThat(backend.finishAndReleaseAll()).as("one buffer").isFalse();
+        return header;
+    }
+
+    private static InetSocketAddress address(String literal, int port) throws UnknownHostException {
+        return new InetSocketAddress(InetAddress.getByName(literal), port);
     }
 }

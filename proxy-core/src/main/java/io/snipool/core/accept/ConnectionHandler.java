@@ -1,4 +1,4 @@
-package io.snipool.core.proxy;
+package io.snipool.core.accept;
 
 import io.netty.channel.EventLoop;
 import io.vertx.core.net.NetSocket;

@@ -1,4 +1,4 @@
-package io.snipool.core.http;
+package io.snipool.core.loop;
 
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * only writes a field. When the task runs early it schedules itself again for what remains. Not thread-safe:
  * used on its loop only. {@link #dispose()} when the owner is done, so no task keeps it alive.
  */
-final class Deadline {
+public final class Deadline {
 
     private final EventLoop loop;
     private final Runnable check = this::fire;
@@ -21,12 +21,12 @@ final class Deadline {
     private ScheduledFuture<?> scheduled;
     private long scheduledForNanos;
 
-    Deadline(EventLoop loop) {
+    public Deadline(EventLoop loop) {
         this.loop = loop;
     }
 
     /** Runs {@code task} once {@code after} has passed, unless re-armed or cancelled first. */
-    void arm(Duration after, Runnable task) {
+    public void arm(Duration after, Runnable task) {
         onExpiry = task;
         deadlineNanos = System.nanoTime() + after.toNanos();
         if (scheduled == null || scheduledForNanos - deadlineNanos > 0) {
@@ -39,12 +39,12 @@ final class Deadline {
     }
 
     /** Nothing runs until the next {@link #arm}; the scheduled task, if any, will find nothing to do. */
-    void cancel() {
+    public void cancel() {
         onExpiry = null;
     }
 
     /** Cancels for good, dropping the scheduled task so that it does not keep its owner reachable. */
-    void dispose() {
+    public void dispose() {
         onExpiry = null;
         if (scheduled != null) {
             scheduled.cancel(false);
