@@ -30,6 +30,31 @@ import java.util.logging.Logger;
  */
 final class ClientSession extends ChannelInboundHandlerAdapter implements StrictRequestDecoder.HeadListener {
 
+    /** Where the connection is; {@link #moveTo} is the only place it changes. */
+    enum Phase {
+        /** A new connection: its first head must be complete within {@code request_head}. */
+        FIRST_HEAD,
+        /** Between requests: idle (up to {@code idle}) until a head starts, then {@code request_head}. */
+        NEXT_HEAD,
+        /** An {@link Exchange} runs; no client timer does. */
+        EXCHANGING,
+        /** It carries nothing more: closing, closed, or handed to a tunnel. */
+        CLOSED;
+
+        boolean mayMoveTo(Phase target) {
+            return switch (this) {
+                case FIRST_HEAD, NEXT_HEAD -> target == EXCHANGING || target == CLOSED;
+                case EXCHANGING -> target == NEXT_HEAD || target == CLOSED;
+                case CLOSED -> target == CLOSED; // a close after a close: nothing changes
+            };
+        }
+
+        /** Waiting for a request head: a client timer runs. */
+        boolean awaitingHead() {
+            return this == FIRST_HEAD || this == NEXT_HEAD;
+        }
+    }
+
     static final String NAME = "snipool-http";
     private static final Logger LOG = Logger.getLogger(ClientSession.class.getName());
 
@@ -45,9 +70,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     private final Runnable waitExpired = this::waitExpired;
     private ChannelHandlerContext ctx;
     private Exchange exchange;
+    private Phase phase = Phase.FIRST_HEAD;
+    /** The first byte of a head arrived (announced by the decoder, possibly while an exchange runs). */
     private boolean headStarted;
-    private boolean firstRequest = true;
-    private boolean closing;
     /** The process is draining: finish the exchange in flight, with Connection: close, and take no more. */
     private boolean draining;
     /** A message was asked for with {@code read()} and has not arrived yet. */
@@ -95,7 +120,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
 
     /** True once this connection will carry no further request (closing, or draining). */
     boolean isClosing() {
-        return closing || draining;
+        return phase == Phase.CLOSED || draining;
+    }
+
+    private void moveTo(Phase target) {
+        if (!phase.mayMoveTo(target)) {
+            throw new IllegalStateException("client session cannot go from " + phase + " to " + target);
+        }
+        phase = target;
     }
 
     /**
@@ -104,7 +136,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
      */
     void drain() {
         draining = true;
-        if (exchange == null && !closing) {
+        if (phase.awaitingHead()) {
             closeNow();
         }
     }
@@ -122,7 +154,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     private void waitForRequest() {
         // A new connection must send its first head promptly; between requests it may sit idle longer. A head that
         // began to arrive during the previous exchange (pipelined) is already being sent: request_head applies.
-        Duration wait = firstRequest || headStarted ? proxy.listener().timeouts().requestHead()
+        Duration wait = phase == Phase.FIRST_HEAD || headStarted ? proxy.listener().timeouts().requestHead()
                 : proxy.listener().timeouts().idle();
         timer.arm(wait, waitExpired);
         requestRead();
@@ -147,7 +179,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
      */
     @Override
     public void channelReadComplete(ChannelHandlerContext context) {
-        if (readPending && !closing) {
+        if (readPending && phase != Phase.CLOSED) {
             context.read();
         }
         context.fireChannelReadComplete();
@@ -158,16 +190,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         // The decoder announces each head once. During an exchange no client timer runs, but the head must still
         // be remembered: waitForRequest gives it request_head rather than the idle timeout.
         headStarted = true;
-        if (exchange == null) {
+        if (phase.awaitingHead()) {
             timer.arm(proxy.listener().timeouts().requestHead(), waitExpired);
         }
     }
 
     private void waitExpired() {
-        if (exchange != null || closing) {
+        if (!phase.awaitingHead()) {
             return;
         }
-        if (headStarted || firstRequest) {
+        if (headStarted || phase == Phase.FIRST_HEAD) {
             refuse(Failure.of(FailureKind.HEAD_TIMEOUT, "the request head did not arrive within "
                     + Units.formatDuration(proxy.listener().timeouts().requestHead())));
         } else {
@@ -178,7 +210,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     @Override
     public void channelRead(ChannelHandlerContext context, Object msg) {
         readPending = false;
-        if (closing) {
+        if (phase == Phase.CLOSED) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -186,8 +218,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
             refuse(rejected.failure());
         } else if (msg instanceof HttpRequest request) {
             timer.cancel();
-            firstRequest = false;
             headStarted = false;
+            moveTo(Phase.EXCHANGING);
             onRequest(request);
         } else if (msg instanceof HttpContent content && exchange != null) {
             exchange.clientContent(content);
@@ -256,7 +288,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
 
     /** Asks for the next message of the current request's body. */
     void readRequestBody() {
-        if (!closing) {
+        if (phase != Phase.CLOSED) {
             requestRead();
         }
     }
@@ -264,9 +296,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     /** The exchange is over; {@code keepAlive}: the client connection may carry the next request. */
     void exchangeDone(boolean keepAlive) {
         exchange = null;
-        if (!keepAlive || closing || draining) {
+        if (!keepAlive || phase == Phase.CLOSED || draining) {
             closeAfterFlush();
         } else {
+            moveTo(Phase.NEXT_HEAD);
             waitForRequest();
         }
     }
@@ -274,7 +307,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     /** The exchange became a tunnel (an accepted Upgrade): the connection is the tunnel's from now on. */
     void exchangeUpgraded() {
         exchange = null;
-        closing = true;
+        moveTo(Phase.CLOSED);
         // The tunnel owns the connection now and this handler leaves the pipeline: it will not see the close.
         timer.dispose();
         responseTimer.dispose();
@@ -290,25 +323,25 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     }
 
     void refuse(Failure failure, RequestLog log) {
-        if (closing) {
+        if (phase == Phase.CLOSED) {
             return;
         }
         LOG.log(Level.FINE, () -> clientAddress + ": " + failure.kind().status() + " " + failure);
         log.finish(failure);
-        closing = true;
+        moveTo(Phase.CLOSED);
         timer.cancel();
         encoder.headRequest(false);
         channel.writeAndFlush(ErrorResponses.of(failure, channel.alloc())).addListener(ChannelFutureListener.CLOSE);
     }
 
     void closeAfterFlush() {
-        closing = true;
+        moveTo(Phase.CLOSED);
         timer.cancel();
         channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
     void closeNow() {
-        closing = true;
+        moveTo(Phase.CLOSED);
         timer.cancel();
         channel.close();
     }
@@ -323,7 +356,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
 
     @Override
     public void channelInactive(ChannelHandlerContext context) {
-        closing = true;
+        moveTo(Phase.CLOSED);
         if (exchange != null) {
             Exchange current = exchange;
             exchange = null;
