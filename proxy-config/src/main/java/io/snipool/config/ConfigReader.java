@@ -13,6 +13,10 @@ final class ConfigReader {
 
     private static final Duration MIN_TIMEOUT = Duration.ofMillis(1);
     private static final Duration MAX_TIMEOUT = Duration.ofDays(7);
+    /** A literal {@code host:port} to listen on; port 0 is an ephemeral port. Templates belong to backends only. */
+    private static final ValueParser<HostPort> BIND_ADDRESS = text -> text.contains("${")
+            ? new ValueParser.Parsed.Refused<>("templates such as ${host} are only allowed in backends")
+            : ValueParser.throwing(literal -> HostPort.parse(literal, 0)).parse(text);
 
     private final Problems problems;
     private final EnvSubstitution env;
@@ -128,7 +132,7 @@ final class ConfigReader {
     }
 
     private MetricsConfig readMetrics(YamlMap map) {
-        HostPort bind = address(map, "bind", MetricsConfig.DEFAULT_BIND, 0);
+        HostPort bind = map.value("bind", MetricsConfig.DEFAULT_BIND, BIND_ADDRESS);
         int history = map.intValue("pool_event_history", MetricsConfig.DEFAULT_POOL_EVENT_HISTORY, 0, 100_000);
         map.finish();
         return new MetricsConfig(bind, history);
@@ -169,7 +173,7 @@ final class ConfigReader {
                     + " digit)");
             name = null;
         }
-        HostPort bind = map.has("bind") ? address(map, "bind", null, 0) : null;
+        HostPort bind = map.value("bind", null, BIND_ADDRESS);
         if (!map.has("bind")) {
             problems.add(map.child("bind"), map.node(), "required key 'bind' is missing");
         }
@@ -250,23 +254,6 @@ final class ConfigReader {
         if (values.isEmpty() && (node == null || (node instanceof SequenceNode sequence
                 && sequence.getValue().isEmpty()))) {
             problems.add(map.child(key), node == null ? map.node() : node, key + " must list at least one entry");
-        }
-    }
-
-    private HostPort address(YamlMap map, String key, HostPort defaultValue, int minPort) {
-        String text = map.string(key, null);
-        if (text == null) {
-            return defaultValue;
-        }
-        if (text.contains("${")) {
-            problems.add(map.child(key), map.take(key), "templates such as ${host} are only allowed in backends");
-            return defaultValue;
-        }
-        try {
-            return HostPort.parse(text, minPort);
-        } catch (IllegalArgumentException e) {
-            problems.add(map.child(key), map.take(key), e.getMessage());
-            return defaultValue;
         }
     }
 
