@@ -2,9 +2,7 @@ package io.snipool.config;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
@@ -13,6 +11,10 @@ final class ConfigReader {
 
     private static final Duration MIN_TIMEOUT = Duration.ofMillis(1);
     private static final Duration MAX_TIMEOUT = Duration.ofDays(7);
+    /** A literal {@code host:port} to listen on; port 0 is an ephemeral port. Templates belong to backends only. */
+    private static final ValueParser<HostPort> BIND_ADDRESS = text -> text.contains("${")
+            ? new ValueParser.Parsed.Refused<>("templates such as ${host} are only allowed in backends")
+            : ValueParser.throwing(literal -> HostPort.parse(literal, 0)).parse(text);
 
     private final Problems problems;
     private final EnvSubstitution env;
@@ -44,13 +46,12 @@ final class ConfigReader {
         reloadMap.finish();
 
         List<ListenerConfig> listeners = new ArrayList<>();
-        List<YamlMap> listenerMaps = new ArrayList<>();
+        ListenerSetCheck listenerSet = new ListenerSetCheck(problems, metrics.bind());
         List<YamlMap> listenerNodes = top.mapList("listeners");
         for (YamlMap listenerMap : listenerNodes) {
-            ListenerConfig listener = readListener(listenerMap, pool);
+            ListenerConfig listener = readListener(listenerMap, pool, listenerSet);
             if (listener != null) {
                 listeners.add(listener);
-                listenerMaps.add(listenerMap);
             }
         }
         if (listenerNodes.isEmpty()) {
@@ -58,7 +59,6 @@ final class ConfigReader {
                     "at least one listener is required");
         }
         top.finish();
-        checkUniqueListeners(listenerMaps, listeners, metrics, top);
         return new ProxyConfig(listeners, pool, timeouts, limits, metrics, shutdown, accessLog, logging, reload);
     }
 
@@ -128,7 +128,7 @@ final class ConfigReader {
     }
 
     private MetricsConfig readMetrics(YamlMap map) {
-        HostPort bind = address(map, "bind", MetricsConfig.DEFAULT_BIND, 0);
+        HostPort bind = map.value("bind", MetricsConfig.DEFAULT_BIND, BIND_ADDRESS);
         int history = map.intValue("pool_event_history", MetricsConfig.DEFAULT_POOL_EVENT_HISTORY, 0, 100_000);
         map.finish();
         return new MetricsConfig(bind, history);
@@ -161,7 +161,8 @@ final class ConfigReader {
         return logging;
     }
 
-    private ListenerConfig readListener(YamlMap map, PoolSettings globalPool) {
+    /** The listener, or null if it is too broken to build (its problems are recorded). */
+    private ListenerConfig readListener(YamlMap map, PoolSettings globalPool, ListenerSetCheck listenerSet) {
         String name = map.requiredString("name");
         if (name != null && !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
             problems.add(map.child("name"), map.take("name"), "'" + name
@@ -169,10 +170,11 @@ final class ConfigReader {
                     + " digit)");
             name = null;
         }
-        HostPort bind = map.has("bind") ? address(map, "bind", null, 0) : null;
+        HostPort bind = map.value("bind", null, BIND_ADDRESS);
         if (!map.has("bind")) {
             problems.add(map.child("bind"), map.node(), "required key 'bind' is missing");
         }
+        listenerSet.add(map, name, bind);
         ListenerConfig.Mode mode = null;
         if (map.has("mode")) {
             mode = map.choice("mode", null, ListenerConfig.Mode.class);
@@ -202,10 +204,7 @@ final class ConfigReader {
         }
         List<YamlMap> routeMaps = map.mapList("routes");
         for (YamlMap routeMap : routeMaps) {
-            RouteConfig route = readRoute(routeMap, globalPool, mode);
-            if (route != null) {
-                routes.add(route);
-            }
+            routes.add(readRoute(routeMap, globalPool, mode));
         }
         map.finish();
         new RouteTableCheck(problems).check(map, routeMaps, routes);
@@ -216,6 +215,7 @@ final class ConfigReader {
                 clientLimits);
     }
 
+    /** Always a route, with whichever of its hosts and backends could be read, for the checks across routes. */
     private RouteConfig readRoute(YamlMap map, PoolSettings globalPool, ListenerConfig.Mode mode) {
         List<HostPattern> hosts = map.list("hosts", text -> {
             if (text.contains("${") && !text.startsWith("~")) {
@@ -250,49 +250,6 @@ final class ConfigReader {
         if (values.isEmpty() && (node == null || (node instanceof SequenceNode sequence
                 && sequence.getValue().isEmpty()))) {
             problems.add(map.child(key), node == null ? map.node() : node, key + " must list at least one entry");
-        }
-    }
-
-    private HostPort address(YamlMap map, String key, HostPort defaultValue, int minPort) {
-        String text = map.string(key, null);
-        if (text == null) {
-            return defaultValue;
-        }
-        if (text.contains("${")) {
-            problems.add(map.child(key), map.take(key), "templates such as ${host} are only allowed in backends");
-            return defaultValue;
-        }
-        try {
-            return HostPort.parse(text, minPort);
-        } catch (IllegalArgumentException e) {
-            problems.add(map.child(key), map.take(key), e.getMessage());
-            return defaultValue;
-        }
-    }
-
-    private void checkUniqueListeners(List<YamlMap> maps, List<ListenerConfig> listeners, MetricsConfig metrics,
-                                      YamlMap top) {
-        Map<String, ListenerConfig> byName = new HashMap<>();
-        Map<HostPort, ListenerConfig> byBind = new HashMap<>();
-        for (int i = 0; i < listeners.size(); i++) {
-            ListenerConfig listener = listeners.get(i);
-            YamlMap map = maps.get(i);
-            if (byName.putIfAbsent(listener.name(), listener) != null) {
-                problems.add(map.child("name"), map.take("name"), "duplicate listener name '" + listener.name()
-                        + "'");
-            }
-            if (listener.bind().port() == 0) {
-                continue;
-            }
-            ListenerConfig sameBind = byBind.putIfAbsent(listener.bind(), listener);
-            if (sameBind != null) {
-                problems.add(map.child("bind"), map.take("bind"), "listener '" + listener.name() + "' binds "
-                        + listener.bind() + ", as listener '" + sameBind.name() + "' does already");
-            }
-            if (listener.bind().equals(metrics.bind())) {
-                problems.add(map.child("bind"), map.take("bind"), "listener '" + listener.name() + "' binds "
-                        + listener.bind() + ", the admin server's address (metrics.bind)");
-            }
         }
     }
 }

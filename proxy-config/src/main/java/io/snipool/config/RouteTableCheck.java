@@ -7,7 +7,8 @@ import java.util.Set;
 
 /**
  * Checks across the routes of one listener: a name served twice, a second catch-all, and backend templates
- * naming a variable that some host of the route cannot supply.
+ * naming a variable that some host of the route cannot supply. Every route takes part with the hosts and backends
+ * that could be read, whatever else is wrong with it or its listener.
  */
 final class RouteTableCheck {
 
@@ -17,11 +18,11 @@ final class RouteTableCheck {
         this.problems = problems;
     }
 
-    /** {@code routeMaps} and {@code routes} are parallel lists; a route that failed to read is absent from both. */
+    /** {@code routeMaps} and {@code routes} are parallel lists: one route read from each map. */
     void check(YamlMap listener, List<YamlMap> routeMaps, List<RouteConfig> routes) {
         Map<HostPattern, Integer> owner = new HashMap<>();
         int catchAlls = 0;
-        for (int r = 0; r < routes.size() && r < routeMaps.size(); r++) {
+        for (int r = 0; r < routes.size(); r++) {
             RouteConfig route = routes.get(r);
             YamlMap routeMap = routeMaps.get(r);
             for (HostPattern host : route.hosts()) {

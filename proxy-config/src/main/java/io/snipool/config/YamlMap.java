@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -18,8 +18,9 @@ import org.snakeyaml.engine.v2.nodes.Tag;
 
 /**
  * Reads one YAML mapping into typed values. Every accessor records a problem (with the key path and position)
- * and returns the default instead of throwing, so one pass finds every mistake. {@link #finish()} reports keys
- * nobody asked for.
+ * and returns the default instead of throwing, so one pass finds every mistake: the typed ones are
+ * {@link #value(String, Object, ValueParser)} with a {@link ValueParser} that says what is wrong with a text.
+ * {@link #finish()} reports keys nobody asked for.
  */
 final class YamlMap {
 
@@ -98,13 +99,17 @@ final class YamlMap {
         return of(child(key), take(key), problems, env);
     }
 
+    /**
+     * The value of {@code key} as {@code parser} reads it; the default if the key is absent or null, or (with a
+     * problem recorded at the value) if the parser refuses it. Every typed accessor below is this one.
+     */
+    <T> T value(String key, T defaultValue, ValueParser<T> parser) {
+        Node valueNode = take(key);
+        return valueNode == null ? defaultValue : parsed(child(key), valueNode, parser).orElse(defaultValue);
+    }
+
     String string(String key, String defaultValue) {
-        Node value = take(key);
-        if (value == null) {
-            return defaultValue;
-        }
-        String text = scalar(child(key), value);
-        return text == null ? defaultValue : text;
+        return value(key, defaultValue, ValueParser.text());
     }
 
     /** A required string: a problem if absent. */
@@ -118,45 +123,11 @@ final class YamlMap {
     }
 
     boolean bool(String key, boolean defaultValue) {
-        Node value = take(key);
-        if (value == null) {
-            return defaultValue;
-        }
-        String text = scalar(child(key), value);
-        if (text == null) {
-            return defaultValue;
-        }
-        return switch (text) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> {
-                problems.add(child(key), value, "expected true or false, got '" + text + "'");
-                yield defaultValue;
-            }
-        };
+        return value(key, defaultValue, ValueParser.bool());
     }
 
     long integer(String key, long defaultValue, long min, long max) {
-        Node value = take(key);
-        if (value == null) {
-            return defaultValue;
-        }
-        String text = scalar(child(key), value);
-        if (text == null) {
-            return defaultValue;
-        }
-        long parsed;
-        try {
-            parsed = Long.parseLong(text.replace("_", ""));
-        } catch (NumberFormatException e) {
-            problems.add(child(key), value, "expected a whole number, got '" + text + "'");
-            return defaultValue;
-        }
-        if (parsed < min || parsed > max) {
-            problems.add(child(key), value, "must be between " + min + " and " + max + ", got " + parsed);
-            return defaultValue;
-        }
-        return parsed;
+        return value(key, defaultValue, ValueParser.wholeNumber(min, max));
     }
 
     int intValue(String key, int defaultValue, int min, int max) {
@@ -164,73 +135,15 @@ final class YamlMap {
     }
 
     Duration duration(String key, Duration defaultValue, Duration min, Duration max) {
-        Node value = take(key);
-        if (value == null) {
-            return defaultValue;
-        }
-        String text = scalar(child(key), value);
-        if (text == null) {
-            return defaultValue;
-        }
-        Duration parsed;
-        try {
-            parsed = Units.parseDuration(text);
-        } catch (IllegalArgumentException e) {
-            problems.add(child(key), value, e.getMessage());
-            return defaultValue;
-        }
-        if (parsed.compareTo(min) < 0 || parsed.compareTo(max) > 0) {
-            problems.add(child(key), value, "must be between " + Units.formatDuration(min) + " and "
-                    + Units.formatDuration(max) + ", got " + text);
-            return defaultValue;
-        }
-        return parsed;
+        return value(key, defaultValue, ValueParser.duration(min, max));
     }
 
     int size(String key, int defaultValue, int min, int max) {
-        Node value = take(key);
-        if (value == null) {
-            return defaultValue;
-        }
-        String text = scalar(child(key), value);
-        if (text == null) {
-            return defaultValue;
-        }
-        long parsed;
-        try {
-            parsed = Units.parseSize(text);
-        } catch (IllegalArgumentException e) {
-            problems.add(child(key), value, e.getMessage());
-            return defaultValue;
-        }
-        if (parsed < min || parsed > max) {
-            problems.add(child(key), value, "must be between " + Units.formatSize(min) + " and "
-                    + Units.formatSize(max) + ", got " + text);
-            return defaultValue;
-        }
-        return (int) parsed;
+        return value(key, defaultValue, ValueParser.size(min, max));
     }
 
     <E extends Enum<E>> E choice(String key, E defaultValue, Class<E> type) {
-        Node value = take(key);
-        if (value == null) {
-            return defaultValue;
-        }
-        String text = scalar(child(key), value);
-        if (text == null) {
-            return defaultValue;
-        }
-        List<String> names = new ArrayList<>();
-        for (E constant : type.getEnumConstants()) {
-            String name = constant.name().toLowerCase(Locale.ROOT);
-            if (name.equals(text)) {
-                return constant;
-            }
-            names.add(name);
-        }
-        problems.add(child(key), value, "expected one of " + String.join(", ", names) + "; got '" + text + "'"
-                + Suggestions.didYouMean(text, names));
-        return defaultValue;
+        return value(key, defaultValue, ValueParser.choice(type));
     }
 
     /** A list of scalars, each converted by {@code parse} (which throws IllegalArgumentException to refuse). */
@@ -245,18 +158,10 @@ final class YamlMap {
             problems.add(listPath, value, "expected a list, such as [\"a\", \"b\"], got " + describe(value));
             return result;
         }
+        ValueParser<T> parser = ValueParser.throwing(parse);
         List<Node> items = sequence.getValue();
         for (int i = 0; i < items.size(); i++) {
-            String itemPath = listPath + "[" + i + "]";
-            String text = scalar(itemPath, items.get(i));
-            if (text == null) {
-                continue;
-            }
-            try {
-                result.add(parse.apply(text));
-            } catch (IllegalArgumentException e) {
-                problems.add(itemPath, items.get(i), e.getMessage());
-            }
+            parsed(listPath + "[" + i + "]", items.get(i), parser).ifPresent(result::add);
         }
         return result;
     }
@@ -289,6 +194,20 @@ final class YamlMap {
                         + Suggestions.didYouMean(key, known));
             }
         }
+    }
+
+    /** The value {@code parser} reads from a scalar node; empty, with a problem at the node, if it cannot. */
+    private <T> Optional<T> parsed(String valuePath, Node value, ValueParser<T> parser) {
+        String text = scalar(valuePath, value);
+        if (text == null) {
+            return Optional.empty();
+        }
+        ValueParser.Parsed<T> parsed = parser.parse(text);
+        if (parsed instanceof ValueParser.Parsed.Refused<T> refused) {
+            problems.add(valuePath, value, refused.reason());
+            return Optional.empty();
+        }
+        return Optional.of(((ValueParser.Parsed.Accepted<T>) parsed).value());
     }
 
     /** The text of a scalar after {@code ${env:...}} substitution, or null (with a problem) for non-scalars. */

@@ -148,6 +148,74 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void aDuplicateNameIsReportedEvenWhenTheListenerHasOtherErrors() {
+        List<ConfigProblem> found = problems("""
+                listeners:
+                  - name: a
+                    bind: 127.0.0.1:8080
+                    mode: http
+                    routes:
+                      - { hosts: [x.test], backends: [b:1] }
+                  - name: a
+                    bind: 127.0.0.1:8081
+                    mode: htp
+                """);
+
+        assertThat(found).extracting(ConfigProblem::toString).containsExactly(
+                "listeners[1].routes: at least one route is required (line 7, column 5)",
+                "listeners[1].name: duplicate listener name 'a' (line 7, column 11)",
+                "listeners[1].mode: expected one of tls, http; got 'htp' (did you mean 'http'?) (line 9, column 11)");
+    }
+
+    @Test
+    void sharedBindsAreReportedEvenWhenEitherListenerHasOtherErrors() {
+        List<ConfigProblem> found = problems("""
+                listeners:
+                  - { name: a, bind: "127.0.0.1:8080", mode: htp, routes: [ { hosts: [x.test], backends: [b:1] } ] }
+                  - { name: b, bind: "127.0.0.1:8080", mode: http }
+                  - { bind: "127.0.0.1:8080", mode: http, routes: [ { hosts: [x.test], backends: [b:1] } ] }
+                  - { name: "-d", bind: "127.0.0.1:9090", mode: tls, routes: [ { hosts: [x.test], backends: [b:1] } ] }
+                """);
+
+        assertThat(found).extracting(ConfigProblem::toString).containsExactly(
+                "listeners[0].mode: expected one of tls, http; got 'htp' (did you mean 'http'?) (line 2, column 46)",
+                "listeners[1].routes: at least one route is required (line 3, column 5)",
+                "listeners[1].bind: listener 'b' binds 127.0.0.1:8080, as listener 'a' does already (line 3, column 22)",
+                "listeners[2].name: required key 'name' is missing (line 4, column 5)",
+                "listeners[2].bind: listeners[2] binds 127.0.0.1:8080, as listener 'a' does already (line 4, column 13)",
+                "listeners[3].name: '-d' is not a listener name (1-63 letters, digits, '_', '.', '-', starting with a"
+                        + " letter or digit) (line 5, column 13)",
+                "listeners[3].bind: listeners[3] binds 127.0.0.1:9090, the admin server's address (metrics.bind)"
+                        + " (line 5, column 25)");
+    }
+
+    @Test
+    void hostsServedTwiceAreReportedEvenWhenTheRoutesOrTheListenerHaveOtherErrors() {
+        List<ConfigProblem> found = problems("""
+                listeners:
+                  - name: web
+                    bind: 127.0.0.1:8080
+                    mode: htp
+                    routes:
+                      - { hosts: [a.test, "*"], backends: ["b:70000"] }
+                      - { hosts: ["-bad", a.test], backends: [], pool: { idle_timeout: soon } }
+                      - { hosts: ["*"], backends: [b:1], proxy_protocol: v3 }
+                """);
+
+        assertThat(found).extracting(ConfigProblem::toString).containsExactly(
+                "listeners[0].mode: expected one of tls, http; got 'htp' (did you mean 'http'?) (line 4, column 11)",
+                "listeners[0].routes[0].backends[0]: port 70000 out of range 1..65535 (line 6, column 44)",
+                "listeners[0].routes[1].hosts: 'a.test' is already served by listeners[0].routes[0] (line 7, column 18)",
+                "listeners[0].routes[1].hosts[0]: '-bad' is not a valid host name (line 7, column 19)",
+                "listeners[0].routes[1].backends: backends must list at least one entry (line 7, column 46)",
+                "listeners[0].routes[1].pool.idle_timeout: 'soon' is not a duration (expected e.g. 250ms, 30s, 5m, 1h)"
+                        + " (line 7, column 72)",
+                "listeners[0].routes[2].hosts: a second catch-all '*'; a listener has at most one (line 8, column 18)",
+                "listeners[0].routes[2].proxy_protocol: expected one of none, v1, v2; got 'v3' (did you mean 'v1'?)"
+                        + " (line 8, column 58)");
+    }
+
+    @Test
     void portZeroMayRepeatBecauseEachBindGetsItsOwnEphemeralPort() throws Exception {
         ProxyConfig config = new ConfigLoader(name -> null).parse("""
                 listeners:

@@ -147,7 +147,7 @@ class ConfigLoaderTest {
         assertThat(listener.proxyProtocolIn()).isFalse();
         assertThat(listener.allow()).isEmpty();
         assertThat(listener.deny()).isEmpty();
-        assertThat(listener.clientLimits()).isEqualTo(new ClientLimits(1000, 1000, 2000, 64));
+        assertThat(listener.clientLimits()).isEqualTo(ClientLimits.defaults());
         assertThat(listener.routes().get(0).proxyProtocol()).isEqualTo(ProxyProtocol.NONE);
         assertThat(listener.routes().get(0).allowPrivateTargets()).isFalse();
         assertThat(listener.routes().get(0).pool()).isEqualTo(PoolSettings.defaults());
@@ -172,6 +172,7 @@ class ConfigLoaderTest {
         assertThat(Limits.defaults()).isEqualTo(new Limits(10_000, 65_536, 65_536, 100, 65_536, 65_536));
         assertThat(MetricsConfig.defaults()).isEqualTo(new MetricsConfig(new HostPort("127.0.0.1", 9090), 256));
         assertThat(ShutdownConfig.defaults().drainTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(ClientLimits.defaults()).as("per-client limits off").isEqualTo(new ClientLimits(0, 0, 2000, 64));
     }
 
     @Test

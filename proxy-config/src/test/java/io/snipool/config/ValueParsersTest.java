@@ -50,6 +50,42 @@ class ValueParsersTest {
         }
     }
 
+    private static <T> Object parsed(ValueParser<T> parser, String text) {
+        ValueParser.Parsed<T> parsed = parser.parse(text);
+        return parsed instanceof ValueParser.Parsed.Accepted<T> accepted ? accepted.value()
+                : ((ValueParser.Parsed.Refused<T>) parsed).reason();
+    }
+
+    @Test
+    void typedParsersAtTheEdgesOfTheirRanges() {
+        ValueParser<Long> number = ValueParser.wholeNumber(1, 10_000);
+        assertThat(parsed(number, "1")).isEqualTo(1L);
+        assertThat(parsed(number, "10_000")).isEqualTo(10_000L);
+        assertThat(parsed(number, "0")).isEqualTo("must be between 1 and 10000, got 0");
+        assertThat(parsed(number, "10_001")).as("the value, not the text")
+                .isEqualTo("must be between 1 and 10000, got 10001");
+        assertThat(parsed(number, "ten")).isEqualTo("expected a whole number, got 'ten'");
+
+        ValueParser<Duration> duration = ValueParser.duration(Duration.ofMillis(1), Duration.ofMinutes(10));
+        assertThat(parsed(duration, "1ms")).isEqualTo(Duration.ofMillis(1));
+        assertThat(parsed(duration, "10m")).isEqualTo(Duration.ofMinutes(10));
+        assertThat(parsed(duration, "601s")).as("the text, not the value")
+                .isEqualTo("must be between 1ms and 10m, got 601s");
+        assertThat(parsed(duration, "0")).isEqualTo("must be between 1ms and 10m, got 0");
+
+        ValueParser<Integer> size = ValueParser.size(1024, 16 * 1024 * 1024);
+        assertThat(parsed(size, "1KiB")).isEqualTo(1024);
+        assertThat(parsed(size, "16MiB")).isEqualTo(16 * 1024 * 1024);
+        assertThat(parsed(size, "1023")).isEqualTo("must be between 1KiB and 16MiB, got 1023");
+        assertThat(parsed(size, "1k")).isEqualTo("'1k': write binary units explicitly (KiB, MiB, GiB)");
+
+        assertThat(parsed(ValueParser.bool(), "false")).isEqualTo(false);
+        assertThat(parsed(ValueParser.bool(), "on")).isEqualTo("expected true or false, got 'on'");
+        assertThat(parsed(ValueParser.choice(ProxyProtocol.class), "v2")).isEqualTo(ProxyProtocol.V2);
+        assertThat(parsed(ValueParser.choice(ProxyProtocol.class), "v3"))
+                .isEqualTo("expected one of none, v1, v2; got 'v3' (did you mean 'v1'?)");
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "127.0.0.1:80|127.0.0.1|80",

@@ -129,6 +129,32 @@ class ClientAdmissionTest {
     }
 
     @Test
+    void theShippedDefaultsRefuseNoClient() throws Exception {
+        ClientAdmission admission = admission("");
+        for (int i = 0; i < 100_000; i++) {
+            assertThat(admission.admit(ip("192.0.2.1"))).as("connection " + i + ", all at one instant, all kept open")
+                    .isInstanceOf(ClientAdmission.Admitted.class);
+            assertThat(admission.admit(ip("2001:db8::1"))).isInstanceOf(ClientAdmission.Admitted.class);
+        }
+        assertThat(admission.groupCount()).as("nothing to remember with both limits off").isZero();
+    }
+
+    @Test
+    void aBurstWithoutARateLimitsNothing() throws Exception {
+        ClientAdmission admission = admission("max_connections_per_ip: 3\nnew_connections_burst_per_ip: 1");
+        for (int i = 0; i < 1000; i++) {
+            ClientAdmission.Ticket ticket = ((ClientAdmission.Admitted) admission.admit(ip("192.0.2.1"))).ticket();
+            ticket.release();
+        }
+        for (int i = 0; i < 3; i++) {
+            assertThat(admission.admit(ip("192.0.2.1"))).as("a burst of 1 does not bound open connections")
+                    .isInstanceOf(ClientAdmission.Admitted.class);
+        }
+        assertThat(refusal(admission.admit(ip("192.0.2.1")))).as("only the open-connection limit")
+                .isEqualTo(ClientAdmission.Refusal.OVER_IP_LIMIT);
+    }
+
+    @Test
     void zeroMeansUnlimited() throws Exception {
         ClientAdmission admission = admission("max_connections_per_ip: 0\nnew_connections_per_ip: 0");
         for (int i = 0; i < 5000; i++) {
