@@ -151,7 +151,7 @@ class ClientAdmissionTest {
                     .isInstanceOf(ClientAdmission.Admitted.class);
         }
         assertThat(refusal(admission.admit(ip("192.0.2.1")))).as("only the open-connection limit")
-                .isEqualTo(ClientAdmission.Refusal.OVER_IP_LIMIT);
+                .isEqualTo(FailureKind.OVER_IP_LIMIT);
     }
 
     @Test
