@@ -3,6 +3,7 @@ package io.snipool.config;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
@@ -212,7 +213,7 @@ final class ConfigReader {
             return null;
         }
         return new ListenerConfig(name, bind, mode, proxyProtocolIn, allow, deny, routes, forwarded,
-                clientLimits);
+                clientLimits, Optional.empty());
     }
 
     /** Always a route, with whichever of its hosts and backends could be read, for the checks across routes. */
@@ -242,7 +243,7 @@ final class ConfigReader {
         }
         boolean allowPrivate = map.bool("allow_private_targets", false);
         map.finish();
-        return new RouteConfig(hosts, backends, proxyProtocol, pool, allowPrivate);
+        return new RouteConfig(hosts, backends, proxyProtocol, pool, allowPrivate, false, Optional.empty());
     }
 
     private void requireNonEmpty(YamlMap map, String key, List<?> values) {

@@ -1,6 +1,7 @@
 package io.snipool.config;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One listening socket and its routing table.
@@ -11,10 +12,11 @@ import java.util.List;
  * @param deny            client networks refused; wins over {@code allow}
  * @param forwardedHeaders which headers an HTTP listener adds to tell backends about the client
  * @param clientLimits     per-client-address connection limits
+ * @param tls              a TLS listener's certificates and settings for its terminating routes, if it has any
  */
 public record ListenerConfig(String name, HostPort bind, Mode mode, boolean proxyProtocolIn, List<Cidr> allow,
                              List<Cidr> deny, List<RouteConfig> routes, ForwardedHeaders forwardedHeaders,
-                             ClientLimits clientLimits) {
+                             ClientLimits clientLimits, Optional<TlsSettings> tls) {
 
     /** {@code tls}: route by ClientHello SNI and tunnel; {@code http}: route each request by Host. */
     public enum Mode { TLS, HTTP }

@@ -1,6 +1,7 @@
 package io.snipool.config;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One route of a listener: the names it serves and the backends it sends them to (several: round robin).
@@ -8,9 +9,13 @@ import java.util.List;
  * @param pool                the global pool settings with this route's overrides applied
  * @param allowPrivateTargets whether template backends may resolve to loopback, private, link-local or
  *                            unspecified addresses
+ * @param terminate           on a TLS listener: decrypt here, so that every request goes through the HTTP path and
+ *                            the pool, instead of tunnelling the bytes untouched
+ * @param backendTls          the backend connections are TLS (re-encrypted), with these settings
  */
 public record RouteConfig(List<HostPattern> hosts, List<BackendTemplate> backends, ProxyProtocol proxyProtocol,
-                          PoolSettings pool, boolean allowPrivateTargets) {
+                          PoolSettings pool, boolean allowPrivateTargets, boolean terminate,
+                          Optional<BackendTlsConfig> backendTls) {
 
     public RouteConfig {
         hosts = List.copyOf(hosts);

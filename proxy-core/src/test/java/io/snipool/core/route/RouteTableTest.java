@@ -224,6 +224,6 @@ class RouteTableTest {
 
     private static RouteConfig route(HostPattern... hosts) {
         return new RouteConfig(List.of(hosts), List.of(BackendTemplate.parse("192.0.2.1:443")), ProxyProtocol.NONE,
-                PoolSettings.defaults(), false);
+                PoolSettings.defaults(), false, false, java.util.Optional.empty());
     }
 }

@@ -1,0 +1,54 @@
+package io.snipool.config;
+
+import java.util.List;
+
+/**
+ * The {@code tls:} block of a TLS listener: what its terminating routes present and accept.
+ *
+ * @param certificates every certificate the listener can serve, in file order; at most one is the default
+ * @param minVersion   the lowest protocol version accepted
+ * @param alpn         the application protocols offered, in order of preference
+ * @param provider     which TLS implementation serves the handshakes
+ */
+public record TlsSettings(List<CertificateConfig> certificates, Version minVersion, List<String> alpn,
+                          Provider provider) {
+
+    public static final Version DEFAULT_MIN_VERSION = Version.TLSV1_2;
+    public static final List<String> DEFAULT_ALPN = List.of("http/1.1");
+    public static final Provider DEFAULT_PROVIDER = Provider.AUTO;
+
+    /** {@code TLSv1.2} or {@code TLSv1.3}. */
+    public enum Version {
+        TLSV1_2("TLSv1.2"), TLSV1_3("TLSv1.3");
+
+        private final String protocol;
+
+        Version(String protocol) {
+            this.protocol = protocol;
+        }
+
+        /** The JSSE / OpenSSL protocol name. */
+        public String protocol() {
+            return protocol;
+        }
+    }
+
+    /** {@code auto}: OpenSSL (BoringSSL) when it loads, else the JDK's; or one of them, required. */
+    public enum Provider { AUTO, OPENSSL, JDK }
+
+    /**
+     * One certificate of the listener.
+     *
+     * @param certPath  the PEM chain file as configured
+     * @param keyPath   the PEM key file as configured
+     * @param isDefault served when the SNI matches no certificate, and to clients without SNI
+     * @param material  the chain and key, read and checked
+     */
+    public record CertificateConfig(String certPath, String keyPath, boolean isDefault, CertifiedKey material) {
+    }
+
+    public TlsSettings {
+        certificates = List.copyOf(certificates);
+        alpn = List.copyOf(alpn);
+    }
+}
