@@ -6,6 +6,7 @@ import static io.snipool.core.testbed.RawClient.closedAfterSending;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.snipool.core.metrics.ProxyMetrics;
+import io.snipool.core.testbed.Await;
 import io.snipool.core.testbed.Dribbler;
 import io.snipool.core.testbed.LeakCheck;
 import io.vertx.core.Vertx;
@@ -164,8 +165,7 @@ class HttpFaultTest {
                 }
                 assertThat(proxy.server().limiter().open()).isEqualTo(2);
                 first.close();
-                ProxyUnderTest.awaitCondition(() -> proxy.server().limiter().open() == 1,
-                        () -> "the first slot given back");
+                Await.until("the first slot given back", () -> proxy.server().limiter().open(), open -> open == 1);
                 try (RawClient third = new RawClient(proxy.port())) {
                     assertThat(third.exchange(GET_A).bodyText()).isEqualTo("ok");
                 }
@@ -187,7 +187,7 @@ class HttpFaultTest {
 
             byte[] head = RawClient.get("a.test", "/slow", "User-Agent: slowloris").getBytes(StandardCharsets.US_ASCII);
             try (RawClient slow = new RawClient(proxy.port())) {
-                ProxyUnderTest.awaitCondition(() -> proxy.server().limiter().open() == 1, () -> "the slot taken");
+                Await.until("the slot taken", () -> proxy.server().limiter().open(), open -> open == 1);
                 long start = System.nanoTime();
                 try (Dribbler dribbler = Dribbler.start(head, Duration.ofMillis(100), slow::send)) {
                     try (RawClient other = new RawClient(proxy.port())) {
@@ -201,7 +201,7 @@ class HttpFaultTest {
                     assertThat(dribbler.sent()).as("bytes dribbled before the close").isLessThan(head.length);
                 }
             }
-            ProxyUnderTest.awaitCondition(() -> proxy.server().limiter().open() == 0, () -> "the slot freed");
+            Await.until("the slot freed", () -> proxy.server().limiter().open(), open -> open == 0);
             assertThat(exchangeOnNewConnection(proxy, GET_A).bodyText()).isEqualTo("ok");
             assertThat(backend.receivedText()).doesNotContain("/slow");
             leaks.assertNothingLeaked(MAX_IDLE);

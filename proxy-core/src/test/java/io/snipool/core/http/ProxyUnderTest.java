@@ -11,13 +11,12 @@ import io.snipool.core.backend.HostResolver;
 import io.snipool.core.metrics.PoolMeters;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.snipool.core.proxy.ProxyServer;
+import io.snipool.core.testbed.Await;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
 /**
  * The data plane of one HTTP listener named {@value #LISTENER}, on an ephemeral port, with two event loops (unless
@@ -99,10 +98,9 @@ final class ProxyUnderTest implements AutoCloseable {
     }
 
     /** Every exchange over: no backend connection leased, no client connection open. */
-    void awaitQuiet() {
-        awaitCondition(() -> gauge(PoolMeters.ACTIVE) == 0 && server.limiter().open() == 0,
-                () -> "no active backend connection and no open client connection (active "
-                        + gauge(PoolMeters.ACTIVE) + ", open " + server.limiter().open() + ")");
+    void awaitQuiet() throws InterruptedException {
+        Await.until("no active backend connection and no open client connection", readings()::read,
+                seen -> seen.poolActive() == 0 && seen.limiterOpen() == 0);
     }
 
     @Override
@@ -120,21 +118,5 @@ final class ProxyUnderTest implements AutoCloseable {
     static <T> T await(Future<T> future) throws Exception {
         return future.toCompletionStage().toCompletableFuture()
                 .get(START_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /** Polls {@code condition} every few milliseconds for up to ten seconds. */
-    static void awaitCondition(BooleanSupplier condition, Supplier<String> description) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting for: " + description.get());
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for: " + description.get(), e);
-            }
-        }
     }
 }

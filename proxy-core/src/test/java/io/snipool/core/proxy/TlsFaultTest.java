@@ -164,7 +164,7 @@ class TlsFaultTest {
         long start = System.nanoTime();
         try (RawClient slow = RawClient.connect(proxy.port("edge"));
              Dribbler dribbler = Dribbler.start(HELLO, Duration.ofMillis(100), slow::write)) {
-            Await.until(() -> proxy.limiterOpen() == 1, () -> "the slot taken");
+            Await.until("the slot taken", proxy::limiterOpen, open -> open == 1);
             try (RawClient other = RawClient.connect(proxy.port("edge"))) {
                 assertThat(other.readUntilClosed()).as("the only slot is the slow client's").isEmpty();
             }
@@ -176,7 +176,7 @@ class TlsFaultTest {
         }
         assertThat(proxy.helloErrors("edge", "timeout")).isEqualTo(1);
         assertThat(proxy.connections("edge", Outcome.OVER_LIMIT)).isEqualTo(1);
-        Await.until(() -> proxy.limiterOpen() == 0, () -> "the slot freed");
+        Await.until("the slot freed", proxy::limiterOpen, open -> open == 0);
         goodTunnel();
         leaks.assertNothingLeaked(0);
     }

@@ -109,8 +109,8 @@ public final class TestProxy {
      * back at 0. A socket closed twice would take them below 0, one never closed would leave them above.
      */
     public void awaitAllClosed() throws InterruptedException {
-        Await.until(() -> active() == 0 && limiterOpen() == 0,
-                () -> "active gauge " + active() + ", limiter " + limiterOpen());
+        Await.until("every client connection closed: the active gauge and the limiter at 0", readings()::read,
+                seen -> seen.activeConnections() == 0 && seen.limiterOpen() == 0);
     }
 
     public void stop() {
