@@ -3,6 +3,7 @@ package io.snipool.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.snipool.config.ConfigLoader;
+import io.snipool.core.testbed.Await;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -60,7 +61,7 @@ class AccessLogTest {
                 assertThat(misdirected.statusCode()).isEqualTo(421);
                 tlsHello(snipool.listenerPort("edge"));
 
-                Poll.until(() -> lines(log).size() == 3, "three access log lines");
+                Await.until(Await.SLOW_TIMEOUT, "three access log lines", () -> lines(log), seen -> seen.size() == 3);
             } finally {
                 snipool.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             }

@@ -9,13 +9,19 @@ import java.util.function.Supplier;
 
 /**
  * Bounded waits for the test thread: on a Vert.x future, or until a condition that another thread will make true
- * holds. Every test waits through this class, so a wait that times out says the same two things everywhere: what
- * was expected and what was last seen.
+ * holds. Every module's tests wait through this class (proxy-app's through proxy-core's test-jar), so a wait that
+ * times out says the same two things everywhere: what was expected and what was last seen.
  */
 public final class Await {
 
     /** How long a test waits for anything before it fails. */
     public static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    /**
+     * For waits on a whole snipool (proxy-app's tests): a child JVM starting, a reload, the file watcher noticing a
+     * change, a signal handled. A loaded machine can take many seconds over these.
+     */
+    public static final Duration SLOW_TIMEOUT = Duration.ofSeconds(20);
 
     /** How long {@link #until} pauses between two reads: short next to any timeout, long enough not to busy a core. */
     static final Duration POLL_INTERVAL = Duration.ofMillis(5);
