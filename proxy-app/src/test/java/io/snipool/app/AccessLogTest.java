@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.snipool.config.ConfigLoader;
 import io.snipool.core.testbed.Await;
+import io.snipool.core.testbed.HttpBackend;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -36,7 +37,8 @@ class AccessLogTest {
     void everyRequestAndConnectionIsOneJsonLine() throws Exception {
         Vertx vertx = Vertx.vertx();
         Path log = dir.resolve("access.log");
-        try (TestBackend backend = new TestBackend(vertx, "hello", Duration.ZERO)) {
+        try {
+            HttpBackend backend = Await.result(HttpBackend.start(vertx, "hello"));
             Snipool snipool = Snipool.start(new ConfigLoader(Map.<String, String>of()::get).parse("""
                     listeners:
                       - name: web

@@ -3,6 +3,7 @@ package io.snipool.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.snipool.core.testbed.Await;
+import io.snipool.core.testbed.HttpBackend;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -29,16 +30,16 @@ class ProcessSignalsTest {
     Path dir;
 
     private Vertx vertx;
-    private TestBackend slow;
-    private TestBackend fast;
+    private HttpBackend slow;
+    private HttpBackend fast;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeEach
     void backends() throws Exception {
         vertx = Vertx.vertx();
-        slow = new TestBackend(vertx, "slow", Duration.ofMillis(1500));
-        fast = new TestBackend(vertx, "fast", Duration.ZERO);
+        slow = Await.result(HttpBackend.start(vertx, "slow", Duration.ofMillis(1500)));
+        fast = Await.result(HttpBackend.start(vertx, "fast"));
     }
 
     @AfterEach

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.snipool.config.ConfigLoader;
 import io.snipool.core.testbed.Await;
+import io.snipool.core.testbed.HttpBackend;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -37,8 +38,8 @@ class ReloadTest {
     Path dir;
 
     private Vertx vertx;
-    private TestBackend blue;
-    private TestBackend green;
+    private HttpBackend blue;
+    private HttpBackend green;
     private Snipool snipool;
     private Path file;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -47,8 +48,8 @@ class ReloadTest {
     @BeforeEach
     void start() throws Exception {
         vertx = Vertx.vertx();
-        blue = new TestBackend(vertx, "blue", Duration.ZERO);
-        green = new TestBackend(vertx, "green", Duration.ZERO);
+        blue = Await.result(HttpBackend.start(vertx, "blue"));
+        green = Await.result(HttpBackend.start(vertx, "green"));
         file = dir.resolve("snipool.yaml");
         write(config("blue", blue.port(), 0));
         snipool = Snipool.start(new ConfigLoader(name -> null).load(file), file, name -> null, Duration.ofSeconds(30));
