@@ -3,6 +3,8 @@ package io.snipool.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.snipool.config.ConfigLoader;
+import io.snipool.core.testbed.Await;
+import io.snipool.core.testbed.HttpBackend;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -35,7 +37,8 @@ class AccessLogTest {
     void everyRequestAndConnectionIsOneJsonLine() throws Exception {
         Vertx vertx = Vertx.vertx();
         Path log = dir.resolve("access.log");
-        try (TestBackend backend = new TestBackend(vertx, "hello", Duration.ZERO)) {
+        try {
+            HttpBackend backend = Await.result(HttpBackend.start(vertx, "hello"));
             Snipool snipool = Snipool.start(new ConfigLoader(Map.<String, String>of()::get).parse("""
                     listeners:
                       - name: web
@@ -60,7 +63,7 @@ class AccessLogTest {
                 assertThat(misdirected.statusCode()).isEqualTo(421);
                 tlsHello(snipool.listenerPort("edge"));
 
-                Poll.until(() -> lines(log).size() == 3, "three access log lines");
+                Await.until(Await.SLOW_TIMEOUT, "three access log lines", () -> lines(log), seen -> seen.size() == 3);
             } finally {
                 snipool.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             }

@@ -3,6 +3,7 @@ package io.snipool.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.snipool.config.ConfigLoader;
+import io.snipool.core.testbed.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -98,7 +99,7 @@ class ClientLimitsTest {
         int port = snipool.listenerPort("web");
         Socket first = connect("::1", port);
         Socket second = connect("::1", port);
-        Poll.until(() -> snipool.proxy().limiter().open() == 2, "both are accepted");
+        Await.until(Await.SLOW_TIMEOUT, "both are accepted", () -> snipool.proxy().limiter().open(), open -> open == 2);
 
         assertThat(closedByProxy(connect("::1", port))).as("the third is over the limit").isTrue();
         assertThat(closedByProxy(first)).isFalse();
@@ -106,7 +107,7 @@ class ClientLimitsTest {
         assertThat(outcome("web", "over_ip_limit")).isEqualTo(1);
 
         first.close();
-        Poll.until(() -> snipool.proxy().limiter().open() == 1, "the first is gone");
+        Await.until(Await.SLOW_TIMEOUT, "the first is gone", () -> snipool.proxy().limiter().open(), open -> open == 1);
         assertThat(closedByProxy(connect("::1", port))).as("a freed place is taken again").isFalse();
     }
 

@@ -2,6 +2,7 @@ package io.snipool.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.snipool.core.testbed.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,12 +30,12 @@ class ConfigWatcherTest {
         for (int i = 0; i < 5; i++) {
             Files.writeString(file, "a: " + i + "\n");
         }
-        Poll.until(() -> reloads.get() >= 1, "the change is noticed");
+        Await.until(Await.SLOW_TIMEOUT, "the change is noticed", reloads::get, count -> count >= 1);
         Files.writeString(dir.resolve("other.yaml"), "y");
         // A replacement by rename (how deploy tools write) is a change too.
         Path staged = Files.writeString(dir.resolve("staged.tmp"), "a: 9\n");
         Files.move(staged, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        Poll.until(() -> reloads.get() >= 2, "the rename is noticed");
+        Await.until(Await.SLOW_TIMEOUT, "the rename is noticed", reloads::get, count -> count >= 2);
 
         assertThat(reloads.get()).as("one reload per quiet burst, none for other files").isEqualTo(2);
     }

@@ -2,6 +2,8 @@ package io.snipool.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.snipool.core.testbed.Await;
+import io.snipool.core.testbed.HttpBackend;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -28,16 +30,16 @@ class ProcessSignalsTest {
     Path dir;
 
     private Vertx vertx;
-    private TestBackend slow;
-    private TestBackend fast;
+    private HttpBackend slow;
+    private HttpBackend fast;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeEach
     void backends() throws Exception {
         vertx = Vertx.vertx();
-        slow = new TestBackend(vertx, "slow", Duration.ofMillis(1500));
-        fast = new TestBackend(vertx, "fast", Duration.ZERO);
+        slow = Await.result(HttpBackend.start(vertx, "slow", Duration.ofMillis(1500)));
+        fast = Await.result(HttpBackend.start(vertx, "fast"));
     }
 
     @AfterEach
@@ -82,14 +84,16 @@ class ProcessSignalsTest {
                 dir.resolve("snipool.log"))) {
             int web = snipool.listenerPort("web");
             int admin = snipool.adminPort();
-            Poll.until(() -> status(admin, "/readyz") == 200, "ready");
+            Await.until(Await.SLOW_TIMEOUT, "ready", () -> status(admin, "/readyz"), status -> status == 200);
 
             CompletableFuture<HttpResponse<String>> inFlight = getAsync("127.0.0.1", web);
-            Poll.until(() -> slow.requests() == 1, "the slow request reached its backend");
+            Await.until(Await.SLOW_TIMEOUT, "the slow request reached its backend", slow::requests,
+                    requests -> requests == 1);
             long signalled = System.nanoTime();
             snipool.signal("TERM");
 
-            Poll.until(() -> status(admin, "/readyz") != 200, "readiness turns off while draining");
+            Await.until(Await.SLOW_TIMEOUT, "readiness turns off while draining", () -> status(admin, "/readyz"),
+                    status -> status != 200);
             HttpResponse<String> response = inFlight.get(20, TimeUnit.SECONDS);
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.body()).isEqualTo("slow");
@@ -108,10 +112,11 @@ class ProcessSignalsTest {
                 dir.resolve("snipool.log"))) {
             int web = snipool.listenerPort("web");
             CompletableFuture<HttpResponse<String>> inFlight = getAsync("127.0.0.1", web);
-            Poll.until(() -> slow.requests() == 1, "the slow request reached its backend");
+            Await.until(Await.SLOW_TIMEOUT, "the slow request reached its backend", slow::requests,
+                    requests -> requests == 1);
 
             snipool.signal("TERM");
-            Poll.until(() -> snipool.log().contains("draining"), "draining began");
+            Await.until(Await.SLOW_TIMEOUT, "draining began", snipool::log, log -> log.contains("draining"));
             snipool.signal("TERM");
 
             assertThat(snipool.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -131,15 +136,19 @@ class ProcessSignalsTest {
             Files.writeString(file, Files.readString(file).replace("[localhost], backends: [\"127.0.0.1:"
                     + fast.port(), "[localhost], backends: [\"127.0.0.1:" + slow.port()));
             snipool.signal("HUP");
-            Poll.until(() -> snipool.log().contains("reloaded " + file), "the reload happened");
+            Await.until(Await.SLOW_TIMEOUT, "the reload happened", snipool::log,
+                    log -> log.contains("reloaded " + file));
             assertThat(getAsync("localhost", web).get(10, TimeUnit.SECONDS).body()).isEqualTo("slow");
 
-            Poll.until(() -> lines(accessLog).size() >= 2, "the access log has both requests");
+            Await.until(Await.SLOW_TIMEOUT, "the access log has both requests", () -> lines(accessLog),
+                    lines -> lines.size() >= 2);
             Files.move(accessLog, dir.resolve("access.log.1"));
             snipool.signal("USR1");
-            Poll.until(() -> snipool.log().contains("access log reopened"), "the log was reopened");
+            Await.until(Await.SLOW_TIMEOUT, "the log was reopened", snipool::log,
+                    log -> log.contains("access log reopened"));
             assertThat(getAsync("localhost", web).get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
-            Poll.until(() -> lines(accessLog).size() == 1, "a new file at the old path gets the next line");
+            Await.until(Await.SLOW_TIMEOUT, "a new file at the old path gets the next line", () -> lines(accessLog),
+                    lines -> lines.size() == 1);
             assertThat(lines(dir.resolve("access.log.1"))).hasSize(2);
             JsonObject line = new JsonObject(lines(accessLog).get(0));
             assertThat(line.getString("host")).startsWith("localhost");

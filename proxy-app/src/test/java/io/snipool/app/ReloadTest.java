@@ -3,6 +3,8 @@ package io.snipool.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.snipool.config.ConfigLoader;
+import io.snipool.core.testbed.Await;
+import io.snipool.core.testbed.HttpBackend;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -36,8 +38,8 @@ class ReloadTest {
     Path dir;
 
     private Vertx vertx;
-    private TestBackend blue;
-    private TestBackend green;
+    private HttpBackend blue;
+    private HttpBackend green;
     private Snipool snipool;
     private Path file;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -46,8 +48,8 @@ class ReloadTest {
     @BeforeEach
     void start() throws Exception {
         vertx = Vertx.vertx();
-        blue = new TestBackend(vertx, "blue", Duration.ZERO);
-        green = new TestBackend(vertx, "green", Duration.ZERO);
+        blue = Await.result(HttpBackend.start(vertx, "blue"));
+        green = Await.result(HttpBackend.start(vertx, "green"));
         file = dir.resolve("snipool.yaml");
         write(config("blue", blue.port(), 0));
         snipool = Snipool.start(new ConfigLoader(name -> null).load(file), file, name -> null, Duration.ofSeconds(30));
@@ -119,7 +121,7 @@ class ReloadTest {
         }
         for (int reload = 0; reload < 6; reload++) {
             int before = ok.get();
-            Poll.until(() -> ok.get() > before + 50, "requests flow between reloads");
+            Await.until(Await.SLOW_TIMEOUT, "requests flow between reloads", ok::get, count -> count > before + 50);
             boolean toGreen = reload % 2 == 0;
             write(config(toGreen ? "green" : "blue", toGreen ? green.port() : blue.port(), 0));
             HttpResponse<String> answer = admin("POST", "/api/reload");
@@ -155,13 +157,14 @@ class ReloadTest {
     void theIdleConnectionsOfARemovedBackendAreClosed() throws Exception {
         assertThat(get("localhost").body()).isEqualTo("blue");
         assertThat(get("127.0.0.1").body()).isEqualTo("blue");
-        Poll.until(() -> idle(blue.port()) > 0, "blue has an idle connection");
+        Await.until(Await.SLOW_TIMEOUT, "blue has an idle connection", () -> idle(blue.port()), idle -> idle > 0);
 
         // Neither route reaches blue any more.
         write(config("green", green.port(), 0).replace("127.0.0.1:" + blue.port(), "127.0.0.1:" + green.port()));
         assertThat(admin("POST", "/api/reload").statusCode()).isEqualTo(200);
 
-        Poll.until(() -> idle(blue.port()) == 0, "blue's idle connections are closed");
+        Await.until(Await.SLOW_TIMEOUT, "blue's idle connections are closed", () -> idle(blue.port()),
+                idle -> idle == 0);
         assertThat(admin("GET", "/metrics").body())
                 .contains("snipool_pool_evictions_total{backend=\"127.0.0.1:" + blue.port() + "\",reason=\"shutdown\"}");
         assertThat(get("localhost").body()).isEqualTo("green");
@@ -211,7 +214,8 @@ class ReloadTest {
         write(config("blue", blue.port(), 0));
         assertThat(admin("POST", "/api/reload").statusCode()).isEqualTo(200);
         assertThat(snipool.proxy().listenerNames()).containsExactly("web");
-        Poll.until(() -> refused(extraPort), "the removed listener's port is released");
+        Await.until(Await.SLOW_TIMEOUT, "the removed listener's port is released", () -> refused(extraPort),
+                refused -> refused);
     }
 
     private static boolean refused(int port) {

@@ -1,8 +1,11 @@
 package io.snipool.app;
 
+import io.snipool.core.testbed.Await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.OptionalInt;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -44,37 +47,38 @@ final class SnipoolProcess implements AutoCloseable {
 
     /** The port the named listener bound, once the process has logged it. */
     int listenerPort(String name) throws InterruptedException {
-        int[] port = {0};
-        Poll.until(() -> {
-            Matcher matcher = LISTENER.matcher(log());
+        return boundPort("listener " + name + " is bound", log -> {
+            Matcher matcher = LISTENER.matcher(log);
             while (matcher.find()) {
                 if (matcher.group(1).equals(name)) {
-                    port[0] = Integer.parseInt(matcher.group(2));
-                    return true;
+                    return OptionalInt.of(Integer.parseInt(matcher.group(2)));
                 }
             }
-            return !process.isAlive();
-        }, "listener " + name + " is bound");
-        if (port[0] == 0) {
-            throw new AssertionError("snipool exited: " + log());
-        }
-        return port[0];
+            return OptionalInt.empty();
+        });
     }
 
     int adminPort() throws InterruptedException {
-        int[] port = {0};
-        Poll.until(() -> {
-            Matcher matcher = ADMIN.matcher(log());
-            if (matcher.find()) {
-                port[0] = Integer.parseInt(matcher.group(1));
-                return true;
-            }
-            return !process.isAlive();
-        }, "the admin server is bound");
-        if (port[0] == 0) {
+        return boundPort("the admin server is bound", log -> {
+            Matcher matcher = ADMIN.matcher(log);
+            return matcher.find() ? OptionalInt.of(Integer.parseInt(matcher.group(1))) : OptionalInt.empty();
+        });
+    }
+
+    /** Reads the log until {@code portIn} finds a port in it, or the process has exited. */
+    private int boundPort(String expected, Function<String, OptionalInt> portIn) throws InterruptedException {
+        record Seen(OptionalInt port, boolean alive, String log) {
+        }
+        // The log is read before asking whether the process lives: one that logged its port and then exited still
+        // counts as bound.
+        Seen seen = Await.until(Await.SLOW_TIMEOUT, expected, () -> {
+            String log = log();
+            return new Seen(portIn.apply(log), process.isAlive(), log);
+        }, bound -> bound.port().isPresent() || !bound.alive());
+        if (seen.port().isEmpty()) {
             throw new AssertionError("snipool exited: " + log());
         }
-        return port[0];
+        return seen.port().getAsInt();
     }
 
     /** Sends a signal by name (TERM, HUP, USR1) to this process only. */

@@ -3,6 +3,7 @@ package io.snipool.core.accesslog;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.snipool.core.testbed.Await;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -77,10 +78,8 @@ class AsyncAccessLogTest {
     }
 
     private static void awaitLines(SimpleMeterRegistry registry, int lines) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (registry.get(AsyncAccessLog.WRITTEN).counter().count() < lines && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
+        Await.until(lines + " lines written", () -> registry.get(AsyncAccessLog.WRITTEN).counter().count(),
+                written -> written >= lines);
         assertThat(registry.get(AsyncAccessLog.WRITTEN).counter().count()).isEqualTo(lines);
     }
 }

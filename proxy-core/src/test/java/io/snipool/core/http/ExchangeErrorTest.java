@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.snipool.config.PoolSettings;
+import io.snipool.core.testbed.Await;
 import io.snipool.core.testbed.LeakCheck;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -93,9 +94,12 @@ class ExchangeErrorTest {
              RawClient client = new RawClient(proxy.port())) {
             assertThat(client.exchange(GET_A).bodyText()).isEqualTo("ok");
             assertThat(strayWritten.await(10, TimeUnit.SECONDS)).isTrue();
-            ProxyUnderTest.awaitCondition(() -> proxy.registry().find(io.snipool.core.metrics.PoolMeters.EVICTIONS)
-                    .tag("reason", "unexpected_data").counters().stream().mapToDouble(c -> c.count()).sum() == 1
-                    || backend.connections().get(0).socket.isClosed(), () -> "the connection evicted");
+            record Eviction(double unexpectedData, boolean backendClosed) {
+            }
+            Await.until("the connection evicted",
+                    () -> new Eviction(evictions(proxy, "unexpected_data"),
+                            backend.connections().get(0).socket.isClosed()),
+                    seen -> seen.unexpectedData() == 1 || seen.backendClosed());
             assertThat(client.exchange(GET_A).bodyText()).isEqualTo("ok");
             assertThat(backend.accepted()).isEqualTo(2);
         }
@@ -127,8 +131,8 @@ class ExchangeErrorTest {
             }
             clientAnswered.countDown();
             assertThat(strayWritten.await(10, TimeUnit.SECONDS)).isTrue();
-            ProxyUnderTest.awaitCondition(() -> evictions(proxy, "unexpected_data") == 1,
-                    () -> "the connection evicted for the bytes it got while idle");
+            Await.until("the connection evicted for the bytes it got while idle",
+                    () -> evictions(proxy, "unexpected_data"), evicted -> evicted == 1);
             try (RawClient client = new RawClient(proxy.port())) {
                 assertThat(client.exchange(GET_A).bodyText()).isEqualTo("ok");
             }
@@ -150,9 +154,12 @@ class ExchangeErrorTest {
                         .isEqualTo("ok");
             }
             assertThat(answered.await(10, TimeUnit.SECONDS)).isTrue();
-            ProxyUnderTest.awaitCondition(() -> evictions(proxy, "closed_by_peer") == 1
-                            && proxy.gauge(io.snipool.core.metrics.PoolMeters.IDLE) == 0,
-                    () -> "the connection evicted for the FIN it got while idle");
+            record Eviction(double closedByPeer, double idle) {
+            }
+            Await.until("the connection evicted for the FIN it got while idle",
+                    () -> new Eviction(evictions(proxy, "closed_by_peer"),
+                            proxy.gauge(io.snipool.core.metrics.PoolMeters.IDLE)),
+                    seen -> seen.closedByPeer() == 1 && seen.idle() == 0);
         }
     }
 

@@ -5,6 +5,7 @@ import static io.snipool.core.http.ExchangeRefusalTest.assertRefusal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.snipool.core.metrics.PoolMeters;
+import io.snipool.core.testbed.Await;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
@@ -110,11 +111,13 @@ class ExchangeReplayTest {
     private void queueBehindTheStaleConnection(ProxyUnderTest proxy, RawClient b) throws Exception {
         assertThat(staleHeadReceived.await(10, TimeUnit.SECONDS)).isTrue();
         b.send(RawClient.get("a.test", "/b"));
-        ProxyUnderTest.awaitCondition(() -> proxy.gauge(PoolMeters.PENDING) == 1, () -> "/b queued");
+        Await.until("/b queued", () -> proxy.gauge(PoolMeters.PENDING), pending -> pending == 1);
         closeStale.countDown();
         assertThat(secondArrived.await(10, TimeUnit.SECONDS)).isTrue();
-        ProxyUnderTest.awaitCondition(() -> proxy.staleRetries() == 1 && proxy.gauge(PoolMeters.PENDING) == 1,
-                () -> "the replay of /a queued");
+        record Queue(double staleRetries, double pending) {
+        }
+        Await.until("the replay of /a queued", () -> new Queue(proxy.staleRetries(), proxy.gauge(PoolMeters.PENDING)),
+                seen -> seen.staleRetries() == 1 && seen.pending() == 1);
     }
 
     private static void readHead(RawBackend.Connection connection) throws IOException {

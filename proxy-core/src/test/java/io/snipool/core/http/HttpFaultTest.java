@@ -6,8 +6,10 @@ import static io.snipool.core.testbed.RawClient.closedAfterSending;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.snipool.core.metrics.ProxyMetrics;
+import io.snipool.core.testbed.Await;
 import io.snipool.core.testbed.Dribbler;
 import io.snipool.core.testbed.LeakCheck;
+import io.snipool.core.testbed.RandomBytesFlood;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
@@ -15,17 +17,10 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Queue;
-import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -164,8 +159,7 @@ class HttpFaultTest {
                 }
                 assertThat(proxy.server().limiter().open()).isEqualTo(2);
                 first.close();
-                ProxyUnderTest.awaitCondition(() -> proxy.server().limiter().open() == 1,
-                        () -> "the first slot given back");
+                Await.until("the first slot given back", () -> proxy.server().limiter().open(), open -> open == 1);
                 try (RawClient third = new RawClient(proxy.port())) {
                     assertThat(third.exchange(GET_A).bodyText()).isEqualTo("ok");
                 }
@@ -187,7 +181,7 @@ class HttpFaultTest {
 
             byte[] head = RawClient.get("a.test", "/slow", "User-Agent: slowloris").getBytes(StandardCharsets.US_ASCII);
             try (RawClient slow = new RawClient(proxy.port())) {
-                ProxyUnderTest.awaitCondition(() -> proxy.server().limiter().open() == 1, () -> "the slot taken");
+                Await.until("the slot taken", () -> proxy.server().limiter().open(), open -> open == 1);
                 long start = System.nanoTime();
                 try (Dribbler dribbler = Dribbler.start(head, Duration.ofMillis(100), slow::send)) {
                     try (RawClient other = new RawClient(proxy.port())) {
@@ -201,7 +195,7 @@ class HttpFaultTest {
                     assertThat(dribbler.sent()).as("bytes dribbled before the close").isLessThan(head.length);
                 }
             }
-            ProxyUnderTest.awaitCondition(() -> proxy.server().limiter().open() == 0, () -> "the slot freed");
+            Await.until("the slot freed", () -> proxy.server().limiter().open(), open -> open == 0);
             assertThat(exchangeOnNewConnection(proxy, GET_A).bodyText()).isEqualTo("ok");
             assertThat(backend.receivedText()).doesNotContain("/slow");
             leaks.assertNothingLeaked(MAX_IDLE);
@@ -211,7 +205,6 @@ class HttpFaultTest {
     @Test
     void aThousandConnectionsOfRandomBytesReachNoBackendWhileGoodTrafficFlows(Vertx vertx) throws Exception {
         Queue<String> targets = new ConcurrentLinkedQueue<>();
-        ExecutorService clients = Executors.newFixedThreadPool(8);
         try (RawBackend backend = new RawBackend(RawBackend.replying(request -> {
             targets.add(request.target());
             return OK;
@@ -223,38 +216,20 @@ class HttpFaultTest {
                     .isTrue();
             LeakCheck leaks = LeakCheck.begin(proxy.readings(), backend::openSockets);
 
-            AtomicBoolean hostileDone = new AtomicBoolean();
-            Future<Integer> good = clients.submit(() -> {
-                int served = 0;
-                while (!hostileDone.get() || served == 0) {
-                    try (RawClient client = new RawClient(proxy.port())) {
-                        for (int i = 0; i < 10; i++, served++) {
-                            assertThat(client.exchange(RawClient.get("a.test", "/good" + served)).bodyText())
-                                    .isEqualTo("ok");
-                        }
+            int served = RandomBytesFlood.run(proxy.port(), servedBefore -> {
+                try (RawClient client = new RawClient(proxy.port())) {
+                    for (int i = 0; i < 10; i++) {
+                        assertThat(client.exchange(RawClient.get("a.test", "/good" + (servedBefore + i))).bodyText())
+                                .isEqualTo("ok");
                     }
                 }
-                return served;
+                return 10;
             });
-            List<Future<Boolean>> hostile = new ArrayList<>();
-            for (int i = 0; i < 1_000; i++) {
-                Random random = new Random(i);
-                byte[] bytes = new byte[1 + random.nextInt(512)];
-                random.nextBytes(bytes);
-                hostile.add(clients.submit(() -> closedAfterSending(proxy.port(), bytes)));
-            }
-            for (Future<Boolean> connection : hostile) {
-                assertThat(connection.get(30, TimeUnit.SECONDS)).as("closed by the proxy").isTrue();
-            }
-            hostileDone.set(true);
-            int served = good.get(30, TimeUnit.SECONDS);
 
             assertThat(targets).as("only good requests reached the backend").allMatch(target ->
                     target.equals("/") || target.startsWith("/good")).hasSize(served + 1);
             assertThat(backend.failures()).isEmpty();
             leaks.assertNothingLeaked(MAX_IDLE);
-        } finally {
-            clients.shutdownNow();
         }
     }
 

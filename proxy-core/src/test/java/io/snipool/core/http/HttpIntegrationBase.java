@@ -171,7 +171,8 @@ abstract class HttpIntegrationBase {
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", idleClosing.backend()), "")) {
             assertThat(loadWithPauses(proxy, 2500, 300)).isEmpty();
             // The pool holds idle connections now; the backend's timer closes them within its timeout and period.
-            Await.until(() -> idleClosing.closedByTimer() > 0, () -> "idle connections closed by the backend's timer");
+            Await.until("idle connections closed by the backend's timer", idleClosing::closedByTimer,
+                    closed -> closed > 0);
             assertThat(idleClosing.closedOnArrival()).as("requests that met a closing connection").isPositive();
             // Every request that met a closing connection was replayed; so may be one that reached a connection
             // the timer closed with the request still unread.
@@ -243,7 +244,7 @@ abstract class HttpIntegrationBase {
             RawBackend.Connection tunnelled = backend.connections().get(upgrading.upgraded().iterator().next());
             // Closing the client closed the tunnel, and with it that backend connection: it never returns to the
             // pool, so the requests after it go to other connections.
-            ProxyUnderTest.awaitCondition(tunnelled.socket::isClosed, () -> "the tunnel's backend connection closed");
+            Await.until("the tunnel's backend connection closed", tunnelled.socket::isClosed, closed -> closed);
             int received = tunnelled.received().length;
             List<HttpWire.Response> after = transport.exchangeAll(proxy.port(), List.of(
                     ClientTransport.Request.get("a.test", "/after"), ClientTransport.Request.get("a.test", "/again")));

@@ -3,55 +3,48 @@ package io.snipool.core.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.snipool.config.ConfigLoader;
-import io.snipool.config.ProxyConfig;
 import io.snipool.core.backend.HostResolver;
 import io.snipool.core.metrics.PoolMeters;
-import io.snipool.core.metrics.ProxyMetrics;
 import io.snipool.core.proxy.ProxyServer;
-import io.vertx.core.Future;
+import io.snipool.core.testbed.Await;
+import io.snipool.core.testbed.LeakCheck;
+import io.snipool.core.testbed.TestProxy;
 import io.vertx.core.Vertx;
 import java.net.UnknownHostException;
-import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
 /**
  * The data plane of one HTTP listener named {@value #LISTENER}, on an ephemeral port, with two event loops (unless
- * told otherwise) and a
- * resolver that knows no name (backends are IP literals). {@link #close()} stops it and checks that nothing is left
- * behind: no client connection slot, no leased backend connection.
+ * told otherwise) and a resolver that knows no name (backends are IP literals): a {@link TestProxy} whose YAML is
+ * built from routes. {@link #close()} stops it and checks that nothing is left behind: no client connection slot, no
+ * leased backend connection.
  */
 final class ProxyUnderTest implements AutoCloseable {
 
     static final String LISTENER = "web";
-    static final Duration START_STOP_TIMEOUT = Duration.ofSeconds(10);
 
     private static final HostResolver NO_DNS = (host, loop, callback) ->
             callback.failed(new UnknownHostException(host + " (tests resolve no names)"));
 
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final ProxyServer server;
+    private final TestProxy proxy;
 
     /**
      * @param routes   the listener's {@code routes:} list, one route per line, in flow style
      * @param settings further top-level YAML ({@code timeouts:}, {@code limits:}, {@code pool:}), or empty
      */
-    ProxyUnderTest(Vertx vertx, String routes, String settings) throws Exception {
+    ProxyUnderTest(Vertx vertx, String routes, String settings) {
         this(vertx, routes, settings, "");
     }
 
     /** @param listenerKeys further keys of the listener (e.g. {@code forwarded_headers: forwarded}) */
-    ProxyUnderTest(Vertx vertx, String routes, String settings, String listenerKeys) throws Exception {
-        this(vertx, routes, settings, listenerKeys, 2);
+    ProxyUnderTest(Vertx vertx, String routes, String settings, String listenerKeys) {
+        this(vertx, routes, settings, listenerKeys, TestProxy.EVENT_LOOPS);
     }
 
     /** @param eventLoops listener instances, each on its own event loop with its own pool */
-    ProxyUnderTest(Vertx vertx, String routes, String settings, String listenerKeys, int eventLoops)
-            throws Exception {
+    ProxyUnderTest(Vertx vertx, String routes, String settings, String listenerKeys, int eventLoops) {
         StringBuilder yaml = new StringBuilder("listeners:\n  - name: " + LISTENER
                 + "\n    bind: \"127.0.0.1:0\"\n    mode: http\n");
         if (!listenerKeys.isEmpty()) {
@@ -60,38 +53,34 @@ final class ProxyUnderTest implements AutoCloseable {
         yaml.append("    routes:\n");
         routes.lines().forEach(route -> yaml.append("      - ").append(route).append('\n'));
         yaml.append("metrics: { bind: \"127.0.0.1:0\" }\n").append(settings);
-        ProxyConfig config = new ConfigLoader(name -> null).parse(yaml.toString(), "t.yaml");
-        server = new ProxyServer(vertx, config, new ProxyMetrics(registry), NO_DNS, eventLoops);
-        await(server.start());
+        proxy = TestProxy.start(vertx, yaml.toString(), Map.of(), NO_DNS, eventLoops);
     }
 
     int port() {
-        return server.port(LISTENER);
+        return proxy.port(LISTENER);
     }
 
     ProxyServer server() {
-        return server;
+        return proxy.server();
     }
 
     SimpleMeterRegistry registry() {
-        return registry;
+        return proxy.registry();
     }
 
     /** A counter summed over every label. */
     double count(String name) {
-        return registry.find(name).counters().stream().mapToDouble(Counter::count).sum();
+        return proxy.registry().find(name).counters().stream().mapToDouble(Counter::count).sum();
     }
 
     /** A gauge summed over every label. */
     double gauge(String name) {
-        return registry.find(name).gauges().stream().mapToDouble(Gauge::value).sum();
+        return proxy.gauge(name);
     }
 
-    /** What {@link io.snipool.core.testbed.LeakCheck} reads: client slots, active connections, the pool. */
-    io.snipool.core.testbed.LeakCheck.Readings readings() {
-        return new io.snipool.core.testbed.LeakCheck.Readings(server.limiter()::open,
-                () -> gauge(ProxyMetrics.CONNECTIONS_ACTIVE), () -> gauge(PoolMeters.ACTIVE),
-                () -> gauge(PoolMeters.IDLE));
+    /** What {@link LeakCheck} reads: client slots, active connections, the pool. */
+    LeakCheck.Readings readings() {
+        return proxy.readings();
     }
 
     double staleRetries() {
@@ -99,10 +88,9 @@ final class ProxyUnderTest implements AutoCloseable {
     }
 
     /** Every exchange over: no backend connection leased, no client connection open. */
-    void awaitQuiet() {
-        awaitCondition(() -> gauge(PoolMeters.ACTIVE) == 0 && server.limiter().open() == 0,
-                () -> "no active backend connection and no open client connection (active "
-                        + gauge(PoolMeters.ACTIVE) + ", open " + server.limiter().open() + ")");
+    void awaitQuiet() throws InterruptedException {
+        Await.until("no active backend connection and no open client connection", readings()::read,
+                seen -> seen.poolActive() == 0 && seen.limiterOpen() == 0);
     }
 
     @Override
@@ -110,31 +98,10 @@ final class ProxyUnderTest implements AutoCloseable {
         try {
             awaitQuiet();
         } finally {
-            await(server.stop());
-            server.pools().shutdown().get(START_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            proxy.stop();
+            proxy.pools().shutdown().get(Await.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         }
         assertThat(gauge(PoolMeters.ACTIVE)).as("leased backend connections").isZero();
-        assertThat(server.limiter().open()).as("client connection slots").isZero();
-    }
-
-    static <T> T await(Future<T> future) throws Exception {
-        return future.toCompletionStage().toCompletableFuture()
-                .get(START_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    /** Polls {@code condition} every few milliseconds for up to ten seconds. */
-    static void awaitCondition(BooleanSupplier condition, Supplier<String> description) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting for: " + description.get());
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for: " + description.get(), e);
-            }
-        }
+        assertThat(proxy.limiterOpen()).as("client connection slots").isZero();
     }
 }

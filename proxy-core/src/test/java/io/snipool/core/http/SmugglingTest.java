@@ -4,6 +4,7 @@ import static io.snipool.core.http.ExchangeFramingTest.route;
 import static io.snipool.core.http.ExchangeRefusalTest.assertRefusal;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.snipool.core.testbed.Await;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.io.EOFException;
@@ -253,8 +254,8 @@ class SmugglingTest {
                     assertThat(response.status()).isEqualTo(200);
                     assertThat(parsed).as("the backend got the request").hasSize(1);
                     if (!((Outcome.Served) hostile.outcome()).reusable()) {
-                        ProxyUnderTest.awaitCondition(() -> backend.connections().get(0).socket.isClosed(),
-                                () -> "the backend connection closed after the exchange");
+                        Await.until("the backend connection closed after the exchange",
+                                () -> backend.connections().get(0).socket.isClosed(), closed -> closed);
                     }
                 }
             }
@@ -263,8 +264,8 @@ class SmugglingTest {
             try (RawClient after = new RawClient(proxy.port())) {
                 assertThat(after.exchange(RawClient.get("a.test", "/after")).bodyText()).isEqualTo("ok");
             }
-            ProxyUnderTest.awaitCondition(() -> parsed.stream().anyMatch(r -> r.target().equals("/after")),
-                    () -> "the backend parsed /after");
+            Await.until("the backend parsed /after", () -> parsed.stream().map(HttpWire.Request::target).toList(),
+                    targets -> targets.contains("/after"));
             assertThat(parsed).extracting(HttpWire.Request::target).doesNotContain(MARKER)
                     .hasSizeLessThanOrEqualTo(2);
             parsed.forEach(SmugglingTest::assertUnambiguous);

@@ -8,6 +8,7 @@ import io.snipool.core.testbed.Await;
 import io.snipool.core.testbed.Dribbler;
 import io.snipool.core.testbed.FakeResolver;
 import io.snipool.core.testbed.LeakCheck;
+import io.snipool.core.testbed.RandomBytesFlood;
 import io.snipool.core.testbed.RawClient;
 import io.snipool.core.testbed.RecordingBackend;
 import io.snipool.core.testbed.SocketBackend;
@@ -19,16 +20,9 @@ import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -164,7 +158,7 @@ class TlsFaultTest {
         long start = System.nanoTime();
         try (RawClient slow = RawClient.connect(proxy.port("edge"));
              Dribbler dribbler = Dribbler.start(HELLO, Duration.ofMillis(100), slow::write)) {
-            Await.until(() -> proxy.limiterOpen() == 1, () -> "the slot taken");
+            Await.until("the slot taken", proxy::limiterOpen, open -> open == 1);
             try (RawClient other = RawClient.connect(proxy.port("edge"))) {
                 assertThat(other.readUntilClosed()).as("the only slot is the slow client's").isEmpty();
             }
@@ -176,7 +170,7 @@ class TlsFaultTest {
         }
         assertThat(proxy.helloErrors("edge", "timeout")).isEqualTo(1);
         assertThat(proxy.connections("edge", Outcome.OVER_LIMIT)).isEqualTo(1);
-        Await.until(() -> proxy.limiterOpen() == 0, () -> "the slot freed");
+        Await.until("the slot freed", proxy::limiterOpen, open -> open == 0);
         goodTunnel();
         leaks.assertNothingLeaked(0);
     }
@@ -190,37 +184,15 @@ class TlsFaultTest {
         LeakCheck leaks = leakCheck();
         double helloErrors = proxy.connections("edge", Outcome.HELLO_ERROR);
 
-        ExecutorService clients = Executors.newFixedThreadPool(8);
-        try {
-            AtomicBoolean hostileDone = new AtomicBoolean();
-            Future<Integer> good = clients.submit(() -> {
-                int tunnels = 0;
-                while (!hostileDone.get() || tunnels == 0) {
-                    goodTunnel();
-                    tunnels++;
-                }
-                return tunnels;
-            });
-            List<Future<Boolean>> hostile = new ArrayList<>();
-            for (int i = 0; i < 1_000; i++) {
-                Random random = new Random(i);
-                byte[] bytes = new byte[1 + random.nextInt(512)];
-                random.nextBytes(bytes);
-                hostile.add(clients.submit(() -> closedAfterSending(proxy.port("edge"), bytes)));
-            }
-            for (Future<Boolean> connection : hostile) {
-                assertThat(connection.get(30, TimeUnit.SECONDS)).as("closed by the proxy").isTrue();
-            }
-            hostileDone.set(true);
-            int tunnels = good.get(30, TimeUnit.SECONDS);
+        int tunnels = RandomBytesFlood.run(proxy.port("edge"), tunnelsBefore -> {
+            goodTunnel();
+            return 1;
+        });
 
-            assertThat(proxy.connections("edge", Outcome.HELLO_ERROR) - helloErrors)
-                    .as("every random connection refused as a bad hello").isEqualTo(1_000);
-            assertThat(backend.acceptedTotal()).as("only the good tunnels reached a backend").isEqualTo(tunnels + 1);
-            assertThat(killed.open()).isZero();
-        } finally {
-            clients.shutdownNow();
-        }
+        assertThat(proxy.connections("edge", Outcome.HELLO_ERROR) - helloErrors)
+                .as("every random connection refused as a bad hello").isEqualTo(RandomBytesFlood.CONNECTIONS);
+        assertThat(backend.acceptedTotal()).as("only the good tunnels reached a backend").isEqualTo(tunnels + 1);
+        assertThat(killed.open()).isZero();
         leaks.assertNothingLeaked(0);
     }
 }

@@ -176,7 +176,7 @@ class TlsHelloTest {
             assertThat(proxy.connections("edge", Outcome.OVER_LIMIT)).isEqualTo(1);
 
             first.close();
-            Await.until(() -> proxy.limiterOpen() == 1, () -> "limiter at " + proxy.limiterOpen());
+            Await.until("one client slot held", proxy::limiterOpen, open -> open == 1);
             try (RawClient fourth = RawClient.connect(port())) {
                 fourth.write(hello);
                 backendA.nextConnection(WAIT).awaitBytes(hello.length, WAIT);

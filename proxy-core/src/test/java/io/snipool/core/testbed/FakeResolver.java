@@ -53,7 +53,7 @@ public final class FakeResolver implements HostResolver {
 
     /** Waits until a lookup is held, without answering it. */
     public void awaitHeldLookup() throws InterruptedException {
-        Await.until(() -> !heldAnswers.isEmpty(), () -> "no lookup was made");
+        Await.until("a lookup held", heldAnswers::size, held -> held > 0);
     }
 
     /** Answers later on {@code loop}, as a real resolver does, never from inside the call. */

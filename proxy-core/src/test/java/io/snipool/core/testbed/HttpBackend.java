@@ -4,13 +4,14 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A real HTTP/1.1 server (Vert.x's) on an ephemeral loopback port that answers every request with its name and
- * counts the connections it accepts, those still open, and the requests it serves: the connection count is what a
- * pooling proxy spares its backend.
+ * A real HTTP/1.1 server (Vert.x's) on an ephemeral loopback port that answers every request with its name, at once
+ * or after a set delay, and counts the connections it accepts, those still open, and the requests it serves: the
+ * connection count is what a pooling proxy spares its backend.
  */
 public final class HttpBackend {
 
@@ -26,6 +27,11 @@ public final class HttpBackend {
     }
 
     public static Future<HttpBackend> start(Vertx vertx, String name) {
+        return start(vertx, name, Duration.ZERO);
+    }
+
+    /** @param delay how long each response is held back after its request has come (a slow backend) */
+    public static Future<HttpBackend> start(Vertx vertx, String name, Duration delay) {
         HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0));
         HttpBackend backend = new HttpBackend(name, server);
         server.connectionHandler(connection -> {
@@ -35,7 +41,12 @@ public final class HttpBackend {
         });
         server.requestHandler(request -> {
             backend.requests.incrementAndGet();
-            request.response().putHeader("Content-Type", "text/plain").end(name);
+            if (delay.isZero()) {
+                request.response().putHeader("Content-Type", "text/plain").end(name);
+            } else {
+                vertx.setTimer(delay.toMillis(),
+                        timer -> request.response().putHeader("Content-Type", "text/plain").end(name));
+            }
         });
         return server.listen().map(ignored -> backend);
     }

@@ -16,21 +16,80 @@ import java.util.function.IntSupplier;
  */
 public final class LeakCheck {
 
-    /** Consecutive polls (5 ms apart) that must agree on the baseline. */
+    /** Consecutive polls ({@link Await#POLL_INTERVAL} apart) that must agree on the baseline. */
     private static final int STEADY_POLLS = 4;
 
     /** What the proxy says about its connections, read afresh on every call. */
     public record Readings(IntSupplier limiterOpen, DoubleSupplier activeConnections, DoubleSupplier poolActive,
                            DoubleSupplier poolIdle) {
-        boolean quiet() {
-            return limiterOpen.getAsInt() == 0 && activeConnections.getAsDouble() == 0
-                    && poolActive.getAsDouble() == 0;
+        /** Every reading once, now. */
+        public Snapshot read() {
+            return new Snapshot(limiterOpen.getAsInt(), activeConnections.getAsDouble(), poolActive.getAsDouble(),
+                    poolIdle.getAsDouble());
+        }
+    }
+
+    /** What the proxy said at one moment. */
+    public record Snapshot(int limiterOpen, double activeConnections, double poolActive, double poolIdle) {
+        /** No client slot held, no client connection counted active, no backend connection leased. */
+        public boolean quiet() {
+            return limiterOpen == 0 && activeConnections == 0 && poolActive == 0;
         }
 
-        String describe() {
-            return "client slots " + limiterOpen.getAsInt() + ", active connections "
-                    + activeConnections.getAsDouble() + ", leased backend connections " + poolActive.getAsDouble()
-                    + ", idle backend connections " + poolIdle.getAsDouble();
+        @Override
+        public String toString() {
+            return "client slots " + limiterOpen + ", active connections " + activeConnections
+                    + ", leased backend connections " + poolActive + ", idle backend connections " + poolIdle;
+        }
+    }
+
+    /**
+     * One poll of {@link #begin}: the descriptors open with no connection anywhere ({@code baseline}), and on how many
+     * polls in a row before this one that figure was the same with everything settled.
+     */
+    private record BaselineSample(Snapshot proxy, int backendSockets, int baseline, int steadyPolls) {
+
+        static final BaselineSample NONE = new BaselineSample(null, 0, Integer.MIN_VALUE, 0);
+
+        static BaselineSample take(Readings readings, IntSupplier backendSocketsOpen, BaselineSample previous) {
+            Snapshot proxy = readings.read();
+            if (!proxy.quiet()) {
+                return new BaselineSample(proxy, backendSocketsOpen.getAsInt(), previous.baseline, 0);
+            }
+            int idle = (int) proxy.poolIdle();
+            int backend = backendSocketsOpen.getAsInt();
+            int count = OpenFiles.count();
+            // Read twice around the count: an idle connection closing meanwhile would skew it.
+            boolean settled = backend == idle && idle == (int) readings.poolIdle().getAsDouble()
+                    && backend == backendSocketsOpen.getAsInt();
+            int candidate = count - idle - backend;
+            // A socket the proxy is still closing is counted by neither side yet still open: the same baseline on
+            // several polls in a row means no such descriptor is in flight.
+            int steadyPolls = settled && candidate == previous.baseline ? previous.steadyPolls + 1 : 0;
+            return new BaselineSample(proxy, backend, candidate, steadyPolls);
+        }
+    }
+
+    /**
+     * One poll of {@link #assertNothingLeaked}: the descriptors open against the baseline plus both ends of each idle
+     * pooled connection.
+     */
+    private final class DescriptorSample {
+        private final int idle = (int) proxy.poolIdle().getAsDouble();
+        private final int backendSockets = backendSocketsOpen.getAsInt();
+        private final int open = OpenFiles.count();
+        private final Snapshot after = proxy.read();
+
+        boolean balanced() {
+            return after.quiet() && backendSockets == idle && open == baseline + idle + backendSockets;
+        }
+
+        /** Which kinds of descriptor changed is read only here, once a wait has failed: it reads every link. */
+        @Override
+        public String toString() {
+            return "open descriptors " + open + ", expected " + (baseline + idle + backendSockets) + " (baseline "
+                    + baseline + ", " + after + ", backend sockets " + backendSockets
+                    + "); kinds that changed since the baseline: " + changedKinds();
         }
     }
 
@@ -55,28 +114,12 @@ public final class LeakCheck {
      * @param backendSocketsOpen sockets the test's backends hold open now (their side of each connection)
      */
     public static LeakCheck begin(Readings proxy, IntSupplier backendSocketsOpen) throws InterruptedException {
-        int[] baseline = {Integer.MIN_VALUE};
-        int[] steadyPolls = new int[1];
-        Await.until(() -> {
-            if (!proxy.quiet()) {
-                steadyPolls[0] = 0;
-                return false;
-            }
-            int idle = (int) proxy.poolIdle().getAsDouble();
-            int backend = backendSocketsOpen.getAsInt();
-            int count = OpenFiles.count();
-            // Read twice around the count: an idle connection closing meanwhile would skew it.
-            boolean settled = backend == idle && idle == (int) proxy.poolIdle().getAsDouble()
-                    && backend == backendSocketsOpen.getAsInt();
-            int candidate = count - idle - backend;
-            // A socket the proxy is still closing is counted by neither side yet still open: the same baseline on
-            // several polls in a row means no such descriptor is in flight.
-            steadyPolls[0] = settled && candidate == baseline[0] ? steadyPolls[0] + 1 : 0;
-            baseline[0] = candidate;
-            return steadyPolls[0] >= STEADY_POLLS;
-        }, () -> "the proxy to be quiet before the fault: " + proxy.describe() + ", backend sockets "
-                + backendSocketsOpen.getAsInt());
-        return new LeakCheck(proxy, backendSocketsOpen, baseline[0], OpenFiles.byKind());
+        BaselineSample[] previous = {BaselineSample.NONE};
+        BaselineSample steady = Await.until("the proxy quiet before the fault, with the same descriptor baseline on "
+                        + STEADY_POLLS + " polls in a row",
+                () -> previous[0] = BaselineSample.take(proxy, backendSocketsOpen, previous[0]),
+                sample -> sample.steadyPolls() >= STEADY_POLLS);
+        return new LeakCheck(proxy, backendSocketsOpen, steady.baseline(), OpenFiles.byKind());
     }
 
     /** Descriptors open with no connection anywhere, as recorded by {@link #begin}. */
@@ -89,18 +132,10 @@ public final class LeakCheck {
      * checks that at most {@code maxIdle} backend connections sit idle.
      */
     public void assertNothingLeaked(int maxIdle) throws InterruptedException {
-        Await.until(proxy::quiet, () -> "the proxy's accounting back to zero: " + proxy.describe());
+        Await.until("the proxy's accounting back to zero", proxy::read, Snapshot::quiet);
         assertThat(proxy.poolIdle().getAsDouble()).as("idle backend connections").isLessThanOrEqualTo(maxIdle);
-        int[] last = new int[2];
-        Await.until(() -> {
-            int idle = (int) proxy.poolIdle().getAsDouble();
-            int backend = backendSocketsOpen.getAsInt();
-            last[0] = OpenFiles.count();
-            last[1] = baseline + idle + backend;
-            return proxy.quiet() && backend == idle && last[0] == last[1];
-        }, () -> "open descriptors " + last[0] + ", expected " + last[1] + " (baseline " + baseline + ", "
-                + proxy.describe() + ", backend sockets " + backendSocketsOpen.getAsInt()
-                + "); kinds that changed since the baseline: " + changedKinds());
+        Await.until("open descriptors back to the baseline plus both ends of each idle pooled connection",
+                DescriptorSample::new, DescriptorSample::balanced);
     }
 
     /** Each kind of descriptor whose count differs from the baseline's, as {@code kind: then -> now}. */

@@ -31,6 +31,12 @@ public final class TestProxy {
     }
 
     public static TestProxy start(Vertx vertx, String yaml, Map<String, String> env, HostResolver resolver) {
+        return start(vertx, yaml, env, resolver, EVENT_LOOPS);
+    }
+
+    /** @param eventLoops verticle instances per listener, each on its own event loop with its own pool */
+    public static TestProxy start(Vertx vertx, String yaml, Map<String, String> env, HostResolver resolver,
+                                  int eventLoops) {
         ProxyConfig config;
         try {
             config = new ConfigLoader(env::get).parse(yaml, "test.yaml");
@@ -38,9 +44,14 @@ public final class TestProxy {
             throw new AssertionError("test configuration does not load: " + e.getMessage(), e);
         }
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        ProxyServer server = new ProxyServer(vertx, config, new ProxyMetrics(registry), resolver, EVENT_LOOPS);
+        ProxyServer server = new ProxyServer(vertx, config, new ProxyMetrics(registry), resolver, eventLoops);
         Await.result(server.start());
         return new TestProxy(server, registry);
+    }
+
+    /** The data plane itself, for what has no accessor here. */
+    public ProxyServer server() {
+        return server;
     }
 
     /** Every meter of this proxy, for meters without an accessor here. */
@@ -109,8 +120,8 @@ public final class TestProxy {
      * back at 0. A socket closed twice would take them below 0, one never closed would leave them above.
      */
     public void awaitAllClosed() throws InterruptedException {
-        Await.until(() -> active() == 0 && limiterOpen() == 0,
-                () -> "active gauge " + active() + ", limiter " + limiterOpen());
+        Await.until("every client connection closed: the active gauge and the limiter at 0", readings()::read,
+                seen -> seen.activeConnections() == 0 && seen.limiterOpen() == 0);
     }
 
     public void stop() {
