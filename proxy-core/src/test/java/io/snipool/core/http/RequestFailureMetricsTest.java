@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.Counter;
 import io.snipool.core.metrics.RequestMeters;
+import io.snipool.core.testbed.Await;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
@@ -72,8 +73,9 @@ class RequestFailureMetricsTest {
         return counter.count();
     }
 
-    private static void awaitFailures(ProxyUnderTest proxy, String side, String kind, double expected) {
-        ProxyUnderTest.awaitCondition(() -> failures(proxy, side, kind) == expected,
-                () -> side + "/" + kind + " failures: expected " + expected + ", got " + failures(proxy, side, kind));
+    private static void awaitFailures(ProxyUnderTest proxy, String side, String kind, double expected)
+            throws InterruptedException {
+        Await.until(expected + " " + side + "/" + kind + " failures", () -> failures(proxy, side, kind),
+                count -> count == expected);
     }
 }

@@ -75,7 +75,7 @@ class DefaultClientLimitsTest {
         for (int i = 0; i < CONNECTIONS; i++) {
             clients.add(RawClient.connect(port));
         }
-        Await.until(() -> counted() == CONNECTIONS, () -> counted() + " of " + CONNECTIONS + " counted");
+        Await.until(CONNECTIONS + " connections counted", this::counted, seen -> seen == CONNECTIONS);
 
         assertThat(proxy.connections("web", Outcome.OVER_IP_RATE)).isZero();
         assertThat(proxy.connections("web", Outcome.OVER_IP_LIMIT)).isZero();
