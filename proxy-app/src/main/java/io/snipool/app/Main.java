@@ -8,6 +8,12 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // Terminated TLS on the JDK provider: a client may not renegotiate TLS 1.2 (a CPU cost it imposes at will,
+        // and no browser needs it). Read once when JSSE starts, so set before anything touches TLS; an operator's
+        // own -D wins. BoringSSL never renegotiates as a server.
+        if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null) {
+            System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+        }
         Cli.Outcome outcome = new Cli(System.out, System.err, System::getenv).run(args);
         if (outcome instanceof Cli.Exit exit) {
             System.exit(exit.code());

@@ -19,10 +19,15 @@ import java.time.Instant;
  * @param bytesOut      body bytes to the client (TLS: every byte)
  * @param pool          {@code hit} or {@code miss} for HTTP requests that reached a backend
  * @param staleRetry    the request was replayed on a fresh connection after a reused one failed
+ * @param tls           for a request over TLS that snipool terminated: the protocol, cipher and SNI; else null
  */
 public record AccessRecord(Instant time, String kind, String listener, String client, String host, String route,
                            String backend, int status, String outcome, String method, String path, long bytesIn,
-                           long bytesOut, long durationMicros, String pool, boolean staleRetry) {
+                           long bytesOut, long durationMicros, String pool, boolean staleRetry, Tls tls) {
+
+    /** The TLS of a terminated connection, as the access log shows it ({@code sni} null when none was sent). */
+    public record Tls(String version, String cipher, String sni) {
+    }
 
     /** The JSON object of the line; field order is fixed so lines are easy to read. */
     public JsonObject toJson() {
@@ -41,6 +46,10 @@ public record AccessRecord(Instant time, String kind, String listener, String cl
         putIfPresent(line, "pool", pool);
         if ("http".equals(kind)) {
             line.put("stale_retry", staleRetry);
+        }
+        if (tls != null) {
+            line.put("tls_version", tls.version()).put("cipher", tls.cipher());
+            putIfPresent(line, "sni", tls.sni());
         }
         return line;
     }

@@ -72,6 +72,12 @@ public enum FailureKind {
     NO_SNI(Side.CLIENT, "hello_error", OptionalInt.of(TlsAlert.UNRECOGNIZED_NAME)),
     /** No route for the hello's SNI. */
     UNKNOWN_NAME(Side.CLIENT, "no_route", OptionalInt.of(TlsAlert.UNRECOGNIZED_NAME)),
+    /** A terminating route, but no certificate names the SNI and there is no default one. */
+    NO_CERTIFICATE(Side.CLIENT, "tls_error", OptionalInt.of(TlsAlert.UNRECOGNIZED_NAME)),
+    /** The client offered ALPN protocols and none of them is one snipool speaks on the route (RFC 7301 §3.2). */
+    NO_ALPN(Side.CLIENT, "tls_error", OptionalInt.of(TlsAlert.NO_APPLICATION_PROTOCOL)),
+    /** The TLS handshake of a terminating route failed; the TLS engine sent its own alert. */
+    HANDSHAKE_FAILED(Side.CLIENT, "tls_error", OptionalInt.empty()),
     /** Every backend of the route failed to connect, or a dynamic target was refused. */
     BACKEND_UNAVAILABLE(Side.BACKEND, "backend_unavailable", OptionalInt.empty()),
     /** The client went away before its hello was complete or while the backend connected. */

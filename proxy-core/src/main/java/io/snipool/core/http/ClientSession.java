@@ -63,6 +63,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     private final String clientAddress;
     private final String clientEndpoint;
     private final ClientResponseEncoder encoder;
+    /** Present when snipool terminated the connection's TLS. */
+    private final Optional<TerminatedTls> tls;
     private final Deadline timer;
     /** The current exchange's timers, kept per connection so that each request only moves their deadlines. */
     private final Deadline responseTimer;
@@ -83,12 +85,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
      * @param clientEndpoint the same with its port, for the access log
      */
     ClientSession(HttpProxy proxy, Channel channel, String clientAddress, String clientEndpoint,
-                  ClientResponseEncoder encoder) {
+                  ClientResponseEncoder encoder, Optional<TerminatedTls> tls) {
         this.proxy = proxy;
         this.channel = channel;
         this.clientAddress = clientAddress;
         this.clientEndpoint = clientEndpoint;
         this.encoder = encoder;
+        this.tls = tls;
         this.timer = new Deadline(channel.eventLoop());
         this.responseTimer = new Deadline(channel.eventLoop());
         this.exchangeIdleTimer = new Deadline(channel.eventLoop());
@@ -112,6 +115,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
 
     String clientAddress() {
         return clientAddress;
+    }
+
+    Optional<TerminatedTls> tls() {
+        return tls;
     }
 
     ClientResponseEncoder encoder() {
@@ -231,7 +238,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     /** Routes one request with the listener configuration current now, and runs its exchange. */
     private void onRequest(HttpRequest request) {
         HttpListener listener = proxy.listener();
-        RequestLog log = new RequestLog(listener, clientEndpoint);
+        RequestLog log = new RequestLog(listener, clientEndpoint, tls);
         String target = request.uri();
         String authority = request.headers().get(HttpHeaderNames.HOST);
         log.request(request.method().name(), target, authority);
@@ -263,6 +270,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         if (host == null) {
             refuse(Failure.of(FailureKind.BAD_REQUEST, "malformed Host '" + authority + "'"), log);
             return;
+        }
+        if (tls.isPresent()) {
+            // An HTTP/1.0 request without Host asks for the name the connection was opened for.
+            host = host.isEmpty() ? tls.get().serverName().orElse("") : host;
+            if (!tls.get().covers(host)) {
+                refuse(Failure.of(FailureKind.MISDIRECTED, "the certificate of this connection does not cover '"
+                        + (host.isEmpty() ? "(none)" : host) + "'"), log);
+                return;
+            }
         }
         Optional<RouteMatch> match = host.isEmpty() ? listener.routes().matchWithoutName()
                 : listener.routes().match(host);
@@ -319,7 +335,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
      * backend's response was sent.
      */
     void refuse(Failure failure) {
-        refuse(failure, new RequestLog(proxy.listener(), clientEndpoint));
+        refuse(failure, new RequestLog(proxy.listener(), clientEndpoint, tls));
     }
 
     void refuse(Failure failure, RequestLog log) {

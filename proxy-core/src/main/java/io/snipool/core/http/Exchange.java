@@ -93,7 +93,7 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         }
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
         ForwardingHeaders.addForwarded(request.headers(), listener.config().forwardedHeaders(),
-                session.clientAddress(), authority);
+                session.clientAddress(), authority, session.tls().isPresent() ? "https" : "http");
     }
 
     void start() {
@@ -272,8 +272,8 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
 
     /**
      * Only a connection that gave back nothing at all (still {@link ExchangePhase#SENDING}) may be one the backend
-     * closed as it was being reused. Any response byte (an interim response, a malformed or cut head) means the request was
-     * read and perhaps acted on: it is not replayed.
+     * closed as it was being reused. Any response byte (an interim response, a malformed or cut head) means the
+     * request was read and perhaps acted on: it is not replayed.
      */
     private void backendFailed(Failure failure) {
         if (phase == ExchangePhase.SENDING && failure.retrySafe() && lease.reused() && replay.retryLeft()) {

@@ -69,14 +69,15 @@ public final class ForwardingHeaders {
      *
      * @param clientAddress the client's IP address (the real one when a PROXY header came in)
      * @param host          the Host the client asked for, as sent
+     * @param proto         {@code http}, or {@code https} for a request that came over TLS snipool terminated
      */
     public static void addForwarded(HttpHeaders headers, ListenerConfig.ForwardedHeaders style, String clientAddress,
-                                    String host) {
+                                    String host, String proto) {
         switch (style) {
             case X_FORWARDED -> {
                 String previous = joined(headers, "x-forwarded-for");
                 headers.set("X-Forwarded-For", previous == null ? clientAddress : previous + ", " + clientAddress);
-                headers.set("X-Forwarded-Proto", "http");
+                headers.set("X-Forwarded-Proto", proto);
                 if (host != null) {
                     headers.set("X-Forwarded-Host", host);
                 }
@@ -84,7 +85,7 @@ public final class ForwardingHeaders {
             case FORWARDED -> {
                 // RFC 7239 §4: an IPv6 node is quoted and bracketed.
                 String node = clientAddress.indexOf(':') >= 0 ? "\"[" + clientAddress + "]\"" : clientAddress;
-                String element = "for=" + node + ";proto=http" + (host == null ? "" : ";host=" + quoted(host));
+                String element = "for=" + node + ";proto=" + proto + (host == null ? "" : ";host=" + quoted(host));
                 String previous = joined(headers, "forwarded");
                 headers.set("Forwarded", previous == null ? element : previous + ", " + element);
             }

@@ -91,10 +91,10 @@ public final class HttpPools {
         idleBudget.limit(next.pool().maxIdleTotal());
         Set<BackendKey> configured = new HashSet<>();
         for (ListenerConfig listener : next.listeners()) {
-            if (listener.mode() != ListenerConfig.Mode.HTTP) {
-                continue;
-            }
             for (RouteConfig route : listener.routes()) {
+                if (listener.mode() != ListenerConfig.Mode.HTTP && !route.terminate()) {
+                    continue; // a passthrough route's backends are dialed per connection, never pooled
+                }
                 for (BackendTemplate backend : route.backends()) {
                     if (backend.isStatic()) {
                         configured.add(new BackendKey(backend.staticAddress(), false, route.allowPrivateTargets()));

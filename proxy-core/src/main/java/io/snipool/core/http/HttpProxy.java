@@ -14,6 +14,7 @@ import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -94,18 +95,31 @@ public final class HttpProxy implements ConnectionHandler {
 
     @Override
     public void handle(NetSocket socket) {
+        current.get().meters().outcome(ProxyMetrics.Outcome.ACCEPTED);
+        start(socket, Optional.empty());
+    }
+
+    /**
+     * Takes over a client connection whose TLS snipool terminated (the {@code SslHandler} is in its pipeline and
+     * the handshake is done): from here it is an HTTP client connection like any other, whose requests must stay
+     * within the names its certificate covers.
+     */
+    public void handleTerminated(NetSocket socket, TerminatedTls tls) {
+        start(socket, Optional.of(tls));
+    }
+
+    private void start(NetSocket socket, Optional<TerminatedTls> tls) {
         NetSocketInternal internal = (NetSocketInternal) socket;
         Channel channel = internal.channelHandlerContext().channel();
         if (channel.eventLoop() != loop) {
             throw new IllegalStateException("connection on a foreign event loop");
         }
         HttpListener listener = current.get();
-        listener.meters().outcome(ProxyMetrics.Outcome.ACCEPTED);
         // Reads are pulled one message at a time by the session (through the flow-control handler).
         channel.config().setAutoRead(false);
         ClientResponseEncoder encoder = new ClientResponseEncoder();
         ClientSession session = new ClientSession(this, channel, socket.remoteAddress().hostAddress(),
-                socket.remoteAddress().toString(), encoder);
+                socket.remoteAddress().toString(), encoder, tls);
         socket.shutdownHandler(timeout -> session.drain());
         String vertxHandler = internal.channelHandlerContext().name();
         ChannelPipeline pipeline = channel.pipeline();

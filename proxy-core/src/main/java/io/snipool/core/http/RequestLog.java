@@ -4,6 +4,7 @@ import io.snipool.core.accesslog.AccessRecord;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.metrics.RequestMeters;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * What one HTTP request did, gathered while it runs and written once when it ends: the request counter and
@@ -13,6 +14,7 @@ final class RequestLog {
 
     private final HttpListener listener;
     private final String client;
+    private final AccessRecord.Tls tls;
     private final long startNanos = System.nanoTime();
     private String host;
     private String method;
@@ -25,9 +27,11 @@ final class RequestLog {
     private long bytesOut;
     private boolean written;
 
-    RequestLog(HttpListener listener, String client) {
+    RequestLog(HttpListener listener, String client, Optional<TerminatedTls> terminated) {
         this.listener = listener;
         this.client = client;
+        this.tls = terminated.map(t -> new AccessRecord.Tls(t.protocol(), t.cipher(), t.serverName().orElse(null)))
+                .orElse(null);
     }
 
     void request(String requestMethod, String target, String requestHost) {
@@ -89,6 +93,6 @@ final class RequestLog {
         listener.requests().request(route, status, nanos);
         listener.accessLog().log(new AccessRecord(Instant.now(), "http", listener.config().name(), client, host,
                 RequestMeters.NO_ROUTE.equals(route) ? null : route, backend, status, outcome, method, path,
-                bytesIn, bytesOut, nanos / 1000, pool, staleRetry));
+                bytesIn, bytesOut, nanos / 1000, pool, staleRetry, tls));
     }
 }

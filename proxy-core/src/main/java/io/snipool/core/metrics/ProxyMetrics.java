@@ -56,7 +56,11 @@ public final class ProxyMetrics {
         /** TLS: every backend of the route failed to connect, or a dynamic target was refused. */
         BACKEND_UNAVAILABLE,
         /** TLS: the client went away before its hello was complete or while the backend connected. */
-        CLIENT_CLOSED;
+        CLIENT_CLOSED,
+        /** TLS, terminating route: the handshake completed and the connection went to the HTTP path. */
+        TERMINATED,
+        /** TLS, terminating route: no certificate for the name, no common ALPN protocol, or a failed handshake. */
+        TLS_ERROR;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT);

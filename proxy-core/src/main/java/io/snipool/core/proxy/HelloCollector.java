@@ -27,12 +27,18 @@ final class HelloCollector extends ChannelInboundHandlerAdapter {
 
     private final ClientHelloReader reader;
     private final Session session;
+    private ChannelHandlerContext context;
     private ByteBuf received;
     private boolean decided;
 
     HelloCollector(ClientHelloReader reader, Session session) {
         this.reader = reader;
         this.session = session;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        context = ctx;
     }
 
     @Override
@@ -56,6 +62,20 @@ final class HelloCollector extends ChannelInboundHandlerAdapter {
             ctx.channel().config().setAutoRead(false);
             session.helloDecided(result);
         }
+    }
+
+    /**
+     * Passes everything received so far to the next handler (a terminating route's {@code SslHandler}, which
+     * reads the hello again itself), and leaves the pipeline.
+     */
+    void handOn() {
+        ByteBuf bytes = received;
+        received = null;
+        if (bytes != null) {
+            context.fireChannelRead(bytes);
+            context.fireChannelReadComplete();
+        }
+        context.pipeline().remove(this);
     }
 
     /** Everything received so far, now owned by the caller; an empty buffer if nothing came. */

@@ -23,7 +23,8 @@ public final class ListenerHandlers {
             case TLS -> {
                 var channels = ((VertxInternal) vertx).transport().channelFactory(false);
                 yield loop -> new TlsPassthrough(listener::tls, loop, new BackendDialer(
-                        new TargetConnector(loop, channels, resolver, config.timeouts().connect())));
+                        new TargetConnector(loop, channels, resolver, config.timeouts().connect())),
+                        new HttpProxy(listener::http, loop, pools));
             }
             case HTTP -> loop -> new HttpProxy(listener::http, loop, pools);
         };

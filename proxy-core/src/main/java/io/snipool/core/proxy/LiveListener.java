@@ -6,6 +6,7 @@ import io.snipool.core.accesslog.AccessLog;
 import io.snipool.core.http.HttpListener;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.snipool.core.metrics.RequestMeters;
+import io.snipool.core.metrics.TlsMeters;
 
 /**
  * The live configuration of one listener, as its event loops read it: replaced as a whole by a reload, so a new
@@ -15,11 +16,12 @@ import io.snipool.core.metrics.RequestMeters;
 public final class LiveListener {
 
     /** The meters of a listener name: created once per process and handed to each deployment of that name. */
-    record Meters(ProxyMetrics.ListenerMeters connections, RequestMeters requests) {
+    record Meters(ProxyMetrics.ListenerMeters connections, RequestMeters requests, TlsMeters tls) {
     }
 
     private final ProxyMetrics.ListenerMeters meters;
     private final RequestMeters requests;
+    private final TlsMeters tlsMeters;
     private volatile ListenerConfig config;
     private volatile ClientAdmission admission;
     private volatile TlsListener tls;
@@ -28,6 +30,7 @@ public final class LiveListener {
     LiveListener(ListenerConfig config, ProxyConfig global, Meters meters, AccessLog accessLog) {
         this.meters = meters.connections();
         this.requests = meters.requests();
+        this.tlsMeters = meters.tls();
         update(config, global, accessLog);
     }
 
@@ -35,7 +38,12 @@ public final class LiveListener {
     void update(ListenerConfig next, ProxyConfig global, AccessLog accessLog) {
         admission = new ClientAdmission(next, System::nanoTime);
         if (next.mode() == ListenerConfig.Mode.TLS) {
-            tls = TlsListener.of(next, global.timeouts(), global.limits(), meters, accessLog);
+            TlsListener nextTls = TlsListener.of(next, global.timeouts(), global.limits(), meters, tlsMeters,
+                    accessLog);
+            // Terminated connections are HTTP client connections of the terminating routes.
+            http = HttpListener.of(nextTls.terminatingPart(), global.timeouts(), global.limits(), meters, requests,
+                    accessLog);
+            tls = nextTls;
         } else {
             http = HttpListener.of(next, global.timeouts(), global.limits(), meters, requests, accessLog);
         }

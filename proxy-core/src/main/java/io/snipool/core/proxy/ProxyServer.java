@@ -221,7 +221,8 @@ public final class ProxyServer {
     /** One set of meters per listener name for the life of the process, so counts continue across reloads. */
     private LiveListener.Meters liveMeters(String name) {
         return metersByName.computeIfAbsent(name, n -> new LiveListener.Meters(metrics.listener(n),
-                new io.snipool.core.metrics.RequestMeters(metrics.registry(), n)));
+                new io.snipool.core.metrics.RequestMeters(metrics.registry(), n),
+                new io.snipool.core.metrics.TlsMeters(metrics.registry(), n)));
     }
 
     /** The same socket serves both: an unchanged {@code :0} keeps the port it was given. */

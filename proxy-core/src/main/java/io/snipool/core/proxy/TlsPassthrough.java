@@ -3,18 +3,23 @@ package io.snipool.core.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslHandler;
 import io.snipool.config.InetLiterals;
 import io.snipool.config.RouteConfig;
+import io.snipool.config.TlsSettings;
 import io.snipool.config.Units;
 import io.snipool.core.accept.ConnectionHandler;
 import io.snipool.core.accesslog.AccessRecord;
 import io.snipool.core.backend.BackendDialer;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.failure.FailureKind;
+import io.snipool.core.http.HttpProxy;
 import io.snipool.core.loop.Deadline;
 import io.snipool.core.metrics.ProxyMetrics.Outcome;
 import io.snipool.core.route.BackendSelector;
 import io.snipool.core.route.RouteMatch;
+import io.snipool.core.termination.ServerContexts;
+import io.snipool.core.tls.ClientHelloInfo;
 import io.snipool.core.tls.ClientHelloReader;
 import io.snipool.core.tls.HelloRejection;
 import io.snipool.core.tls.HelloResult;
@@ -46,14 +51,17 @@ public final class TlsPassthrough implements ConnectionHandler {
     private final Supplier<TlsListener> current;
     private final EventLoop loop;
     private final BackendDialer dialer;
+    /** The HTTP path that terminated connections join. */
+    private final HttpProxy terminated;
     private TlsListener selectorsFor;
     private BackendSelector[] selectors;
 
     /** @param current the listener's configuration now; a reload replaces it, and new connections use the new one */
-    public TlsPassthrough(Supplier<TlsListener> current, EventLoop loop, BackendDialer dialer) {
+    public TlsPassthrough(Supplier<TlsListener> current, EventLoop loop, BackendDialer dialer, HttpProxy terminated) {
         this.current = current;
         this.loop = loop;
         this.dialer = dialer;
+        this.terminated = terminated;
     }
 
     /** This loop's round-robin state for the routes of {@code listener}, rebuilt when a reload replaced them. */
@@ -144,8 +152,39 @@ public final class TlsPassthrough implements ConnectionHandler {
                 return;
             }
             route = match.get().route();
+            if (route.terminate()) {
+                terminate(((HelloResult.Done) result).hello());
+                return;
+            }
             dialing = dialer.dial(match.get(), selectors[match.get().routeIndex()],
                     (backend, reason) -> listener.meters().backendConnectError(backend), this);
+        }
+
+        /**
+         * A terminating route: choose the certificate by SNI, put an {@code SslHandler} where the collector was, let
+         * it read the buffered hello, and once the handshake is done hand the connection to the HTTP path.
+         */
+        private void terminate(ClientHelloInfo hello) {
+            TlsSettings settings = listener.config().tls().orElseThrow();
+            ServerContexts contexts = listener.contexts().orElseThrow();
+            if (!hello.alpnProtocols().isEmpty()
+                    && hello.alpnProtocols().stream().noneMatch(settings.alpn()::contains)) {
+                listener.tlsMeters().handshake("no_alpn");
+                refuse(Failure.of(FailureKind.NO_ALPN, "the client offers " + hello.alpnProtocols()
+                        + ", snipool speaks " + settings.alpn()));
+                return;
+            }
+            Optional<ServerContexts.Served> served = contexts.select(hello.serverName());
+            if (served.isEmpty()) {
+                listener.tlsMeters().handshake("unknown_name");
+                refuse(Failure.of(FailureKind.NO_CERTIFICATE, "no certificate for '"
+                        + hello.serverName().orElse("(no SNI)") + "' and no default certificate"));
+                return;
+            }
+            finished = true;
+            new TlsTermination(listener, socket, hello, served.get(), terminated,
+                    outcome -> log(outcome, null, 0, 0)).start(client, collector);
+            collector = null;
         }
 
         @Override
@@ -206,9 +245,10 @@ public final class TlsPassthrough implements ConnectionHandler {
         /** One access log line for this connection, when it ends. */
         void log(String outcome, String backend, long bytesIn, long bytesOut) {
             listener.accessLog().log(new AccessRecord(Instant.now(), "tls", listener.config().name(),
-                    socket.remoteAddress().toString(), serverName, route == null ? null : route.hosts().get(0).toString(),
+                    socket.remoteAddress().toString(), serverName,
+                    route == null ? null : route.hosts().get(0).toString(),
                     backend, 0, outcome, null, null, bytesIn, bytesOut,
-                    (System.nanoTime() - acceptedNanos) / 1000, null, false));
+                    (System.nanoTime() - acceptedNanos) / 1000, null, false, null));
         }
 
         /** Refuses with the alert the failure's kind names, if any. */

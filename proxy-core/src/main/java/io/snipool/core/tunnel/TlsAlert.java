@@ -8,6 +8,8 @@ public final class TlsAlert {
 
     /** RFC 6066 §3: the server does not recognise the name. */
     public static final int UNRECOGNIZED_NAME = 112;
+    /** RFC 7301 §3.2: no protocol in common. */
+    public static final int NO_APPLICATION_PROTOCOL = 120;
     /** RFC 8446 §6.2: an internal error unrelated to the peer. */
     public static final int INTERNAL_ERROR = 80;
 

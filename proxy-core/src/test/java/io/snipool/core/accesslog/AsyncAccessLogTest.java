@@ -23,7 +23,7 @@ class AsyncAccessLogTest {
     private static AccessRecord http(int status) {
         return new AccessRecord(Instant.parse("2026-11-22T17:00:00Z"), "http", "web", "192.0.2.1:5555",
                 "a.example", "a.example", "127.0.0.1:9000", status, "ok", "GET", "/x?y=1", 10, 2000, 1500, "hit",
-                false);
+                false, null);
     }
 
     @Test
@@ -37,9 +37,22 @@ class AsyncAccessLogTest {
     }
 
     @Test
+    void aTerminatedRequestCarriesItsTls() {
+        AccessRecord terminated = new AccessRecord(Instant.EPOCH, "http", "edge", "192.0.2.1:5555", "a.example",
+                "a.example", "127.0.0.1:9000", 200, "ok", "GET", "/", 0, 2, 1000, "hit", false,
+                new AccessRecord.Tls("TLSv1.3", "TLS_AES_128_GCM_SHA256", "a.example"));
+
+        JsonObject line = terminated.toJson();
+        assertThat(line.getString("tls_version")).isEqualTo("TLSv1.3");
+        assertThat(line.getString("cipher")).isEqualTo("TLS_AES_128_GCM_SHA256");
+        assertThat(line.getString("sni")).isEqualTo("a.example");
+        assertThat(http(200).toJson().fieldNames()).doesNotContain("tls_version", "cipher", "sni");
+    }
+
+    @Test
     void aTlsRecordLeavesOutWhatDoesNotApply() {
         AccessRecord tls = new AccessRecord(Instant.EPOCH, "tls", "edge", "[2001:db8::1]:4444", "a.example",
-                "a.example", "127.0.0.1:9443", 0, "tunnelled", null, null, 517, 4096, 2_000_000, null, false);
+                "a.example", "127.0.0.1:9443", 0, "tunnelled", null, null, 517, 4096, 2_000_000, null, false, null);
 
         assertThat(tls.toJson().fieldNames()).containsExactly("time", "kind", "listener", "client", "host", "route",
                 "backend", "outcome", "bytes_in", "bytes_out", "duration_ms");

@@ -61,13 +61,13 @@ class ForwardingHeadersTest {
     void xForwardedAppendsTheClientAndSetsProtoAndHost() {
         HttpHeaders headers = headers("X-Forwarded-For", "198.51.100.1", "x-forwarded-for", "198.51.100.2",
                 "X-Forwarded-Proto", "https", "X-Forwarded-Host", "spoofed");
-        ForwardingHeaders.addForwarded(headers, ForwardedHeaders.X_FORWARDED, "192.0.2.7", "a.test:8080");
+        ForwardingHeaders.addForwarded(headers, ForwardedHeaders.X_FORWARDED, "192.0.2.7", "a.test:8080", "http");
         assertThat(headers.getAll("X-Forwarded-For")).containsExactly("198.51.100.1, 198.51.100.2, 192.0.2.7");
         assertThat(headers.getAll("X-Forwarded-Proto")).containsExactly("http");
         assertThat(headers.getAll("X-Forwarded-Host")).containsExactly("a.test:8080");
 
         HttpHeaders first = headers("Host", "a.test");
-        ForwardingHeaders.addForwarded(first, ForwardedHeaders.X_FORWARDED, "192.0.2.7", null);
+        ForwardingHeaders.addForwarded(first, ForwardedHeaders.X_FORWARDED, "192.0.2.7", null, "http");
         assertThat(first.get("X-Forwarded-For")).isEqualTo("192.0.2.7");
         assertThat(first.contains("X-Forwarded-Host")).isFalse();
     }
@@ -75,24 +75,24 @@ class ForwardingHeadersTest {
     @Test
     void forwardedQuotesIpv6AndHostsThatAreNotTokens() {
         HttpHeaders v4 = headers();
-        ForwardingHeaders.addForwarded(v4, ForwardedHeaders.FORWARDED, "192.0.2.7", "a.test");
+        ForwardingHeaders.addForwarded(v4, ForwardedHeaders.FORWARDED, "192.0.2.7", "a.test", "http");
         assertThat(v4.get("Forwarded")).isEqualTo("for=192.0.2.7;proto=http;host=a.test");
 
         HttpHeaders v6 = headers("Forwarded", "for=198.51.100.1");
-        ForwardingHeaders.addForwarded(v6, ForwardedHeaders.FORWARDED, "2001:db8::7", "[2001:db8::1]:8080");
+        ForwardingHeaders.addForwarded(v6, ForwardedHeaders.FORWARDED, "2001:db8::7", "[2001:db8::1]:8080", "http");
         assertThat(v6.getAll("Forwarded")).containsExactly(
                 "for=198.51.100.1, for=\"[2001:db8::7]\";proto=http;host=\"[2001:db8::1]:8080\"");
         assertThat(v6.contains("X-Forwarded-For")).isFalse();
 
         HttpHeaders noHost = headers();
-        ForwardingHeaders.addForwarded(noHost, ForwardedHeaders.FORWARDED, "192.0.2.7", null);
+        ForwardingHeaders.addForwarded(noHost, ForwardedHeaders.FORWARDED, "192.0.2.7", null, "http");
         assertThat(noHost.get("Forwarded")).isEqualTo("for=192.0.2.7;proto=http");
     }
 
     @Test
     void noneAddsNothing() {
         HttpHeaders headers = headers("X-Forwarded-For", "198.51.100.1");
-        ForwardingHeaders.addForwarded(headers, ForwardedHeaders.NONE, "192.0.2.7", "a.test");
+        ForwardingHeaders.addForwarded(headers, ForwardedHeaders.NONE, "192.0.2.7", "a.test", "http");
         assertThat(entries(headers)).containsExactly(Map.entry("X-Forwarded-For", "198.51.100.1"));
     }
 

@@ -22,7 +22,12 @@ final class RawClient implements AutoCloseable {
     private final OutputStream out;
 
     RawClient(int port) throws IOException {
-        socket = new Socket(InetAddress.getLoopbackAddress(), port);
+        this(new Socket(InetAddress.getLoopbackAddress(), port));
+    }
+
+    /** Over a socket already connected (a TLS one, say); the client owns it from now on. */
+    RawClient(Socket connected) throws IOException {
+        socket = connected;
         socket.setTcpNoDelay(true);
         socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
         in = new BufferedInputStream(socket.getInputStream());

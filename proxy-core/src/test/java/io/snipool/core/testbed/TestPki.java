@@ -1,5 +1,6 @@
 package io.snipool.core.testbed;
 
+import io.snipool.config.CertifiedKey;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.PemKeyCertOptions;
 import java.io.StringWriter;
@@ -8,11 +9,13 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
+import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -39,11 +42,17 @@ public final class TestPki {
     private static final Duration VALIDITY = Duration.ofDays(1);
     private static final AtomicLong SERIALS = new AtomicLong(1);
 
-    /** A leaf's certificate and key, in the PEM forms Vert.x reads. */
-    public record Leaf(String certificatePem, String privateKeyPem) {
+    /** A leaf's certificate and key, in the PEM forms Vert.x reads, and as Java objects. */
+    public record Leaf(String certificatePem, String privateKeyPem, X509Certificate certificate, PrivateKey key,
+                       List<String> dnsNames) {
         public PemKeyCertOptions keyCertOptions() {
             return new PemKeyCertOptions().setCertValue(Buffer.buffer(certificatePem))
                     .setKeyValue(Buffer.buffer(privateKeyPem));
+        }
+
+        /** The leaf as snipool's configuration holds it once read. */
+        public CertifiedKey certifiedKey() {
+            return new CertifiedKey(List.of(certificate), key, dnsNames);
         }
     }
 
@@ -74,7 +83,9 @@ public final class TestPki {
             X509v3CertificateBuilder builder = builder(new X500Name("CN=" + dnsNames[0]), keys)
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
-            return new Leaf(pem(sign(builder)), pem(new JcaPKCS8Generator(keys.getPrivate(), null)));
+            X509Certificate certificate = sign(builder);
+            return new Leaf(pem(certificate), pem(new JcaPKCS8Generator(keys.getPrivate(), null)), certificate,
+                    keys.getPrivate(), List.of(dnsNames));
         } catch (Exception e) {
             throw new IllegalStateException("cannot make a leaf certificate", e);
         }
