@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.nodes.Node;
-import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 /** Turns the YAML tree into {@link ProxyConfig}, recording every problem instead of stopping at the first. */
 final class ConfigReader {
@@ -226,8 +225,8 @@ final class ConfigReader {
             return HostPattern.parse(text);
         });
         List<BackendTemplate> backends = map.list("backends", BackendTemplate::parse);
-        requireNonEmpty(map, "hosts", hosts);
-        requireNonEmpty(map, "backends", backends);
+        map.requireNonEmpty("hosts", hosts);
+        map.requireNonEmpty("backends", backends);
         ProxyProtocol proxyProtocol = map.choice("proxy_protocol", ProxyProtocol.NONE, ProxyProtocol.class);
         if (mode == ListenerConfig.Mode.HTTP && proxyProtocol != ProxyProtocol.NONE) {
             problems.add(map.child("proxy_protocol"), map.take("proxy_protocol"), "proxy_protocol is only supported"
@@ -244,13 +243,5 @@ final class ConfigReader {
         boolean allowPrivate = map.bool("allow_private_targets", false);
         map.finish();
         return new RouteConfig(hosts, backends, proxyProtocol, pool, allowPrivate, false, Optional.empty());
-    }
-
-    private void requireNonEmpty(YamlMap map, String key, List<?> values) {
-        Node node = map.take(key);
-        if (values.isEmpty() && (node == null || (node instanceof SequenceNode sequence
-                && sequence.getValue().isEmpty()))) {
-            problems.add(map.child(key), node == null ? map.node() : node, key + " must list at least one entry");
-        }
     }
 }

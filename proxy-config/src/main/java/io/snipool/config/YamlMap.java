@@ -185,6 +185,18 @@ final class YamlMap {
         return result;
     }
 
+    /**
+     * Records a problem if the list {@code key} is missing or written empty; {@code values} are what was read of
+     * it (a list whose every entry was refused has its problems already).
+     */
+    void requireNonEmpty(String key, List<?> values) {
+        Node value = take(key);
+        if (values.isEmpty() && (value == null || (value instanceof SequenceNode sequence
+                && sequence.getValue().isEmpty()))) {
+            problems.add(child(key), value == null ? node : value, key + " must list at least one entry");
+        }
+    }
+
     /** Reports every key that no accessor asked for, with a suggestion where one is close. */
     void finish() {
         for (Map.Entry<String, NodeTuple> entry : entries.entrySet()) {
