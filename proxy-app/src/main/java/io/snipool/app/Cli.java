@@ -117,10 +117,18 @@ public final class Cli {
         if (check) {
             int routes = config.listeners().stream().mapToInt(l -> l.routes().size()).sum();
             out.println(configFile + ": valid (" + config.listeners().size() + " listeners, " + routes + " routes)");
+            int warnings = config.warnings().size();
+            if (warnings > 0) {
+                err.println(configFile + ": " + warnings + (warnings == 1 ? " warning" : " warnings"));
+                for (ConfigProblem warning : config.warnings()) {
+                    err.println("  " + warning);
+                }
+            }
             return new Exit(EXIT_OK);
         }
 
         LogSetup.apply(config.logging());
+        ConfigWarnings.log(configFile, config);
         try {
             return new Running(Snipool.start(config, configFile, environment, START_TIMEOUT));
         } catch (StartupException e) {

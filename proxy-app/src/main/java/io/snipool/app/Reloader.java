@@ -68,6 +68,7 @@ public final class Reloader {
         } catch (InvalidConfigException e) {
             return fail(e.problems().stream().map(ConfigProblem::toString).toList());
         }
+        ConfigWarnings.log(file, next);
         try {
             snipool.reload(next, APPLY_TIMEOUT);
         } catch (StartupException e) {

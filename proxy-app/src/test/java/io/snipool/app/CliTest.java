@@ -62,6 +62,18 @@ class CliTest {
     }
 
     @Test
+    void checkPrintsTheWarningsOfAValidFile() throws IOException {
+        Path file = write("warn.yaml", listenerOn("127.0.0.1:0").replace("backends: [\"127.0.0.1:9000\"]",
+                "backends: [\"127.0.0.1:9000\"], backend_tls: { verify: false }"));
+
+        assertThat(run("--check", "--config", file.toString())).isEqualTo(new Cli.Exit(0));
+        assertThat(out()).isEqualTo(file + ": valid (1 listeners, 1 routes)\n");
+        assertThat(err()).isEqualTo(file + ": 1 warning\n"
+                + "  listeners[0].routes[0].backend_tls.verify: verify: false: the backend's certificate is not checked,"
+                + " so anyone on the path to it can read and change the traffic (line 5, column 90)\n");
+    }
+
+    @Test
     void checkNamesEveryProblemWithItsLine() throws IOException {
         Path file = write("bad.yaml", """
                 listeners:

@@ -38,13 +38,7 @@ public record BackendTemplate(String text, List<Part> hostParts, int port) {
 
     /** The variables this template refers to, in order of first use. */
     public Set<String> variables() {
-        Set<String> names = new LinkedHashSet<>();
-        for (Part part : hostParts) {
-            if (part instanceof Variable variable) {
-                names.add(variable.name());
-            }
-        }
-        return names;
+        return variablesOf(hostParts);
     }
 
     /** The fixed address of a static template. */
@@ -60,18 +54,7 @@ public record BackendTemplate(String text, List<Part> hostParts, int port) {
      * which the caller's host-name check then refuses.
      */
     public String expandHost(Map<String, String> values) {
-        if (hostParts.size() == 1 && hostParts.get(0) instanceof Literal literal) {
-            return literal.text();
-        }
-        StringBuilder host = new StringBuilder();
-        for (Part part : hostParts) {
-            if (part instanceof Literal literal) {
-                host.append(literal.text());
-            } else {
-                host.append(values.getOrDefault(((Variable) part).name(), ""));
-            }
-        }
-        return host.toString();
+        return expand(hostParts, values);
     }
 
     /**
@@ -90,7 +73,17 @@ public record BackendTemplate(String text, List<Part> hostParts, int port) {
             throw new IllegalArgumentException("'" + text + "' has no port (expected host:port)");
         }
         int port = HostPort.parsePort(text.substring(colon + 1), 1);
-        String host = text.substring(0, colon);
+        return new BackendTemplate(text, parseHost(text.substring(0, colon), text), port);
+    }
+
+    /**
+     * The parts of a host template such as {@code ${tenant}.internal}: literal text and {@code ${name}} references.
+     * Also the form of {@code backend_tls.sni}.
+     *
+     * @param text the whole value as written, for messages
+     * @throws IllegalArgumentException with a message fit for the user
+     */
+    public static List<Part> parseHost(String host, String text) {
         List<Part> parts = new ArrayList<>();
         int i = 0;
         while (i < host.length()) {
@@ -120,7 +113,37 @@ public record BackendTemplate(String text, List<Part> hostParts, int port) {
                         + "' is not part of a host name");
             }
         }
-        return new BackendTemplate(text, parts, port);
+        return List.copyOf(parts);
+    }
+
+    /**
+     * {@code parts} with each variable replaced; a variable missing from {@code values} expands to the empty
+     * string, which the caller's host-name check then refuses.
+     */
+    public static String expand(List<Part> parts, Map<String, String> values) {
+        if (parts.size() == 1 && parts.get(0) instanceof Literal literal) {
+            return literal.text();
+        }
+        StringBuilder host = new StringBuilder();
+        for (Part part : parts) {
+            if (part instanceof Literal literal) {
+                host.append(literal.text());
+            } else {
+                host.append(values.getOrDefault(((Variable) part).name(), ""));
+            }
+        }
+        return host.toString();
+    }
+
+    /** The {@code ${name}} variables of {@code parts}, in order of first use. */
+    public static Set<String> variablesOf(List<Part> parts) {
+        Set<String> names = new LinkedHashSet<>();
+        for (Part part : parts) {
+            if (part instanceof Variable variable) {
+                names.add(variable.name());
+            }
+        }
+        return names;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.snipool.config;
 
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -24,5 +25,13 @@ public record BackendTlsConfig(String sni, boolean verify, Optional<String> caPa
 
     public BackendTlsConfig {
         trustAnchors = List.copyOf(trustAnchors);
+    }
+
+    /**
+     * The SNI for one request: {@link #sni} with each {@code ${variable}} replaced from {@code variables} (the
+     * route match's: {@code host} and the regex groups), as a backend template is expanded.
+     */
+    public String sniFor(Map<String, String> variables) {
+        return BackendTemplate.expand(BackendTemplate.parseHost(sni, sni), variables);
     }
 }

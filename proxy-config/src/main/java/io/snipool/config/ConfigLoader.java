@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
@@ -49,11 +50,23 @@ public final class ConfigLoader {
             throw new InvalidConfigException(file.toString(), List.of(new ConfigProblem("", 0, 0,
                     "file is " + size + " bytes; the limit is " + Units.formatSize(MAX_FILE_BYTES))));
         }
-        return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+        Path directory = file.toAbsolutePath().getParent();
+        return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString(), directory);
     }
 
-    /** Validates YAML text; {@code source} names it in messages. */
+    /**
+     * Validates YAML text; {@code source} names it in messages. Relative certificate and key paths resolve
+     * against the current directory, as there is no file to be relative to.
+     */
     public ProxyConfig parse(String yaml, String source) throws InvalidConfigException {
+        return parse(yaml, source, Path.of(""));
+    }
+
+    /**
+     * Validates YAML text whose relative certificate and key paths resolve against {@code baseDirectory} (the
+     * directory of the file it came from); {@code source} names it in messages.
+     */
+    public ProxyConfig parse(String yaml, String source, Path baseDirectory) throws InvalidConfigException {
         Problems problems = new Problems();
         Optional<Node> root;
         try {
@@ -78,7 +91,10 @@ public final class ConfigLoader {
             throw new InvalidConfigException(source, List.of(new ConfigProblem("", 0, 0,
                     "the file is empty; at least one listener is required")));
         }
-        ProxyConfig config = new ConfigReader(problems, new EnvSubstitution(environment)).read(root.get());
+        Problems warnings = new Problems();
+        TlsConfigReader tls = new TlsConfigReader(problems, warnings, new PemFiles(baseDirectory), Instant.now());
+        ProxyConfig config = new ConfigReader(problems, warnings, new EnvSubstitution(environment), tls)
+                .read(root.get());
         if (!problems.isEmpty()) {
             throw new InvalidConfigException(source, problems.inFileOrder());
         }

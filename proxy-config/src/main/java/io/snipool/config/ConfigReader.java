@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.nodes.Node;
-import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 /** Turns the YAML tree into {@link ProxyConfig}, recording every problem instead of stopping at the first. */
 final class ConfigReader {
@@ -18,11 +17,15 @@ final class ConfigReader {
             : ValueParser.throwing(literal -> HostPort.parse(literal, 0)).parse(text);
 
     private final Problems problems;
+    private final Problems warnings;
     private final EnvSubstitution env;
+    private final TlsConfigReader tls;
 
-    ConfigReader(Problems problems, EnvSubstitution env) {
+    ConfigReader(Problems problems, Problems warnings, EnvSubstitution env, TlsConfigReader tls) {
         this.problems = problems;
+        this.warnings = warnings;
         this.env = env;
+        this.tls = tls;
     }
 
     ProxyConfig read(Node root) {
@@ -60,7 +63,8 @@ final class ConfigReader {
                     "at least one listener is required");
         }
         top.finish();
-        return new ProxyConfig(listeners, pool, timeouts, limits, metrics, shutdown, accessLog, logging, reload);
+        return new ProxyConfig(listeners, pool, timeouts, limits, metrics, shutdown, accessLog, logging, reload,
+                warnings.inFileOrder());
     }
 
     private PoolSettings readPool(YamlMap map, PoolSettings base, boolean global) {
@@ -199,6 +203,7 @@ final class ConfigReader {
                 map.intValue("new_connections_burst_per_ip", ClientLimits.DEFAULT_NEW_CONNECTIONS_BURST, 1,
                         10_000_000),
                 map.intValue("ipv6_group_prefix", ClientLimits.DEFAULT_IPV6_PREFIX, 1, 128));
+        Optional<TlsSettings> tlsSettings = tls.listenerTls(map, mode);
         List<RouteConfig> routes = new ArrayList<>();
         if (!map.has("routes")) {
             problems.add(map.child("routes"), map.node(), "at least one route is required");
@@ -209,11 +214,12 @@ final class ConfigReader {
         }
         map.finish();
         new RouteTableCheck(problems).check(map, routeMaps, routes);
+        tls.checkRoutes(map, mode, tlsSettings, routeMaps, routes);
         if (name == null || bind == null || mode == null) {
             return null;
         }
         return new ListenerConfig(name, bind, mode, proxyProtocolIn, allow, deny, routes, forwarded,
-                clientLimits, Optional.empty());
+                clientLimits, tlsSettings);
     }
 
     /** Always a route, with whichever of its hosts and backends could be read, for the checks across routes. */
@@ -226,31 +232,30 @@ final class ConfigReader {
             return HostPattern.parse(text);
         });
         List<BackendTemplate> backends = map.list("backends", BackendTemplate::parse);
-        requireNonEmpty(map, "hosts", hosts);
-        requireNonEmpty(map, "backends", backends);
+        map.requireNonEmpty("hosts", hosts);
+        map.requireNonEmpty("backends", backends);
+        boolean terminate = tls.terminate(map, mode);
+        // A route is pooled when snipool reads its requests: every route of an http listener, and a terminating
+        // route of a tls listener. A passthrough route tunnels each client connection to a backend socket of its own.
+        boolean pooled = mode == ListenerConfig.Mode.HTTP || terminate;
         ProxyProtocol proxyProtocol = map.choice("proxy_protocol", ProxyProtocol.NONE, ProxyProtocol.class);
-        if (mode == ListenerConfig.Mode.HTTP && proxyProtocol != ProxyProtocol.NONE) {
+        if (pooled && proxyProtocol != ProxyProtocol.NONE) {
             problems.add(map.child("proxy_protocol"), map.take("proxy_protocol"), "proxy_protocol is only supported"
-                    + " on tls listeners: a pooled HTTP backend connection carries requests of many clients");
+                    + " on passthrough routes of tls listeners: a pooled HTTP backend connection carries requests of"
+                    + " many clients");
         }
         PoolSettings pool = globalPool;
         if (map.has("pool")) {
-            if (mode == ListenerConfig.Mode.TLS) {
-                problems.add(map.child("pool"), map.keyNode("pool"), "pool settings apply only to http listeners;"
-                        + " a tls listener tunnels each connection to its own backend socket");
+            if (mode == ListenerConfig.Mode.TLS && !terminate) {
+                problems.add(map.child("pool"), map.keyNode("pool"), "pool settings apply only to pooled routes"
+                        + " (http listeners, terminate: true); a passthrough route tunnels each connection to its"
+                        + " own backend socket");
             }
             pool = readPool(map.map("pool"), globalPool, false);
         }
         boolean allowPrivate = map.bool("allow_private_targets", false);
+        Optional<BackendTlsConfig> backendTls = tls.backendTls(map, mode, terminate, hosts);
         map.finish();
-        return new RouteConfig(hosts, backends, proxyProtocol, pool, allowPrivate, false, Optional.empty());
-    }
-
-    private void requireNonEmpty(YamlMap map, String key, List<?> values) {
-        Node node = map.take(key);
-        if (values.isEmpty() && (node == null || (node instanceof SequenceNode sequence
-                && sequence.getValue().isEmpty()))) {
-            problems.add(map.child(key), node == null ? map.node() : node, key + " must list at least one entry");
-        }
+        return new RouteConfig(hosts, backends, proxyProtocol, pool, allowPrivate, terminate, backendTls);
     }
 }

@@ -2,12 +2,19 @@ package io.snipool.config;
 
 import java.util.List;
 
-/** The whole, validated configuration of a snipool process. */
+/**
+ * The whole, validated configuration of a snipool process.
+ *
+ * @param warnings what the operator must hear of although the file is valid (a certificate that expires within
+ *                 14 days, {@code verify: false}), each with its key path and line like a problem; logged at start
+ *                 and at every reload, printed by {@code --check}
+ */
 public record ProxyConfig(List<ListenerConfig> listeners, PoolSettings pool, Timeouts timeouts, Limits limits,
                           MetricsConfig metrics, ShutdownConfig shutdown, AccessLogConfig accessLog,
-                          LoggingConfig logging, ReloadConfig reload) {
+                          LoggingConfig logging, ReloadConfig reload, List<ConfigProblem> warnings) {
 
     public ProxyConfig {
         listeners = List.copyOf(listeners);
+        warnings = List.copyOf(warnings);
     }
 }

@@ -1,5 +1,6 @@
 package io.snipool.config;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,22 +47,32 @@ final class RouteTableCheck {
 
     private void checkTemplates(YamlMap routeMap, RouteConfig route) {
         for (int b = 0; b < route.backends().size(); b++) {
-            for (String variable : route.backends().get(b).variables()) {
-                if (variable.equals(BackendTemplate.HOST_VARIABLE)) {
-                    continue;
-                }
-                for (HostPattern host : route.hosts()) {
-                    if (!(host instanceof HostPattern.Regex regex) || !Set.copyOf(regex.groupNames())
-                            .contains(variable)) {
-                        problems.add(routeMap.child("backends") + "[" + b + "]", routeMap.take("backends"),
-                                "${" + variable + "} is not a named group of host '" + host + "'; every host of"
-                                        + " the route must define it (available here: ${host}"
-                                        + groupsOf(host) + ")");
-                        break;
-                    }
+            for (String problem : unsuppliedVariables(route.backends().get(b).variables(), route.hosts())) {
+                problems.add(routeMap.child("backends") + "[" + b + "]", routeMap.take("backends"), problem);
+            }
+        }
+    }
+
+    /**
+     * Why a template using {@code variables} cannot be expanded for every host of a route, one reason per variable:
+     * {@code ${host}} always can; any other variable must be a named group of every host, which must all be
+     * regexes. Backends and {@code backend_tls.sni} share this rule.
+     */
+    static List<String> unsuppliedVariables(Set<String> variables, List<HostPattern> hosts) {
+        List<String> reasons = new ArrayList<>();
+        for (String variable : variables) {
+            if (variable.equals(BackendTemplate.HOST_VARIABLE)) {
+                continue;
+            }
+            for (HostPattern host : hosts) {
+                if (!(host instanceof HostPattern.Regex regex) || !regex.groupNames().contains(variable)) {
+                    reasons.add("${" + variable + "} is not a named group of host '" + host + "'; every host of"
+                            + " the route must define it (available here: ${host}" + groupsOf(host) + ")");
+                    break;
                 }
             }
         }
+        return reasons;
     }
 
     private static String groupsOf(HostPattern host) {

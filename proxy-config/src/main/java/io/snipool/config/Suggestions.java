@@ -23,7 +23,10 @@ final class Suggestions {
         return best != null && bestDistance <= allowed ? " (did you mean '" + best + "'?)" : "";
     }
 
-    /** Levenshtein distance. */
+    /**
+     * Levenshtein distance, ignoring case: a value written {@code TLSV1.3} or {@code HTTP} is one edit from
+     * nothing, and its suggestion should say so.
+     */
     static int editDistance(String a, String b) {
         int[] previous = new int[b.length() + 1];
         int[] current = new int[b.length() + 1];
@@ -33,7 +36,8 @@ final class Suggestions {
         for (int i = 1; i <= a.length(); i++) {
             current[0] = i;
             for (int j = 1; j <= b.length(); j++) {
-                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                boolean same = Character.toLowerCase(a.charAt(i - 1)) == Character.toLowerCase(b.charAt(j - 1));
+                int substitution = previous[j - 1] + (same ? 0 : 1);
                 current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
             }
             int[] swap = previous;

@@ -1,6 +1,7 @@
 package io.snipool.config;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The {@code tls:} block of a TLS listener: what its terminating routes present and accept.
@@ -50,5 +51,25 @@ public record TlsSettings(List<CertificateConfig> certificates, Version minVersi
     public TlsSettings {
         certificates = List.copyOf(certificates);
         alpn = List.copyOf(alpn);
+    }
+
+    /**
+     * The certificate to serve for a ClientHello's SNI: one with that exact name, else one whose wildcard covers it
+     * ({@link CertificateNames}), else the default; the first in file order at each step. Empty: refuse the
+     * handshake with {@code unrecognized_name}. Without SNI, the default.
+     */
+    public Optional<CertificateConfig> certificateFor(Optional<String> sni) {
+        if (sni.isPresent()) {
+            for (boolean wildcard : new boolean[] {false, true}) {
+                for (CertificateConfig certificate : certificates) {
+                    for (String name : certificate.material().dnsNames()) {
+                        if (CertificateNames.isWildcard(name) == wildcard && CertificateNames.covers(name, sni.get())) {
+                            return Optional.of(certificate);
+                        }
+                    }
+                }
+            }
+        }
+        return certificates.stream().filter(CertificateConfig::isDefault).findFirst();
     }
 }

@@ -185,6 +185,30 @@ final class YamlMap {
         return result;
     }
 
+    /** The node of entry {@code index} of the list {@code key}, or the list's own node if it has no such entry. */
+    Node listItem(String key, int index) {
+        Node value = take(key);
+        return value instanceof SequenceNode sequence && index < sequence.getValue().size()
+                ? sequence.getValue().get(index) : value;
+    }
+
+    /** How many entries the list {@code key} has as written, valid or not; 0 if it is absent or not a list. */
+    int listSize(String key) {
+        return take(key) instanceof SequenceNode sequence ? sequence.getValue().size() : 0;
+    }
+
+    /**
+     * Records a problem if the list {@code key} is missing or written empty; {@code values} are what was read of
+     * it (a list whose every entry was refused has its problems already).
+     */
+    void requireNonEmpty(String key, List<?> values) {
+        Node value = take(key);
+        if (values.isEmpty() && (value == null || (value instanceof SequenceNode sequence
+                && sequence.getValue().isEmpty()))) {
+            problems.add(child(key), value == null ? node : value, key + " must list at least one entry");
+        }
+    }
+
     /** Reports every key that no accessor asked for, with a suggestion where one is close. */
     void finish() {
         for (Map.Entry<String, NodeTuple> entry : entries.entrySet()) {

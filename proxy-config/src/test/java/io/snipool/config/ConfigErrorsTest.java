@@ -303,10 +303,12 @@ class ConfigErrorsTest {
     void modeSpecificKeys() {
         ConfigProblem proxyProtocol = only(listener(
                 "      - { hosts: [a.test], backends: [b:1], proxy_protocol: v1 }\n"));
-        assertThat(proxyProtocol.message()).startsWith("proxy_protocol is only supported on tls listeners");
+        assertThat(proxyProtocol.message()).startsWith("proxy_protocol is only supported on passthrough routes of"
+                + " tls listeners");
         ConfigProblem pool = only(listener("      - { hosts: [a.test], backends: [b:1], pool: { idle_timeout: 1s } }\n")
                 .replace("mode: http", "mode: tls"));
-        assertThat(pool.message()).startsWith("pool settings apply only to http listeners");
+        assertThat(pool.message()).startsWith("pool settings apply only to pooled routes (http listeners,"
+                + " terminate: true)");
         ConfigProblem forwarded = only(listener("      - { hosts: [a.test], backends: [b:1] }\n")
                 .replace("mode: http", "mode: tls\n    forwarded_headers: none"));
         assertThat(forwarded.message()).startsWith("forwarded_headers applies only to http listeners");

@@ -151,6 +151,10 @@ class ConfigLoaderTest {
         assertThat(listener.routes().get(0).proxyProtocol()).isEqualTo(ProxyProtocol.NONE);
         assertThat(listener.routes().get(0).allowPrivateTargets()).isFalse();
         assertThat(listener.routes().get(0).pool()).isEqualTo(PoolSettings.defaults());
+        assertThat(listener.tls()).isEmpty();
+        assertThat(listener.routes().get(0).terminate()).isFalse();
+        assertThat(listener.routes().get(0).backendTls()).isEmpty();
+        assertThat(config.warnings()).isEmpty();
     }
 
     @Test

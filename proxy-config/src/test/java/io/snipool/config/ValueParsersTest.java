@@ -160,6 +160,14 @@ class ValueParsersTest {
     }
 
     @Test
+    void suggestionsIgnoreCase() {
+        assertThat(Suggestions.didYouMean("HTPP", List.of("tls", "http"))).isEqualTo(" (did you mean 'http'?)");
+        assertThat(Suggestions.didYouMean("tlsv1.4", List.of("TLSv1.2", "TLSv1.3")))
+                .isEqualTo(" (did you mean 'TLSv1.2'?)");
+        assertThat(Suggestions.editDistance("TLSv1.3", "tlsv1.3")).isZero();
+    }
+
+    @Test
     void namedGroupsOfRegexHosts() {
         HostPattern.Regex regex = (HostPattern.Regex) HostPattern.parse(
                 "~^(?<tenant>[a-z]+)-(?<env>[a-z]+)\\.(?:x|y)\\Q(?<quoted>\\E[(?<inclass>]\\(?<escaped>\\.test$");

@@ -7,11 +7,10 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
-import io.snipool.config.CertificateNames;
 import io.snipool.config.TlsSettings;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,8 +19,8 @@ import javax.net.ssl.SSLException;
 
 /**
  * The certificates one TLS listener serves on its terminating routes, each as a ready server {@link SslContext},
- * and the choice of one by SNI: an exact name of a certificate, then a wildcard one (one label, RFC 6125 §6.4.3),
- * then the {@code default: true} certificate; none means the handshake is refused with {@code unrecognized_name}.
+ * chosen by SNI with the configuration's own rule ({@link TlsSettings#certificateFor}: an exact name, then a
+ * one-label wildcard, then the {@code default: true} certificate; none means {@code unrecognized_name}).
  * Immutable: a reload builds a new one, and open connections keep the context they started with.
  */
 public final class ServerContexts {
@@ -40,32 +39,21 @@ public final class ServerContexts {
     public record Served(SslContext context, List<String> names, String label, X509Certificate leaf) {
     }
 
-    private final Map<String, Served> exact = new HashMap<>();
-    private final Map<String, Served> wildcard = new HashMap<>();
+    private final TlsSettings settings;
+    /** Each configured certificate's context; the choice itself is {@link TlsSettings#certificateFor}'s. */
+    private final Map<TlsSettings.CertificateConfig, Served> served = new IdentityHashMap<>();
     private final List<Served> all = new ArrayList<>();
-    private final Optional<Served> fallback;
     private final SslProvider provider;
 
     private ServerContexts(TlsSettings settings) throws SSLException {
+        this.settings = settings;
         provider = providerFor(settings.provider());
-        Served defaultOne = null;
         for (TlsSettings.CertificateConfig certificate : settings.certificates()) {
-            Served served = new Served(context(settings, certificate), certificate.material().dnsNames(),
+            Served one = new Served(context(settings, certificate), certificate.material().dnsNames(),
                     certificate.certPath(), certificate.material().leaf());
-            all.add(served);
-            for (String name : served.names()) {
-                // File order decides between two certificates naming the same host.
-                if (name.startsWith("*.")) {
-                    wildcard.putIfAbsent(name.substring(2), served);
-                } else {
-                    exact.putIfAbsent(name, served);
-                }
-            }
-            if (certificate.isDefault()) {
-                defaultOne = served;
-            }
+            served.put(certificate, one);
+            all.add(one);
         }
-        fallback = Optional.ofNullable(defaultOne);
     }
 
     /** Builds every certificate's context; fails like the provider does on a key it cannot use. */
@@ -75,18 +63,7 @@ public final class ServerContexts {
 
     /** The certificate for {@code serverName} (absent: the client sent no SNI), or empty to refuse. */
     public Optional<Served> select(Optional<String> serverName) {
-        if (serverName.isEmpty()) {
-            return fallback;
-        }
-        String host = CertificateNames.normalize(serverName.get());
-        Served served = exact.get(host);
-        if (served == null) {
-            int dot = host.indexOf('.');
-            if (dot > 0) {
-                served = wildcard.get(host.substring(dot + 1));
-            }
-        }
-        return served != null ? Optional.of(served) : fallback;
+        return settings.certificateFor(serverName).map(served::get);
     }
 
     /** Every certificate, in file order. */
