@@ -191,7 +191,8 @@ final class ConfigReader {
         List<Cidr> deny = map.list("deny", Cidr::parse);
         ListenerConfig.ForwardedHeaders forwarded = map.choice("forwarded_headers",
                 ListenerConfig.ForwardedHeaders.X_FORWARDED, ListenerConfig.ForwardedHeaders.class);
-        if (mode == ListenerConfig.Mode.TLS && map.has("forwarded_headers")) {
+        // A tls listener with a tls: block terminates some routes, whose requests carry forwarding headers.
+        if (mode == ListenerConfig.Mode.TLS && map.has("forwarded_headers") && !map.has("tls")) {
             problems.add(map.child("forwarded_headers"), map.keyNode("forwarded_headers"), "forwarded_headers"
                     + " applies only to http listeners; a tls listener never reads or changes the bytes it tunnels");
         }

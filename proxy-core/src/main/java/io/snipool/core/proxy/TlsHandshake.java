@@ -5,6 +5,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.snipool.core.termination.HandshakeOutcome;
+import io.snipool.core.termination.SessionResumption;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -45,8 +46,8 @@ final class TlsHandshake extends ChannelInboundHandlerAdapter {
         ctx.pipeline().remove(this);
         if (completion.isSuccess()) {
             SSLSession session = ssl.engine().getSession();
-            // A session first made before this handshake began was resumed (a ticket or the session cache).
-            outcome.established(session, session.getCreationTime() < startMillis, System.nanoTime() - startNanos);
+            outcome.established(session, SessionResumption.resumed(ssl.engine(), session, startMillis),
+                    System.nanoTime() - startNanos);
         } else {
             outcome.failed(HandshakeOutcome.of(completion.cause()), completion.cause());
             ctx.close();
