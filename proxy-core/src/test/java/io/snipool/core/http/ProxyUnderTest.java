@@ -9,11 +9,22 @@ import io.snipool.core.metrics.PoolMeters;
 import io.snipool.core.proxy.ProxyServer;
 import io.snipool.core.testbed.Await;
 import io.snipool.core.testbed.LeakCheck;
+import io.snipool.core.testbed.TestPki;
 import io.snipool.core.testbed.TestProxy;
 import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 
 /**
  * The data plane of one HTTP listener named {@value #LISTENER}, on an ephemeral port, with two event loops (unless
@@ -28,7 +39,25 @@ final class ProxyUnderTest implements AutoCloseable {
     private static final HostResolver NO_DNS = (host, loop, callback) ->
             callback.failed(new UnknownHostException(host + " (tests resolve no names)"));
 
+    /**
+     * How clients reach the routes: an HTTP listener, or a TLS listener whose routes all terminate, so that the
+     * same requests run through snipool's second entrance.
+     */
+    enum Entrance {
+        PLAIN, TERMINATED;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** The CA and certificate of {@link Entrance#TERMINATED} listeners; written to disk once per test JVM. */
+    private static final TestPki PKI = new TestPki();
+    private static Path certificateFiles;
+
     private final TestProxy proxy;
+    private final Entrance entrance;
 
     /**
      * @param routes   the listener's {@code routes:} list, one route per line, in flow style
@@ -45,19 +74,71 @@ final class ProxyUnderTest implements AutoCloseable {
 
     /** @param eventLoops listener instances, each on its own event loop with its own pool */
     ProxyUnderTest(Vertx vertx, String routes, String settings, String listenerKeys, int eventLoops) {
+        this(vertx, Entrance.PLAIN, routes, settings, listenerKeys, eventLoops);
+    }
+
+    /**
+     * Through {@code entrance}: for {@link Entrance#TERMINATED} a TLS listener with one certificate for
+     * {@code a.test} and {@code b.test}, every route of {@code routes} terminating.
+     */
+    ProxyUnderTest(Vertx vertx, Entrance entrance, String routes, String settings) {
+        this(vertx, entrance, routes, settings, "", TestProxy.EVENT_LOOPS);
+    }
+
+    private ProxyUnderTest(Vertx vertx, Entrance entrance, String routes, String settings, String listenerKeys,
+                           int eventLoops) {
+        this.entrance = entrance;
         StringBuilder yaml = new StringBuilder("listeners:\n  - name: " + LISTENER
-                + "\n    bind: \"127.0.0.1:0\"\n    mode: http\n");
+                + "\n    bind: \"127.0.0.1:0\"\n    mode: " + (entrance == Entrance.PLAIN ? "http" : "tls") + "\n");
         if (!listenerKeys.isEmpty()) {
             yaml.append("    ").append(listenerKeys).append('\n');
         }
+        if (entrance == Entrance.TERMINATED) {
+            Path files = certificateFiles();
+            yaml.append("    tls: { certificates: [ { cert: \"").append(files.resolve("cert.pem"))
+                    .append("\", key: \"").append(files.resolve("key.pem")).append("\" } ] }\n");
+        }
         yaml.append("    routes:\n");
-        routes.lines().forEach(route -> yaml.append("      - ").append(route).append('\n'));
+        routes.lines().forEach(route -> yaml.append("      - ").append(entrance == Entrance.PLAIN ? route
+                : route.replaceFirst("^\\{", "{ terminate: true,")).append('\n'));
         yaml.append("metrics: { bind: \"127.0.0.1:0\" }\n").append(settings);
         proxy = TestProxy.start(vertx, yaml.toString(), Map.of(), NO_DNS, eventLoops);
     }
 
     int port() {
         return proxy.port(LISTENER);
+    }
+
+    /** A new client connection through this proxy's entrance (a TLS one sends SNI {@code a.test}). */
+    RawClient connect() throws IOException {
+        if (entrance == Entrance.PLAIN) {
+            return new RawClient(port());
+        }
+        SSLSocket socket = (SSLSocket) PKI.clientContext().getSocketFactory()
+                .createSocket(InetAddress.getLoopbackAddress(), port());
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setServerNames(List.of(new SNIHostName("a.test")));
+        socket.setSSLParameters(parameters);
+        socket.startHandshake();
+        return new RawClient(socket);
+    }
+
+    private static synchronized Path certificateFiles() {
+        if (certificateFiles == null) {
+            try {
+                Path directory = Files.createTempDirectory("snipool-test-certs");
+                directory.toFile().deleteOnExit();
+                TestPki.Leaf leaf = PKI.leaf("a.test", "b.test");
+                Files.writeString(directory.resolve("cert.pem"), leaf.certificatePem());
+                Files.writeString(directory.resolve("key.pem"), leaf.privateKeyPem());
+                directory.resolve("cert.pem").toFile().deleteOnExit();
+                directory.resolve("key.pem").toFile().deleteOnExit();
+                certificateFiles = directory;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return certificateFiles;
     }
 
     ProxyServer server() {

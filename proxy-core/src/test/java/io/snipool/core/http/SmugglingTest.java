@@ -16,10 +16,12 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Request smuggling and malformed framing, one table: each hostile request goes through snipool as raw bytes, with a
+ * Request smuggling and malformed framing, one table, run through both entrances of the HTTP path (an HTTP listener
+ * and a TLS listener terminating TLS): each hostile request goes through snipool as raw bytes, with a
  * request to {@value #MARKER} hidden where a parser that disagrees with snipool would find a second request. For
  * every case the client gets what the table says (a refusal with its status and a close, or, for the few legal
  * spellings, the backend's answer), the backend parses at most one request head and never the hidden one, every
@@ -236,14 +238,20 @@ class SmugglingTest {
                         "Content-Length: " + HIDDEN.length()) + HIDDEN));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void hostileRequest(Case hostile, Vertx vertx) throws Exception {
+    /** Every case through both entrances: an HTTP listener, and a TLS listener that terminates. */
+    static Stream<Arguments> casesThroughBothEntrances() {
+        return Stream.of(ProxyUnderTest.Entrance.values())
+                .flatMap(entrance -> cases().map(hostile -> Arguments.of(entrance, hostile)));
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("casesThroughBothEntrances")
+    void hostileRequest(ProxyUnderTest.Entrance entrance, Case hostile, Vertx vertx) throws Exception {
         List<HttpWire.Request> parsed = new CopyOnWriteArrayList<>();
         try (RawBackend backend = new RawBackend(recording(parsed));
-             ProxyUnderTest proxy = new ProxyUnderTest(vertx,
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, entrance,
                      route("a.test", backend) + "\n" + route("b.test", backend), SETTINGS)) {
-            try (RawClient client = new RawClient(proxy.port())) {
+            try (RawClient client = proxy.connect()) {
                 client.send(hostile.request());
                 boolean head = hostile.request().startsWith("HEAD ");
                 HttpWire.Response response = head ? client.readHead() : client.read();
@@ -261,7 +269,7 @@ class SmugglingTest {
             }
             assertThat(parsed).as("request heads the backend parsed").hasSizeLessThanOrEqualTo(1);
 
-            try (RawClient after = new RawClient(proxy.port())) {
+            try (RawClient after = proxy.connect()) {
                 assertThat(after.exchange(RawClient.get("a.test", "/after")).bodyText()).isEqualTo("ok");
             }
             Await.until("the backend parsed /after", () -> parsed.stream().map(HttpWire.Request::target).toList(),
