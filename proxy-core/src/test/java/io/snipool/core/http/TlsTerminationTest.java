@@ -32,7 +32,9 @@ import org.bouncycastle.tls.DefaultTlsClient;
 import org.bouncycastle.tls.NameType;
 import org.bouncycastle.tls.ProtocolVersion;
 import org.bouncycastle.tls.ServerName;
+import org.bouncycastle.tls.ServerOnlyTlsAuthentication;
 import org.bouncycastle.tls.TlsAuthentication;
+import org.bouncycastle.tls.TlsServerCertificate;
 import org.bouncycastle.tls.TlsClientProtocol;
 import org.bouncycastle.tls.TlsFatalAlertReceived;
 import org.bouncycastle.tls.crypto.impl.bc.BcTlsCrypto;
@@ -232,29 +234,33 @@ class TlsTerminationTest {
             socket.setSoTimeout(10_000);
             TlsClientProtocol protocol = new TlsClientProtocol(
                     socket.getInputStream(), socket.getOutputStream());
-            assertThatThrownBy(() -> protocol.connect(new Tls11Client()))
+            assertThatThrownBy(() -> protocol.connect(new SniClient(ProtocolVersion.TLSv11.only(), "a.test")))
                     .isInstanceOf(TlsFatalAlertReceived.class)
                     .hasMessageContaining("protocol_version");
         }
         Await.until("a protocol_version handshake", () -> handshakes("protocol_version"), count -> count == 1);
     }
 
-    /** Bouncy Castle's client offering TLS 1.1 alone (the JDK's refuses to), for the SNI a.test. */
-    private static final class Tls11Client extends DefaultTlsClient {
-        Tls11Client() {
+    /** Bouncy Castle's client sending SNI {@code name}, offering {@code versions} (null: its defaults). */
+    private static class SniClient extends DefaultTlsClient {
+        private final ProtocolVersion[] versions;
+        private final String name;
+
+        SniClient(ProtocolVersion[] versions, String name) {
             super(new BcTlsCrypto(new SecureRandom()));
+            this.versions = versions;
+            this.name = name;
         }
 
         @Override
         protected ProtocolVersion[] getSupportedVersions() {
-            return ProtocolVersion.TLSv11.only();
+            return versions == null ? super.getSupportedVersions() : versions;
         }
 
         @Override
         protected Vector<ServerName> getSNIServerNames() {
             Vector<ServerName> names = new Vector<>();
-            names.add(new ServerName(NameType.host_name,
-                    "a.test".getBytes(StandardCharsets.US_ASCII)));
+            names.add(new ServerName(NameType.host_name, name.getBytes(StandardCharsets.US_ASCII)));
             return names;
         }
 
@@ -262,6 +268,35 @@ class TlsTerminationTest {
         public TlsAuthentication getAuthentication() {
             throw new UnsupportedOperationException("the handshake must not get this far");
         }
+    }
+
+    @Test
+    void bouncyCastlesClientIsServedToo() throws Exception {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxy.port("edge"))) {
+            socket.setSoTimeout(10_000);
+            TlsClientProtocol protocol = new TlsClientProtocol(socket.getInputStream(), socket.getOutputStream());
+            protocol.connect(new SniClient(null, "a.test") {
+                @Override
+                public TlsAuthentication getAuthentication() {
+                    return new ServerOnlyTlsAuthentication() {
+                        @Override
+                        public void notifyServerCertificate(TlsServerCertificate certificate) {
+                            assertThat(certificate.getCertificate().isEmpty()).isFalse();
+                        }
+                    };
+                }
+            });
+            protocol.getOutputStream().write(RawClient.get("a.test", "/", "Connection: close")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(protocol.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(answer).startsWith("HTTP/1.1 200").endsWith("host=a.test proto=https");
+        }
+    }
+
+    @Test
+    void eachCertificatesExpiryIsAGauge() {
+        assertThat(proxy.registry().find(TlsMeters.CERTIFICATE_EXPIRY).gauges()).hasSize(2)
+                .allSatisfy(gauge -> assertThat(gauge.value()).isGreaterThan(System.currentTimeMillis() / 1000.0));
     }
 
     @Test
