@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.snipool.config.ProxyConfig;
 import io.snipool.core.backend.HostResolver;
 import io.snipool.core.metrics.PoolMeters;
 import io.snipool.core.proxy.ProxyServer;
@@ -14,6 +15,7 @@ import io.vertx.core.Vertx;
 import java.net.UnknownHostException;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * The data plane of one HTTP listener named {@value #LISTENER}, on an ephemeral port, with two event loops (unless
@@ -45,6 +47,15 @@ final class ProxyUnderTest implements AutoCloseable {
 
     /** @param eventLoops listener instances, each on its own event loop with its own pool */
     ProxyUnderTest(Vertx vertx, String routes, String settings, String listenerKeys, int eventLoops) {
+        this(vertx, routes, settings, listenerKeys, eventLoops, UnaryOperator.identity());
+    }
+
+    /**
+     * @param edit changes the loaded configuration before the proxy starts (what YAML cannot say yet, such as
+     *             {@code backend_tls})
+     */
+    ProxyUnderTest(Vertx vertx, String routes, String settings, String listenerKeys, int eventLoops,
+                   UnaryOperator<ProxyConfig> edit) {
         StringBuilder yaml = new StringBuilder("listeners:\n  - name: " + LISTENER
                 + "\n    bind: \"127.0.0.1:0\"\n    mode: http\n");
         if (!listenerKeys.isEmpty()) {
@@ -53,7 +64,7 @@ final class ProxyUnderTest implements AutoCloseable {
         yaml.append("    routes:\n");
         routes.lines().forEach(route -> yaml.append("      - ").append(route).append('\n'));
         yaml.append("metrics: { bind: \"127.0.0.1:0\" }\n").append(settings);
-        proxy = TestProxy.start(vertx, yaml.toString(), Map.of(), NO_DNS, eventLoops);
+        proxy = TestProxy.start(vertx, edit.apply(TestProxy.load(yaml.toString(), Map.of())), NO_DNS, eventLoops);
     }
 
     int port() {
