@@ -12,7 +12,10 @@ import io.snipool.core.testbed.BackendTlsConfigs;
 import io.snipool.core.testbed.SniEchoBackend;
 import io.snipool.core.testbed.TestPki;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +65,30 @@ class BackendTlsIntegrationTest {
             assertThat(backend.connectionsBySni()).isEqualTo(Map.of("x.wild.test", 1, "y.wild.test", 1));
             assertThat(handshakes(proxy, backend, "false") + handshakes(proxy, backend, "true")).isEqualTo(2);
             assertThat(errors(proxy, backend, "verify")).isZero();
+        } finally {
+            Await.result(backend.close());
+        }
+    }
+
+    @Test
+    void thePoolApiShowsTheTlsPartOfEachKeyUnderOneBackendLabel(Vertx vertx) throws Exception {
+        SniEchoBackend backend = Await.result(SniEchoBackend.start(vertx, wildLeaf));
+        try (ProxyUnderTest proxy = proxy(vertx, route(WILD, backend), "", WILD,
+                BackendTlsConfigs.verifying(BackendTlsConfig.DEFAULT_SNI, pki.caCertificate()));
+             RawClient client = new RawClient(proxy.port())) {
+            body(client, "y.wild.test");
+            body(client, "x.wild.test");
+            JsonArray pools = PoolReport.pools(proxy.server().pools()).get(10, TimeUnit.SECONDS);
+            assertThat(pools).hasSize(1);
+            JsonObject pool = pools.getJsonObject(0);
+            assertThat(pool.getString("backend")).isEqualTo("127.0.0.1:" + backend.port());
+            assertThat(pool.getLong("idle")).isEqualTo(2);
+            List<JsonObject> tls = pool.getJsonArray("keys").stream().map(JsonObject.class::cast)
+                    .map(key -> key.getJsonObject("tls")).toList();
+            assertThat(tls).extracting(part -> part.getString("sni")).containsExactly("x.wild.test", "y.wild.test");
+            assertThat(tls).extracting(part -> part.getBoolean("verify")).containsOnly(true);
+            assertThat(tls).extracting(part -> part.getString("profile")).doesNotContainNull().hasSize(2)
+                    .allMatch(profile -> profile.equals(tls.get(0).getString("profile")));
         } finally {
             Await.result(backend.close());
         }
