@@ -70,7 +70,7 @@ public final class BackendTlsProfile {
         return new BackendTlsProfile(TlsIdentity.of(config), builder.build(), trust);
     }
 
-    private static X509ExtendedTrustManager verifier(List<X509Certificate> anchors) throws SSLException {
+    static X509ExtendedTrustManager verifier(List<X509Certificate> anchors) throws SSLException {
         try {
             TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             if (anchors.isEmpty()) {

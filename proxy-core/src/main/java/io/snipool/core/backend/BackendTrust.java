@@ -36,9 +36,13 @@ final class BackendTrust extends X509ExtendedTrustManager implements ResumableX5
     }
 
     @Override
-    public void resumeServerTrusted(X509Certificate[] chain, SSLEngine engine) {
-        // The session was verified (or, with verify: false, accepted) when it was made, for the same SNI and port:
-        // each profile has its own context and session cache, and the cache is keyed by SNI and port.
+    public void resumeServerTrusted(X509Certificate[] chain, SSLEngine engine) throws CertificateException {
+        // The name was checked when the session was made, for the same SNI and port (each profile has its own context
+        // and session cache, keyed by SNI and port); the chain is checked again, so that a session outliving its
+        // certificate is not resumed. The key exchange decides no authentication type on resumption: "UNKNOWN".
+        if (verifier.isPresent()) {
+            verifier.get().checkServerTrusted(chain, "UNKNOWN");
+        }
         resumedEngines.add(engine);
     }
 
