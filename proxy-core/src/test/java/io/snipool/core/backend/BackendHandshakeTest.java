@@ -23,10 +23,13 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Real handshakes of {@link BackendHandshake} with a TLS server, on each provider a profile may be built on: what it
@@ -117,44 +120,40 @@ class BackendHandshakeTest {
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(value = SslProvider.class, names = {"JDK", "OPENSSL"})
-    void aCertificateFromAnotherCaFailsVerification(SslProvider provider, Vertx vertx) throws Exception {
-        TlsBackend backend = Await.result(TlsBackend.start(vertx, "stranger", new TestPki().leaf("*.wild.test")));
-        BackendTlsProfile profile = profile(BackendTlsConfigs.verifying("${host}", pki.caCertificate()), provider);
+    /** One handshake with a TLS server serving {@code served}, started for it and closed after. */
+    private static Result once(Vertx vertx, TestPki.Leaf served, BackendTlsProfile profile, String sni) {
+        TlsBackend backend = Await.result(TlsBackend.start(vertx, "backend", served));
         try {
-            Result result = handshake(vertx, backend.port(), profile, "x.wild.test", BUDGET);
-            assertThat(result.outcome()).isEqualTo("verify");
-            assertThat(result.detail()).containsIgnoringCase("path");
+            return handshake(vertx, backend.port(), profile, sni, BUDGET);
         } finally {
             Await.result(backend.close());
         }
     }
 
-    @ParameterizedTest
-    @EnumSource(value = SslProvider.class, names = {"JDK", "OPENSSL"})
-    void aNameTheCertificateDoesNotCoverFailsVerification(SslProvider provider, Vertx vertx) throws Exception {
-        TlsBackend backend = Await.result(TlsBackend.start(vertx, "wild", pki.leaf("*.wild.test")));
-        BackendTlsProfile profile = profile(BackendTlsConfigs.verifying("${host}", pki.caCertificate()), provider);
-        try {
-            Result result = handshake(vertx, backend.port(), profile, "a.other.test", BUDGET);
-            assertThat(result.outcome()).isEqualTo("verify");
-            assertThat(result.detail()).contains("a.other.test");
-        } finally {
-            Await.result(backend.close());
-        }
+    /** Each provider, with each way a backend fails verification: its certificate's CA, the SNI, the detail. */
+    static Stream<Arguments> verificationFailures() {
+        return Stream.of(SslProvider.JDK, SslProvider.OPENSSL).flatMap(provider -> Stream.of(
+                Arguments.of(provider, "signed by another CA", false, "x.wild.test", "path"),
+                Arguments.of(provider, "not covering the SNI", true, "a.other.test", "a.other.test")));
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("verificationFailures")
+    void aCertificateThatDoesNotVerifyIsAVerifyFailure(SslProvider provider, String why, boolean ourCa, String sni,
+                                                       String detail, Vertx vertx) throws Exception {
+        TestPki.Leaf served = (ourCa ? pki : new TestPki()).leaf("*.wild.test");
+        Result result = once(vertx, served, profile(BackendTlsConfigs.verifying("${host}", pki.caCertificate()),
+                provider), sni);
+        assertThat(result.outcome()).as(why).isEqualTo("verify");
+        assertThat(result.detail()).containsIgnoringCase(detail);
     }
 
     @ParameterizedTest
     @EnumSource(value = SslProvider.class, names = {"JDK", "OPENSSL"})
     void withoutVerificationAnyCertificateIsAccepted(SslProvider provider, Vertx vertx) throws Exception {
-        TlsBackend backend = Await.result(TlsBackend.start(vertx, "stranger", new TestPki().leaf("elsewhere.test")));
-        BackendTlsProfile profile = profile(BackendTlsConfigs.unverified("${host}"), provider);
-        try {
-            assertThat(handshake(vertx, backend.port(), profile, "x.wild.test", BUDGET).outcome()).isEqualTo("full");
-        } finally {
-            Await.result(backend.close());
-        }
+        assertThat(once(vertx, new TestPki().leaf("elsewhere.test"),
+                profile(BackendTlsConfigs.unverified("${host}"), provider), "x.wild.test").outcome())
+                .isEqualTo("full");
     }
 
     @ParameterizedTest

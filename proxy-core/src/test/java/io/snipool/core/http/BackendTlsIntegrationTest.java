@@ -11,6 +11,7 @@ import io.snipool.core.testbed.Await;
 import io.snipool.core.testbed.BackendTlsConfigs;
 import io.snipool.core.testbed.SniEchoBackend;
 import io.snipool.core.testbed.TestPki;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -35,15 +36,35 @@ class BackendTlsIntegrationTest {
 
     private final TestPki pki = new TestPki();
     private final TestPki.Leaf wildLeaf = pki.leaf(WILD);
+    private final BackendTlsConfig verifyingOurCa = verifying(BackendTlsConfig.DEFAULT_SNI);
 
     private static String route(String host, SniEchoBackend backend) {
         return "{ hosts: [\"" + host + "\"], backends: [\"127.0.0.1:" + backend.port() + "\"] }";
     }
 
-    private static ProxyUnderTest proxy(Vertx vertx, String routes, String settings, String host,
-                                        BackendTlsConfig tls) {
-        return new ProxyUnderTest(vertx, routes, settings, "", 1,
-                config -> BackendTlsConfigs.withBackendTls(config, host, tls));
+    /** A test run against one backend, through a proxy whose route for it has {@code backend_tls}. */
+    private interface Scenario {
+        void run(SniEchoBackend backend, ProxyUnderTest proxy, RawClient client) throws Exception;
+    }
+
+    /**
+     * Starts {@code started}'s backend and a one-loop proxy whose route {@code routeHost} reaches it with {@code tls}
+     * and the YAML {@code settings}, runs {@code scenario} over one client connection, and stops everything.
+     */
+    private static void through(Vertx vertx, Future<SniEchoBackend> started, String routeHost, String settings,
+                                BackendTlsConfig tls, Scenario scenario) throws Exception {
+        SniEchoBackend backend = Await.result(started);
+        try (ProxyUnderTest proxy = new ProxyUnderTest(vertx, route(routeHost, backend), settings, "", 1,
+                config -> BackendTlsConfigs.withBackendTls(config, routeHost, tls));
+             RawClient client = new RawClient(proxy.port())) {
+            scenario.run(backend, proxy, client);
+        } finally {
+            Await.result(backend.close());
+        }
+    }
+
+    private BackendTlsConfig verifying(String sni) {
+        return BackendTlsConfigs.verifying(sni, pki.caCertificate());
     }
 
     private static String body(RawClient client, String host) throws Exception {
@@ -54,10 +75,8 @@ class BackendTlsIntegrationTest {
 
     @Test
     void interleavedNamesEachGetTheirOwnSniOverOneConnectionPerName(Vertx vertx) throws Exception {
-        SniEchoBackend backend = Await.result(SniEchoBackend.start(vertx, wildLeaf));
-        try (ProxyUnderTest proxy = proxy(vertx, route(WILD, backend), "", WILD,
-                BackendTlsConfigs.verifying(BackendTlsConfig.DEFAULT_SNI, pki.caCertificate()));
-             RawClient client = new RawClient(proxy.port())) {
+        through(vertx, SniEchoBackend.start(vertx, wildLeaf), WILD, "", verifyingOurCa,
+                (backend, proxy, client) -> {
             for (int i = 0; i < 20; i++) {
                 String host = (i % 2 == 0 ? "x" : "y") + ".wild.test";
                 assertThat(body(client, host)).as("request %d", i).isEqualTo("sni=" + host + " client=none");
@@ -65,17 +84,13 @@ class BackendTlsIntegrationTest {
             assertThat(backend.connectionsBySni()).isEqualTo(Map.of("x.wild.test", 1, "y.wild.test", 1));
             assertThat(handshakes(proxy, backend, "false") + handshakes(proxy, backend, "true")).isEqualTo(2);
             assertThat(errors(proxy, backend, "verify")).isZero();
-        } finally {
-            Await.result(backend.close());
-        }
+        });
     }
 
     @Test
     void thePoolApiShowsTheTlsPartOfEachKeyUnderOneBackendLabel(Vertx vertx) throws Exception {
-        SniEchoBackend backend = Await.result(SniEchoBackend.start(vertx, wildLeaf));
-        try (ProxyUnderTest proxy = proxy(vertx, route(WILD, backend), "", WILD,
-                BackendTlsConfigs.verifying(BackendTlsConfig.DEFAULT_SNI, pki.caCertificate()));
-             RawClient client = new RawClient(proxy.port())) {
+        through(vertx, SniEchoBackend.start(vertx, wildLeaf), WILD, "", verifyingOurCa,
+                (backend, proxy, client) -> {
             body(client, "y.wild.test");
             body(client, "x.wild.test");
             JsonArray pools = PoolReport.pools(proxy.server().pools()).get(10, TimeUnit.SECONDS);
@@ -89,21 +104,17 @@ class BackendTlsIntegrationTest {
             assertThat(tls).extracting(part -> part.getBoolean("verify")).containsOnly(true);
             assertThat(tls).extracting(part -> part.getString("profile")).doesNotContainNull().hasSize(2)
                     .allMatch(profile -> profile.equals(tls.get(0).getString("profile")));
-        } finally {
-            Await.result(backend.close());
-        }
+        });
     }
 
     @Test
     void aReloadWithTheSameSettingsKeepsThePoolAndOtherSettingsRetireIt(Vertx vertx) throws Exception {
-        SniEchoBackend backend = Await.result(SniEchoBackend.start(vertx, wildLeaf));
-        try (ProxyUnderTest proxy = proxy(vertx, route(WILD, backend), "", WILD,
-                BackendTlsConfigs.verifying("fixed.wild.test", pki.caCertificate()));
-             RawClient client = new RawClient(proxy.port())) {
+        through(vertx, SniEchoBackend.start(vertx, wildLeaf), WILD, "", verifying("fixed.wild.test"),
+                (backend, proxy, client) -> {
             body(client, "x.wild.test");
             // Rebuilt records, a new context: the same settings, so the same key.
             Await.result(proxy.server().reload(BackendTlsConfigs.withBackendTls(proxy.server().config(), WILD,
-                    BackendTlsConfigs.verifying("fixed.wild.test", pki.caCertificate()))));
+                    verifying("fixed.wild.test"))));
             body(client, "x.wild.test");
             assertThat(backend.connections("fixed.wild.test")).as("the warm connection survived").isEqualTo(1);
 
@@ -113,80 +124,59 @@ class BackendTlsIntegrationTest {
                     idle -> idle == 0);
             body(client, "x.wild.test");
             assertThat(backend.connections("fixed.wild.test")).as("a new key, a new connection").isEqualTo(2);
-        } finally {
-            Await.result(backend.close());
-        }
+        });
     }
 
     @Test
     void aFixedSniIsSentWhateverTheHost(Vertx vertx) throws Exception {
-        SniEchoBackend backend = Await.result(SniEchoBackend.start(vertx, wildLeaf));
-        try (ProxyUnderTest proxy = proxy(vertx, route(WILD, backend), "", WILD,
-                BackendTlsConfigs.verifying("fixed.wild.test", pki.caCertificate()));
-             RawClient client = new RawClient(proxy.port())) {
+        through(vertx, SniEchoBackend.start(vertx, wildLeaf), WILD, "", verifying("fixed.wild.test"),
+                (backend, proxy, client) -> {
             assertThat(body(client, "x.wild.test")).isEqualTo("sni=fixed.wild.test client=none");
             assertThat(body(client, "y.wild.test")).isEqualTo("sni=fixed.wild.test client=none");
             assertThat(backend.connectionsBySni()).isEqualTo(Map.of("fixed.wild.test", 1));
-        } finally {
-            Await.result(backend.close());
-        }
+        });
     }
 
     @Test
     void aBackendSignedByAnotherCaIsA502AndAVerifyError(Vertx vertx) throws Exception {
-        SniEchoBackend backend = Await.result(SniEchoBackend.start(vertx, new TestPki().leaf(WILD)));
-        try (ProxyUnderTest proxy = proxy(vertx, route(WILD, backend), "", WILD,
-                BackendTlsConfigs.verifying(BackendTlsConfig.DEFAULT_SNI, pki.caCertificate()));
-             RawClient client = new RawClient(proxy.port())) {
+        through(vertx, SniEchoBackend.start(vertx, new TestPki().leaf(WILD)), WILD, "", verifyingOurCa,
+                (backend, proxy, client) -> {
             HttpWire.Response response = client.exchange(RawClient.get("x.wild.test", "/"));
             assertThat(response.status()).isEqualTo(502);
             assertThat(errors(proxy, backend, "verify")).isEqualTo(1);
             assertThat(backend.requests()).isZero();
             assertThat(failures(proxy, "connect_failed")).isEqualTo(1);
-        } finally {
-            Await.result(backend.close());
-        }
+        });
     }
 
     @Test
     void aNameTheCertificateDoesNotCoverIsA502AndAVerifyError(Vertx vertx) throws Exception {
-        SniEchoBackend backend = Await.result(SniEchoBackend.start(vertx, wildLeaf));
-        try (ProxyUnderTest proxy = proxy(vertx, route("*.other.test", backend), "", "*.other.test",
-                BackendTlsConfigs.verifying(BackendTlsConfig.DEFAULT_SNI, pki.caCertificate()));
-             RawClient client = new RawClient(proxy.port())) {
+        through(vertx, SniEchoBackend.start(vertx, wildLeaf), "*.other.test", "", verifyingOurCa,
+                (backend, proxy, client) -> {
             assertThat(client.exchange(RawClient.get("a.other.test", "/")).status()).isEqualTo(502);
             assertThat(errors(proxy, backend, "verify")).isEqualTo(1);
             assertThat(backend.requests()).isZero();
-        } finally {
-            Await.result(backend.close());
-        }
+        });
     }
 
     @Test
     void withoutVerificationAnyCertificateIsAccepted(Vertx vertx) throws Exception {
-        SniEchoBackend backend = Await.result(SniEchoBackend.start(vertx, new TestPki().leaf("elsewhere.test")));
-        try (ProxyUnderTest proxy = proxy(vertx, route(WILD, backend), "", WILD,
-                BackendTlsConfigs.unverified(BackendTlsConfig.DEFAULT_SNI));
-             RawClient client = new RawClient(proxy.port())) {
+        through(vertx, SniEchoBackend.start(vertx, new TestPki().leaf("elsewhere.test")), WILD, "",
+                BackendTlsConfigs.unverified(BackendTlsConfig.DEFAULT_SNI),
+                (backend, proxy, client) -> {
             assertThat(body(client, "x.wild.test")).isEqualTo("sni=x.wild.test client=none");
             assertThat(errors(proxy, backend, "verify")).isZero();
-        } finally {
-            Await.result(backend.close());
-        }
+        });
     }
 
     @Test
     void aBackendThatRequiresAClientCertificateAcceptsTheConfiguredOne(Vertx vertx) throws Exception {
         TestPki clients = new TestPki();
-        SniEchoBackend backend = Await.result(SniEchoBackend.start(vertx, wildLeaf, Optional.of(clients)));
-        BackendTlsConfig verifying = BackendTlsConfigs.verifying(BackendTlsConfig.DEFAULT_SNI, pki.caCertificate());
-        try (ProxyUnderTest proxy = proxy(vertx, route(WILD, backend), "", WILD,
-                BackendTlsConfigs.withClientCertificate(verifying, clients.leaf("client.test")));
-             RawClient client = new RawClient(proxy.port())) {
+        through(vertx, SniEchoBackend.start(vertx, wildLeaf, Optional.of(clients)), WILD, "",
+                BackendTlsConfigs.withClientCertificate(verifyingOurCa, clients.leaf("client.test")),
+                (backend, proxy, client) -> {
             assertThat(body(client, "x.wild.test")).isEqualTo("sni=x.wild.test client=CN=client.test");
-        } finally {
-            Await.result(backend.close());
-        }
+        });
     }
 
     /**
@@ -195,35 +185,27 @@ class BackendTlsIntegrationTest {
      */
     @Test
     void withoutTheClientCertificateTheBackendRefusesTheConnection(Vertx vertx) throws Exception {
-        SniEchoBackend backend = Await.result(SniEchoBackend.start(vertx, wildLeaf, Optional.of(new TestPki())));
-        try (ProxyUnderTest proxy = proxy(vertx, route(WILD, backend), "", WILD,
-                BackendTlsConfigs.verifying(BackendTlsConfig.DEFAULT_SNI, pki.caCertificate()));
-             RawClient client = new RawClient(proxy.port())) {
+        through(vertx, SniEchoBackend.start(vertx, wildLeaf, Optional.of(new TestPki())), WILD, "", verifyingOurCa,
+                (backend, proxy, client) -> {
             assertThat(client.exchange(RawClient.get("x.wild.test", "/")).status()).isEqualTo(502);
             assertThat(failures(proxy, "backend_broke")).isEqualTo(1);
             assertThat(backend.requests()).isZero();
             assertThat(errors(proxy, backend, "verify")).isZero();
-        } finally {
-            Await.result(backend.close());
-        }
+        });
     }
 
     @Test
     void aSecondConnectionForTheSameKeyResumesTheSession(Vertx vertx) throws Exception {
-        SniEchoBackend backend = Await.result(SniEchoBackend.start(vertx, wildLeaf));
         // One request per connection: every request needs a new connection to the same key.
-        try (ProxyUnderTest proxy = proxy(vertx, route(WILD, backend), "pool: { max_requests_per_connection: 1 }\n",
-                WILD, BackendTlsConfigs.verifying(BackendTlsConfig.DEFAULT_SNI, pki.caCertificate()));
-             RawClient client = new RawClient(proxy.port())) {
+        through(vertx, SniEchoBackend.start(vertx, wildLeaf), WILD, "pool: { max_requests_per_connection: 1 }\n",
+                verifyingOurCa, (backend, proxy, client) -> {
             for (int i = 0; i < 3; i++) {
                 assertThat(body(client, "x.wild.test")).isEqualTo("sni=x.wild.test client=none");
             }
             assertThat(backend.connections("x.wild.test")).isEqualTo(3);
             assertThat(handshakes(proxy, backend, "false")).isEqualTo(1);
             assertThat(handshakes(proxy, backend, "true")).isEqualTo(2);
-        } finally {
-            Await.result(backend.close());
-        }
+        });
     }
 
     private static double handshakes(ProxyUnderTest proxy, SniEchoBackend backend, String resumed) {
