@@ -1,28 +1,40 @@
 package io.snipool.core.http;
 
 import io.snipool.config.HostPort;
+import io.snipool.core.backend.TlsTarget;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * Identifies a backend pool: the address connected to, and how its name is to be resolved. A dynamic target
- * (expanded from a template) is checked against the private-address policy; two routes that reach the same
- * address under different policies get different pools, so a connection approved for one is never lent to the
- * other. Its label and hash are computed once: keys are looked up several times per request.
+ * Identifies a backend pool: the address connected to, how its name is to be resolved, and for {@code backend_tls}
+ * everything that makes a TLS connection different (the SNI sent, verification, trust anchors, client certificate).
+ * A dynamic target (expanded from a template) is checked against the private-address policy; two routes that reach
+ * the same address under different policies get different pools, so a connection approved for one is never lent to
+ * the other; likewise a connection made for one SNI or TLS profile is never lent for another. Its label and hash are
+ * computed once: keys are looked up several times per request.
  */
 public final class BackendKey {
 
     private final HostPort address;
     private final boolean dynamic;
     private final boolean allowPrivateTargets;
+    private final Optional<TlsTarget> tls;
     private final String label;
     private final int hash;
 
+    /** A plain (not TLS) backend. */
     public BackendKey(HostPort address, boolean dynamic, boolean allowPrivateTargets) {
+        this(address, dynamic, allowPrivateTargets, Optional.empty());
+    }
+
+    /** @param tls the TLS part: present for a {@code backend_tls} route */
+    public BackendKey(HostPort address, boolean dynamic, boolean allowPrivateTargets, Optional<TlsTarget> tls) {
         this.address = address;
         this.dynamic = dynamic;
         this.allowPrivateTargets = allowPrivateTargets;
+        this.tls = tls;
         this.label = address.toString();
-        this.hash = Objects.hash(address, dynamic, allowPrivateTargets);
+        this.hash = Objects.hash(address, dynamic, allowPrivateTargets, tls);
     }
 
     public HostPort address() {
@@ -37,7 +49,15 @@ public final class BackendKey {
         return allowPrivateTargets;
     }
 
-    /** The {@code backend} label of metrics and the pool API: {@code host:port}. */
+    /** The SNI and profile of a TLS backend; empty for a plain one. */
+    public Optional<TlsTarget> tls() {
+        return tls;
+    }
+
+    /**
+     * The {@code backend} label of metrics and the pool API: {@code host:port}, the same for every SNI (the pool API
+     * shows each key's TLS part beside it).
+     */
     public String label() {
         return label;
     }
@@ -45,7 +65,8 @@ public final class BackendKey {
     @Override
     public boolean equals(Object other) {
         return other instanceof BackendKey key && hash == key.hash && dynamic == key.dynamic
-                && allowPrivateTargets == key.allowPrivateTargets && address.equals(key.address);
+                && allowPrivateTargets == key.allowPrivateTargets && address.equals(key.address)
+                && tls.equals(key.tls);
     }
 
     @Override
@@ -55,6 +76,6 @@ public final class BackendKey {
 
     @Override
     public String toString() {
-        return label + (dynamic ? " (dynamic)" : "");
+        return label + (dynamic ? " (dynamic)" : "") + tls.map(target -> " " + target).orElse("");
     }
 }

@@ -1,7 +1,6 @@
 package io.snipool.core.http;
 
 import io.snipool.config.BackendTemplate;
-import io.snipool.config.HostPort;
 import io.snipool.config.RouteConfig;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.failure.FailureKind;
@@ -10,7 +9,6 @@ import io.snipool.core.pool.Lease;
 import io.snipool.core.pool.LeaseCallback;
 import io.snipool.core.pool.LeaseFailure;
 import io.snipool.core.route.BackendSelector;
-import io.snipool.core.route.BackendTarget;
 import io.snipool.core.route.RouteMatch;
 import java.util.Iterator;
 
@@ -87,22 +85,14 @@ final class BackendLeaser implements LeaseCallback<BackendConnection> {
             return;
         }
         template = candidates.next();
-        key = proxy.staticKey(template);
-        if (key != null) {
-            pending = proxy.pool().lease(key, route.pool(), this, false);
-            return;
-        }
-        BackendTarget target = BackendTarget.expand(template, match);
-        if (target instanceof BackendTarget.Invalid invalid) {
-            lastFailure = template.text() + ": " + invalid.reason();
+        BackendKeyMaker.Made made = listener.keyMaker(match.routeIndex(), template).key(match);
+        if (made instanceof BackendKeyMaker.Made.Refused refused) {
+            lastFailure = refused.reason();
             connectFailureSeen = true;
             leaseNext();
             return;
         }
-        key = target instanceof BackendTarget.Static fixed
-                ? new BackendKey(fixed.address(), false, route.allowPrivateTargets())
-                : new BackendKey(new HostPort(((BackendTarget.Dynamic) target).host(),
-                        ((BackendTarget.Dynamic) target).port()), true, route.allowPrivateTargets());
+        key = ((BackendKeyMaker.Made.Key) made).key();
         pending = proxy.pool().lease(key, route.pool(), this, false);
     }
 

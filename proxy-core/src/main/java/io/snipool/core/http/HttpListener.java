@@ -1,28 +1,44 @@
 package io.snipool.core.http;
 
+import io.snipool.config.BackendTemplate;
 import io.snipool.config.ListenerConfig;
+import io.snipool.config.RouteConfig;
 import io.snipool.core.accesslog.AccessLog;
 import io.snipool.config.Limits;
 import io.snipool.config.Timeouts;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.snipool.core.metrics.RequestMeters;
 import io.snipool.core.route.RouteTable;
+import java.util.List;
+import java.util.Map;
 
 /**
- * What every event loop of one HTTP listener shares: its configuration, routing table and meters. Immutable; a
- * reload builds a new one.
+ * What every event loop of one HTTP listener shares: its configuration, routing table, meters and, per route, how
+ * each backend becomes a pool key (with the route's backend TLS profile, built here once). Immutable; a reload builds
+ * a new one.
+ *
+ * @param keyMakers per route (in the order of {@code config.routes()}), the key maker of each backend
  */
 public record HttpListener(ListenerConfig config, RouteTable routes, Timeouts timeouts, Limits limits,
-                           ProxyMetrics.ListenerMeters meters, RequestMeters requests, AccessLog accessLog) {
+                           ProxyMetrics.ListenerMeters meters, RequestMeters requests, AccessLog accessLog,
+                           List<Map<BackendTemplate, BackendKeyMaker>> keyMakers) {
 
+    /** @throws IllegalArgumentException when a route's {@code backend_tls} cannot be made ready */
     public static HttpListener of(ListenerConfig config, Timeouts timeouts, Limits limits,
                                   ProxyMetrics.ListenerMeters meters, RequestMeters requests, AccessLog accessLog) {
+        List<Map<BackendTemplate, BackendKeyMaker>> keyMakers = config.routes().stream()
+                .map(route -> BackendKeyMaker.forRoute(config.name(), route)).toList();
         return new HttpListener(config, RouteTable.of(config.routes()), timeouts, limits, meters, requests,
-                accessLog);
+                accessLog, keyMakers);
+    }
+
+    /** How {@code backend} of the route at {@code routeIndex} becomes a pool key. */
+    BackendKeyMaker keyMaker(int routeIndex, BackendTemplate backend) {
+        return keyMakers.get(routeIndex).get(backend);
     }
 
     /** The {@code route} metric label of a route: its first host as written. */
-    static String routeLabel(io.snipool.config.RouteConfig route) {
+    static String routeLabel(RouteConfig route) {
         return route.hosts().get(0).toString();
     }
 }

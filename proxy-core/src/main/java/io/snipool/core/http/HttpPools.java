@@ -4,13 +4,18 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoop;
 import io.snipool.core.backend.HostResolver;
+import io.snipool.core.backend.SniTemplate;
 import io.snipool.core.backend.TargetConnector;
+import io.snipool.core.backend.TlsIdentity;
+import io.snipool.core.backend.TlsTarget;
+import io.snipool.core.metrics.BackendTlsMeters;
 import io.snipool.core.metrics.PoolMeters;
 import io.snipool.core.pool.ConnectionPool;
 import io.snipool.core.pool.IdleBudget;
 import io.snipool.core.pool.KeySlots;
 import io.snipool.core.pool.PoolSnapshot;
 import io.snipool.config.BackendTemplate;
+import io.snipool.config.HostPort;
 import io.snipool.config.ListenerConfig;
 import io.snipool.config.ProxyConfig;
 import io.snipool.config.RouteConfig;
@@ -20,6 +25,7 @@ import java.util.Set;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,20 +45,24 @@ public final class HttpPools {
     private final IdleBudget idleBudget;
     private final KeySlots<BackendKey> keySlots = new KeySlots<>();
     private final PoolMeters<BackendKey> meters;
+    private final BackendTlsMeters tlsMeters;
+    private final BackendTlsLog tlsLog = new BackendTlsLog();
     private final Map<EventLoop, ConnectionPool<BackendKey, BackendConnection>> pools = new ConcurrentHashMap<>();
 
     /**
-     * @param connectBackstop the socket-level connect timeout: the longest {@code connect_timeout} of any route (the
-     *                        pool enforces each route's own)
+     * @param connectBackstop the socket-level connect timeout, TCP and TLS handshake together: the longest
+     *                        {@code connect_timeout} of any route (the pool enforces each route's own)
      */
     public HttpPools(ChannelFactory<? extends Channel> channels, HostResolver resolver, Duration connectBackstop,
-                     int maxResponseHeadBytes, int maxIdleTotal, PoolMeters<BackendKey> meters) {
+                     int maxResponseHeadBytes, int maxIdleTotal, PoolMeters<BackendKey> meters,
+                     BackendTlsMeters tlsMeters) {
         this.channels = channels;
         this.resolver = resolver;
         this.connectBackstop = connectBackstop;
         this.maxResponseHeadBytes = maxResponseHeadBytes;
         this.idleBudget = new IdleBudget(maxIdleTotal);
         this.meters = meters;
+        this.tlsMeters = tlsMeters;
     }
 
     /** The pool of {@code loop}, created on first use. Call on that loop. */
@@ -66,7 +76,8 @@ public final class HttpPools {
 
     private ConnectionPool<BackendKey, BackendConnection> create(EventLoop loop) {
         TargetConnector connector = new TargetConnector(loop, channels, resolver, connectBackstop);
-        return new ConnectionPool<>(new HttpBackendConnector(connector, maxResponseHeadBytes),
+        return new ConnectionPool<>(new HttpBackendConnector(connector, maxResponseHeadBytes, connectBackstop,
+                tlsMeters, tlsLog),
                 new NettyScheduler(loop), idleBudget, keySlots, meters, new Random());
     }
 
@@ -84,26 +95,45 @@ public final class HttpPools {
 
     /**
      * After a reload: the new {@code max_idle_total}, and the pools of static backends that are no longer
-     * configured drain (their idle connections close, leased ones close when returned). Template backends stay:
-     * the names that expand into them come from clients, and unused ones are forgotten anyway.
+     * configured, or no longer with the same TLS settings, drain (their idle connections close, leased ones close
+     * when returned). Template backends stay, and so do TLS pools of an SNI template: the names that expand into them
+     * come from clients, and unused ones are forgotten anyway.
      */
     public void reconfigure(ProxyConfig next) {
         idleBudget.limit(next.pool().maxIdleTotal());
-        Set<BackendKey> configured = new HashSet<>();
+        Set<Pinned> configured = new HashSet<>();
         for (ListenerConfig listener : next.listeners()) {
             for (RouteConfig route : listener.routes()) {
                 if (listener.mode() != ListenerConfig.Mode.HTTP && !route.terminate()) {
                     continue; // a passthrough route's backends are dialed per connection, never pooled
                 }
+                Optional<TlsIdentity> tls = route.backendTls().map(TlsIdentity::of);
+                Optional<String> sni = route.backendTls().flatMap(config -> SniTemplate.parse(config.sni()).fixed());
                 for (BackendTemplate backend : route.backends()) {
                     if (backend.isStatic()) {
-                        configured.add(new BackendKey(backend.staticAddress(), false, route.allowPrivateTargets()));
+                        configured.add(new Pinned(backend.staticAddress(), route.allowPrivateTargets(), tls, sni));
                     }
                 }
             }
         }
         pools.forEach((loop, pool) -> loop.execute(() -> pool.retireUnless(key -> key.dynamic()
-                || configured.contains(key))));
+                || configured.contains(Pinned.of(key, true)) || configured.contains(Pinned.of(key, false)))));
+    }
+
+    /**
+     * What a configured static backend fixes of its pool keys: the SNI only when it is not a template.
+     *
+     * @param sni the fixed SNI; empty for a template (any SNI) or no TLS
+     */
+    private record Pinned(HostPort address, boolean allowPrivateTargets, Optional<TlsIdentity> tls,
+                          Optional<String> sni) {
+
+        /** The part of {@code key} a backend pins: with its SNI, or without (a template would have made it). */
+        static Pinned of(BackendKey key, boolean withSni) {
+            return new Pinned(key.address(), key.allowPrivateTargets(),
+                    key.tls().map(target -> target.profile().identity()),
+                    withSni ? key.tls().map(TlsTarget::sni) : Optional.empty());
+        }
     }
 
     /** Closes every idle connection and refuses further leases, each pool on its own loop. */

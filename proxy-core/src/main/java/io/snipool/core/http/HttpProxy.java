@@ -12,8 +12,7 @@ import io.snipool.core.pool.ConnectionPool;
 import io.snipool.core.route.BackendSelector;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
-import java.util.IdentityHashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -34,8 +33,6 @@ public final class HttpProxy implements ConnectionHandler {
     private final ConnectionPool<BackendKey, BackendConnection> pool;
     private HttpListener selectorsFor;
     private BackendSelector[] selectors;
-    /** The pool key of each static backend of the current routes, computed once instead of per request. */
-    private final Map<BackendTemplate, BackendKey> staticKeys = new IdentityHashMap<>();
 
     /** @param current the listener's configuration now; a reload replaces it, and new requests use the new one */
     public HttpProxy(Supplier<HttpListener> current, EventLoop loop, HttpPools pools) {
@@ -55,39 +52,22 @@ public final class HttpProxy implements ConnectionHandler {
             selectorsFor = listener;
             selectors = listener.routes().routes().stream().map(route -> new BackendSelector(route.backends()))
                     .toArray(BackendSelector[]::new);
-            staticKeys.clear();
-            for (RouteConfig route : listener.routes().routes()) {
-                for (BackendTemplate backend : route.backends()) {
-                    if (backend.isStatic()) {
-                        staticKeys.put(backend, new BackendKey(backend.staticAddress(), false,
-                                route.allowPrivateTargets()));
-                    }
-                }
-            }
         }
         return selectors;
     }
 
     /**
-     * The pool key of a static backend of {@code listener}'s routes, or null for a template backend (its key
-     * depends on the name asked for). Call after {@link #selectors(HttpListener)} for the same listener.
-     */
-    BackendKey staticKey(BackendTemplate backend) {
-        return staticKeys.get(backend);
-    }
-
-    /**
-     * Makes the static backends of routes with {@code min_idle_per_host} known to this loop's pool, so their
-     * connections are opened before the first request. Template backends are known only once a name asks for one.
+     * Makes the backends of routes with {@code min_idle_per_host} known to this loop's pool, so their connections
+     * are opened before the first request: those whose key needs no request (static, and with a fixed SNI if TLS).
+     * Template backends, and TLS backends whose SNI is per request, are known only once a request asks for one.
      */
     void prewarm(HttpListener listener) {
-        for (RouteConfig route : listener.routes().routes()) {
+        List<RouteConfig> routes = listener.routes().routes();
+        for (int i = 0; i < routes.size(); i++) {
+            RouteConfig route = routes.get(i);
             if (route.pool().enabled() && route.pool().minIdlePerHost() > 0) {
                 for (BackendTemplate backend : route.backends()) {
-                    if (backend.isStatic()) {
-                        pool.prewarm(new BackendKey(backend.staticAddress(), false, route.allowPrivateTargets()),
-                                route.pool());
-                    }
+                    listener.keyMaker(i, backend).fixedKey().ifPresent(key -> pool.prewarm(key, route.pool()));
                 }
             }
         }

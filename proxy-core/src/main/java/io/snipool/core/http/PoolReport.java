@@ -1,5 +1,6 @@
 package io.snipool.core.http;
 
+import io.snipool.core.backend.TlsTarget;
 import io.snipool.core.metrics.PoolEvents;
 import io.snipool.core.metrics.PoolMeters;
 import io.snipool.core.pool.EvictionReason;
@@ -7,6 +8,7 @@ import io.snipool.core.pool.PoolSnapshot;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -15,52 +17,96 @@ import java.util.concurrent.CompletableFuture;
 /** The JSON of {@code /api/pools} and {@code /api/pool-events}. */
 public final class PoolReport {
 
+    /** Plain keys first, then by SNI, then by profile; the same order on every call. */
+    private static final Comparator<BackendKey> KEY_ORDER = Comparator
+            .comparing((BackendKey key) -> key.tls().map(TlsTarget::sni).orElse(""))
+            .thenComparing(BackendKey::toString).thenComparing(BackendKey::allowPrivateTargets);
+
     private PoolReport() {
     }
 
     /**
-     * One object per backend, sorted by backend: live counts summed over every event loop's pool, cumulative
-     * counters since start.
+     * One object per backend ({@code host:port}), sorted by backend: live counts summed over every event loop's pool,
+     * cumulative counters since start, and under {@code keys} each pool key of that backend (a TLS backend has one per
+     * SNI and profile) with its TLS part and its own live counts.
      */
     public static CompletableFuture<JsonArray> pools(HttpPools pools) {
         return pools.snapshots().thenApply(snapshots -> render(snapshots, pools.meters()));
     }
 
     static JsonArray render(List<PoolSnapshot<BackendKey>> snapshots, PoolMeters<BackendKey> meters) {
-        Map<String, long[]> live = new TreeMap<>();
-        Map<String, Duration> oldest = new TreeMap<>();
+        // Backend label -> its keys (the same key on several loops summed), in a stable order.
+        Map<String, Map<BackendKey, KeyLive>> byBackend = new TreeMap<>();
         for (PoolSnapshot<BackendKey> snapshot : snapshots) {
             for (PoolSnapshot.KeyStats<BackendKey> stats : snapshot.keys()) {
-                String backend = stats.key().label();
-                long[] sums = live.computeIfAbsent(backend, b -> new long[4]);
-                sums[0] += stats.idle();
-                sums[1] += stats.active();
-                sums[2] += stats.connecting();
-                sums[3] += stats.pending();
-                oldest.merge(backend, stats.oldestIdleAge(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+                byBackend.computeIfAbsent(stats.key().label(), b -> new TreeMap<>(KEY_ORDER))
+                        .computeIfAbsent(stats.key(), k -> new KeyLive()).add(stats);
             }
         }
         JsonArray result = new JsonArray();
-        live.forEach((backend, sums) -> {
+        byBackend.forEach((backend, keys) -> {
+            KeyLive sums = new KeyLive();
+            JsonArray keyArray = new JsonArray();
+            keys.forEach((key, live) -> {
+                sums.add(live);
+                keyArray.add(live.json(new JsonObject().put("tls", tls(key))));
+            });
             PoolMeters.Totals totals = meters.totals(backend);
             JsonObject evictions = new JsonObject();
             for (EvictionReason reason : EvictionReason.values()) {
                 evictions.put(reason.label(), totals.evictions().getOrDefault(reason, 0L));
             }
-            result.add(new JsonObject()
-                    .put("backend", backend)
-                    .put("idle", sums[0])
-                    .put("active", sums[1])
-                    .put("connecting", sums[2])
-                    .put("pending", sums[3])
+            result.add(sums.json(new JsonObject().put("backend", backend))
                     .put("hits", totals.hits())
                     .put("misses", totals.misses())
                     .put("connections_created", totals.connectionsCreated())
                     .put("stale_retries", totals.staleRetries())
                     .put("evictions", evictions)
-                    .put("oldest_idle_seconds", oldest.get(backend).toMillis() / 1000.0));
+                    .put("oldest_idle_seconds", sums.oldestIdle.toMillis() / 1000.0)
+                    .put("keys", keyArray));
         });
         return result;
+    }
+
+    /** The TLS part of a key: {@code null} for a plain backend. */
+    private static JsonObject tls(BackendKey key) {
+        return key.tls().map(target -> new JsonObject()
+                .put("sni", target.sni())
+                .put("verify", target.profile().identity().verify())
+                .put("profile", target.profile().identity().shortFingerprint())).orElse(null);
+    }
+
+    /** Live counts of one key, or of a backend's keys, summed over event loops. */
+    private static final class KeyLive {
+        long idle;
+        long active;
+        long connecting;
+        long pending;
+        Duration oldestIdle = Duration.ZERO;
+
+        void add(PoolSnapshot.KeyStats<BackendKey> stats) {
+            idle += stats.idle();
+            active += stats.active();
+            connecting += stats.connecting();
+            pending += stats.pending();
+            oldestIdle = max(oldestIdle, stats.oldestIdleAge());
+        }
+
+        void add(KeyLive other) {
+            idle += other.idle;
+            active += other.active;
+            connecting += other.connecting;
+            pending += other.pending;
+            oldestIdle = max(oldestIdle, other.oldestIdle);
+        }
+
+        JsonObject json(JsonObject into) {
+            return into.put("idle", idle).put("active", active).put("connecting", connecting).put("pending", pending);
+        }
+
+        private static Duration max(Duration a, Duration b) {
+            return a.compareTo(b) >= 0 ? a : b;
+        }
     }
 
     /** The recent pool events, oldest first. */

@@ -8,6 +8,7 @@ import io.snipool.core.accesslog.AccessLog;
 import io.snipool.core.backend.HostResolver;
 import io.snipool.core.http.BackendKey;
 import io.snipool.core.http.HttpPools;
+import io.snipool.core.metrics.BackendTlsMeters;
 import io.snipool.core.metrics.PoolEvents;
 import io.snipool.core.metrics.PoolMeters;
 import io.snipool.core.metrics.ProxyMetrics;
@@ -80,7 +81,8 @@ public final class ProxyServer {
         this.pools = new HttpPools(((VertxInternal) vertx).transport().channelFactory(false), resolver,
                 longestConnectTimeout(config), config.limits().maxResponseHeadBytes(), config.pool().maxIdleTotal(),
                 new PoolMeters<>(metrics.registry(), BackendKey::label, ProxyMetrics.DEFAULT_MAX_BACKEND_LABELS,
-                        new PoolEvents(config.metrics().poolEventHistory())));
+                        new PoolEvents(config.metrics().poolEventHistory())),
+                new BackendTlsMeters(metrics.registry(), ProxyMetrics.DEFAULT_MAX_BACKEND_LABELS));
     }
 
     /** The socket-level connect timeout of the pools: no route's own connect_timeout may be cut short by it. */

@@ -1,8 +1,9 @@
 package io.snipool.core.proxy;
 
+import io.snipool.core.metrics.LogThrottle;
 import java.net.InetAddress;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
@@ -12,30 +13,23 @@ import java.util.logging.Logger;
 public final class RefusalLog {
 
     /** At most one log line per this interval per listener. */
-    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_INTERVAL = LogThrottle.DEFAULT_INTERVAL;
 
     private static final Logger LOG = Logger.getLogger(RefusalLog.class.getName());
 
     private final String listener;
-    private final long intervalNanos;
-    private final AtomicLong nextLogAt;
-    private final AtomicLong suppressed = new AtomicLong();
+    private final LogThrottle throttle;
 
     public RefusalLog(String listener, Duration interval) {
         this.listener = listener;
-        this.intervalNanos = interval.toNanos();
-        this.nextLogAt = new AtomicLong(System.nanoTime());
+        this.throttle = new LogThrottle(interval);
     }
 
     public void refused(InetAddress client, String reason) {
-        long now = System.nanoTime();
-        long due = nextLogAt.get();
-        if (now - due >= 0 && nextLogAt.compareAndSet(due, now + intervalNanos)) {
-            long others = suppressed.getAndSet(0);
-            LOG.warning("listener " + listener + " refused a connection from " + client.getHostAddress() + " ("
-                    + reason + ")" + (others > 0 ? "; " + others + " more refused since the last report" : ""));
-        } else {
-            suppressed.incrementAndGet();
+        Optional<String> line = throttle.admit(() -> "listener " + listener + " refused a connection from "
+                + client.getHostAddress() + " (" + reason + ")", "refused");
+        if (line.isPresent()) {
+            LOG.warning(line.get()); // here, not through a method reference: the log names this class as the source
         }
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.snipool.config.ProxyConfig;
 import io.snipool.core.backend.HostResolver;
 import io.snipool.core.metrics.PoolMeters;
 import io.snipool.core.proxy.ProxyServer;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -74,7 +76,16 @@ final class ProxyUnderTest implements AutoCloseable {
 
     /** @param eventLoops listener instances, each on its own event loop with its own pool */
     ProxyUnderTest(Vertx vertx, String routes, String settings, String listenerKeys, int eventLoops) {
-        this(vertx, Entrance.PLAIN, routes, settings, listenerKeys, eventLoops);
+        this(vertx, routes, settings, listenerKeys, eventLoops, UnaryOperator.identity());
+    }
+
+    /**
+     * @param edit changes the loaded configuration before the proxy starts (what YAML cannot say yet, such as
+     *             {@code backend_tls})
+     */
+    ProxyUnderTest(Vertx vertx, String routes, String settings, String listenerKeys, int eventLoops,
+                   UnaryOperator<ProxyConfig> edit) {
+        this(vertx, Entrance.PLAIN, routes, settings, listenerKeys, eventLoops, edit);
     }
 
     /**
@@ -82,11 +93,11 @@ final class ProxyUnderTest implements AutoCloseable {
      * {@code a.test} and {@code b.test}, every route of {@code routes} terminating.
      */
     ProxyUnderTest(Vertx vertx, Entrance entrance, String routes, String settings) {
-        this(vertx, entrance, routes, settings, "", TestProxy.EVENT_LOOPS);
+        this(vertx, entrance, routes, settings, "", TestProxy.EVENT_LOOPS, UnaryOperator.identity());
     }
 
     private ProxyUnderTest(Vertx vertx, Entrance entrance, String routes, String settings, String listenerKeys,
-                           int eventLoops) {
+                           int eventLoops, UnaryOperator<ProxyConfig> edit) {
         this.entrance = entrance;
         StringBuilder yaml = new StringBuilder("listeners:\n  - name: " + LISTENER
                 + "\n    bind: \"127.0.0.1:0\"\n    mode: " + (entrance == Entrance.PLAIN ? "http" : "tls") + "\n");
@@ -102,7 +113,7 @@ final class ProxyUnderTest implements AutoCloseable {
         routes.lines().forEach(route -> yaml.append("      - ").append(entrance == Entrance.PLAIN ? route
                 : route.replaceFirst("^\\{", "{ terminate: true,")).append('\n'));
         yaml.append("metrics: { bind: \"127.0.0.1:0\" }\n").append(settings);
-        proxy = TestProxy.start(vertx, yaml.toString(), Map.of(), NO_DNS, eventLoops);
+        proxy = TestProxy.start(vertx, edit.apply(TestProxy.load(yaml.toString(), Map.of())), NO_DNS, eventLoops);
     }
 
     int port() {

@@ -3,6 +3,7 @@ package io.snipool.core.testbed;
 import io.snipool.config.CertifiedKey;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import java.io.StringWriter;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
@@ -88,6 +89,20 @@ public final class TestPki {
                     keys.getPrivate(), List.of(dnsNames));
         } catch (Exception e) {
             throw new IllegalStateException("cannot make a leaf certificate", e);
+        }
+    }
+
+    /** The CA's own certificate: the trust anchor of everything it signs. */
+    public X509Certificate caCertificate() {
+        return caCertificate;
+    }
+
+    /** Vert.x trust options holding this CA alone: for a server that asks for client certificates it signed. */
+    public PemTrustOptions trustOptions() {
+        try {
+            return new PemTrustOptions().addCertValue(Buffer.buffer(pem(caCertificate)));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot write the CA certificate", e);
         }
     }
 

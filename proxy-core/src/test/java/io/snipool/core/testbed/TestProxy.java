@@ -37,12 +37,20 @@ public final class TestProxy {
     /** @param eventLoops verticle instances per listener, each on its own event loop with its own pool */
     public static TestProxy start(Vertx vertx, String yaml, Map<String, String> env, HostResolver resolver,
                                   int eventLoops) {
-        ProxyConfig config;
+        return start(vertx, load(yaml, env), resolver, eventLoops);
+    }
+
+    /** The configuration {@code yaml} describes, read by the real loader; for tests that change it before starting. */
+    public static ProxyConfig load(String yaml, Map<String, String> env) {
         try {
-            config = new ConfigLoader(env::get).parse(yaml, "test.yaml");
+            return new ConfigLoader(env::get).parse(yaml, "test.yaml");
         } catch (InvalidConfigException e) {
             throw new AssertionError("test configuration does not load: " + e.getMessage(), e);
         }
+    }
+
+    /** Starts the data plane of {@code config}, as built by a test. */
+    public static TestProxy start(Vertx vertx, ProxyConfig config, HostResolver resolver, int eventLoops) {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ProxyServer server = new ProxyServer(vertx, config, new ProxyMetrics(registry), resolver, eventLoops);
         Await.result(server.start());

@@ -1,0 +1,25 @@
+package io.snipool.core.backend;
+
+import io.snipool.config.BackendTlsConfig;
+import javax.net.ssl.SSLException;
+
+/**
+ * A route's {@code backend_tls}, ready for requests: the SNI template each request expands, and the profile its
+ * connections are made with.
+ */
+public record RouteTls(SniTemplate sni, BackendTlsProfile profile) {
+
+    /**
+     * Parses the SNI and builds the profile's context.
+     *
+     * @throws IllegalArgumentException with a message fit for the user, when either cannot be made
+     */
+    public static RouteTls of(BackendTlsConfig config) {
+        SniTemplate sni = SniTemplate.parse(config.sni());
+        try {
+            return new RouteTls(sni, BackendTlsProfile.of(config));
+        } catch (SSLException e) {
+            throw new IllegalArgumentException("backend_tls: " + e.getMessage(), e);
+        }
+    }
+}
