@@ -520,8 +520,13 @@ scenario_tls_close() {
         count[$t]=$(python3 -c "print(max($TLS_CLIENTS * 10, int($rps * $DURATION)))")
         warm=$(python3 -c "print(max(int($rps * $WARMUP), $TLS_WARMUP))")
         if [ "$warm" -gt 0 ]; then
-          curl_close_run "$work/out/warmup-tls-close-$kind-${t//\//-}.txt" "$t" "$kind" "$warm" \
-            "$(python3 -c "print(int(60 + 6 * $warm / max($rps, 1)))")"
+          out=$work/out/warmup-tls-close-$kind-${t//\//-}.txt
+          curl_close_run "$out" "$t" "$kind" "$warm" "$(python3 -c "print(int(60 + 6 * $warm / max($rps, 1)))")"
+          # The warm rate sizes the measured runs: snipool's cold one is a third of it, and would make them short.
+          if parsed=$(python3 "$here/lib/parse.py" codes "$out" "$warm" "$(cat "$out.seconds")"); then
+            read -r rps ok failed <<< "$parsed"
+            count[$t]=$(python3 -c "print(max($TLS_CLIENTS * 10, int($rps * $DURATION)))")
+          fi
         fi
       else
         count[$t]=$((TLS_CLIENTS * 10))
