@@ -87,8 +87,9 @@ e2e_wait_http "http://127.0.0.1:$port_admin/readyz" 60
 
 # --- helpers
 https_curl() { # https_curl PORT NAME [curl args]: curl for NAME through snipool, verifying against the root CA
+  # (15 s a transfer; 60 s for one curl, which may make the 50 requests below)
   local port=$1 name=$2; shift 2
-  timeout 20 curl -sS --max-time 15 --cacert "$work/ca.pem" --resolve "$name:$port:127.0.0.1" "$@"
+  timeout 60 curl -sS --max-time 15 --cacert "$work/ca.pem" --resolve "$name:$port:127.0.0.1" "$@"
 }
 fetch() { # fetch PORT NAME [curl args]: GET / for NAME
   https_curl "$@" "https://$2:$1/"
