@@ -14,7 +14,8 @@ root=$(cd "$here/.." && pwd)
 
 REPEAT=${BENCH_REPEAT:-3}               # repetitions of each scenario (the report shows medians)
 DURATION=${BENCH_DURATION:-10}          # seconds per wrk run; target length of an h2load run
-WARMUP=${BENCH_WARMUP:-10}              # seconds of unmeasured load per target before scenarios 1 to 3
+WARMUP=${BENCH_WARMUP:-10}              # seconds of unmeasured load per target before scenarios 1 to 3, 7 and 8
+TLS_WARMUP=${BENCH_TLS_WARMUP:-$((2000 * WARMUP))}  # at least this many handshakes per target before scenario 8
 CONNECTIONS=${BENCH_CONNECTIONS:-50}    # wrk connections
 WRK_THREADS=${BENCH_WRK_THREADS:-2}     # wrk threads
 TLS_CLIENTS=${BENCH_TLS_CLIENTS:-32}    # h2load concurrent clients (connections in flight)
@@ -23,12 +24,14 @@ BULK_MIB=${BENCH_BULK_MIB:-1024}         # size of the file downloaded through t
 IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}   # idle TLS connections held through each proxy
 JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx256m}  # JVM flags after bin/snipool's own (a fixed heap cap keeps RSS comparable)
 PROXIES=${BENCH_PROXIES:-snipool haproxy nginx}
-SCENARIOS=${BENCH_SCENARIOS:-http close tls bulk idle startup}
+SCENARIOS=${BENCH_SCENARIOS:-http close tls bulk tls-ka tls-close idle startup}
+TLS_KEYS=${BENCH_TLS_KEYS:-ecdsa rsa}              # key types of the terminated certificates (scenarios 7 and 8)
+TLS_PROVIDERS=${BENCH_TLS_PROVIDERS:-openssl jdk}  # snipool's tls.provider, one terminating listener each
 JAR=${BENCH_JAR:-$root/proxy-app/target/snipool.jar}
 RESULTS=${BENCH_RESULTS:-$here/results}
 IDLE_HISTO=${BENCH_IDLE_HISTOGRAM:-}    # a directory: snipool's live-object histogram with the idle tunnels open
 
-for n in REPEAT DURATION WARMUP CONNECTIONS WRK_THREADS TLS_CLIENTS H2LOAD_THREADS BULK_MIB IDLE_CONNS; do
+for n in REPEAT DURATION WARMUP TLS_WARMUP CONNECTIONS WRK_THREADS TLS_CLIENTS H2LOAD_THREADS BULK_MIB IDLE_CONNS; do
   [[ ${!n} =~ ^[0-9]+$ ]] || die "BENCH_$n must be a whole number, got '${!n}'"
 done
 [ "$REPEAT" -ge 1 ] && [ "$DURATION" -ge 1 ] || die "BENCH_REPEAT and BENCH_DURATION must be at least 1"
@@ -36,9 +39,19 @@ for p in $PROXIES; do
   case $p in snipool|haproxy|nginx) ;; *) die "BENCH_PROXIES: unknown proxy '$p'" ;; esac
 done
 for s in $SCENARIOS; do
-  case $s in http|close|tls|bulk|idle|startup) ;; *) die "BENCH_SCENARIOS: unknown scenario '$s'" ;; esac
+  case $s in http|close|tls|bulk|tls-ka|tls-close|idle|startup) ;; *) die "BENCH_SCENARIOS: unknown scenario '$s'" ;; esac
+done
+[ -n "${TLS_KEYS// /}" ] || die "BENCH_TLS_KEYS must name at least one key type (ecdsa, rsa)"
+for k in $TLS_KEYS; do
+  case $k in ecdsa|rsa) ;; *) die "BENCH_TLS_KEYS: unknown key type '$k' (ecdsa or rsa)" ;; esac
+done
+# auto is not offered: the report must say which provider ran, and auto does not tell.
+[ -n "${TLS_PROVIDERS// /}" ] || die "BENCH_TLS_PROVIDERS must name at least one provider (openssl, jdk)"
+for v in $TLS_PROVIDERS; do
+  case $v in openssl|jdk) ;; *) die "BENCH_TLS_PROVIDERS: unknown provider '$v' (openssl or jdk)" ;; esac
 done
 wants() { [[ " $SCENARIOS " == *" $1 "* ]]; }
+wants_term() { wants tls-ka || wants tls-close; }
 
 stamp=$(date -u +%Y-%m-%d-%H%M%S)
 work=$here/work/$stamp
@@ -112,9 +125,16 @@ changed=$({ git -C "$root" status --porcelain --untracked-files=no 2>/dev/null |
 jvm_flags=$(SNIPOOL_JAR="$work/snipool.jar" JAVA_OPTS="$JAVA_OPTS" SNIPOOL_PRINT_COMMAND=1 "$root/bin/snipool" \
             | sed -e 's/^[^ ]* //' -e 's/ -jar .*//')
 jar_info="sha256 $(sha256sum "$work/snipool.jar" | cut -c1-12), built $(date -u -r "$JAR" '+%Y-%m-%d %H:%M:%S') UTC"
+tcnative=$(python3 -c '
+import sys, zipfile
+props = zipfile.ZipFile(sys.argv[1]).read("META-INF/maven/io.netty/netty-tcnative-classes/pom.properties").decode()
+print(next(l.split("=", 1)[1] for l in props.splitlines() if l.startswith("version=")))' "$work/snipool.jar" 2>/dev/null \
+           || echo "?")
 
 # --- certificates, backend --------------------------------------------------------------------------------------
 make_certs "$work" "snipool bench CA"
+TERM_DIR=$work
+make_term_certs "$TERM_DIR"
 
 DOCROOT=$work/docroot
 mkdir -p "$DOCROOT"
@@ -128,21 +148,35 @@ track $!
 wait_port "$B_HTTP" 20 && wait_port "$B_TLS" 20 && wait_port "$B_BULK" 20 || die "the nginx backend did not start"
 
 # --- proxies ----------------------------------------------------------------------------------------------------
-# prepare_instance NAME DIR: fresh ports and configuration; sets INST_HTTP INST_TLS INST_ADMIN and CMD (the
-# command line that runs it in the foreground).
+# prepare_instance NAME DIR [term]: fresh ports and configuration; sets INST_HTTP INST_TLS INST_ADMIN and CMD (the
+# command line that runs it in the foreground). With "term", also the TLS-terminating listeners of scenarios 7 and 8,
+# in INST_TERM (target -> port; snipool has one target per provider, "snipool/openssl"). The instances of scenarios
+# 5 and 6 have none, so that their memory and start-up stay comparable with runs from before termination.
+declare -A INST_TERM
 prepare_instance() {
-  local name=$1 dir=$2
+  local name=$1 dir=$2 term=${3:-} v port
+  local -a specs=()
   mkdir -p "$dir"
   INST_HTTP=$(free_port); INST_TLS=$(free_port); INST_ADMIN=$(free_port)
+  INST_TERM=()
+  if [ "$term" = term ]; then
+    if [ "$name" = snipool ]; then
+      for v in $TLS_PROVIDERS; do
+        port=$(free_port); INST_TERM[snipool/$v]=$port; specs+=("$v:$port")
+      done
+    else
+      INST_TERM[$name]=$(free_port)
+    fi
+  fi
   case $name in
     snipool)
-      write_snipool_conf "$dir/snipool.yaml" "$INST_HTTP" "$INST_TLS" "$INST_ADMIN"
+      write_snipool_conf "$dir/snipool.yaml" "$INST_HTTP" "$INST_TLS" "$INST_ADMIN" "${specs[@]}"
       CMD=(env SNIPOOL_JAR="$work/snipool.jar" JAVA_OPTS="$JAVA_OPTS" "$root/bin/snipool" --config "$dir/snipool.yaml") ;;
     haproxy)
-      write_haproxy_conf "$dir/haproxy.cfg" "$INST_HTTP" "$INST_TLS"
+      write_haproxy_conf "$dir/haproxy.cfg" "$INST_HTTP" "$INST_TLS" "${INST_TERM[haproxy]:-}"
       CMD=(haproxy -db -f "$dir/haproxy.cfg") ;;
     nginx)
-      write_nginx_proxy_conf "$dir" "$INST_HTTP" "$INST_TLS"
+      write_nginx_proxy_conf "$dir" "$INST_HTTP" "$INST_TLS" "${INST_TERM[nginx]:-}"
       CMD=(nginx -c "$dir/nginx.conf" -p "$dir") ;;
   esac
 }
@@ -153,10 +187,10 @@ give_up() {
   die "$1: $3"
 }
 
-# start_instance NAME DIR: starts it, waits until it proxies both listeners; sets INST_PID.
+# start_instance NAME DIR [term]: starts it, waits until it proxies every listener; sets INST_PID.
 start_instance() {
-  local name=$1 dir=$2
-  prepare_instance "$name" "$dir"
+  local name=$1 dir=$2 target kind
+  prepare_instance "$name" "$dir" "${3:-}"
   "${CMD[@]}" > "$dir/process.log" 2>&1 &
   INST_PID=$!
   track "$INST_PID"
@@ -170,6 +204,14 @@ start_instance() {
   body=$(curl -sS --max-time 10 --cacert "$CA" --resolve "tls.bench.test:$INST_TLS:127.0.0.1" \
          "https://tls.bench.test:$INST_TLS/" || true)
   [ "$body" = "hello over tls" ] || give_up "$name" "$dir" "the TLS route does not work: '$body'"
+  for target in "${!INST_TERM[@]}"; do
+    wait_port "${INST_TERM[$target]}" 30 || give_up "$name" "$dir" "$target: the terminating listener did not start"
+    for kind in $TLS_KEYS; do
+      body=$(curl -sS --max-time 10 --cacert "$CA" --resolve "$kind.term.bench.test:${INST_TERM[$target]}:127.0.0.1" \
+             "https://$kind.term.bench.test:${INST_TERM[$target]}/" || true)
+      [ "$body" = "hello from the backend" ] || give_up "$name" "$dir" "$target: $kind termination does not work: '$body'"
+    done
+  done
 }
 
 # pids_of NAME PID: the PIDs whose memory is the proxy's (an nginx master and its workers).
@@ -185,10 +227,11 @@ pids_of() {
 
 # cpu_ticks TARGET: clock ticks of user plus system CPU time the target's processes have used so far (every thread,
 # nginx's workers too); nothing for direct. The difference over a run, per request, is what the proxy costs in CPU:
-# unlike a rate, it hardly depends on what else the shared machine is doing.
+# unlike a rate, it hardly depends on what else the shared machine is doing. A snipool target of the terminated
+# scenarios ("snipool/jdk") is the one snipool process, whichever listener is loaded.
 CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() {
-  local t=$1 pid total=0 ticks
+  local t=${1%%/*} pid total=0 ticks
   [ "$t" = direct ] && { echo 0; return; }
   for pid in $(pids_of "$t" "${MAIN_PID[$t]}" | tr ',' ' '); do
     ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
@@ -203,14 +246,18 @@ cpu_sample() {
   sample "$1" "$2" "$3" "$4" "$(python3 -c "print(($6 - $5) * 1e6 / $CLK_TCK / $7)")"
 }
 
-declare -A HTTP_PORT TLS_PORT MAIN_PID
+declare -A HTTP_PORT TLS_PORT TERM_PORT MAIN_PID
 HTTP_PORT[direct]=$B_HTTP
+SNIPOOL_ADMIN=
 start_main() {
-  local p
+  local p t term=
+  wants_term && term=term
   for p in $PROXIES; do
     log "starting $p"
-    start_instance "$p" "$work/$p"
+    start_instance "$p" "$work/$p" "$term"
     HTTP_PORT[$p]=$INST_HTTP; TLS_PORT[$p]=$INST_TLS; MAIN_PID[$p]=$INST_PID
+    for t in "${!INST_TERM[@]}"; do TERM_PORT[$t]=${INST_TERM[$t]}; done
+    if [ "$p" = snipool ]; then SNIPOOL_ADMIN=$INST_ADMIN; fi
   done
 }
 stop_main() {
@@ -228,6 +275,16 @@ tls_port() {
 }
 
 TARGETS="$PROXIES direct"
+# The targets of the terminated scenarios: snipool once per provider; no direct (the backend speaks plain HTTP).
+TERM_TARGETS=
+for p in $PROXIES; do
+  if [ "$p" = snipool ]; then
+    for v in $TLS_PROVIDERS; do TERM_TARGETS+=" snipool/$v"; done
+  else
+    TERM_TARGETS+=" $p"
+  fi
+done
+key_label() { case $1 in ecdsa) echo "ECDSA P-256" ;; rsa) echo "RSA 2048" ;; esac; }
 
 # --- 1. HTTP keep-alive, 2. Connection: close ---------------------------------------------------------------------
 wrk_run() { # wrk_run OUT TARGET SECONDS [extra wrk args]
@@ -384,6 +441,131 @@ scenario_bulk() {
   done
 }
 
+# --- 7. TLS terminated keep-alive, 8. TLS terminated Connection: close ------------------------------------------
+# snipool_metric NAME LABELS: one sample of the main snipool's /metrics, 0 when absent or when snipool is not run.
+snipool_metric() {
+  [ -n "$SNIPOOL_ADMIN" ] || { echo 0; return; }
+  { curl -sf --max-time 5 "http://127.0.0.1:$SNIPOOL_ADMIN/metrics" || true; } \
+    | awk -v key="$1{$2}" '$1 == key { v = $2 } END { printf "%d\n", v + 0 }'
+}
+
+# wrk_term_run OUT TARGET KIND SECONDS [extra wrk args]: wrk over TLS to the KIND.term.bench.test name (the SNI and
+# Host wrk sends), connecting to 127.0.0.1 (bench/lib/loopback.lua).
+wrk_term_run() {
+  local out=$1 target=$2 kind=$3 seconds=$4; shift 4
+  timeout $((seconds + 30)) wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d "${seconds}s" --latency \
+    -s "$here/lib/loopback.lua" "$@" "https://$kind.term.bench.test:${TERM_PORT[$target]}/" > "$out" 2>&1 || true
+}
+
+scenario_tls_ka() {
+  local kind t rep out parsed rps p50 p99 requests errors before after cpu_before cpu_after
+  for kind in $TLS_KEYS; do
+    log "7. TLS terminated keep-alive, $(key_label "$kind"): $CONNECTIONS connections, ${DURATION}s x $REPEAT"
+    if [ "$WARMUP" -gt 0 ]; then
+      for t in $TERM_TARGETS; do wrk_term_run "$work/out/warmup-tls-ka-$kind-${t//\//-}.txt" "$t" "$kind" "$WARMUP"; done
+    fi
+    for rep in $(seq "$REPEAT"); do
+      for t in $TERM_TARGETS; do
+        out=$work/out/tls-ka-$kind-${t//\//-}-$rep.txt
+        read -r _ before <<< "$(backend_counters)"
+        cpu_before=$(cpu_ticks "$t")
+        wrk_term_run "$out" "$t" "$kind" "$DURATION"
+        cpu_after=$(cpu_ticks "$t")
+        read -r _ after <<< "$(backend_counters)"
+        if ! parsed=$(python3 "$here/lib/parse.py" wrk "$out"); then
+          note "TLS keep-alive $kind, $t, run $rep: no wrk result ($(tail -1 "$out"))"; continue
+        fi
+        read -r rps p50 p99 requests errors <<< "$parsed"
+        sample "tls_ka_$kind" rps "$t" "$rep" "$rps"
+        sample "tls_ka_$kind" p50_ms "$t" "$rep" "$p50"
+        sample "tls_ka_$kind" p99_ms "$t" "$rep" "$p99"
+        cpu_sample "tls_ka_$kind" cpu_us "$t" "$rep" "$cpu_before" "$cpu_after" "$requests"
+        [ "$errors" -eq 0 ] || note "TLS keep-alive $kind, $t, run $rep: $errors errors or non-2xx responses of $requests"
+        check_backend_saw "$t" "$rep" "TLS keep-alive $kind" "$requests" "$before" "$after"
+        log "   $t run $rep: $rps req/s, p50 $p50 ms, p99 $p99 ms"
+      done
+    done
+  done
+}
+
+# curl_close_run OUT TARGET KIND COUNT TIMEOUT: COUNT requests with "Connection: close", BENCH_TLS_CLIENTS at once,
+# each on a new TLS connection with a full handshake (--no-sessionid: curl offers no session to resume). OUT gets
+# one status code per request, OUT.seconds the wall time.
+curl_close_run() {
+  local out=$1 port=${TERM_PORT[$2]} kind=$3 count=$4 limit=$5 start
+  start=$(date +%s.%N)
+  timeout "$limit" curl -s --no-progress-meter -Z --parallel-max "$TLS_CLIENTS" --no-sessionid -k \
+    -H 'Connection: close' --resolve "$kind.term.bench.test:$port:127.0.0.1" -o /dev/null -w '%{http_code}\n' \
+    "https://$kind.term.bench.test:$port/?[1-$count]" > "$out" 2> "$out.err" || true
+  python3 -c "import sys, time; print(time.time() - float(sys.argv[1]))" "$start" > "$out.seconds"
+}
+
+scenario_tls_close() {
+  local kind t rep out parsed rps ok failed before after requests_before requests_after conns cpu_before cpu_after
+  local resumed_before resumed_after listener warm
+  declare -A count
+  for kind in $TLS_KEYS; do
+    log "8. TLS terminated, clients send Connection: close, $(key_label "$kind"): curl, $TLS_CLIENTS at once," \
+      "about ${DURATION}s x $REPEAT"
+    # As in scenario 3: a first run per target warms it up and measures its rate, so that each measured run lasts
+    # about DURATION; then BENCH_WARMUP seconds of unmeasured load, and at least BENCH_TLS_WARMUP handshakes: the
+    # JIT compiles snipool's per-connection path only after some ten thousand connections (on this machine its CPU
+    # per connection fell from 2.9 ms over the first 2,000 to 0.4 ms after 20,000 and stayed there), and 10 s of
+    # cold handshakes are only a few thousand.
+    for t in $TERM_TARGETS; do
+      out=$work/out/calibrate-tls-close-$kind-${t//\//-}.txt
+      curl_close_run "$out" "$t" "$kind" $((TLS_CLIENTS * 20)) 120
+      if parsed=$(python3 "$here/lib/parse.py" codes "$out" $((TLS_CLIENTS * 20)) "$(cat "$out.seconds")"); then
+        read -r rps ok failed <<< "$parsed"
+        count[$t]=$(python3 -c "print(max($TLS_CLIENTS * 10, int($rps * $DURATION)))")
+        warm=$(python3 -c "print(max(int($rps * $WARMUP), $TLS_WARMUP))")
+        if [ "$warm" -gt 0 ]; then
+          out=$work/out/warmup-tls-close-$kind-${t//\//-}.txt
+          curl_close_run "$out" "$t" "$kind" "$warm" "$(python3 -c "print(int(60 + 6 * $warm / max($rps, 1)))")"
+          # The warm rate sizes the measured runs: snipool's cold one is a third of it, and would make them short.
+          if parsed=$(python3 "$here/lib/parse.py" codes "$out" "$warm" "$(cat "$out.seconds")"); then
+            read -r rps ok failed <<< "$parsed"
+            count[$t]=$(python3 -c "print(max($TLS_CLIENTS * 10, int($rps * $DURATION)))")
+          fi
+        fi
+      else
+        count[$t]=$((TLS_CLIENTS * 10))
+        note "TLS Connection: close $kind, $t: the calibration run gave no result ($(tail -1 "$out.err"))"
+      fi
+    done
+    for rep in $(seq "$REPEAT"); do
+      for t in $TERM_TARGETS; do
+        out=$work/out/tls-close-$kind-${t//\//-}-$rep.txt
+        listener="listener=\"term-${t#snipool/}\""
+        [[ $t == snipool/* ]] && resumed_before=$(snipool_metric snipool_tls_sessions_resumed_total "$listener")
+        read -r before requests_before <<< "$(backend_counters)"
+        cpu_before=$(cpu_ticks "$t")
+        curl_close_run "$out" "$t" "$kind" "${count[$t]}" $((DURATION * 6 + 60))
+        cpu_after=$(cpu_ticks "$t")
+        read -r after requests_after <<< "$(backend_counters)"
+        if ! parsed=$(python3 "$here/lib/parse.py" codes "$out" "${count[$t]}" "$(cat "$out.seconds")"); then
+          note "TLS Connection: close $kind, $t, run $rep: no curl result ($(tail -1 "$out.err"))"; continue
+        fi
+        read -r rps ok failed <<< "$parsed"
+        conns=$((after - before - 1))
+        sample "tls_close_$kind" rps "$t" "$rep" "$rps"
+        cpu_sample "tls_close_$kind" cpu_us "$t" "$rep" "$cpu_before" "$cpu_after" "$ok"
+        sample "tls_close_$kind" backend_conns "$t" "$rep" "$conns"
+        sample "tls_close_$kind" backend_conns_per_1k "$t" "$rep" "$(python3 -c "print($conns * 1000 / max($ok, 1))")"
+        [ "$failed" -eq 0 ] || note "TLS Connection: close $kind, $t, run $rep: $failed of ${count[$t]} requests failed" \
+          "($(sort "$out" | uniq -c | sort -rn | head -3 | xargs))"
+        check_backend_saw "$t" "$rep" "TLS Connection: close $kind" "$ok" "$requests_before" "$requests_after"
+        if [[ $t == snipool/* ]]; then
+          resumed_after=$(snipool_metric snipool_tls_sessions_resumed_total "$listener")
+          [ "$resumed_after" -eq "$resumed_before" ] || note "TLS Connection: close $kind, $t, run $rep:" \
+            "$((resumed_after - resumed_before)) handshakes resumed a session (every one should be full)"
+        fi
+        log "   $t run $rep: $rps req/s ($ok requests, each a new TLS connection), $conns new backend connections"
+      done
+    done
+  done
+}
+
 # --- 5. idle TLS tunnels ----------------------------------------------------------------------------------------
 scenario_idle() {
   local p rep dir pids json fields opened still failed before after per_conn seconds first_error
@@ -450,12 +632,14 @@ print(d["ready_ms"], d["first_request_ms"])' "$json" 2>/dev/null || echo "None N
 
 # --- run --------------------------------------------------------------------------------------------------------
 started_at=$SECONDS
-if wants http || wants close || wants tls || wants bulk; then
+if wants http || wants close || wants tls || wants bulk || wants_term; then
   start_main
   wants http && scenario_http
   wants close && scenario_close
   wants tls && scenario_tls
   wants bulk && scenario_bulk
+  wants tls-ka && scenario_tls_ka
+  wants tls-close && scenario_tls_close
   stop_main
 fi
 wants idle && scenario_idle
@@ -487,8 +671,10 @@ report=$RESULTS/$stamp.md
   echo "| load average (1, 5, 15 min) | at start $load_start; at end $load_end |"
   echo "| JDK | $(first_line java -version) |"
   echo "| snipool | commit $commit; jar $jar_info; JVM flags (bin/snipool and BENCH_JAVA_OPTS) \`$jvm_flags\` |"
-  echo "| HAProxy | $(first_line haproxy -v) |"
-  echo "| nginx | $(first_line nginx -v) (backend and proxy) |"
+  echo "| HAProxy | $(first_line haproxy -v); TLS: $({ haproxy -vv 2>&1 || true; } \
+         | sed -n 's/^Running on OpenSSL version : //p') |"
+  echo "| nginx | $(first_line nginx -v) (backend and proxy); TLS: $({ nginx -V 2>&1 || true; } \
+         | sed -n 's/^built with //p') |"
   echo "| wrk | $(first_line wrk -v) |"
   echo "| h2load | $(first_line h2load --version) |"
   echo "| curl | $(first_line curl --version) |"
@@ -501,12 +687,20 @@ report=$RESULTS/$stamp.md
   echo "| | |"
   echo "| --- | --- |"
   echo "| repetitions | $REPEAT (BENCH_REPEAT) |"
-  echo "| run length | ${DURATION}s (BENCH_DURATION), warm-up ${WARMUP}s per target (BENCH_WARMUP) |"
+  echo "| run length | ${DURATION}s (BENCH_DURATION), warm-up ${WARMUP}s per target (BENCH_WARMUP)$(wants tls-close \
+         && echo ", and at least $TLS_WARMUP handshakes per target and key type before scenario 8 (BENCH_TLS_WARMUP)") |"
   echo "| HTTP load | wrk, $WRK_THREADS threads, $CONNECTIONS connections (BENCH_WRK_THREADS, BENCH_CONNECTIONS) |"
   echo "| TLS handshake load | h2load, $H2LOAD_THREADS thread(s), $TLS_CLIENTS clients, one request per connection" \
        "(BENCH_H2LOAD_THREADS, BENCH_TLS_CLIENTS) |"
   echo "| bulk download | $BULK_MIB MiB, one curl (BENCH_BULK_MIB) |"
   echo "| idle tunnels | $IDLE_CONNS per proxy (BENCH_IDLE_CONNS) |"
+  if wants_term; then
+    echo "| TLS termination (7, 8) | key types: $TLS_KEYS (BENCH_TLS_KEYS); snipool's tls.provider: $TLS_PROVIDERS" \
+         "(BENCH_TLS_PROVIDERS; openssl is BoringSSL from netty-tcnative-boringssl-static $tcnative, jdk the" \
+         "JDK's own TLS); HAProxy and nginx use the system OpenSSL (above) |"
+    echo "| terminated load | 7: wrk as in scenario 1, over TLS; 8: curl -Z, $TLS_CLIENTS transfers at once" \
+         "(BENCH_TLS_CLIENTS), --no-sessionid, Connection: close: a full handshake per request |"
+  fi
   echo "| proxies, scenarios | $PROXIES; $SCENARIOS |"
   echo "| workers | snipool: one event loop per core ($(nproc)); HAProxy: nbthread 2; nginx: worker_processes 2 |"
   echo "| total time | $((SECONDS - started_at)) s |"

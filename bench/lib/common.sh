@@ -86,3 +86,24 @@ make_certs() {
   KEY=$dir/backend.key
   CA=$dir/ca.pem
 }
+
+# make_term_certs DIR: the certificates the proxies present on their terminating listeners, signed by the CA of
+# make_certs (call it first): ecdsa.term.bench.test with an ECDSA P-256 key and rsa.term.bench.test with an RSA 2048
+# key, so that the name a client asks for picks the key type at every proxy alike. Writes DIR/term-KIND.pem and
+# .key, and DIR/term-KIND.combined.pem (certificate then key, the form HAProxy's crt takes), for KIND ecdsa and rsa.
+make_term_certs() {
+  local dir=$1 kind
+  local -a keyargs
+  for kind in ecdsa rsa; do
+    case $kind in
+      ecdsa) keyargs=(ec -pkeyopt ec_paramgen_curve:prime256v1) ;;
+      rsa) keyargs=(rsa:2048) ;;
+    esac
+    openssl req -newkey "${keyargs[@]}" -nodes -subj "/CN=$kind.term.bench.test" \
+      -keyout "$dir/term-$kind.key" -out "$dir/term-$kind.csr" 2>/dev/null
+    printf 'subjectAltName=DNS:%s.term.bench.test\n' "$kind" > "$dir/term-$kind.ext"
+    openssl x509 -req -in "$dir/term-$kind.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+      -extfile "$dir/term-$kind.ext" -out "$dir/term-$kind.pem" 2>/dev/null
+    cat "$dir/term-$kind.pem" "$dir/term-$kind.key" > "$dir/term-$kind.combined.pem"
+  done
+}

@@ -6,8 +6,11 @@
 #   tls.bench.test   TLS passthrough   -> backend TLS server that closes after each response ($B_TLS)
 #   bulk.bench.test  TLS passthrough   -> backend TLS server with the large file and long timeouts ($B_BULK)
 #   idle.bench.test  TLS passthrough   -> the same server as bulk.bench.test
+#   ecdsa.term.bench.test, rsa.term.bench.test
+#                    TLS terminated (a listener of its own, given a port) -> backend HTTP server, as app.bench.test;
+#                    the name picks the certificate: ECDSA P-256 or RSA 2048 (make_term_certs)
 #
-# Globals read: B_HTTP B_TLS B_BULK CERT KEY DOCROOT NOFILE CONN_CAP IDLE_PER_HOST
+# Globals read: B_HTTP B_TLS B_BULK CERT KEY DOCROOT NOFILE CONN_CAP IDLE_PER_HOST TERM_DIR
 
 NGINX_STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
 
@@ -76,11 +79,13 @@ $(nginx_temp_paths "$dir")
 CONF
 }
 
-# write_snipool_conf FILE HTTP_PORT TLS_PORT ADMIN_PORT
+# write_snipool_conf FILE HTTP_PORT TLS_PORT ADMIN_PORT [PROVIDER:PORT ...]
 # Every client of the benchmark is 127.0.0.1, so the per-client limits are off (0 = unlimited), as HAProxy and
-# nginx have none unless configured.
+# nginx have none unless configured. Each PROVIDER:PORT adds a TLS listener "term-PROVIDER" on PORT whose route
+# terminates the term.bench.test names on that tls.provider (openssl or jdk).
 write_snipool_conf() {
-  local file=$1 http=$2 tls=$3 admin=$4
+  local file=$1 http=$2 tls=$3 admin=$4 spec
+  shift 4
   cat > "$file" <<CONF
 listeners:
   - name: web
@@ -99,6 +104,7 @@ listeners:
     routes:
       - { hosts: [tls.bench.test], backends: ["127.0.0.1:$B_TLS"] }
       - { hosts: [bulk.bench.test, idle.bench.test], backends: ["127.0.0.1:$B_BULK"] }
+$(for spec in "$@"; do snipool_term_listener "${spec%%:*}" "${spec#*:}"; done)
 pool: { max_idle_per_host: $IDLE_PER_HOST }
 limits: { max_connections: $CONN_CAP }
 metrics: { bind: "127.0.0.1:$admin" }
@@ -108,9 +114,33 @@ logging: { level: warn }
 CONF
 }
 
-# write_haproxy_conf FILE HTTP_PORT TLS_PORT
+# snipool_term_listener PROVIDER PORT: one terminating TLS listener of snipool, both certificates, on that provider.
+snipool_term_listener() {
+  cat <<CONF
+  - name: term-$1
+    bind: 127.0.0.1:$2
+    mode: tls
+    max_connections_per_ip: 0
+    new_connections_per_ip: 0
+    tls:
+      certificates:
+        - { cert: "$TERM_DIR/term-ecdsa.pem", key: "$TERM_DIR/term-ecdsa.key" }
+        - { cert: "$TERM_DIR/term-rsa.pem", key: "$TERM_DIR/term-rsa.key" }
+      min_version: TLSv1.2
+      alpn: [http/1.1]
+      provider: $1
+    routes:
+      - hosts: [ecdsa.term.bench.test, rsa.term.bench.test]
+        terminate: true
+        backends: ["127.0.0.1:$B_HTTP"]
+CONF
+}
+
+# write_haproxy_conf FILE HTTP_PORT TLS_PORT [TERM_PORT]
+# With TERM_PORT, a TLS-terminating HTTP frontend there ("bind ... ssl", both certificates, chosen by SNI) that sends
+# the term.bench.test names to the same reusing backend as the HTTP frontend.
 write_haproxy_conf() {
-  local file=$1 http=$2 tls=$3
+  local file=$1 http=$2 tls=$3 term=${4:-}
   cat > "$file" <<CONF
 global
   nbthread 2
@@ -154,11 +184,58 @@ backend tls_bulk
   mode tcp
   server s1 127.0.0.1:$B_BULK
 CONF
+  [ -n "$term" ] || return 0
+  cat >> "$file" <<CONF
+
+frontend term
+  mode http
+  bind 127.0.0.1:$term ssl crt $TERM_DIR/term-ecdsa.combined.pem crt $TERM_DIR/term-rsa.combined.pem alpn http/1.1 ssl-min-ver TLSv1.2
+  option forwardfor
+  http-request set-header X-Forwarded-Proto https
+  http-request set-header X-Forwarded-Host %[req.hdr(host)]
+  use_backend app if { req.hdr(host),field(1,:) -i ecdsa.term.bench.test rsa.term.bench.test }
+CONF
 }
 
-# write_nginx_proxy_conf DIR HTTP_PORT TLS_PORT: nginx as the proxy, with a master and 2 workers.
+# nginx_proxy_location: the proxying location of nginx's HTTP and terminating servers, to the keep-alive
+# upstream, with the forwarding headers.
+nginx_proxy_location() {
+  cat <<CONF
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_set_header X-Forwarded-Host \$host;
+    }
+CONF
+}
+
+# nginx_term_servers PORT: the terminating servers, one per certificate (nginx picks the server, and so the
+# certificate, by SNI). The socket's options go on the first listen only.
+nginx_term_servers() {
+  local kind options=" default_server backlog=4096"
+  for kind in ecdsa rsa; do
+    cat <<CONF
+  server {
+    listen 127.0.0.1:$1 ssl$options;
+    server_name $kind.term.bench.test;
+    ssl_certificate $TERM_DIR/term-$kind.pem;
+    ssl_certificate_key $TERM_DIR/term-$kind.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+$(nginx_proxy_location)
+  }
+CONF
+    options=
+  done
+}
+
+# write_nginx_proxy_conf DIR HTTP_PORT TLS_PORT [TERM_PORT]: nginx as the proxy, with a master and 2 workers; with
+# TERM_PORT, the terminating servers there.
 write_nginx_proxy_conf() {
-  local dir=$1 http=$2 tls=$3
+  local dir=$1 http=$2 tls=$3 term=${4:-}
   mkdir -p "$dir/logs"
   cat > "$dir/nginx.conf" <<CONF
 load_module $NGINX_STREAM_MODULE;
@@ -188,16 +265,9 @@ $(nginx_temp_paths "$dir")
   server {
     listen 127.0.0.1:$http;
     server_name app.bench.test;
-    location / {
-      proxy_pass http://app;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$host;
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto \$scheme;
-      proxy_set_header X-Forwarded-Host \$host;
-    }
+$(nginx_proxy_location)
   }
+$([ -z "$term" ] || nginx_term_servers "$term")
 }
 stream {
   map \$ssl_preread_server_name \$tls_backend {

@@ -4,6 +4,9 @@
     parse.py wrk FILE      -> "requests_per_s p50_ms p99_ms requests errors"
     parse.py h2load FILE   -> "connections_per_s succeeded failed"
     parse.py curl SIZE_EXPECTED "SIZE TIME"  -> "MB_per_s" (exit 1 if the size is wrong)
+    parse.py codes FILE REQUESTS SECONDS     -> "succeeded_per_s succeeded failed": FILE has one HTTP status per
+                                                line (curl -w '%{http_code}\n'); a 2xx succeeded, anything else
+                                                and every missing line (curl stopped early) failed
 
 Prints nothing and exits 1 when the output does not contain what is needed (the tool failed or was cut short).
 """
@@ -59,6 +62,15 @@ def curl(expected, text):
     return f"{int(float(size)) / float(seconds) / 1e6:.2f}"
 
 
+def codes(text, expected, seconds):
+    statuses = text.split()
+    if not statuses or float(seconds) <= 0:
+        return None
+    succeeded = sum(1 for s in statuses if s.startswith("2"))
+    failed = max(int(expected), len(statuses)) - succeeded
+    return f"{succeeded / float(seconds):.2f} {succeeded} {failed}"
+
+
 def main(argv):
     kind = argv[1]
     if kind == "wrk":
@@ -67,6 +79,8 @@ def main(argv):
         result = h2load(open(argv[2], encoding="utf-8", errors="replace").read())
     elif kind == "curl":
         result = curl(argv[2], argv[3])
+    elif kind == "codes":
+        result = codes(open(argv[2], encoding="utf-8", errors="replace").read(), argv[3], argv[4])
     else:
         raise SystemExit(f"unknown kind {kind}")
     if result is None:

@@ -5,7 +5,8 @@ the direct-to-backend baseline, and every sample.
     report.py --samples samples.tsv --header header.md --notes notes.txt --out report.md
 
 samples.tsv has one line per measurement: scenario, metric, target, repetition, value (tab-separated), where the
-target is snipool, haproxy, nginx or direct.
+target is snipool, haproxy, nginx or direct, or snipool/VARIANT (snipool on one TLS provider, e.g. snipool/jdk):
+a metric with variants gets one row per variant, each beside the same HAProxy, nginx and direct figures.
 """
 import argparse
 import statistics
@@ -31,6 +32,30 @@ METRICS = [
     ("tls_handshake", "cpu_us", "3. TLS passthrough handshakes", "proxy CPU per connection (µs)", "lower",
      "{:.1f}"),
     ("tls_bulk", "mbps", "4. TLS passthrough bulk", "MB/s (10^6 bytes)", "higher", "{:,.1f}"),
+]
+KEY_TYPES = [("ecdsa", "ECDSA P-256"), ("rsa", "RSA 2048")]
+for _kind, _label in KEY_TYPES:
+    METRICS += [
+        (f"tls_ka_{_kind}", "rps", f"7. TLS terminated keep-alive, {_label}", "requests/s", "higher", "{:,.0f}"),
+        (f"tls_ka_{_kind}", "p50_ms", f"7. TLS terminated keep-alive, {_label}", "latency p50 (ms)", "lower",
+         "{:.2f}"),
+        (f"tls_ka_{_kind}", "p99_ms", f"7. TLS terminated keep-alive, {_label}", "latency p99 (ms)", "lower",
+         "{:.2f}"),
+        (f"tls_ka_{_kind}", "cpu_us", f"7. TLS terminated keep-alive, {_label}", "proxy CPU per request (µs)",
+         "lower", "{:.1f}"),
+    ]
+for _kind, _label in KEY_TYPES:
+    METRICS += [
+        (f"tls_close_{_kind}", "rps", f"8. TLS terminated, client `Connection: close`, {_label}",
+         "requests/s (a full handshake each)", "higher", "{:,.0f}"),
+        (f"tls_close_{_kind}", "backend_conns", f"8. TLS terminated, client `Connection: close`, {_label}",
+         "new backend connections", "lower", "{:,.0f}"),
+        (f"tls_close_{_kind}", "backend_conns_per_1k", f"8. TLS terminated, client `Connection: close`, {_label}",
+         "new backend connections per 1,000 requests", "lower", "{:.2f}"),
+        (f"tls_close_{_kind}", "cpu_us", f"8. TLS terminated, client `Connection: close`, {_label}",
+         "proxy CPU per request (µs)", "lower", "{:.1f}"),
+    ]
+METRICS += [
     ("idle", "per_conn_kib", "5. Idle TLS tunnels", "RSS per connection (KiB)", "lower", "{:.1f}"),
     ("idle", "rss_before_mib", "5. Idle TLS tunnels", "RSS before (MiB)", "lower", "{:.1f}"),
     ("idle", "rss_after_mib", "5. Idle TLS tunnels", "RSS with all open (MiB)", "lower", "{:.1f}"),
@@ -41,7 +66,7 @@ METRICS = [
 
 
 def read_samples(path):
-    samples = defaultdict(list)
+    samples = defaultdict(list)  # insertion order: the order of the run
     with open(path, encoding="utf-8") as lines:
         for line in lines:
             if not line.strip():
@@ -61,6 +86,20 @@ def ratio(a, b):
     return a / b
 
 
+def variants(samples, scenario, metric):
+    """The snipool variants (providers) measured for a metric, in run order; [None] when snipool ran plain."""
+    found = [t.split("/", 1)[1] for (s, m, t) in samples if s == scenario and m == metric and t.startswith("snipool/")]
+    return list(dict.fromkeys(found)) or [None]
+
+
+def snipool_key(variant):
+    return "snipool" if variant is None else f"snipool/{variant}"
+
+
+def with_variant(label, variant):
+    return label if variant is None else f"{label} (snipool: {variant})"
+
+
 def render(samples, header, notes):
     medians = {key: statistics.median(values) for key, values in samples.items()}
     out = [header.rstrip(), ""]
@@ -72,14 +111,15 @@ def render(samples, header, notes):
             "nginx ÷ HAProxy |",
             "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for scenario, metric, scenario_label, label, better, pattern in METRICS:
-        row = {t: medians.get((scenario, metric, t)) for t in TARGETS}
-        if all(v is None for v in row.values()):
-            continue
-        hap = row["haproxy"]
-        out.append(f"| {scenario_label} | {label} | {better} | "
-                   + " | ".join(fmt(row[t], pattern) for t in TARGETS) + " | "
-                   + fmt(ratio(row["snipool"], hap), "{:.2f}") + " | " + fmt(ratio(row["nginx"], hap), "{:.2f}")
-                   + " |")
+        for variant in variants(samples, scenario, metric):
+            row = {t: medians.get((scenario, metric, snipool_key(variant) if t == "snipool" else t)) for t in TARGETS}
+            if all(v is None for v in row.values()):
+                continue
+            hap = row["haproxy"]
+            out.append(f"| {scenario_label} | {with_variant(label, variant)} | {better} | "
+                       + " | ".join(fmt(row[t], pattern) for t in TARGETS) + " | "
+                       + fmt(ratio(row["snipool"], hap), "{:.2f}") + " | "
+                       + fmt(ratio(row["nginx"], hap), "{:.2f}") + " |")
 
     direct_rows = []
     for scenario, metric, scenario_label, label, better, _pattern in METRICS:
@@ -88,8 +128,10 @@ def render(samples, header, notes):
         base = medians.get((scenario, metric, "direct"))
         if base is None:
             continue
-        cells = [fmt(ratio(medians.get((scenario, metric, p)), base), "{:.2f}") for p in PROXIES]
-        direct_rows.append(f"| {scenario_label} | {label} | " + " | ".join(cells) + " |")
+        for variant in variants(samples, scenario, metric):
+            cells = [fmt(ratio(medians.get((scenario, metric, snipool_key(variant) if p == "snipool" else p)), base),
+                         "{:.2f}") for p in PROXIES]
+            direct_rows.append(f"| {scenario_label} | {with_variant(label, variant)} | " + " | ".join(cells) + " |")
     if direct_rows:
         out += ["", "## Proxy ÷ direct (the same load sent straight to the backend)", "",
                 "How much of the backend's own rate survives the extra hop; 1.00 would be a free proxy.", "",
@@ -100,11 +142,13 @@ def render(samples, header, notes):
             "| Scenario | Metric | " + " | ".join(NAMES[t] for t in TARGETS) + " |",
             "| --- | --- | " + " | ".join("---" for _ in TARGETS) + " |"]
     for scenario, metric, scenario_label, label, _better, pattern in METRICS:
-        cells = [", ".join(pattern.format(v) for v in samples.get((scenario, metric, t), [])) or "–"
-                 for t in TARGETS]
-        if all(c == "–" for c in cells):
-            continue
-        out.append(f"| {scenario_label} | {label} | " + " | ".join(cells) + " |")
+        for variant in variants(samples, scenario, metric):
+            cells = [", ".join(pattern.format(v) for v in
+                               samples.get((scenario, metric, snipool_key(variant) if t == "snipool" else t), []))
+                     or "–" for t in TARGETS]
+            if all(c == "–" for c in cells):
+                continue
+            out.append(f"| {scenario_label} | {with_variant(label, variant)} | " + " | ".join(cells) + " |")
 
     out += ["", "## Notes from this run", ""]
     out += [f"- {n}" for n in notes] if notes else ["- none: every run completed without errors"]
