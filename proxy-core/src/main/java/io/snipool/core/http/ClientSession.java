@@ -273,7 +273,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         }
         if (tls.isPresent()) {
             // An HTTP/1.0 request without Host asks for the name the connection was opened for.
-            host = host.isEmpty() ? tls.get().serverName().orElse("") : host;
+            if (host.isEmpty() && tls.get().serverName().isPresent()) {
+                host = tls.get().serverName().get();
+                // The backend gets the name the request is routed by: an HTTP/1.1 head without Host is invalid.
+                authority = host;
+                request.headers().set(HttpHeaderNames.HOST, host);
+            }
             if (!tls.get().covers(host)) {
                 refuse(Failure.of(FailureKind.MISDIRECTED, "the certificate of this connection does not cover '"
                         + (host.isEmpty() ? "(none)" : host) + "'"), log);

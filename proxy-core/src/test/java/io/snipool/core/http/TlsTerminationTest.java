@@ -169,6 +169,15 @@ class TlsTerminationTest {
     }
 
     @Test
+    void anHttp10RequestWithoutHostGoesToTheSniNameAndTheBackendGetsThatHost() throws Exception {
+        try (RawClient client = https("a.test")) {
+            HttpWire.Response response = client.exchange("GET / HTTP/1.0\r\n\r\n");
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.bodyText()).isEqualTo("host=a.test proto=https");
+        }
+    }
+
+    @Test
     void passthroughRoutesStillTunnelUntouched() throws Exception {
         assertThat(new TlsClient(PKI.clientContext()).backendName(proxy.port("edge"), "pass.test"))
                 .isEqualTo("tunnelled");
