@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import io.snipool.config.Units;
+import io.snipool.core.accesslog.AccessRecord;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.failure.FailureKind;
 import io.snipool.core.loop.Deadline;
@@ -65,6 +66,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     private final ClientResponseEncoder encoder;
     /** Present when snipool terminated the connection's TLS. */
     private final Optional<TerminatedTls> tls;
+    /** The same, as each request's access log line shows it: made once, not per request. */
+    private final AccessRecord.Tls accessLogTls;
     private final Deadline timer;
     /** The current exchange's timers, kept per connection so that each request only moves their deadlines. */
     private final Deadline responseTimer;
@@ -92,6 +95,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         this.clientEndpoint = clientEndpoint;
         this.encoder = encoder;
         this.tls = tls;
+        this.accessLogTls = tls.map(t -> new AccessRecord.Tls(t.protocol(), t.cipher(), t.serverName().orElse(null)))
+                .orElse(null);
         this.timer = new Deadline(channel.eventLoop());
         this.responseTimer = new Deadline(channel.eventLoop());
         this.exchangeIdleTimer = new Deadline(channel.eventLoop());
@@ -238,7 +243,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     /** Routes one request with the listener configuration current now, and runs its exchange. */
     private void onRequest(HttpRequest request) {
         HttpListener listener = proxy.listener();
-        RequestLog log = new RequestLog(listener, clientEndpoint, tls);
+        RequestLog log = new RequestLog(listener, clientEndpoint, accessLogTls);
         String target = request.uri();
         String authority = request.headers().get(HttpHeaderNames.HOST);
         log.request(request.method().name(), target, authority);
@@ -340,7 +345,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
      * backend's response was sent.
      */
     void refuse(Failure failure) {
-        refuse(failure, new RequestLog(proxy.listener(), clientEndpoint, tls));
+        refuse(failure, new RequestLog(proxy.listener(), clientEndpoint, accessLogTls));
     }
 
     void refuse(Failure failure, RequestLog log) {

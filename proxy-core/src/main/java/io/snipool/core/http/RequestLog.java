@@ -4,7 +4,6 @@ import io.snipool.core.accesslog.AccessRecord;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.metrics.RequestMeters;
 import java.time.Instant;
-import java.util.Optional;
 
 /**
  * What one HTTP request did, gathered while it runs and written once when it ends: the request counter and
@@ -27,11 +26,11 @@ final class RequestLog {
     private long bytesOut;
     private boolean written;
 
-    RequestLog(HttpListener listener, String client, Optional<TerminatedTls> terminated) {
+    /** @param tls the connection's TLS as the access log shows it, made once per connection; null when plain */
+    RequestLog(HttpListener listener, String client, AccessRecord.Tls tls) {
         this.listener = listener;
         this.client = client;
-        this.tls = terminated.map(t -> new AccessRecord.Tls(t.protocol(), t.cipher(), t.serverName().orElse(null)))
-                .orElse(null);
+        this.tls = tls;
     }
 
     void request(String requestMethod, String target, String requestHost) {
