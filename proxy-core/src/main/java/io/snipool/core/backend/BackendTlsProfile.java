@@ -6,8 +6,10 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.snipool.config.BackendTlsConfig;
 import io.snipool.config.CertifiedKey;
+import io.snipool.core.tls.CipherSuites;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -22,8 +24,9 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * One {@code backend_tls} setting made ready to connect: a client {@link SslContext} built once when the listener's
- * configuration is (TLS 1.2 and 1.3; the backend verified against the configured anchors or the JDK's trust store,
- * its name checked against the SNI, unless {@code verify: false}; the client certificate, if any, presented). The
+ * configuration is (TLS 1.2 and 1.3 with the suites snipool serves, {@link CipherSuites#MODERN}; the backend
+ * verified against the configured anchors or the JDK's trust store, its name checked against the SNI, unless
+ * {@code verify: false}; the client certificate, if any, presented). The
  * context's session cache holds one session per SNI and port, so a new connection for a pool key resumes.
  *
  * <p>Equal by {@link TlsIdentity}: the context is rebuilt by a reload, but connections of equal identities are
@@ -60,6 +63,7 @@ public final class BackendTlsProfile {
         SslContextBuilder builder = SslContextBuilder.forClient()
                 .sslProvider(provider)
                 .protocols(PROTOCOLS)
+                .ciphers(CipherSuites.MODERN, SupportedCipherSuiteFilter.INSTANCE)
                 .trustManager(trust)
                 // RFC 2818 / RFC 6125 name checks of the SNI (the engine's peer host) against the certificate.
                 .endpointIdentificationAlgorithm(config.verify() ? "HTTPS" : null);

@@ -8,6 +8,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.snipool.config.TlsSettings;
+import io.snipool.core.tls.CipherSuites;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -24,16 +25,6 @@ import javax.net.ssl.SSLException;
  * Immutable: a reload builds a new one, and open connections keep the context they started with.
  */
 public final class ServerContexts {
-
-    /**
-     * TLS 1.2 suites: ECDHE only (forward secrecy), AEAD only (AES-GCM, ChaCha20-Poly1305), ECDSA before RSA
-     * keys as each certificate allows. TLS 1.3's own suites are all AEAD and are kept as the provider orders them.
-     */
-    static final List<String> CIPHERS = List.of(
-            "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
-            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
     /** One servable certificate. */
     public record Served(SslContext context, List<String> names, String label, X509Certificate leaf) {
@@ -97,7 +88,7 @@ public final class ServerContexts {
                         certificate.material().chain().toArray(new X509Certificate[0]))
                 .sslProvider(provider)
                 .protocols(protocols)
-                .ciphers(CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                .ciphers(CipherSuites.MODERN, SupportedCipherSuiteFilter.INSTANCE)
                 .clientAuth(ClientAuth.NONE)
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,

@@ -18,11 +18,14 @@ import io.snipool.core.testbed.TestPki;
 import io.snipool.core.testbed.TlsBackend;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.net.NetServerOptions;
 import io.vertx.junit5.VertxExtension;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -122,7 +125,13 @@ class BackendHandshakeTest {
 
     /** One handshake with a TLS server serving {@code served}, started for it and closed after. */
     private static Result once(Vertx vertx, TestPki.Leaf served, BackendTlsProfile profile, String sni) {
-        TlsBackend backend = Await.result(TlsBackend.start(vertx, "backend", served));
+        return once(vertx, served, UnaryOperator.identity(), profile, sni);
+    }
+
+    /** As {@link #once(Vertx, TestPki.Leaf, BackendTlsProfile, String)}, the server tuned by {@code tuning}. */
+    private static Result once(Vertx vertx, TestPki.Leaf served, UnaryOperator<NetServerOptions> tuning,
+                               BackendTlsProfile profile, String sni) {
+        TlsBackend backend = Await.result(TlsBackend.start(vertx, "backend", served, tuning));
         try {
             return handshake(vertx, backend.port(), profile, sni, BUDGET);
         } finally {
@@ -146,6 +155,29 @@ class BackendHandshakeTest {
                 provider), sni);
         assertThat(result.outcome()).as(why).isEqualTo("verify");
         assertThat(result.detail()).containsIgnoringCase(detail);
+    }
+
+    /** A TLS 1.2 backend that speaks only {@code suite}. */
+    private static UnaryOperator<NetServerOptions> onlyTls12With(String suite) {
+        return options -> options.setEnabledSecureTransportProtocols(Set.of("TLSv1.2")).addEnabledCipherSuite(suite);
+    }
+
+    /** Each provider, with TLS 1.2 suites a backend may insist on, and whether snipool offers it. */
+    static Stream<Arguments> backendSuites() {
+        return Stream.of(SslProvider.JDK, SslProvider.OPENSSL).flatMap(provider -> Stream.of(
+                Arguments.of(provider, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "full"),
+                Arguments.of(provider, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "full"),
+                Arguments.of(provider, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "handshake"),
+                Arguments.of(provider, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "handshake")));
+    }
+
+    @ParameterizedTest(name = "{0}: {1} -> {2}")
+    @MethodSource("backendSuites")
+    void toBackendsOnlyForwardSecretAeadSuitesAreOffered(SslProvider provider, String suite, String outcome,
+                                                         Vertx vertx) throws Exception {
+        Result result = once(vertx, pki.leaf("x.wild.test"), onlyTls12With(suite),
+                profile(BackendTlsConfigs.verifying("${host}", pki.caCertificate()), provider), "x.wild.test");
+        assertThat(result.outcome()).as(result.detail()).isEqualTo(outcome);
     }
 
     @ParameterizedTest

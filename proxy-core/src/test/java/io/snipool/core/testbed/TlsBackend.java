@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 
 /**
  * A real TLS server that, once the handshake is done, writes its own name and a newline: the name a client reads
@@ -24,8 +25,14 @@ public final class TlsBackend {
 
     /** Starts on an ephemeral loopback port with {@code leaf} as its certificate. */
     public static Future<TlsBackend> start(Vertx vertx, String name, TestPki.Leaf leaf) {
-        NetServerOptions options = new NetServerOptions().setHost("127.0.0.1").setPort(0).setSsl(true)
-                .setKeyCertOptions(leaf.keyCertOptions());
+        return start(vertx, name, leaf, UnaryOperator.identity());
+    }
+
+    /** As {@link #start(Vertx, String, TestPki.Leaf)}, with {@code tuning} applied to the server's options. */
+    public static Future<TlsBackend> start(Vertx vertx, String name, TestPki.Leaf leaf,
+                                           UnaryOperator<NetServerOptions> tuning) {
+        NetServerOptions options = tuning.apply(new NetServerOptions().setHost("127.0.0.1").setPort(0).setSsl(true)
+                .setKeyCertOptions(leaf.keyCertOptions()));
         NetServer server = vertx.createNetServer(options);
         TlsBackend backend = new TlsBackend(name, server);
         server.connectHandler(socket -> {
