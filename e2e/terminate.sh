@@ -2,8 +2,9 @@
 # End-to-end check of TLS termination with real clients: curl and openssl s_client through the built snipool jar.
 # One mode: tls listener per provider (auto, and jdk) holds two terminating routes to a plain HTTP nginx backend
 # (an RSA 2048 certificate for a.example.test; an ECDSA P-256 one for *.wild.test, sent with its intermediate) and a
-# passthrough route to an nginx TLS backend. Proves the point of the feature: HTTPS clients that close their
-# connection after every request cost the backend almost no new connections (nginx's own stub_status count).
+# passthrough route to an nginx TLS backend, and a terminating route that re-encrypts (backend_tls) to a second,
+# TLS-only nginx. Proves the point of the feature: HTTPS clients that close their connection after every request
+# cost the backend almost no new connections, plain or re-encrypted (each nginx's own stub_status count).
 # Needs java, nginx, curl, openssl and python3; .ci/run installs them. Usage: e2e/terminate.sh [path/to/snipool.jar]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,7 +12,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 e2e_setup "$@"
 
 # --- PKI: a root CA; a.example.test (RSA 2048) signed by it; *.wild.test (ECDSA P-256) signed by an intermediate;
-# pass.example.test (the passthrough backend's own, RSA 2048) signed by the root.
+# pass.example.test (the passthrough backend's own, RSA 2048) signed by the root; for the re-encrypting route,
+# *.reenc.test twice, snipool's (ECDSA) and the TLS backend's own (RSA 2048), both signed by the root.
 pki() { timeout 30 openssl "$@" 2>/dev/null; }
 pki req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=snipool e2e CA" -keyout "$work/ca.key" -out "$work/ca.pem"
 pki req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=snipool e2e intermediate" \
@@ -30,10 +32,12 @@ leaf() { # leaf FILE-PREFIX CN SAN KEY-ARGS ISSUER-PREFIX
 leaf a "a.example.test" "DNS:a.example.test" "rsa:2048" ca
 leaf wild "*.wild.test" "DNS:*.wild.test" "ec -pkeyopt ec_paramgen_curve:prime256v1" int
 leaf pass "pass.example.test" "DNS:pass.example.test" "rsa:2048" ca
+leaf reenc "*.reenc.test" "DNS:*.reenc.test" "ec -pkeyopt ec_paramgen_curve:prime256v1" ca
+leaf reenc-backend "*.reenc.test" "DNS:*.reenc.test" "rsa:2048" ca
 cat "$work/wild.pem" "$work/int.pem" > "$work/wild-chain.pem"   # leaf first, then the intermediate
 
 port_plain=$(e2e_free_port); port_pass=$(e2e_free_port); port_admin=$(e2e_free_port)
-port_auto=$(e2e_free_port); port_jdk=$(e2e_free_port)
+port_auto=$(e2e_free_port); port_jdk=$(e2e_free_port); port_reenc=$(e2e_free_port)
 
 # --- backends: plain HTTP with keep-alive and stub_status; TLS for the passthrough route.
 e2e_nginx "$work/nginx" "$(cat <<SERVERS
@@ -52,6 +56,23 @@ e2e_nginx "$work/nginx" "$(cat <<SERVERS
   }
 SERVERS
 )"
+# The re-encrypting route's backend: TLS only, keep-alive, its own nginx so that its stub_status counts only its
+# own connections; it answers with the SNI, protocol and cipher snipool's connection to it used.
+e2e_nginx "$work/nginx-reenc" "$(cat <<SERVERS
+  keepalive_requests 100000;
+  keepalive_timeout 60s;
+  server {
+    listen 127.0.0.1:$port_reenc ssl;
+    ssl_protocols TLSv1.2;   # so that the suite is chosen from snipool's offer: it must be ECDHE with AEAD
+    ssl_certificate $work/reenc-backend.pem;
+    ssl_certificate_key $work/reenc-backend.key;
+    location = /stub { stub_status; }
+    location / {
+      return 200 "reenc-backend sni=\$ssl_server_name host=\$host tls=\$ssl_protocol cipher=\$ssl_cipher proto=\$http_x_forwarded_proto\n";
+    }
+  }
+SERVERS
+)"
 
 # --- snipool: the same routes on two listeners, one per provider (auto: BoringSSL where it loads; jdk).
 listener() { # listener NAME PORT PROVIDER
@@ -63,6 +84,7 @@ listener() { # listener NAME PORT PROVIDER
       certificates:
         - { cert: a.pem, key: a.key }
         - { cert: wild-chain.pem, key: wild.key }
+        - { cert: reenc.pem, key: reenc.key }
       min_version: TLSv1.2
       alpn: [http/1.1]
       provider: $3
@@ -70,6 +92,14 @@ listener() { # listener NAME PORT PROVIDER
       - { hosts: [a.example.test], terminate: true, backends: ["127.0.0.1:$port_plain"] }
       - { hosts: ["*.wild.test"], terminate: true, backends: ["127.0.0.1:$port_plain"] }
       - { hosts: [pass.example.test], backends: ["127.0.0.1:$port_pass"] }
+      - hosts: [bad.reenc.test]             # the backend's certificate does not cover the SNI sent: 502
+        terminate: true
+        backends: ["127.0.0.1:$port_reenc"]
+        backend_tls: { sni: other.test, ca: ca.pem }
+      - hosts: ["*.reenc.test"]             # SNI to the backend: the request's Host (the default)
+        terminate: true
+        backends: ["127.0.0.1:$port_reenc"]
+        backend_tls: { ca: ca.pem }
 CONF
 }
 cat > "$work/snipool.yaml" <<CONF
@@ -83,6 +113,7 @@ e2e_start_snipool "$work/snipool.yaml"
 
 e2e_wait_port "$port_plain" 20
 e2e_wait_port "$port_pass" 20
+e2e_wait_port "$port_reenc" 20
 e2e_wait_http "http://127.0.0.1:$port_admin/readyz" 60
 
 # --- helpers
@@ -102,6 +133,10 @@ leaf_of() { timeout 10 openssl x509 -noout "$@" 2>/dev/null || true; }   # reads
 fingerprint() { timeout 10 openssl x509 -noout -fingerprint -sha256 -in "$1"; }
 accepted() { # connections the plain backend has accepted so far, by its own count (this reading's included)
   timeout 15 curl -sf --max-time 10 "http://127.0.0.1:$port_plain/stub" | awk 'NR == 3 { print $1 }'
+}
+accepted_reenc() { # the same count of the re-encrypting route's TLS backend
+  timeout 15 curl -sf --max-time 10 --cacert "$work/ca.pem" --resolve "stub.reenc.test:$port_reenc:127.0.0.1" \
+    "https://stub.reenc.test:$port_reenc/stub" | awk 'NR == 3 { print $1 }'
 }
 metric() { # metric NAME LABELS: the value of one sample on /metrics (0 when absent)
   timeout 15 curl -sf --max-time 10 "http://127.0.0.1:$port_admin/metrics" \
@@ -164,6 +199,35 @@ for listener in edge edge-jdk; do
     grep -Eq '^ *50 200 1$' <<<"$results"
   e2e_check "$listener: ... 50 more handshakes done" test $((handshakes_after - handshakes_before)) -ge 50
   e2e_check "$listener: ... the backend accepted at most 4 new connections" test "$new_backend" -le 4
+
+  # Re-encryption: the route's requests go to the TLS backend over verified TLS, with the Host as SNI, in an
+  # ECDHE-AEAD suite; backend connections are pooled per SNI, so interleaved names each see their own.
+  out=$(fetch "$port" x.reenc.test)
+  e2e_check "$listener: x.reenc.test is re-encrypted to the TLS backend with SNI x.reenc.test" \
+    grep -Eq '^reenc-backend sni=x.reenc.test host=x.reenc.test tls=TLSv1.2 cipher=ECDHE-RSA-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305) proto=https$' <<<"$out"
+  echo "     $out"
+  interleaved=ok
+  for name in x y x y x y; do
+    out=$(fetch "$port" x.reenc.test -H "Host: $name.reenc.test")
+    [ "$out" = "reenc-backend sni=$name.reenc.test host=$name.reenc.test ${out#*host=$name.reenc.test }" ] \
+      || { interleaved="Host $name.reenc.test got: $out"; break; }
+  done
+  e2e_check "$listener: interleaved Hosts x and y on x.reenc.test connections each reach the backend with their own SNI" \
+    test "$interleaved" = ok
+  before=$(accepted_reenc)
+  results=$(https_curl "$port" x.reenc.test -o /dev/null -H 'Connection: close' \
+    -w '%{http_code} %{num_connects}\n' "https://x.reenc.test:$port/?[1-50]" | sort | uniq -c)
+  after=$(accepted_reenc)
+  new_backend=$((after - before - 1))
+  echo "     TLS nginx accepts $before -> $after: $new_backend new re-encrypted backend connections for 50 new client TLS connections"
+  e2e_check "$listener: 50 re-encrypted requests with Connection: close, each on a new connection, all 200" \
+    grep -Eq '^ *50 200 1$' <<<"$results"
+  e2e_check "$listener: ... the TLS backend accepted at most 4 new connections" test "$new_backend" -le 4
+  errors_before=$(metric snipool_backend_tls_errors_total "backend=\"127.0.0.1:$port_reenc\",reason=\"verify\"")
+  code=$(fetch "$port" bad.reenc.test -o /dev/null -w '%{http_code}')
+  errors_after=$(metric snipool_backend_tls_errors_total "backend=\"127.0.0.1:$port_reenc\",reason=\"verify\"")
+  e2e_check "$listener: a backend whose certificate does not cover the SNI sent gets 502" test "$code" = 502
+  e2e_check "$listener: ... counted as a verify error" test $((errors_after - errors_before)) -ge 1
 
   # A Host the connection's certificate does not cover: 421, even when a route serves it.
   e2e_check "$listener: Host other.test on an a.example.test connection gets 421" \

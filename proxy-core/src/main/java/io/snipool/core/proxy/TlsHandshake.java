@@ -43,12 +43,14 @@ final class TlsHandshake extends ChannelInboundHandlerAdapter {
             return;
         }
         told = true;
-        ctx.pipeline().remove(this);
         if (completion.isSuccess()) {
+            ctx.pipeline().remove(this);
             SSLSession session = ssl.engine().getSession();
             outcome.established(session, SessionResumption.resumed(ssl.engine(), session, startMillis),
                     System.nanoTime() - startNanos);
         } else {
+            // Stays in the pipeline: the SslHandler raises the error behind the event next, and it is ours to
+            // swallow (counted above), not the socket's to log.
             outcome.failed(HandshakeOutcome.of(completion.cause()), completion.cause());
             ctx.close();
         }
