@@ -193,7 +193,7 @@ final class ResponseForwarder {
         client.flush();
         exchange.upgraded();
         session.exchangeUpgraded();
-        Tunnel.start(client, ClientSession.NAME, backend, Unpooled.EMPTY_BUFFER,
+        Tunnel.start(client, ClientSession.NAME, backend, Unpooled.EMPTY_BUFFER, false,
                 exchange.listener().timeouts().idle(), new Tunnel.Observer() {
                     @Override
                     public void transferred(Tunnel.Direction direction, int bytes) {

@@ -3,6 +3,9 @@ package io.snipool.core.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.util.ReferenceCountUtil;
 import io.snipool.core.tls.ClientHelloReader;
 import io.snipool.core.tls.HelloResult;
@@ -12,6 +15,10 @@ import io.snipool.core.tls.HelloResult;
  * the client pipeline in front of Vert.x's handler, so Vert.x never sees these bytes. Owns the gathered bytes
  * until {@link #takeReceived()} hands them on (to the backend, unchanged), or releases them if the connection
  * ends first.
+ *
+ * <p>Once the hello is decided, a FIN from the client is remembered rather than taken as a close: the native
+ * transports report it even while snipool is not reading (epoll's {@code EPOLLRDHUP}), and a client that sent its
+ * request and half-closed still expects the answer through the tunnel ({@link #inputEnded()}).
  */
 final class HelloCollector extends ChannelInboundHandlerAdapter {
 
@@ -30,6 +37,7 @@ final class HelloCollector extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext context;
     private ByteBuf received;
     private boolean decided;
+    private boolean inputEnded;
 
     HelloCollector(ClientHelloReader reader, Session session) {
         this.reader = reader;
@@ -60,6 +68,7 @@ final class HelloCollector extends ChannelInboundHandlerAdapter {
         if (!(result instanceof HelloResult.NeedMore)) {
             decided = true;
             ctx.channel().config().setAutoRead(false);
+            ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
             session.helloDecided(result);
         }
     }
@@ -71,11 +80,33 @@ final class HelloCollector extends ChannelInboundHandlerAdapter {
     void handOn() {
         ByteBuf bytes = received;
         received = null;
+        context.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
         if (bytes != null) {
             context.fireChannelRead(bytes);
             context.fireChannelReadComplete();
         }
         context.pipeline().remove(this);
+        if (inputEnded) {
+            // A client that has stopped sending cannot finish a handshake.
+            context.channel().close();
+        }
+    }
+
+    /** Whether the client sent its FIN after the hello was decided (and before the bytes were handed on). */
+    boolean inputEnded() {
+        return inputEnded;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof ChannelInputShutdownEvent) {
+            inputEnded = true;
+            return;
+        }
+        if (event instanceof ChannelInputShutdownReadComplete) {
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
     }
 
     /** Everything received so far, now owned by the caller; an empty buffer if nothing came. */

@@ -199,7 +199,7 @@ public final class TlsPassthrough implements ConnectionHandler {
                 // Written ahead of the tunnel so that bytes_total counts only what the client sent.
                 ProxyProtocolHeader.writeTo(backend, route.proxyProtocol(), inet(socket.remoteAddress()),
                         inet(socket.localAddress()));
-                Tunnel.start(client, HelloCollector.NAME, backend, collector.takeReceived(),
+                Tunnel.start(client, HelloCollector.NAME, backend, collector.takeReceived(), collector.inputEnded(),
                         listener.timeouts().idle(), new TunnelObserver(this, backendLabel));
                 // The tunnel may idle for hours: let the hello's reader, its parsed hello, the cancelled timer and
                 // the dial go (about half a KiB per tunnel).

@@ -52,8 +52,8 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
     /** This channel drained: the peer, paused because of it, may read again. */
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable() && !tunnel.isClosed()) {
-            peer.config().setAutoRead(true);
+        if (ctx.channel().isWritable()) {
+            tunnel.resumeReading(peer);
         }
         ctx.fireChannelWritabilityChanged();
     }

@@ -90,10 +90,11 @@ public final class Tunnel {
      * Starts relaying. The client's pipeline gets the relay in place of {@code clientHandlerToReplace}; the
      * backend's pipeline gets it appended. {@code firstBytes} (what the client sent before the tunnel existed,
      * possibly preceded by a PROXY header) is written to the backend first; ownership passes to the tunnel.
+     * {@code clientInputEnded}: the client's FIN came before the tunnel existed; it follows {@code firstBytes}.
      * Both channels must have auto-read off when this is called; the tunnel turns it on.
      */
     public static Tunnel start(Channel client, String clientHandlerToReplace, Channel backend, ByteBuf firstBytes,
-                               Duration idleTimeout, Observer observer) {
+                               boolean clientInputEnded, Duration idleTimeout, Observer observer) {
         Tunnel tunnel = new Tunnel(client, backend, idleTimeout, observer);
         // Half-closure: a FIN becomes an event instead of a close, so the other direction can keep flowing.
         client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
@@ -113,10 +114,25 @@ public final class Tunnel {
         } else {
             firstBytes.release();
         }
+        if (clientInputEnded) {
+            tunnel.inputShutdown(Direction.CLIENT_TO_BACKEND);
+        }
         tunnel.idle.arm(idleTimeout, tunnel.idleExpired);
-        client.config().setAutoRead(true);
-        backend.config().setAutoRead(true);
+        tunnel.resumeReading(client);
+        tunnel.resumeReading(backend);
         return tunnel;
+    }
+
+    /**
+     * Lets {@code side} read again (at the start, or after its peer drained), unless its FIN has come: there is
+     * nothing more to read, and the epoll transport refuses to watch a socket whose input is shut down (epoll_ctl
+     * fails with ENOENT, which would end the tunnel while the other direction still flows).
+     */
+    void resumeReading(Channel side) {
+        boolean inputDone = side == client ? clientInputDone : backendInputDone;
+        if (!inputDone && !closed) {
+            side.config().setAutoRead(true);
+        }
     }
 
     void transferred(Direction direction, int bytes) {

@@ -247,6 +247,8 @@ class TlsTunnelTest {
                 socket.write(Buffer.buffer(chunk));
                 written += CHUNK;
             }
+            // Done: the drain handler set on the way must not run this again (it would complete twice).
+            socket.drainHandler(null);
             done.complete(new PatternData.Received(written, HexFormat.of().formatHex(digest.digest())));
         }
     }

@@ -89,7 +89,7 @@ class TunnelTest {
         client.config().setAutoRead(false);
         backend.config().setAutoRead(false);
         backend.freezeTime();
-        tunnel = Tunnel.start(client, PLACEHOLDER, backend, text("hello"), IDLE, new Tunnel.Observer() {
+        tunnel = Tunnel.start(client, PLACEHOLDER, backend, text("hello"), false, IDLE, new Tunnel.Observer() {
             @Override
             public void transferred(Tunnel.Direction direction, int bytes) {
             }
