@@ -18,7 +18,6 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
@@ -61,10 +60,18 @@ public final class Snipool {
                 .setJvmMetricsEnabled(true)
                 .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
                 .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT);
+        TransportChoice transport = TransportChoice.of(config.transport());
         this.vertx = Vertx.builder()
                 .with(new VertxOptions().setEventLoopPoolSize(eventLoops).setMetricsOptions(metricsOptions))
                 .withMetrics(new MicrometerMetricsFactory(registry))
+                .withTransport(transport.chosen())
                 .build();
+        if (transport.note().isEmpty()) {
+            LOG.info(transport.logLine());
+        } else {
+            LOG.warning(transport.logLine());
+        }
+        transport.register(registry);
         this.accessLog = openAccessLog(config.accessLog(), registry);
         this.proxy = new ProxyServer(vertx, config, new ProxyMetrics(registry), new VertxHostResolver(vertx),
                 eventLoops, accessLog);
@@ -151,10 +158,8 @@ public final class Snipool {
         String reason;
         if (cause instanceof UnknownHostException) {
             reason = "cannot resolve host";
-        } else if (cause instanceof BindException || cause.getMessage() != null) {
-            reason = cause.getMessage();
         } else {
-            reason = cause.getClass().getSimpleName();
+            reason = ProxyServer.BindFailure.reason(cause);
         }
         return new StartupException(what + " cannot bind " + address + ": " + reason, cause);
     }
@@ -169,6 +174,10 @@ public final class Snipool {
      * applied (a new address that cannot be bound), in which case the previous configuration stays in force.
      */
     public synchronized void reload(ProxyConfig next, Duration timeout) {
+        if (next.transport() != config.transport()) {
+            LOG.warning("transport changed to " + next.transport().name().toLowerCase(Locale.ROOT)
+                    + "; the event loops keep theirs until a restart");
+        }
         if (!next.metrics().bind().equals(config.metrics().bind())) {
             LOG.warning("metrics.bind changed to " + next.metrics().bind() + "; the admin server keeps "
                     + config.metrics().bind() + " until a restart");

@@ -48,6 +48,7 @@ final class ConfigReader {
         ReloadConfig reload = new ReloadConfig(reloadMap.bool("watch", false),
                 reloadMap.duration("watch_delay", ReloadConfig.DEFAULT_WATCH_DELAY, Duration.ZERO, Duration.ofMinutes(1)));
         reloadMap.finish();
+        Transport transport = top.choice("transport", Transport.DEFAULT, Transport.class);
 
         List<ListenerConfig> listeners = new ArrayList<>();
         ListenerSetCheck listenerSet = new ListenerSetCheck(problems, metrics.bind());
@@ -64,7 +65,7 @@ final class ConfigReader {
         }
         top.finish();
         return new ProxyConfig(listeners, pool, timeouts, limits, metrics, shutdown, accessLog, logging, reload,
-                warnings.inFileOrder());
+                transport, warnings.inFileOrder());
     }
 
     private PoolSettings readPool(YamlMap map, PoolSettings base, boolean global) {

@@ -8,10 +8,12 @@ import java.util.List;
  * @param warnings what the operator must hear of although the file is valid (a certificate that expires within
  *                 14 days, {@code verify: false}), each with its key path and line like a problem; logged at start
  *                 and at every reload, printed by {@code --check}
+ * @param transport the socket transport of the event loops; read at start only
  */
 public record ProxyConfig(List<ListenerConfig> listeners, PoolSettings pool, Timeouts timeouts, Limits limits,
                           MetricsConfig metrics, ShutdownConfig shutdown, AccessLogConfig accessLog,
-                          LoggingConfig logging, ReloadConfig reload, List<ConfigProblem> warnings) {
+                          LoggingConfig logging, ReloadConfig reload, Transport transport,
+                          List<ConfigProblem> warnings) {
 
     public ProxyConfig {
         listeners = List.copyOf(listeners);

@@ -248,6 +248,10 @@ class ConfigErrorsTest {
                 .replace("mode: http", "mode: htp"));
         assertThat(problem.message()).isEqualTo("expected one of tls, http; got 'htp' (did you mean 'http'?)");
         assertThat(problem.path()).isEqualTo("listeners[0].mode");
+        ConfigProblem transport = only(listener("      - { hosts: [a.test], backends: [b:1] }\n") + "transport: iouring\n");
+        assertThat(transport.message())
+                .isEqualTo("expected one of auto, epoll, io_uring, nio; got 'iouring' (did you mean 'io_uring'?)");
+        assertThat(transport.path()).isEqualTo("transport");
     }
 
     @Test

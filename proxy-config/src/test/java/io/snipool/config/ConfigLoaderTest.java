@@ -61,6 +61,7 @@ class ConfigLoaderTest {
             access_log: { enabled: false, path: /var/log/snipool/access.log, format: json }
             logging: { level: debug, format: json }
             reload: { watch: true, watch_delay: 2s }
+            transport: io_uring
             """;
 
     private static ProxyConfig parse(String yaml) throws InvalidConfigException {
@@ -126,6 +127,7 @@ class ConfigLoaderTest {
         assertThat(config.logging()).isEqualTo(new LoggingConfig(LoggingConfig.Level.DEBUG,
                 LoggingConfig.Format.JSON));
         assertThat(config.reload()).isEqualTo(new ReloadConfig(true, Duration.ofSeconds(2)));
+        assertThat(config.transport()).isEqualTo(Transport.IO_URING);
     }
 
     @Test
@@ -143,6 +145,7 @@ class ConfigLoaderTest {
         assertThat(config.accessLog()).isEqualTo(AccessLogConfig.defaults());
         assertThat(config.logging()).isEqualTo(LoggingConfig.defaults());
         assertThat(config.reload()).isEqualTo(new ReloadConfig(false, Duration.ofMillis(500)));
+        assertThat(config.transport()).isEqualTo(Transport.AUTO);
         ListenerConfig listener = config.listeners().get(0);
         assertThat(listener.proxyProtocolIn()).isFalse();
         assertThat(listener.allow()).isEmpty();

@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * The data plane: every listener, deployed as one {@link ListenerVerticle} per event loop, and the backend pools.
@@ -36,10 +37,19 @@ public final class ProxyServer {
         private static final long serialVersionUID = 1L;
         private final transient ListenerConfig listener;
 
+        /** The native transports prefix the system call: "bind(..) failed with error(-98): Address in use". */
+        private static final Pattern NATIVE_ERROR_PREFIX =
+                Pattern.compile("^[a-z_]+\\(\\.\\.\\) failed with error\\(-?\\d+\\): ");
+
         BindFailure(ListenerConfig listener, Throwable cause) {
-            super("listener '" + listener.name() + "' cannot bind " + listener.bind() + ": " + cause.getMessage(),
-                    cause);
+            super("listener '" + listener.name() + "' cannot bind " + listener.bind() + ": " + reason(cause), cause);
             this.listener = listener;
+        }
+
+        /** Why a bind failed, in the operating system's words, whichever transport reported it. */
+        public static String reason(Throwable cause) {
+            return cause.getMessage() == null ? cause.getClass().getSimpleName()
+                    : NATIVE_ERROR_PREFIX.matcher(cause.getMessage()).replaceFirst("");
         }
 
         public ListenerConfig listener() {

@@ -53,6 +53,7 @@ public final class BackendTlsConfigs {
                 listener.deny(), listener.routes().stream().map(edit).toList(), listener.forwardedHeaders(),
                 listener.clientLimits(), listener.tls())).toList();
         return new ProxyConfig(listeners, config.pool(), config.timeouts(), config.limits(), config.metrics(),
-                config.shutdown(), config.accessLog(), config.logging(), config.reload(), config.warnings());
+                config.shutdown(), config.accessLog(), config.logging(), config.reload(), config.transport(),
+                config.warnings());
     }
 }
