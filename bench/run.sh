@@ -14,7 +14,7 @@ root=$(cd "$here/.." && pwd)
 
 REPEAT=${BENCH_REPEAT:-3}               # repetitions of each scenario (the report shows medians)
 DURATION=${BENCH_DURATION:-10}          # seconds per wrk run; target length of an h2load run
-WARMUP=${BENCH_WARMUP:-10}              # seconds of unmeasured load per target before scenarios 1 to 3, 7 and 8
+WARMUP=${BENCH_WARMUP:-10}              # seconds of unmeasured load per target before scenarios 1 to 3, 7 to 9
 TLS_WARMUP=${BENCH_TLS_WARMUP:-$((2000 * WARMUP))}  # at least this many handshakes per target before scenario 8
 CONNECTIONS=${BENCH_CONNECTIONS:-50}    # wrk connections
 WRK_THREADS=${BENCH_WRK_THREADS:-2}     # wrk threads
@@ -24,8 +24,8 @@ BULK_MIB=${BENCH_BULK_MIB:-1024}         # size of the file downloaded through t
 IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}   # idle TLS connections held through each proxy
 JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx256m}  # JVM flags after bin/snipool's own (a fixed heap cap keeps RSS comparable)
 PROXIES=${BENCH_PROXIES:-snipool haproxy nginx}
-SCENARIOS=${BENCH_SCENARIOS:-http close tls bulk tls-ka tls-close idle startup}
-TLS_KEYS=${BENCH_TLS_KEYS:-ecdsa rsa}              # key types of the terminated certificates (scenarios 7 and 8)
+SCENARIOS=${BENCH_SCENARIOS:-http close tls bulk tls-ka tls-close tls-reenc idle startup}
+TLS_KEYS=${BENCH_TLS_KEYS:-ecdsa rsa}              # key types of the terminated certificates (scenarios 7 to 9)
 TLS_PROVIDERS=${BENCH_TLS_PROVIDERS:-openssl jdk}  # snipool's tls.provider, one terminating listener each
 JAR=${BENCH_JAR:-$root/proxy-app/target/snipool.jar}
 RESULTS=${BENCH_RESULTS:-$here/results}
@@ -39,7 +39,10 @@ for p in $PROXIES; do
   case $p in snipool|haproxy|nginx) ;; *) die "BENCH_PROXIES: unknown proxy '$p'" ;; esac
 done
 for s in $SCENARIOS; do
-  case $s in http|close|tls|bulk|tls-ka|tls-close|idle|startup) ;; *) die "BENCH_SCENARIOS: unknown scenario '$s'" ;; esac
+  case $s in
+    http|close|tls|bulk|tls-ka|tls-close|tls-reenc|idle|startup) ;;
+    *) die "BENCH_SCENARIOS: unknown scenario '$s'" ;;
+  esac
 done
 [ -n "${TLS_KEYS// /}" ] || die "BENCH_TLS_KEYS must name at least one key type (ecdsa, rsa)"
 for k in $TLS_KEYS; do
@@ -51,7 +54,7 @@ for v in $TLS_PROVIDERS; do
   case $v in openssl|jdk) ;; *) die "BENCH_TLS_PROVIDERS: unknown provider '$v' (openssl or jdk)" ;; esac
 done
 wants() { [[ " $SCENARIOS " == *" $1 "* ]]; }
-wants_term() { wants tls-ka || wants tls-close; }
+wants_term() { wants tls-ka || wants tls-close || wants tls-reenc; }
 
 stamp=$(date -u +%Y-%m-%d-%H%M%S)
 work=$here/work/$stamp
@@ -147,9 +150,20 @@ nginx -c "$work/backend/nginx.conf" -p "$work/backend" > "$work/backend/stdout.l
 track $!
 wait_port "$B_HTTP" 20 && wait_port "$B_TLS" 20 && wait_port "$B_BULK" 20 || die "the nginx backend did not start"
 
+# Scenario 9's TLS backend, a process of its own so that its stub_status counts only the re-encrypted traffic. B_REENC
+# stays empty without that scenario: then the proxies get no re-encrypting routes (bench/lib/configs.sh).
+B_REENC=
+if wants tls-reenc; then
+  B_REENC=$(free_port)
+  write_reenc_backend_conf "$work/backend-reenc"
+  nginx -c "$work/backend-reenc/nginx.conf" -p "$work/backend-reenc" > "$work/backend-reenc/stdout.log" 2>&1 &
+  track $!
+  wait_port "$B_REENC" 20 || die "the nginx TLS backend of scenario 9 did not start"
+fi
+
 # --- proxies ----------------------------------------------------------------------------------------------------
 # prepare_instance NAME DIR [term]: fresh ports and configuration; sets INST_HTTP INST_TLS INST_ADMIN and CMD (the
-# command line that runs it in the foreground). With "term", also the TLS-terminating listeners of scenarios 7 and 8,
+# command line that runs it in the foreground). With "term", also the TLS-terminating listeners of scenarios 7 to 9,
 # in INST_TERM (target -> port; snipool has one target per provider, "snipool/openssl"). The instances of scenarios
 # 5 and 6 have none, so that their memory and start-up stay comparable with runs from before termination.
 declare -A INST_TERM
@@ -210,6 +224,10 @@ start_instance() {
       body=$(curl -sS --max-time 10 --cacert "$CA" --resolve "$kind.term.bench.test:${INST_TERM[$target]}:127.0.0.1" \
              "https://$kind.term.bench.test:${INST_TERM[$target]}/" || true)
       [ "$body" = "hello from the backend" ] || give_up "$name" "$dir" "$target: $kind termination does not work: '$body'"
+      [ -n "$B_REENC" ] || continue
+      body=$(curl -sS --max-time 10 --cacert "$CA" --resolve "$kind.reenc.bench.test:${INST_TERM[$target]}:127.0.0.1" \
+             "https://$kind.reenc.bench.test:${INST_TERM[$target]}/" || true)
+      [ "$body" = "hello from the backend" ] || give_up "$name" "$dir" "$target: $kind re-encryption does not work: '$body'"
     done
   done
 }
@@ -449,12 +467,12 @@ snipool_metric() {
     | awk -v key="$1{$2}" '$1 == key { v = $2 } END { printf "%d\n", v + 0 }'
 }
 
-# wrk_term_run OUT TARGET KIND SECONDS [extra wrk args]: wrk over TLS to the KIND.term.bench.test name (the SNI and
-# Host wrk sends), connecting to 127.0.0.1 (bench/lib/loopback.lua).
+# wrk_term_run OUT TARGET NAME SECONDS [extra wrk args]: wrk over TLS to NAME (the SNI and Host wrk sends:
+# KIND.term.bench.test, or KIND.reenc.bench.test in scenario 9), connecting to 127.0.0.1 (bench/lib/loopback.lua).
 wrk_term_run() {
-  local out=$1 target=$2 kind=$3 seconds=$4; shift 4
+  local out=$1 target=$2 name=$3 seconds=$4; shift 4
   timeout $((seconds + 30)) wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d "${seconds}s" --latency \
-    -s "$here/lib/loopback.lua" "$@" "https://$kind.term.bench.test:${TERM_PORT[$target]}/" > "$out" 2>&1 || true
+    -s "$here/lib/loopback.lua" "$@" "https://$name:${TERM_PORT[$target]}/" > "$out" 2>&1 || true
 }
 
 scenario_tls_ka() {
@@ -462,14 +480,16 @@ scenario_tls_ka() {
   for kind in $TLS_KEYS; do
     log "7. TLS terminated keep-alive, $(key_label "$kind"): $CONNECTIONS connections, ${DURATION}s x $REPEAT"
     if [ "$WARMUP" -gt 0 ]; then
-      for t in $TERM_TARGETS; do wrk_term_run "$work/out/warmup-tls-ka-$kind-${t//\//-}.txt" "$t" "$kind" "$WARMUP"; done
+      for t in $TERM_TARGETS; do
+        wrk_term_run "$work/out/warmup-tls-ka-$kind-${t//\//-}.txt" "$t" "$kind.term.bench.test" "$WARMUP"
+      done
     fi
     for rep in $(seq "$REPEAT"); do
       for t in $TERM_TARGETS; do
         out=$work/out/tls-ka-$kind-${t//\//-}-$rep.txt
         read -r _ before <<< "$(backend_counters)"
         cpu_before=$(cpu_ticks "$t")
-        wrk_term_run "$out" "$t" "$kind" "$DURATION"
+        wrk_term_run "$out" "$t" "$kind.term.bench.test" "$DURATION"
         cpu_after=$(cpu_ticks "$t")
         read -r _ after <<< "$(backend_counters)"
         if ! parsed=$(python3 "$here/lib/parse.py" wrk "$out"); then
@@ -566,6 +586,54 @@ scenario_tls_close() {
   done
 }
 
+# --- 9. TLS terminated keep-alive, re-encrypted to a TLS backend ----------------------------------------------
+# reenc_counters: "accepted-connections requests" scenario 9's TLS backend has counted so far (its stub_status,
+# over TLS, verified), this reading's own connection and request included.
+reenc_counters() {
+  curl -sf --max-time 5 --cacert "$CA" --resolve "$REENC_SNI:$B_REENC:127.0.0.1" "https://$REENC_SNI:$B_REENC/stub" \
+    | awk 'NR == 3 { print $1, $3 }'
+}
+
+scenario_tls_reenc() {
+  local kind t rep out parsed rps p50 p99 requests errors before after requests_before requests_after conns
+  local cpu_before cpu_after
+  for kind in $TLS_KEYS; do
+    log "9. TLS terminated keep-alive, re-encrypted to a TLS backend, $(key_label "$kind"): $CONNECTIONS connections," \
+      "${DURATION}s x $REPEAT"
+    if [ "$WARMUP" -gt 0 ]; then
+      for t in $TERM_TARGETS; do
+        wrk_term_run "$work/out/warmup-tls-reenc-$kind-${t//\//-}.txt" "$t" "$kind.reenc.bench.test" "$WARMUP"
+      done
+    fi
+    for rep in $(seq "$REPEAT"); do
+      for t in $TERM_TARGETS; do
+        out=$work/out/tls-reenc-$kind-${t//\//-}-$rep.txt
+        read -r before requests_before <<< "$(reenc_counters)"
+        cpu_before=$(cpu_ticks "$t")
+        wrk_term_run "$out" "$t" "$kind.reenc.bench.test" "$DURATION"
+        cpu_after=$(cpu_ticks "$t")
+        read -r after requests_after <<< "$(reenc_counters)"
+        if ! parsed=$(python3 "$here/lib/parse.py" wrk "$out"); then
+          note "TLS re-encrypted $kind, $t, run $rep: no wrk result ($(tail -1 "$out"))"; continue
+        fi
+        read -r rps p50 p99 requests errors <<< "$parsed"
+        conns=$((after - before - 1))
+        sample "tls_reenc_$kind" rps "$t" "$rep" "$rps"
+        sample "tls_reenc_$kind" p50_ms "$t" "$rep" "$p50"
+        sample "tls_reenc_$kind" p99_ms "$t" "$rep" "$p99"
+        cpu_sample "tls_reenc_$kind" cpu_us "$t" "$rep" "$cpu_before" "$cpu_after" "$requests"
+        sample "tls_reenc_$kind" backend_conns "$t" "$rep" "$conns"
+        sample "tls_reenc_$kind" backend_conns_per_1k "$t" "$rep" \
+          "$(python3 -c "print($conns * 1000 / max($requests, 1))")"
+        [ "$errors" -eq 0 ] || note "TLS re-encrypted $kind, $t, run $rep: $errors errors or non-2xx responses of" \
+          "$requests"
+        check_backend_saw "$t" "$rep" "TLS re-encrypted $kind" "$requests" "$requests_before" "$requests_after"
+        log "   $t run $rep: $rps req/s, p50 $p50 ms, p99 $p99 ms, $conns new backend TLS connections"
+      done
+    done
+  done
+}
+
 # --- 5. idle TLS tunnels ----------------------------------------------------------------------------------------
 scenario_idle() {
   local p rep dir pids json fields opened still failed before after per_conn seconds first_error
@@ -640,6 +708,7 @@ if wants http || wants close || wants tls || wants bulk || wants_term; then
   wants bulk && scenario_bulk
   wants tls-ka && scenario_tls_ka
   wants tls-close && scenario_tls_close
+  wants tls-reenc && scenario_tls_reenc
   stop_main
 fi
 wants idle && scenario_idle
@@ -695,11 +764,17 @@ report=$RESULTS/$stamp.md
   echo "| bulk download | $BULK_MIB MiB, one curl (BENCH_BULK_MIB) |"
   echo "| idle tunnels | $IDLE_CONNS per proxy (BENCH_IDLE_CONNS) |"
   if wants_term; then
-    echo "| TLS termination (7, 8) | key types: $TLS_KEYS (BENCH_TLS_KEYS); snipool's tls.provider: $TLS_PROVIDERS" \
+    echo "| TLS termination (7 to 9) | key types: $TLS_KEYS (BENCH_TLS_KEYS); snipool's tls.provider: $TLS_PROVIDERS" \
          "(BENCH_TLS_PROVIDERS; openssl is BoringSSL from netty-tcnative-boringssl-static $tcnative, jdk the" \
          "JDK's own TLS); HAProxy and nginx use the system OpenSSL (above) |"
     echo "| terminated load | 7: wrk as in scenario 1, over TLS; 8: curl -Z, $TLS_CLIENTS transfers at once" \
          "(BENCH_TLS_CLIENTS), --no-sessionid, Connection: close: a full handshake per request |"
+  fi
+  if wants tls-reenc; then
+    echo "| re-encryption (9) | wrk as in scenario 7 to KIND.reenc.bench.test, on the same terminating listeners;" \
+         "each proxy re-encrypts over pooled keep-alive connections to a second nginx backend (TLS 1.2 and 1.3," \
+         "ECDSA P-256 certificate), sending the SNI $REENC_SNI and verifying the certificate against the bench CA;" \
+         "snipool's backend TLS runs on BoringSSL when it loads, whatever the listener's provider |"
   fi
   echo "| proxies, scenarios | $PROXIES; $SCENARIOS |"
   echo "| workers | snipool: one event loop per core ($(nproc)); HAProxy: nbthread 2; nginx: worker_processes 2 |"

@@ -72,14 +72,16 @@ children() {
 
 # make_certs DIR CA_NAME: a throwaway CA and one backend certificate for every bench name, in DIR; sets CERT, KEY
 # and CA. ECDSA P-256 keeps each handshake as cheap as it gets for the client and the backend, which share the CPU
-# with the proxy under test.
+# with the proxy under test. backend.reenc.bench.test is the name the proxies send as SNI to the TLS backend of
+# scenario 9 (re-encryption), and verify its certificate against.
 make_certs() {
   local dir=$1 ca_name=$2
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=$ca_name" \
     -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
   openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=bench.test" \
     -keyout "$dir/backend.key" -out "$dir/backend.csr" 2>/dev/null
-  printf 'subjectAltName=DNS:tls.bench.test,DNS:bulk.bench.test,DNS:idle.bench.test\n' > "$dir/backend.ext"
+  printf 'subjectAltName=%s\n' \
+    "DNS:tls.bench.test,DNS:bulk.bench.test,DNS:idle.bench.test,DNS:backend.reenc.bench.test" > "$dir/backend.ext"
   openssl x509 -req -in "$dir/backend.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
     -extfile "$dir/backend.ext" -out "$dir/backend.pem" 2>/dev/null
   CERT=$dir/backend.pem
@@ -89,8 +91,10 @@ make_certs() {
 
 # make_term_certs DIR: the certificates the proxies present on their terminating listeners, signed by the CA of
 # make_certs (call it first): ecdsa.term.bench.test with an ECDSA P-256 key and rsa.term.bench.test with an RSA 2048
-# key, so that the name a client asks for picks the key type at every proxy alike. Writes DIR/term-KIND.pem and
-# .key, and DIR/term-KIND.combined.pem (certificate then key, the form HAProxy's crt takes), for KIND ecdsa and rsa.
+# key, so that the name a client asks for picks the key type at every proxy alike. Each also covers
+# KIND.reenc.bench.test, the name of scenario 9's re-encrypting route on the same listeners. Writes
+# DIR/term-KIND.pem and .key, and DIR/term-KIND.combined.pem (certificate then key, the form HAProxy's crt takes), for
+# KIND ecdsa and rsa.
 make_term_certs() {
   local dir=$1 kind
   local -a keyargs
@@ -101,7 +105,7 @@ make_term_certs() {
     esac
     openssl req -newkey "${keyargs[@]}" -nodes -subj "/CN=$kind.term.bench.test" \
       -keyout "$dir/term-$kind.key" -out "$dir/term-$kind.csr" 2>/dev/null
-    printf 'subjectAltName=DNS:%s.term.bench.test\n' "$kind" > "$dir/term-$kind.ext"
+    printf 'subjectAltName=DNS:%s.term.bench.test,DNS:%s.reenc.bench.test\n' "$kind" "$kind" > "$dir/term-$kind.ext"
     openssl x509 -req -in "$dir/term-$kind.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
       -extfile "$dir/term-$kind.ext" -out "$dir/term-$kind.pem" 2>/dev/null
     cat "$dir/term-$kind.pem" "$dir/term-$kind.key" > "$dir/term-$kind.combined.pem"

@@ -9,8 +9,13 @@
 #   ecdsa.term.bench.test, rsa.term.bench.test
 #                    TLS terminated (a listener of its own, given a port) -> backend HTTP server, as app.bench.test;
 #                    the name picks the certificate: ECDSA P-256 or RSA 2048 (make_term_certs)
+#   ecdsa.reenc.bench.test, rsa.reenc.bench.test
+#                    only when B_REENC is set (scenario 9): TLS terminated on the same listeners and certificates as
+#                    the term.bench.test names, re-encrypted over pooled keep-alive connections to the TLS backend
+#                    (port $B_REENC, a separate nginx), sending the SNI backend.reenc.bench.test and verifying the
+#                    backend's certificate against the bench CA
 #
-# Globals read: B_HTTP B_TLS B_BULK CERT KEY DOCROOT NOFILE CONN_CAP IDLE_PER_HOST TERM_DIR
+# Globals read: B_HTTP B_TLS B_BULK B_REENC CERT KEY CA DOCROOT NOFILE CONN_CAP IDLE_PER_HOST TERM_DIR
 
 NGINX_STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
 
@@ -79,10 +84,45 @@ $(nginx_temp_paths "$dir")
 CONF
 }
 
+# REENC_SNI: the name the proxies send to the TLS backend of scenario 9, and check its certificate against.
+REENC_SNI=backend.reenc.bench.test
+
+# write_reenc_backend_conf DIR: the TLS backend of scenario 9, an nginx process of its own (so that its stub_status
+# counts only re-encrypted traffic): the same tiny response as the HTTP backend, long keep-alive, stub_status at /stub.
+write_reenc_backend_conf() {
+  local dir=$1
+  mkdir -p "$dir/logs"
+  cat > "$dir/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_rlimit_nofile $NOFILE;
+error_log $dir/logs/error.log error;
+pid $dir/nginx.pid;
+events { worker_connections $CONN_CAP; }
+http {
+  access_log off;
+$(nginx_temp_paths "$dir")
+  keepalive_requests 1000000;
+  keepalive_timeout 300s;
+
+  server {
+    listen 127.0.0.1:$B_REENC ssl backlog=4096;
+    server_name $REENC_SNI;
+    ssl_certificate $CERT;
+    ssl_certificate_key $KEY;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    location = /stub { stub_status; }
+    location = / { default_type text/plain; return 200 "hello from the backend\n"; }
+  }
+}
+CONF
+}
+
 # write_snipool_conf FILE HTTP_PORT TLS_PORT ADMIN_PORT [PROVIDER:PORT ...]
 # Every client of the benchmark is 127.0.0.1, so the per-client limits are off (0 = unlimited), as HAProxy and
 # nginx have none unless configured. Each PROVIDER:PORT adds a TLS listener "term-PROVIDER" on PORT whose route
-# terminates the term.bench.test names on that tls.provider (openssl or jdk).
+# terminates the term.bench.test names on that tls.provider (openssl or jdk), and with B_REENC the reenc.bench.test
+# names too.
 write_snipool_conf() {
   local file=$1 http=$2 tls=$3 admin=$4 spec
   shift 4
@@ -134,11 +174,19 @@ snipool_term_listener() {
         terminate: true
         backends: ["127.0.0.1:$B_HTTP"]
 CONF
+  [ -n "${B_REENC:-}" ] || return 0
+  cat <<CONF
+      - hosts: [ecdsa.reenc.bench.test, rsa.reenc.bench.test]
+        terminate: true
+        backends: ["127.0.0.1:$B_REENC"]
+        backend_tls: { sni: $REENC_SNI, verify: true, ca: "$CA" }
+CONF
 }
 
 # write_haproxy_conf FILE HTTP_PORT TLS_PORT [TERM_PORT]
 # With TERM_PORT, a TLS-terminating HTTP frontend there ("bind ... ssl", both certificates, chosen by SNI) that sends
-# the term.bench.test names to the same reusing backend as the HTTP frontend.
+# the term.bench.test names to the same reusing backend as the HTTP frontend, and with B_REENC the reenc.bench.test
+# names to a reusing TLS backend (verified, with the SNI REENC_SNI).
 write_haproxy_conf() {
   local file=$1 http=$2 tls=$3 term=${4:-}
   cat > "$file" <<CONF
@@ -195,14 +243,36 @@ frontend term
   http-request set-header X-Forwarded-Host %[req.hdr(host)]
   use_backend app if { req.hdr(host),field(1,:) -i ecdsa.term.bench.test rsa.term.bench.test }
 CONF
+  [ -n "${B_REENC:-}" ] || return 0
+  cat >> "$file" <<CONF
+  use_backend app_tls if { req.hdr(host),field(1,:) -i ecdsa.reenc.bench.test rsa.reenc.bench.test }
+
+backend app_tls
+  mode http
+  http-reuse always
+  server app1 127.0.0.1:$B_REENC ssl verify required ca-file $CA sni str($REENC_SNI) ssl-min-ver TLSv1.2
+CONF
 }
 
-# nginx_proxy_location: the proxying location of nginx's HTTP and terminating servers, to the keep-alive
-# upstream, with the forwarding headers.
+# nginx_proxy_location [tls]: the proxying location of nginx's HTTP and terminating servers, to the keep-alive
+# upstream, with the forwarding headers; with "tls", to the TLS backend's keep-alive upstream (scenario 9), verified,
+# with the SNI REENC_SNI and session reuse.
 nginx_proxy_location() {
+  local upstream=http://app tls=
+  if [ "${1:-}" = tls ]; then
+    upstream=https://app_tls
+    tls="
+      proxy_ssl_server_name on;
+      proxy_ssl_name $REENC_SNI;
+      proxy_ssl_protocols TLSv1.2 TLSv1.3;
+      proxy_ssl_session_reuse on;
+      proxy_ssl_verify on;
+      proxy_ssl_verify_depth 2;
+      proxy_ssl_trusted_certificate $CA;"
+  fi
   cat <<CONF
     location / {
-      proxy_pass http://app;
+      proxy_pass $upstream;$tls
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host \$host;
@@ -214,22 +284,41 @@ CONF
 }
 
 # nginx_term_servers PORT: the terminating servers, one per certificate (nginx picks the server, and so the
-# certificate, by SNI). The socket's options go on the first listen only.
+# certificate, by SNI), and with B_REENC one more per certificate for the reenc.bench.test names, to the TLS backend.
+# The socket's options go on the first listen only.
 nginx_term_servers() {
-  local kind options=" default_server backlog=4096"
-  for kind in ecdsa rsa; do
-    cat <<CONF
+  local kind options=" default_server backlog=4096" domain location
+  local domains=term
+  [ -z "${B_REENC:-}" ] || domains+=" reenc"
+  for domain in $domains; do
+    if [ "$domain" = reenc ]; then location=$(nginx_proxy_location tls); else location=$(nginx_proxy_location); fi
+    for kind in ecdsa rsa; do
+      cat <<CONF
   server {
     listen 127.0.0.1:$1 ssl$options;
-    server_name $kind.term.bench.test;
+    server_name $kind.$domain.bench.test;
     ssl_certificate $TERM_DIR/term-$kind.pem;
     ssl_certificate_key $TERM_DIR/term-$kind.key;
     ssl_protocols TLSv1.2 TLSv1.3;
-$(nginx_proxy_location)
+$location
   }
 CONF
-    options=
+      options=
+    done
   done
+}
+
+# nginx_tls_upstream: the keep-alive upstream of the TLS backend (scenario 9), kept like the plain one.
+nginx_tls_upstream() {
+  cat <<CONF
+
+  upstream app_tls {
+    server 127.0.0.1:$B_REENC;
+    keepalive $IDLE_PER_HOST;
+    keepalive_requests 1000000;
+    keepalive_timeout 120s;
+  }
+CONF
 }
 
 # write_nginx_proxy_conf DIR HTTP_PORT TLS_PORT [TERM_PORT]: nginx as the proxy, with a master and 2 workers; with
@@ -257,6 +346,7 @@ $(nginx_temp_paths "$dir")
     keepalive_requests 1000000;
     keepalive_timeout 120s;
   }
+$([ -z "$term" ] || [ -z "${B_REENC:-}" ] || nginx_tls_upstream)
 
   server {
     listen 127.0.0.1:$http default_server backlog=4096;

@@ -55,6 +55,17 @@ for _kind, _label in KEY_TYPES:
         (f"tls_close_{_kind}", "cpu_us", f"8. TLS terminated, client `Connection: close`, {_label}",
          "proxy CPU per request (µs)", "lower", "{:.1f}"),
     ]
+for _kind, _label in KEY_TYPES:
+    _scenario = f"9. TLS terminated keep-alive, re-encrypted to a TLS backend, {_label}"
+    METRICS += [
+        (f"tls_reenc_{_kind}", "rps", _scenario, "requests/s", "higher", "{:,.0f}"),
+        (f"tls_reenc_{_kind}", "p50_ms", _scenario, "latency p50 (ms)", "lower", "{:.2f}"),
+        (f"tls_reenc_{_kind}", "p99_ms", _scenario, "latency p99 (ms)", "lower", "{:.2f}"),
+        (f"tls_reenc_{_kind}", "cpu_us", _scenario, "proxy CPU per request (µs)", "lower", "{:.1f}"),
+        (f"tls_reenc_{_kind}", "backend_conns", _scenario, "new backend TLS connections", "lower", "{:,.0f}"),
+        (f"tls_reenc_{_kind}", "backend_conns_per_1k", _scenario, "new backend TLS connections per 1,000 requests",
+         "lower", "{:.2f}"),
+    ]
 METRICS += [
     ("idle", "per_conn_kib", "5. Idle TLS tunnels", "RSS per connection (KiB)", "lower", "{:.1f}"),
     ("idle", "rss_before_mib", "5. Idle TLS tunnels", "RSS before (MiB)", "lower", "{:.1f}"),
