@@ -1,6 +1,5 @@
 package io.snipool.app;
 
-
 /** {@code java -jar snipool.jar}: runs the command line and keeps the process alive while snipool serves. */
 public final class Main {
 
@@ -8,12 +7,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        // Terminated TLS on the JDK provider: a client may not renegotiate TLS 1.2 (a CPU cost it imposes at will,
-        // and no browser needs it). Read once when JSSE starts, so set before anything touches TLS; an operator's
-        // own -D wins. BoringSSL never renegotiates as a server.
-        if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null) {
-            System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
-        }
+        JvmDefaults.apply(System.getProperties());
         Cli.Outcome outcome = new Cli(System.out, System.err, System::getenv).run(args);
         if (outcome instanceof Cli.Exit exit) {
             System.exit(exit.code());

@@ -1,0 +1,34 @@
+package io.snipool.app;
+
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * System properties snipool sets before anything reads them, each only where the operator has not set it with
+ * {@code -D} (their value wins). Read once by the JDK or Netty when first used, so {@link Main} applies them first.
+ */
+final class JvmDefaults {
+
+    /**
+     * Each property and snipool's value.
+     * <ul>
+     *   <li>{@code jdk.tls.rejectClientInitiatedRenegotiation}: terminated TLS on the JDK provider refuses a client's
+     *   TLS 1.2 renegotiation (a CPU cost a client could impose at will; no browser needs it). BoringSSL never
+     *   renegotiates as a server.</li>
+     *   <li>{@code io.netty.allocator.type}: Netty's pooled allocator with per-thread caches instead of 4.2's default
+     *   adaptive one, whose shared magazines cost snipool's event loops queue operations on every buffer (a sixth of
+     *   a keep-alive profile); docs/performance.md has the A/B.</li>
+     * </ul>
+     */
+    static final Map<String, String> DEFAULTS = Map.of(
+            "jdk.tls.rejectClientInitiatedRenegotiation", "true",
+            "io.netty.allocator.type", "pooled");
+
+    private JvmDefaults() {
+    }
+
+    /** Sets every default {@code properties} lacks. */
+    static void apply(Properties properties) {
+        DEFAULTS.forEach(properties::putIfAbsent);
+    }
+}
