@@ -28,7 +28,7 @@ SCENARIOS=${BENCH_SCENARIOS:-http close tls bulk tls-ka tls-close tls-reenc idle
 TLS_KEYS=${BENCH_TLS_KEYS:-ecdsa rsa}              # key types of the terminated certificates (scenarios 7 to 9)
 TLS_PROVIDERS=${BENCH_TLS_PROVIDERS:-openssl jdk}  # snipool's tls.provider, one terminating listener each
 JAR=${BENCH_JAR:-$root/proxy-app/target/snipool.jar}
-TRANSPORT=${BENCH_TRANSPORT:-auto}      # snipool's transport key: auto (epoll here), epoll, io_uring or nio
+TRANSPORT=${BENCH_TRANSPORT:-auto}      # snipool's transport key: auto (io_uring here), io_uring, epoll or nio
 RESULTS=${BENCH_RESULTS:-$here/results}
 IDLE_HISTO=${BENCH_IDLE_HISTOGRAM:-}    # a directory: snipool's live-object histogram with the idle tunnels open
 

@@ -20,9 +20,13 @@ record TransportChoice(io.vertx.core.transport.Transport chosen, String note) {
     /** Metric naming the transport in a label, always 1 (Micrometer would drop an {@code _info} suffix). */
     static final String INFO = "snipool_transport";
 
-    /** {@code auto}'s preference, best first (bench/results: epoll measured ahead of io_uring on this path). */
+    /**
+     * {@code auto}'s preference, best first: io_uring measured ahead of epoll and of HAProxy on keep-alive
+     * (bench/results/issue-13-transport-allocator); it cannot load where the kernel or a seccomp filter forbids it
+     * (Docker's default profile does), and then epoll runs.
+     */
     static final List<io.vertx.core.transport.Transport> AUTO_ORDER = List.of(
-            io.vertx.core.transport.Transport.EPOLL, io.vertx.core.transport.Transport.IO_URING);
+            io.vertx.core.transport.Transport.IO_URING, io.vertx.core.transport.Transport.EPOLL);
 
     static TransportChoice of(Transport configured) {
         return switch (configured) {

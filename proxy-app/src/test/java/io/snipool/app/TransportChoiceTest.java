@@ -20,11 +20,12 @@ import org.junit.jupiter.api.Test;
 class TransportChoiceTest {
 
     @Test
-    void autoRunsOnEpollWhichTheJarShipsForLinuxX8664() {
+    void autoRunsOnIoUringWhereTheKernelAllowsItElseOnEpollWhichTheJarShipsForLinuxX8664() {
         TransportChoice choice = TransportChoice.of(Transport.AUTO);
-        assertThat(choice.name()).as(choice.logLine()).isEqualTo("epoll");
+        String expected = io.vertx.core.transport.Transport.IO_URING.available() ? "io_uring" : "epoll";
+        assertThat(choice.name()).as(choice.logLine()).isEqualTo(expected);
         assertThat(choice.note()).isEmpty();
-        assertThat(choice.logLine()).isEqualTo("transport epoll");
+        assertThat(choice.logLine()).isEqualTo("transport " + expected);
     }
 
     @Test
