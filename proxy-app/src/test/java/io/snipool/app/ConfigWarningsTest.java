@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.snipool.config.ConfigLoader;
 import io.snipool.config.ProxyConfig;
+import io.snipool.core.testbed.CapturedLogs;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /** A valid configuration's warnings reach the process log, one line each, with the file, key path and line. */
@@ -25,27 +23,10 @@ class ConfigWarningsTest {
                     mode: http
                     routes: [ { hosts: [a.test], backends: ["b:1"], backend_tls: { verify: false } } ]
                 """, "warn.yaml");
-        List<LogRecord> records = new ArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                records.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger logger = Logger.getLogger(ConfigWarnings.class.getName());
-        logger.addHandler(capture);
-        try {
+        List<LogRecord> records;
+        try (CapturedLogs captured = CapturedLogs.of(ConfigWarnings.class.getName())) {
             ConfigWarnings.log(Path.of("warn.yaml"), config);
-        } finally {
-            logger.removeHandler(capture);
+            records = captured.records();
         }
 
         assertThat(records).extracting(LogRecord::getLevel).containsExactly(Level.WARNING);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.snipool.core.metrics.TlsMeters;
 import io.snipool.core.testbed.Await;
+import io.snipool.core.testbed.CapturedLogs;
 import io.snipool.core.testbed.TestPki;
 import io.snipool.core.testbed.TestProxy;
 import io.snipool.core.testbed.TlsBackend;
@@ -23,10 +24,7 @@ import java.security.SecureRandom;
 import java.util.List;
 import java.util.Map;
 import java.util.Vector;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
@@ -243,24 +241,9 @@ class TlsTerminationTest {
 
     @Test
     void tls11IsRefusedWithProtocolVersion() throws Exception {
-        List<LogRecord> logged = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                logged.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger vertxLog = Logger.getLogger("io.vertx");
-        vertxLog.addHandler(capture);
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxy.port("edge"))) {
+        List<LogRecord> logged;
+        try (CapturedLogs vertxLog = CapturedLogs.of("io.vertx");
+             Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxy.port("edge"))) {
             socket.setSoTimeout(10_000);
             TlsClientProtocol protocol = new TlsClientProtocol(
                     socket.getInputStream(), socket.getOutputStream());
@@ -268,8 +251,7 @@ class TlsTerminationTest {
                     .isInstanceOf(TlsFatalAlertReceived.class)
                     .hasMessageContaining("protocol_version");
             Await.until("a protocol_version handshake", () -> handshakes("protocol_version"), count -> count == 1);
-        } finally {
-            vertxLog.removeHandler(capture);
+            logged = vertxLog.records();
         }
         assertThat(logged).as("a refused handshake is counted, not logged by Vert.x as an error on each connection")
                 .extracting(LogRecord::getMessage).isEmpty();
