@@ -476,37 +476,53 @@ wrk_term_run() {
     -s "$here/lib/loopback.lua" "$@" "https://$name:${TERM_PORT[$target]}/" > "$out" 2>&1 || true
 }
 
-scenario_tls_ka() {
-  local kind t rep out parsed rps p50 p99 requests errors before after cpu_before cpu_after
+# terminated_keepalive ID ZONE COUNTERS LABEL TITLE [conns]: scenarios 7 and 9, per key type: wrk over TLS to
+# KIND.ZONE.bench.test on each terminating target, samples under ID (dashes as underscores), the backend's
+# COUNTERS ("accepted-connections requests") before and after each run; with "conns", its new connections too.
+terminated_keepalive() {
+  local id=$1 zone=$2 counters=$3 label=$4 title=$5 conns_too=${6:-}
+  local metric=${id//-/_} kind t rep out parsed rps p50 p99 requests errors before after requests_before
+  local requests_after conns cpu_before cpu_after
   for kind in $TLS_KEYS; do
-    log "7. TLS terminated keep-alive, $(key_label "$kind"): $CONNECTIONS connections, ${DURATION}s x $REPEAT"
+    log "$title, $(key_label "$kind"): $CONNECTIONS connections, ${DURATION}s x $REPEAT"
     if [ "$WARMUP" -gt 0 ]; then
       for t in $TERM_TARGETS; do
-        wrk_term_run "$work/out/warmup-tls-ka-$kind-${t//\//-}.txt" "$t" "$kind.term.bench.test" "$WARMUP"
+        wrk_term_run "$work/out/warmup-$id-$kind-${t//\//-}.txt" "$t" "$kind.$zone.bench.test" "$WARMUP"
       done
     fi
     for rep in $(seq "$REPEAT"); do
       for t in $TERM_TARGETS; do
-        out=$work/out/tls-ka-$kind-${t//\//-}-$rep.txt
-        read -r _ before <<< "$(backend_counters)"
+        out=$work/out/$id-$kind-${t//\//-}-$rep.txt
+        read -r before requests_before <<< "$($counters)"
         cpu_before=$(cpu_ticks "$t")
-        wrk_term_run "$out" "$t" "$kind.term.bench.test" "$DURATION"
+        wrk_term_run "$out" "$t" "$kind.$zone.bench.test" "$DURATION"
         cpu_after=$(cpu_ticks "$t")
-        read -r _ after <<< "$(backend_counters)"
+        read -r after requests_after <<< "$($counters)"
         if ! parsed=$(python3 "$here/lib/parse.py" wrk "$out"); then
-          note "TLS keep-alive $kind, $t, run $rep: no wrk result ($(tail -1 "$out"))"; continue
+          note "$label $kind, $t, run $rep: no wrk result ($(tail -1 "$out"))"; continue
         fi
         read -r rps p50 p99 requests errors <<< "$parsed"
-        sample "tls_ka_$kind" rps "$t" "$rep" "$rps"
-        sample "tls_ka_$kind" p50_ms "$t" "$rep" "$p50"
-        sample "tls_ka_$kind" p99_ms "$t" "$rep" "$p99"
-        cpu_sample "tls_ka_$kind" cpu_us "$t" "$rep" "$cpu_before" "$cpu_after" "$requests"
-        [ "$errors" -eq 0 ] || note "TLS keep-alive $kind, $t, run $rep: $errors errors or non-2xx responses of $requests"
-        check_backend_saw "$t" "$rep" "TLS keep-alive $kind" "$requests" "$before" "$after"
-        log "   $t run $rep: $rps req/s, p50 $p50 ms, p99 $p99 ms"
+        sample "${metric}_$kind" rps "$t" "$rep" "$rps"
+        sample "${metric}_$kind" p50_ms "$t" "$rep" "$p50"
+        sample "${metric}_$kind" p99_ms "$t" "$rep" "$p99"
+        cpu_sample "${metric}_$kind" cpu_us "$t" "$rep" "$cpu_before" "$cpu_after" "$requests"
+        conns=""
+        if [ -n "$conns_too" ]; then
+          conns=$((after - before - 1))
+          sample "${metric}_$kind" backend_conns "$t" "$rep" "$conns"
+          sample "${metric}_$kind" backend_conns_per_1k "$t" "$rep" \
+            "$(python3 -c "print($conns * 1000 / max($requests, 1))")"
+        fi
+        [ "$errors" -eq 0 ] || note "$label $kind, $t, run $rep: $errors errors or non-2xx responses of $requests"
+        check_backend_saw "$t" "$rep" "$label $kind" "$requests" "$requests_before" "$requests_after"
+        log "   $t run $rep: $rps req/s, p50 $p50 ms, p99 $p99 ms${conns:+, $conns new backend TLS connections}"
       done
     done
   done
+}
+
+scenario_tls_ka() {
+  terminated_keepalive tls-ka term backend_counters "TLS keep-alive" "7. TLS terminated keep-alive"
 }
 
 # curl_close_run OUT TARGET KIND COUNT TIMEOUT: COUNT requests with "Connection: close", BENCH_TLS_CLIENTS at once,
@@ -596,43 +612,8 @@ reenc_counters() {
 }
 
 scenario_tls_reenc() {
-  local kind t rep out parsed rps p50 p99 requests errors before after requests_before requests_after conns
-  local cpu_before cpu_after
-  for kind in $TLS_KEYS; do
-    log "9. TLS terminated keep-alive, re-encrypted to a TLS backend, $(key_label "$kind"): $CONNECTIONS connections," \
-      "${DURATION}s x $REPEAT"
-    if [ "$WARMUP" -gt 0 ]; then
-      for t in $TERM_TARGETS; do
-        wrk_term_run "$work/out/warmup-tls-reenc-$kind-${t//\//-}.txt" "$t" "$kind.reenc.bench.test" "$WARMUP"
-      done
-    fi
-    for rep in $(seq "$REPEAT"); do
-      for t in $TERM_TARGETS; do
-        out=$work/out/tls-reenc-$kind-${t//\//-}-$rep.txt
-        read -r before requests_before <<< "$(reenc_counters)"
-        cpu_before=$(cpu_ticks "$t")
-        wrk_term_run "$out" "$t" "$kind.reenc.bench.test" "$DURATION"
-        cpu_after=$(cpu_ticks "$t")
-        read -r after requests_after <<< "$(reenc_counters)"
-        if ! parsed=$(python3 "$here/lib/parse.py" wrk "$out"); then
-          note "TLS re-encrypted $kind, $t, run $rep: no wrk result ($(tail -1 "$out"))"; continue
-        fi
-        read -r rps p50 p99 requests errors <<< "$parsed"
-        conns=$((after - before - 1))
-        sample "tls_reenc_$kind" rps "$t" "$rep" "$rps"
-        sample "tls_reenc_$kind" p50_ms "$t" "$rep" "$p50"
-        sample "tls_reenc_$kind" p99_ms "$t" "$rep" "$p99"
-        cpu_sample "tls_reenc_$kind" cpu_us "$t" "$rep" "$cpu_before" "$cpu_after" "$requests"
-        sample "tls_reenc_$kind" backend_conns "$t" "$rep" "$conns"
-        sample "tls_reenc_$kind" backend_conns_per_1k "$t" "$rep" \
-          "$(python3 -c "print($conns * 1000 / max($requests, 1))")"
-        [ "$errors" -eq 0 ] || note "TLS re-encrypted $kind, $t, run $rep: $errors errors or non-2xx responses of" \
-          "$requests"
-        check_backend_saw "$t" "$rep" "TLS re-encrypted $kind" "$requests" "$requests_before" "$requests_after"
-        log "   $t run $rep: $rps req/s, p50 $p50 ms, p99 $p99 ms, $conns new backend TLS connections"
-      done
-    done
-  done
+  terminated_keepalive tls-reenc reenc reenc_counters "TLS re-encrypted" \
+    "9. TLS terminated keep-alive, re-encrypted to a TLS backend" conns
 }
 
 # --- 5. idle TLS tunnels ----------------------------------------------------------------------------------------

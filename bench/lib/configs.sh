@@ -31,11 +31,11 @@ nginx_temp_paths() {
 CONF
 }
 
-# write_backend_conf DIR: the backend, one nginx process (daemon off, master_process off, as in e2e/).
-write_backend_conf() {
+# nginx_process_head DIR: the start of a backend nginx.conf, up to and into its http block: one foreground process
+# keeping its pid, logs and temp files in DIR.
+nginx_process_head() {
   local dir=$1
-  mkdir -p "$dir/logs"
-  cat > "$dir/nginx.conf" <<CONF
+  cat <<CONF
 daemon off;
 master_process off;
 worker_rlimit_nofile $NOFILE;
@@ -45,6 +45,15 @@ events { worker_connections $CONN_CAP; }
 http {
   access_log off;
 $(nginx_temp_paths "$dir")
+CONF
+}
+
+# write_backend_conf DIR: the backend, one nginx process (daemon off, master_process off, as in e2e/).
+write_backend_conf() {
+  local dir=$1
+  mkdir -p "$dir/logs"
+  cat > "$dir/nginx.conf" <<CONF
+$(nginx_process_head "$dir")
   sendfile on;
   keepalive_requests 1000000;
   keepalive_timeout 300s;
@@ -93,15 +102,7 @@ write_reenc_backend_conf() {
   local dir=$1
   mkdir -p "$dir/logs"
   cat > "$dir/nginx.conf" <<CONF
-daemon off;
-master_process off;
-worker_rlimit_nofile $NOFILE;
-error_log $dir/logs/error.log error;
-pid $dir/nginx.pid;
-events { worker_connections $CONN_CAP; }
-http {
-  access_log off;
-$(nginx_temp_paths "$dir")
+$(nginx_process_head "$dir")
   keepalive_requests 1000000;
   keepalive_timeout 300s;
 
