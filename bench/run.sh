@@ -29,6 +29,7 @@ TLS_KEYS=${BENCH_TLS_KEYS:-ecdsa rsa}              # key types of the terminated
 TLS_PROVIDERS=${BENCH_TLS_PROVIDERS:-openssl jdk}  # snipool's tls.provider, one terminating listener each
 JAR=${BENCH_JAR:-$root/proxy-app/target/snipool.jar}
 TRANSPORT=${BENCH_TRANSPORT:-auto}      # snipool's transport key: auto (io_uring here), io_uring, epoll or nio
+SYSCALLS=${BENCH_SYSCALLS:-0}           # 1: also count each proxy's system calls and context switches (perf stat)
 RESULTS=${BENCH_RESULTS:-$here/results}
 IDLE_HISTO=${BENCH_IDLE_HISTOGRAM:-}    # a directory: snipool's live-object histogram with the idle tunnels open
 
@@ -265,6 +266,40 @@ cpu_sample() {
   sample "$1" "$2" "$3" "$4" "$(python3 -c "print(($6 - $5) * 1e6 / $CLK_TCK / $7)")"
 }
 
+# syscalls_begin TARGET / syscalls_end SCENARIO TARGET REP COUNT: with BENCH_SYSCALLS=1, the load tool of the one
+# measured run between them runs under perf stat, which counts the target's system calls and context switches while
+# the tool runs (every thread that exists when it starts: the JVM's and HAProxy's are all up by then); the end
+# samples both per counted unit. Nothing for direct, nor for scenario 8 (its load is many curl processes).
+MEASURE=(); COUNTING=0
+syscalls_begin() {
+  MEASURE=(); COUNTING=0
+  [ "$SYSCALLS" = 1 ] && [ "${1%%/*}" != direct ] || return 0
+  rm -f "$work/out/perf-stat.csv"
+  COUNTING=1
+  MEASURE=(perf stat -x, -e raw_syscalls:sys_enter,context-switches -o "$work/out/perf-stat.csv"
+           -p "$(pids_of "${1%%/*}" "${MAIN_PID[${1%%/*}]}")" --)
+}
+# measured COMMAND...: runs COMMAND under the perf stat of syscalls_begin, if any, once.
+measured() {
+  local prefix=("${MEASURE[@]}")
+  MEASURE=()
+  "${prefix[@]}" "$@"
+}
+syscalls_end() {
+  [ "$COUNTING" = 1 ] || return 0
+  COUNTING=0
+  [ "$4" -gt 0 ] || return 0
+  local file=$work/out/perf-stat.csv calls switches
+  calls=$(awk -F, '$3 == "raw_syscalls:sys_enter" { print $1 }' "$file" 2>/dev/null || true)
+  switches=$(awk -F, '$3 == "context-switches" { print $1 }' "$file" 2>/dev/null || true)
+  if [[ $calls =~ ^[0-9]+$ && $switches =~ ^[0-9]+$ ]]; then
+    sample "$1" syscalls "$2" "$3" "$(python3 -c "print($calls / $4)")"
+    sample "$1" ctx_switches "$2" "$3" "$(python3 -c "print($switches / $4)")"
+  else
+    note "$1, $2, run $3: perf stat counted nothing ($(head -c 300 "$file" 2>/dev/null | tr '\n' ' '))"
+  fi
+}
+
 declare -A HTTP_PORT TLS_PORT TERM_PORT MAIN_PID
 HTTP_PORT[direct]=$B_HTTP
 SNIPOOL_ADMIN=
@@ -308,8 +343,8 @@ key_label() { case $1 in ecdsa) echo "ECDSA P-256" ;; rsa) echo "RSA 2048" ;; es
 # --- 1. HTTP keep-alive, 2. Connection: close ---------------------------------------------------------------------
 wrk_run() { # wrk_run OUT TARGET SECONDS [extra wrk args]
   local out=$1 target=$2 seconds=$3; shift 3
-  timeout $((seconds + 30)) wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d "${seconds}s" --latency \
-    -H 'Host: app.bench.test' "$@" "http://127.0.0.1:${HTTP_PORT[$target]}/" > "$out" 2>&1 || true
+  measured timeout $((seconds + 30)) wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d "${seconds}s" --latency \
+    -s "$here/lib/wrk.lua" -H 'Host: app.bench.test' "$@" "http://127.0.0.1:${HTTP_PORT[$target]}/" > "$out" 2>&1 || true
 }
 
 # backend_counters: "accepted-connections requests" the backend has counted so far (stub_status), this request's
@@ -336,17 +371,20 @@ scenario_http() {
       out=$work/out/http-$t-$rep.txt
       read -r _ before <<< "$(backend_counters)"
       cpu_before=$(cpu_ticks "$t")
+      syscalls_begin "$t"
       wrk_run "$out" "$t" "$DURATION"
       cpu_after=$(cpu_ticks "$t")
       read -r _ after <<< "$(backend_counters)"
       if ! parsed=$(python3 "$here/lib/parse.py" wrk "$out"); then
         note "HTTP keep-alive, $t, run $rep: no wrk result ($(tail -1 "$out"))"; continue
       fi
-      read -r rps p50 p99 requests errors <<< "$parsed"
+      read -r rps p50 p99 requests errors p999 <<< "$parsed"
       sample http_keepalive rps "$t" "$rep" "$rps"
       sample http_keepalive p50_ms "$t" "$rep" "$p50"
       sample http_keepalive p99_ms "$t" "$rep" "$p99"
       cpu_sample http_keepalive cpu_us "$t" "$rep" "$cpu_before" "$cpu_after" "$requests"
+      syscalls_end http_keepalive "$t" "$rep" "$requests"
+      [ "$p999" = nan ] || sample http_keepalive p999_ms "$t" "$rep" "$p999"
       [ "$errors" -eq 0 ] || note "HTTP keep-alive, $t, run $rep: $errors errors or non-2xx responses of $requests"
       check_backend_saw "$t" "$rep" "HTTP keep-alive" "$requests" "$before" "$after"
       log "   $t run $rep: $rps req/s, p50 $p50 ms, p99 $p99 ms"
@@ -366,16 +404,18 @@ scenario_close() {
       out=$work/out/close-$t-$rep.txt
       read -r before requests_before <<< "$(backend_counters)"
       cpu_before=$(cpu_ticks "$t")
+      syscalls_begin "$t"
       wrk_run "$out" "$t" "$DURATION" -H 'Connection: close'
       cpu_after=$(cpu_ticks "$t")
       read -r after requests_after <<< "$(backend_counters)"
       if ! parsed=$(python3 "$here/lib/parse.py" wrk "$out"); then
         note "Connection: close, $t, run $rep: no wrk result ($(tail -1 "$out"))"; continue
       fi
-      read -r rps p50 p99 requests errors <<< "$parsed"
+      read -r rps p50 p99 requests errors p999 <<< "$parsed"
       conns=$((after - before - 1))
       sample http_close rps "$t" "$rep" "$rps"
       cpu_sample http_close cpu_us "$t" "$rep" "$cpu_before" "$cpu_after" "$requests"
+      syscalls_end http_close "$t" "$rep" "$requests"
       sample http_close backend_conns "$t" "$rep" "$conns"
       sample http_close backend_conns_per_1k "$t" "$rep" \
         "$(python3 -c "print($conns * 1000 / max($requests, 1))")"
@@ -388,7 +428,7 @@ scenario_close() {
 
 # --- 3. TLS handshakes ------------------------------------------------------------------------------------------
 h2load_run() { # h2load_run OUT PORT REQUESTS TIMEOUT: one request per connection (the backend closes after it)
-  timeout "$4" h2load --h1 -t "$H2LOAD_THREADS" -c "$TLS_CLIENTS" -n "$3" --connect-to "127.0.0.1:$2" \
+  measured timeout "$4" h2load --h1 -t "$H2LOAD_THREADS" -c "$TLS_CLIENTS" -n "$3" --connect-to "127.0.0.1:$2" \
     "https://tls.bench.test:$2/" > "$1" 2>&1 || true
 }
 
@@ -420,6 +460,7 @@ scenario_tls() {
       out=$work/out/tls-$t-$rep.txt
       port=$(tls_port "$t" handshake)
       cpu_before=$(cpu_ticks "$t")
+      syscalls_begin "$t"
       h2load_run "$out" "$port" "${count[$t]}" $((DURATION * 6 + 60))
       cpu_after=$(cpu_ticks "$t")
       if ! parsed=$(python3 "$here/lib/parse.py" h2load "$out"); then
@@ -428,6 +469,7 @@ scenario_tls() {
       read -r cps ok failed <<< "$parsed"
       sample tls_handshake cps "$t" "$rep" "$cps"
       cpu_sample tls_handshake cpu_us "$t" "$rep" "$cpu_before" "$cpu_after" "$ok"
+      syscalls_end tls_handshake "$t" "$rep" "$ok"
       [ "$failed" -eq 0 ] || note "TLS handshakes, $t, run $rep: $failed of ${count[$t]} requests failed"
       log "   $t run $rep: $cps new connections/s ($ok connections)"
     done
@@ -469,11 +511,11 @@ snipool_metric() {
 }
 
 # wrk_term_run OUT TARGET NAME SECONDS [extra wrk args]: wrk over TLS to NAME (the SNI and Host wrk sends:
-# KIND.term.bench.test, or KIND.reenc.bench.test in scenario 9), connecting to 127.0.0.1 (bench/lib/loopback.lua).
+# KIND.term.bench.test, or KIND.reenc.bench.test in scenario 9), connecting to 127.0.0.1 (bench/lib/wrk.lua).
 wrk_term_run() {
   local out=$1 target=$2 name=$3 seconds=$4; shift 4
-  timeout $((seconds + 30)) wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d "${seconds}s" --latency \
-    -s "$here/lib/loopback.lua" "$@" "https://$name:${TERM_PORT[$target]}/" > "$out" 2>&1 || true
+  measured timeout $((seconds + 30)) wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d "${seconds}s" --latency \
+    -s "$here/lib/wrk.lua" "$@" "https://$name:${TERM_PORT[$target]}/" > "$out" 2>&1 || true
 }
 
 # terminated_keepalive ID ZONE COUNTERS LABEL TITLE [conns]: scenarios 7 and 9, per key type: wrk over TLS to
@@ -495,17 +537,20 @@ terminated_keepalive() {
         out=$work/out/$id-$kind-${t//\//-}-$rep.txt
         read -r before requests_before <<< "$($counters)"
         cpu_before=$(cpu_ticks "$t")
+        syscalls_begin "$t"
         wrk_term_run "$out" "$t" "$kind.$zone.bench.test" "$DURATION"
         cpu_after=$(cpu_ticks "$t")
         read -r after requests_after <<< "$($counters)"
         if ! parsed=$(python3 "$here/lib/parse.py" wrk "$out"); then
           note "$label $kind, $t, run $rep: no wrk result ($(tail -1 "$out"))"; continue
         fi
-        read -r rps p50 p99 requests errors <<< "$parsed"
+        read -r rps p50 p99 requests errors p999 <<< "$parsed"
         sample "${metric}_$kind" rps "$t" "$rep" "$rps"
         sample "${metric}_$kind" p50_ms "$t" "$rep" "$p50"
         sample "${metric}_$kind" p99_ms "$t" "$rep" "$p99"
         cpu_sample "${metric}_$kind" cpu_us "$t" "$rep" "$cpu_before" "$cpu_after" "$requests"
+        syscalls_end "${metric}_$kind" "$t" "$rep" "$requests"
+        [ "$p999" = nan ] || sample "${metric}_$kind" p999_ms "$t" "$rep" "$p999"
         conns=""
         if [ -n "$conns_too" ]; then
           conns=$((after - before - 1))

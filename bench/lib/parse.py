@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reads the output of the load tools into plain numbers for bench/run.sh.
 
-    parse.py wrk FILE      -> "requests_per_s p50_ms p99_ms requests errors"
+    parse.py wrk FILE      -> "requests_per_s p50_ms p99_ms requests errors p999_ms" (p999_ms is "nan" without
+                              bench/lib/wrk.lua's line)
     parse.py h2load FILE   -> "connections_per_s succeeded failed"
     parse.py curl SIZE_EXPECTED "SIZE TIME"  -> "MB_per_s" (exit 1 if the size is wrong)
     parse.py codes FILE REQUESTS SECONDS     -> "succeeded_per_s succeeded failed": FILE has one HTTP status per
@@ -38,7 +39,10 @@ def wrk(text):
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     if non2xx:
         errors += int(non2xx.group(1))
-    return f"{float(rps.group(1)):.2f} {to_ms(p50.group(1)):.4f} {to_ms(p99.group(1)):.4f} {total.group(1)} {errors}"
+    p999 = re.search(r"^Latency p99\.9: (\S+)", text, re.M)
+    p999_ms = f"{to_ms(p999.group(1)):.4f}" if p999 else "nan"
+    return (f"{float(rps.group(1)):.2f} {to_ms(p50.group(1)):.4f} {to_ms(p99.group(1)):.4f} {total.group(1)} {errors}"
+            f" {p999_ms}")
 
 
 def h2load(text):

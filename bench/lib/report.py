@@ -66,6 +66,21 @@ for _kind, _label in KEY_TYPES:
         (f"tls_reenc_{_kind}", "backend_conns_per_1k", _scenario, "new backend TLS connections per 1,000 requests",
          "lower", "{:.2f}"),
     ]
+# Wherever the proxy's CPU per unit is measured, BENCH_SYSCALLS=1 also counts its system calls and context switches
+# per unit (perf stat); the rows appear only when those samples exist. And wherever p99 is, p99.9 follows it.
+_with_counts = []
+for _entry in METRICS:
+    _with_counts.append(_entry)
+    _scenario, _metric, _scenario_label, _label, _better, _pattern = _entry
+    if _metric == "cpu_us":
+        _unit = _label.replace("proxy CPU ", "").replace(" (µs)", "")
+        _with_counts.append((_scenario, "syscalls", _scenario_label, f"proxy system calls {_unit}", "lower",
+                             "{:.1f}"))
+        _with_counts.append((_scenario, "ctx_switches", _scenario_label, f"proxy context switches {_unit}", "lower",
+                             "{:.2f}"))
+    if _metric == "p99_ms":
+        _with_counts.append((_scenario, "p999_ms", _scenario_label, _label.replace("p99", "p99.9"), "lower", "{:.2f}"))
+METRICS = _with_counts
 METRICS += [
     ("idle", "per_conn_kib", "5. Idle TLS tunnels", "RSS per connection (KiB)", "lower", "{:.1f}"),
     ("idle", "rss_before_mib", "5. Idle TLS tunnels", "RSS before (MiB)", "lower", "{:.1f}"),
