@@ -4,6 +4,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -28,6 +30,9 @@ import java.util.logging.Logger;
  * message per {@code read()}, so pipelined requests wait their turn and are answered in order), validates and
  * routes each, and runs an {@link Exchange} for it. Owns the client connection's timers: {@code request_head} from
  * the first byte of a head, {@code idle} between requests.
+ *
+ * <p>A client may end its stream (half-close) and go on reading: the end reaches the session as a last message
+ * ({@link StrictRequestDecoder.InputEnded}), after the requests that came whole before it, which are answered first.
  */
 final class ClientSession extends ChannelInboundHandlerAdapter implements StrictRequestDecoder.HeadListener {
 
@@ -82,6 +87,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     private boolean draining;
     /** A message was asked for with {@code read()} and has not arrived yet. */
     private boolean readPending;
+    /** The client ended its stream: no request follows the exchange in flight. */
+    private boolean inputEnded;
 
     /**
      * @param clientAddress  the client's IP address (the real one with PROXY protocol), for forwarding headers
@@ -235,8 +242,26 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
             onRequest(request);
         } else if (msg instanceof HttpContent content && exchange != null) {
             exchange.clientContent(content);
+        } else if (msg == StrictRequestDecoder.InputEnded.INSTANCE) {
+            clientInputEnded();
         } else {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /**
+     * The client ended its stream; every request that came whole before the end has been answered, or is being
+     * answered. Waiting for a head: there is none to come, so the connection closes once what was written is sent
+     * (a head cut short is dropped unanswered: RFC 9112 §8 lets a server just close on an incomplete request).
+     * Reading a body: it can never be complete, and the exchange is abandoned. Otherwise the exchange in flight
+     * has its whole request and goes on, and the connection closes after it.
+     */
+    private void clientInputEnded() {
+        inputEnded = true;
+        if (phase.awaitingHead()) {
+            closeAfterFlush();
+        } else if (exchange != null && !exchange.requestComplete()) {
+            exchange.clientEndedBody();
         }
     }
 
@@ -322,7 +347,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     /** The exchange is over; {@code keepAlive}: the client connection may carry the next request. */
     void exchangeDone(boolean keepAlive) {
         exchange = null;
-        if (!keepAlive || phase == Phase.CLOSED || draining) {
+        if (!keepAlive || phase == Phase.CLOSED || draining || inputEnded) {
             closeAfterFlush();
         } else {
             moveTo(Phase.NEXT_HEAD);
@@ -393,6 +418,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         responseTimer.dispose();
         exchangeIdleTimer.dispose();
         context.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext context, Object event) {
+        if (event instanceof ChannelInputShutdownEvent || event instanceof ChannelInputShutdownReadComplete) {
+            // The end of the client's stream comes as a message, in order after the requests before it; the events
+            // say nothing more, and Vert.x's handler behind has no use for them.
+            return;
+        }
+        context.fireUserEventTriggered(event);
     }
 
     @Override
