@@ -13,6 +13,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.snipool.config.Units;
 import io.snipool.core.accesslog.AccessRecord;
@@ -408,11 +410,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     @Override
     public void channelInactive(ChannelHandlerContext context) {
         moveTo(Phase.CLOSED);
-        if (exchange != null) {
-            Exchange current = exchange;
-            exchange = null;
-            current.clientClosed();
-        }
+        abandonExchange();
         // No scheduled task may keep a closed connection's session reachable until its timeout.
         timer.dispose();
         responseTimer.dispose();
@@ -427,7 +425,31 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
             // say nothing more, and Vert.x's handler behind has no use for them.
             return;
         }
+        if (event instanceof SslCloseCompletionEvent closure && closure.isSuccess() && phase != Phase.CLOSED
+                && tlsWriteSideClosed()) {
+            // The client's close_notify closed the TLS engine both ways (TLS 1.2's rule, RFC 5246 §7.2.1, which
+            // Netty's OpenSSL engine applies to TLS 1.3 too): no response can reach the client any more. In TLS 1.3
+            // on the JDK's engine it closes only the client's side (RFC 8446 §6.1), and the FIN after it is an end
+            // of input like any other.
+            abandonExchange();
+            closeNow();
+        }
         context.fireUserEventTriggered(event);
+    }
+
+    /** Whether the TLS engine will send nothing more: its close_notify went out. */
+    private boolean tlsWriteSideClosed() {
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        return ssl != null && ssl.engine().isOutboundDone();
+    }
+
+    /** The client can no longer get an answer: the exchange in flight, if any, ends as the client's abort. */
+    private void abandonExchange() {
+        if (exchange != null) {
+            Exchange current = exchange;
+            exchange = null;
+            current.clientClosed();
+        }
     }
 
     @Override

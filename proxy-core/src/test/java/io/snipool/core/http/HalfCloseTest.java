@@ -2,6 +2,7 @@ package io.snipool.core.http;
 
 import static io.snipool.core.http.ExchangeFramingTest.route;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.micrometer.core.instrument.Counter;
 import io.snipool.core.metrics.PoolMeters;
@@ -148,6 +149,33 @@ class HalfCloseTest {
             }
             assertThat(client.closedByPeer()).isTrue();
             assertThat(proxy.count(RequestMeters.REQUEST_FAILURES)).isZero();
+        }
+    }
+
+    @Test
+    void aCloseNotifyThatClosesTheEngineBothWaysAbandonsTheExchangeAtOnce(Vertx vertx) throws Exception {
+        // NIO reads only what the session asks for, so during an exchange it does not see the close_notify: the
+        // response goes out first (and a TLS 1.3 client, whose close_notify closed only its side, reads it).
+        assumeTrue(vertx.isNativeTransportEnabled(), "the native transports read the close_notify at once");
+        CountDownLatch requestArrived = new CountDownLatch(1);
+        try (RawBackend backend = new RawBackend(connection -> {
+            connection.readRequest();
+            requestArrived.countDown();
+            connection.read(); // never answers: returns once the proxy gives up on the exchange
+        });
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, ProxyUnderTest.Entrance.TERMINATED, "openssl",
+                     route("a.test", backend), "timeouts: { response_header: 60s, idle: 60s }\n");
+             RawClient client = proxy.connect()) {
+            client.send(GET_A);
+            await(requestArrived);
+            // Netty's OpenSSL engine answers a close_notify with its own and sends nothing after it, in TLS 1.3 too.
+            client.shutdownOutput();
+            assertThat(client.closedByPeer()).isTrue();
+            Await.until("the backend connection closed", () -> backend.connections().get(0).socket.isClosed(),
+                    closed -> closed);
+            Await.until("the request counted as aborted", () -> failures(proxy, "client_aborted"),
+                    count -> count == 1);
+            assertThat(proxy.gauge(PoolMeters.IDLE)).isZero();
         }
     }
 
