@@ -89,7 +89,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     private boolean draining;
     /** A message was asked for with {@code read()} and has not arrived yet. */
     private boolean readPending;
-    /** The client ended its stream: no request follows the exchange in flight. */
+    /** The client ended its stream: no request follows, and a tunnel that takes the connection over passes it on. */
     private boolean inputEnded;
 
     /**
@@ -256,7 +256,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
      * answered. Waiting for a head: there is none to come, so the connection closes once what was written is sent
      * (a head cut short is dropped unanswered: RFC 9112 §8 lets a server just close on an incomplete request).
      * Reading a body: it can never be complete, and the exchange is abandoned. Otherwise the exchange in flight
-     * has its whole request and goes on, and the connection closes after it.
+     * has its whole request and goes on; only an upgrade reads the end this early, when the 101 hands the
+     * connection to a tunnel.
      */
     private void clientInputEnded() {
         inputEnded = true;
@@ -265,6 +266,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         } else if (exchange != null && !exchange.requestComplete()) {
             exchange.clientEndedBody();
         }
+    }
+
+    /** Whether the client ended its stream (a tunnel started now must carry the end to the backend). */
+    boolean inputEnded() {
+        return inputEnded;
     }
 
     /** Routes one request with the listener configuration current now, and runs its exchange. */

@@ -179,6 +179,35 @@ class HalfCloseTest {
         }
     }
 
+    @Test
+    void anEndBeforeTheSwitchToAnotherProtocolIsCarriedThroughTheTunnel(Vertx vertx) throws Exception {
+        CountDownLatch clientEnded = new CountDownLatch(1);
+        try (RawBackend backend = new RawBackend(connection -> {
+            connection.readRequest();
+            await(clientEnded);
+            if (connection.closedWithin(GRACE)) {
+                return;
+            }
+            connection.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n" + UpgradingBackend.GREETING);
+            // The client's end, passed on by the tunnel, ends this read; the backend then closes its side.
+            assertThat(connection.read()).as("the client's FIN through the tunnel").isEqualTo(-1);
+        });
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), "timeouts: { idle: 60s }\n");
+             RawClient client = new RawClient(proxy.port())) {
+            client.send("GET /chat HTTP/1.1\r\nHost: a.test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+            client.sendFin();
+            clientEnded.countDown();
+            assertThat(client.readHead().status()).isEqualTo(101);
+            assertThat(client.readBytes(UpgradingBackend.GREETING.length())).isEqualTo(UpgradingBackend.GREETING);
+            assertThat(client.closedByPeer()).as("the tunnel ended with both sides done").isTrue();
+            Await.until("the backend connection closed", () -> backend.connections().get(0).socket.isClosed(),
+                    closed -> closed);
+            assertThat(backend.failures()).isEmpty();
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Ending.class)
     void anEndInTheMiddleOfAHeadClosesWithNothingSentToABackend(Ending ending, Vertx vertx) throws Exception {
