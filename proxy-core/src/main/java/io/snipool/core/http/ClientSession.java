@@ -4,6 +4,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -11,6 +13,8 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.snipool.config.Units;
 import io.snipool.core.accesslog.AccessRecord;
@@ -28,6 +32,9 @@ import java.util.logging.Logger;
  * message per {@code read()}, so pipelined requests wait their turn and are answered in order), validates and
  * routes each, and runs an {@link Exchange} for it. Owns the client connection's timers: {@code request_head} from
  * the first byte of a head, {@code idle} between requests.
+ *
+ * <p>A client may end its stream (half-close) and go on reading: the end reaches the session as a last message
+ * ({@link StrictRequestDecoder.InputEnded}), after the requests that came whole before it, which are answered first.
  */
 final class ClientSession extends ChannelInboundHandlerAdapter implements StrictRequestDecoder.HeadListener {
 
@@ -82,6 +89,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     private boolean draining;
     /** A message was asked for with {@code read()} and has not arrived yet. */
     private boolean readPending;
+    /** The client ended its stream: no request follows, and a tunnel that takes the connection over passes it on. */
+    private boolean inputEnded;
 
     /**
      * @param clientAddress  the client's IP address (the real one with PROXY protocol), for forwarding headers
@@ -235,9 +244,33 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
             onRequest(request);
         } else if (msg instanceof HttpContent content && exchange != null) {
             exchange.clientContent(content);
+        } else if (msg == StrictRequestDecoder.InputEnded.INSTANCE) {
+            clientInputEnded();
         } else {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    /**
+     * The client ended its stream; every request that came whole before the end has been answered, or is being
+     * answered. Waiting for a head: there is none to come, so the connection closes once what was written is sent
+     * (a head cut short is dropped unanswered: RFC 9112 §8 lets a server just close on an incomplete request).
+     * Reading a body: it can never be complete, and the exchange is abandoned. Otherwise the exchange in flight
+     * has its whole request and goes on; only an upgrade reads the end this early, when the 101 hands the
+     * connection to a tunnel.
+     */
+    private void clientInputEnded() {
+        inputEnded = true;
+        if (phase.awaitingHead()) {
+            closeAfterFlush();
+        } else if (exchange != null && !exchange.requestComplete()) {
+            exchange.clientEndedBody();
+        }
+    }
+
+    /** Whether the client ended its stream (a tunnel started now must carry the end to the backend). */
+    boolean inputEnded() {
+        return inputEnded;
     }
 
     /** Routes one request with the listener configuration current now, and runs its exchange. */
@@ -322,7 +355,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     /** The exchange is over; {@code keepAlive}: the client connection may carry the next request. */
     void exchangeDone(boolean keepAlive) {
         exchange = null;
-        if (!keepAlive || phase == Phase.CLOSED || draining) {
+        if (!keepAlive || phase == Phase.CLOSED || draining || inputEnded) {
             closeAfterFlush();
         } else {
             moveTo(Phase.NEXT_HEAD);
@@ -383,16 +416,46 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     @Override
     public void channelInactive(ChannelHandlerContext context) {
         moveTo(Phase.CLOSED);
-        if (exchange != null) {
-            Exchange current = exchange;
-            exchange = null;
-            current.clientClosed();
-        }
+        abandonExchange();
         // No scheduled task may keep a closed connection's session reachable until its timeout.
         timer.dispose();
         responseTimer.dispose();
         exchangeIdleTimer.dispose();
         context.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext context, Object event) {
+        if (event instanceof ChannelInputShutdownEvent || event instanceof ChannelInputShutdownReadComplete) {
+            // The end of the client's stream comes as a message, in order after the requests before it; the events
+            // say nothing more, and Vert.x's handler behind has no use for them.
+            return;
+        }
+        if (event instanceof SslCloseCompletionEvent closure && closure.isSuccess() && phase != Phase.CLOSED
+                && tlsWriteSideClosed()) {
+            // The client's close_notify closed the TLS engine both ways (TLS 1.2's rule, RFC 5246 §7.2.1, which
+            // Netty's OpenSSL engine applies to TLS 1.3 too): no response can reach the client any more. In TLS 1.3
+            // on the JDK's engine it closes only the client's side (RFC 8446 §6.1), and the FIN after it is an end
+            // of input like any other.
+            abandonExchange();
+            closeNow();
+        }
+        context.fireUserEventTriggered(event);
+    }
+
+    /** Whether the TLS engine will send nothing more: its close_notify went out. */
+    private boolean tlsWriteSideClosed() {
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        return ssl != null && ssl.engine().isOutboundDone();
+    }
+
+    /** The client can no longer get an answer: the exchange in flight, if any, ends as the client's abort. */
+    private void abandonExchange() {
+        if (exchange != null) {
+            Exchange current = exchange;
+            exchange = null;
+            current.clientClosed();
+        }
     }
 
     @Override

@@ -375,8 +375,25 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         log.finish(gone);
     }
 
+    /**
+     * The client ended its stream before the request body was complete: the request never will be. The backend
+     * connection, which has part of it, is closed; the client connection closes after what was written before this
+     * request, or is cut if this response had begun.
+     */
+    void clientEndedBody() {
+        abort(Failure.of(FailureKind.CLIENT_ABORTED, "the client ended its stream in the request body"), false);
+    }
+
     /** Before a response began: answer the client with the failure's status. After: cut the client connection. */
     private void fail(Failure failure) {
+        abort(failure, true);
+    }
+
+    /**
+     * Ends the exchange early. If the response had begun the client connection is cut; if not, {@code answer} says
+     * whether the client gets the failure's status, or only the close.
+     */
+    private void abort(Failure failure, boolean answer) {
         if (phase.over()) {
             return;
         }
@@ -386,8 +403,11 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         if (responding) {
             log.cut(response.code(), failure);
             session.closeNow();
-        } else {
+        } else if (answer) {
             session.refuse(failure, log);
+        } else {
+            log.finish(failure);
+            session.closeAfterFlush();
         }
     }
 

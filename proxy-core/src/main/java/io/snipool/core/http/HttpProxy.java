@@ -1,6 +1,7 @@
 package io.snipool.core.http;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.flow.FlowControlHandler;
@@ -97,6 +98,10 @@ public final class HttpProxy implements ConnectionHandler {
         HttpListener listener = current.get();
         // Reads are pulled one message at a time by the session (through the flow-control handler).
         channel.config().setAutoRead(false);
+        // A client's FIN ends its requests, not the connection: the responses still go back (ClientSession). The
+        // native transports report the FIN at once, reading ahead of the session, so without this a client that
+        // half-closed after its request would lose the response.
+        channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         ClientResponseEncoder encoder = new ClientResponseEncoder();
         ClientSession session = new ClientSession(this, channel, socket.remoteAddress().hostAddress(),
                 socket.remoteAddress().toString(), encoder, tls);

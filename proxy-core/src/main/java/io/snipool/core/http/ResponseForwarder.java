@@ -193,7 +193,8 @@ final class ResponseForwarder {
         client.flush();
         exchange.upgraded();
         session.exchangeUpgraded();
-        Tunnel.start(client, ClientSession.NAME, backend, Unpooled.EMPTY_BUFFER, false,
+        // Removing the flow-control handler handed the session what it held, the end of the client's stream too.
+        Tunnel.start(client, ClientSession.NAME, backend, Unpooled.EMPTY_BUFFER, session.inputEnded(),
                 exchange.listener().timeouts().idle(), new Tunnel.Observer() {
                     @Override
                     public void transferred(Tunnel.Direction direction, int bytes) {

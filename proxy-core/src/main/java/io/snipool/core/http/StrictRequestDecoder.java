@@ -3,6 +3,7 @@ package io.snipool.core.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -19,6 +20,9 @@ import java.util.List;
  * {@link RejectedRequest} message; a broken chunked body ends its message with a failed {@link LastHttpContent}
  * once Netty has read the well-formed bytes before the error. Everything after either is discarded: nothing that
  * follows a framing anomaly can be trusted to be where it seems.
+ *
+ * <p>The end of the client's stream (its FIN, with half-closure allowed) becomes a last message, {@link InputEnded},
+ * after every request decoded before it, so that the session meets it in order.
  */
 final class StrictRequestDecoder extends HttpRequestDecoder {
 
@@ -27,6 +31,15 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
 
     /** A head the guard refused; the session answers it with the failure's status and closes. */
     record RejectedRequest(Failure failure) {
+    }
+
+    /**
+     * The client ended its stream: nothing follows. What it cut short of a head or a body is dropped (for a request
+     * Netty's decoder emits nothing at a premature end), so whoever waits for the rest of a request when this
+     * arrives knows it will never come: an incomplete message (RFC 9112 §8).
+     */
+    enum InputEnded {
+        INSTANCE
     }
 
     /** Told when the first byte of a new request head arrives (its deadline starts then). */
@@ -168,6 +181,15 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
     private void reject(ByteBuf in) {
         rejected = true;
         in.skipBytes(in.readableBytes());
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        // The base class decodes what is left of the stream and hands it on before the event; the marker follows.
+        super.userEventTriggered(ctx, event);
+        if (event instanceof ChannelInputShutdownEvent) {
+            ctx.fireChannelRead(InputEnded.INSTANCE);
+        }
     }
 
     /** True once a head has been refused or a message failed to decode; the decoder then drops all input. */

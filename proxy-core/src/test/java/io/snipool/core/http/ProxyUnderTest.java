@@ -16,6 +16,7 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.Socket;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,7 +86,7 @@ final class ProxyUnderTest implements AutoCloseable {
      */
     ProxyUnderTest(Vertx vertx, String routes, String settings, String listenerKeys, int eventLoops,
                    UnaryOperator<ProxyConfig> edit) {
-        this(vertx, Entrance.PLAIN, routes, settings, listenerKeys, eventLoops, edit);
+        this(vertx, Entrance.PLAIN, "auto", routes, settings, listenerKeys, eventLoops, edit);
     }
 
     /**
@@ -93,11 +94,16 @@ final class ProxyUnderTest implements AutoCloseable {
      * {@code a.test} and {@code b.test}, every route of {@code routes} terminating.
      */
     ProxyUnderTest(Vertx vertx, Entrance entrance, String routes, String settings) {
-        this(vertx, entrance, routes, settings, "", TestProxy.EVENT_LOOPS, UnaryOperator.identity());
+        this(vertx, entrance, "auto", routes, settings);
     }
 
-    private ProxyUnderTest(Vertx vertx, Entrance entrance, String routes, String settings, String listenerKeys,
-                           int eventLoops, UnaryOperator<ProxyConfig> edit) {
+    /** The same, with the listener's {@code tls.provider} ({@code auto}, {@code openssl} or {@code jdk}). */
+    ProxyUnderTest(Vertx vertx, Entrance entrance, String tlsProvider, String routes, String settings) {
+        this(vertx, entrance, tlsProvider, routes, settings, "", TestProxy.EVENT_LOOPS, UnaryOperator.identity());
+    }
+
+    private ProxyUnderTest(Vertx vertx, Entrance entrance, String tlsProvider, String routes, String settings,
+                           String listenerKeys, int eventLoops, UnaryOperator<ProxyConfig> edit) {
         this.entrance = entrance;
         StringBuilder yaml = new StringBuilder("listeners:\n  - name: " + LISTENER
                 + "\n    bind: \"127.0.0.1:0\"\n    mode: " + (entrance == Entrance.PLAIN ? "http" : "tls") + "\n");
@@ -107,7 +113,8 @@ final class ProxyUnderTest implements AutoCloseable {
         if (entrance == Entrance.TERMINATED) {
             Path files = certificateFiles();
             yaml.append("    tls: { certificates: [ { cert: \"").append(files.resolve("cert.pem"))
-                    .append("\", key: \"").append(files.resolve("key.pem")).append("\" } ] }\n");
+                    .append("\", key: \"").append(files.resolve("key.pem")).append("\" } ], provider: ")
+                    .append(tlsProvider).append(" }\n");
         }
         yaml.append("    routes:\n");
         routes.lines().forEach(route -> yaml.append("      - ").append(entrance == Entrance.PLAIN ? route
@@ -125,13 +132,15 @@ final class ProxyUnderTest implements AutoCloseable {
         if (entrance == Entrance.PLAIN) {
             return new RawClient(port());
         }
+        // Layered on a socket of the test's own, so that a test can end the TCP stream beneath the TLS one.
+        Socket tcp = new Socket(InetAddress.getLoopbackAddress(), port());
         SSLSocket socket = (SSLSocket) PKI.clientContext().getSocketFactory()
-                .createSocket(InetAddress.getLoopbackAddress(), port());
+                .createSocket(tcp, "a.test", port(), true);
         SSLParameters parameters = socket.getSSLParameters();
         parameters.setServerNames(List.of(new SNIHostName("a.test")));
         socket.setSSLParameters(parameters);
         socket.startHandshake();
-        return new RawClient(socket);
+        return new RawClient(socket, tcp);
     }
 
     private static synchronized Path certificateFiles() {

@@ -111,6 +111,28 @@ final class RawBackend implements AutoCloseable {
             }
         }
 
+        /**
+         * True if the proxy ends this connection within {@code wait}; false if it stays quiet that long, or if a
+         * byte comes instead (kept for the next read).
+         */
+        boolean closedWithin(java.time.Duration wait) throws IOException {
+            socket.setSoTimeout((int) wait.toMillis());
+            in.mark(1);
+            try {
+                if (in.read() < 0) {
+                    return true;
+                }
+                in.reset();
+                return false;
+            } catch (java.net.SocketTimeoutException quiet) {
+                return false;
+            } catch (SocketException reset) {
+                return true;
+            } finally {
+                socket.setSoTimeout(0);
+            }
+        }
+
         void write(String text) throws IOException {
             write(text.getBytes(StandardCharsets.ISO_8859_1));
         }

@@ -18,6 +18,8 @@ final class RawClient implements AutoCloseable {
     static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
 
     private final Socket socket;
+    /** The TCP connection beneath: {@link #socket} itself, or the socket a TLS one is layered on. */
+    private final Socket tcp;
     private final InputStream in;
     private final OutputStream out;
 
@@ -25,9 +27,15 @@ final class RawClient implements AutoCloseable {
         this(new Socket(InetAddress.getLoopbackAddress(), port));
     }
 
-    /** Over a socket already connected (a TLS one, say); the client owns it from now on. */
+    /** Over a socket already connected; the client owns it from now on. */
     RawClient(Socket connected) throws IOException {
+        this(connected, connected);
+    }
+
+    /** Over a TLS socket layered on {@code beneath}, which it closes; the client owns both from now on. */
+    RawClient(Socket connected, Socket beneath) throws IOException {
         socket = connected;
+        tcp = beneath;
         socket.setTcpNoDelay(true);
         socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
         in = new BufferedInputStream(socket.getInputStream());
@@ -46,6 +54,22 @@ final class RawClient implements AutoCloseable {
 
     OutputStream output() {
         return out;
+    }
+
+    /**
+     * Ends the sending side with a TCP FIN, the reading side staying open. On a TLS connection no close_notify goes
+     * before it: the record layer just stops, as when a client's process shuts its socket down.
+     */
+    void sendFin() throws IOException {
+        tcp.shutdownOutput();
+    }
+
+    /**
+     * Ends the sending side the way the socket does: on TLS a close_notify alert, then the FIN (TLS 1.3 lets the
+     * other direction go on, RFC 8446 §6.1); on a plain socket just the FIN.
+     */
+    void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
     }
 
     HttpWire.Response read() throws IOException {
