@@ -126,8 +126,7 @@ class RetryIntegrationTest {
     @Test
     void retriesOffLeaveTheFirstFailureStanding(Vertx vertx) throws Exception {
         try (RawBackend backend = new RawBackend(READ_AND_CLOSE);
-             ProxyUnderTest proxy = new ProxyUnderTest(vertx, "{ hosts: [a.test], backends: [\""
-                     + backend.address() + "\"], retry: { attempts: 0 } }", "");
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, routeWithRetry(backend, "attempts: 0"), "");
              RawClient client = new RawClient(proxy.port())) {
             assertRefusal(client.exchange(GET), 502);
 
@@ -139,13 +138,17 @@ class RetryIntegrationTest {
     @Test
     void aMethodTheRouteListsIsReplayedEvenIfNotIdempotent(Vertx vertx) throws Exception {
         try (RawBackend backend = new RawBackend(READ_AND_CLOSE);
-             ProxyUnderTest proxy = new ProxyUnderTest(vertx, "{ hosts: [a.test], backends: [\""
-                     + backend.address() + "\"], retry: { methods: [POST] } }", "");
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, routeWithRetry(backend, "methods: [POST]"), "");
              RawClient client = new RawClient(proxy.port())) {
             assertRefusal(client.exchange(POST), 502);
 
             assertThat(countOf(backend.receivedText(), "POST /p ")).isEqualTo(2);
         }
+    }
+
+    /** The route of a.test to {@code backend} with {@code retryKeys} in its {@code retry} block. */
+    private static String routeWithRetry(RawBackend backend, String retryKeys) {
+        return "{ hosts: [a.test], backends: [\"" + backend.address() + "\"], retry: { " + retryKeys + " } }";
     }
 
     private static double retries(ProxyUnderTest proxy, String reason) {
