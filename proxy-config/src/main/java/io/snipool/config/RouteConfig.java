@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * One route of a listener: the names it serves and the backends it sends them to (several: round robin).
+ * One route of a listener: the names it serves, the backends it sends them to, and how it chooses among them.
  *
  * @param pool                the global pool settings with this route's overrides applied
  * @param allowPrivateTargets whether template backends may resolve to loopback, private, link-local or
@@ -12,13 +12,19 @@ import java.util.Optional;
  * @param terminate           on a TLS listener: decrypt here, so that every request goes through the HTTP path and
  *                            the pool, instead of tunnelling the bytes untouched
  * @param backendTls          the backend connections are TLS (re-encrypted), with these settings
+ * @param backendPolicy       balancing, weights and backups (one share per entry of {@code backends}), slow start
+ *                            and retries: the top-level defaults with this route's overrides applied
  */
 public record RouteConfig(List<HostPattern> hosts, List<BackendTemplate> backends, ProxyProtocol proxyProtocol,
                           PoolSettings pool, boolean allowPrivateTargets, boolean terminate,
-                          Optional<BackendTlsConfig> backendTls) {
+                          Optional<BackendTlsConfig> backendTls, BackendPolicy backendPolicy) {
 
     public RouteConfig {
         hosts = List.copyOf(hosts);
         backends = List.copyOf(backends);
+        if (backendPolicy.shares().size() != backends.size()) {
+            throw new IllegalArgumentException("one share per backend: " + backends.size() + " backends, "
+                    + backendPolicy.shares().size() + " shares");
+        }
     }
 }

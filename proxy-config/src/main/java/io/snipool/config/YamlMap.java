@@ -148,6 +148,20 @@ final class YamlMap {
 
     /** A list of scalars, each converted by {@code parse} (which throws IllegalArgumentException to refuse). */
     <T> List<T> list(String key, Function<String, T> parse) {
+        return values(key, ValueParser.throwing(parse));
+    }
+
+    /** A list of scalars, each read by {@code parser}; a refused entry is left out, with its problem recorded. */
+    <T> List<T> values(String key, ValueParser<T> parser) {
+        return entries(key, parser, null);
+    }
+
+    /**
+     * A list whose entries are scalars, read by {@code parser}, or (if {@code mapping} is not null) mappings, read
+     * by {@code mapping}, which returns empty once it has recorded why an entry cannot be used. A refused entry is
+     * left out.
+     */
+    <T> List<T> entries(String key, ValueParser<T> parser, Function<YamlMap, Optional<T>> mapping) {
         List<T> result = new ArrayList<>();
         Node value = take(key);
         if (value == null) {
@@ -158,10 +172,15 @@ final class YamlMap {
             problems.add(listPath, value, "expected a list, such as [\"a\", \"b\"], got " + describe(value));
             return result;
         }
-        ValueParser<T> parser = ValueParser.throwing(parse);
         List<Node> items = sequence.getValue();
         for (int i = 0; i < items.size(); i++) {
-            parsed(listPath + "[" + i + "]", items.get(i), parser).ifPresent(result::add);
+            String itemPath = listPath + "[" + i + "]";
+            Node item = items.get(i);
+            if (mapping != null && item instanceof MappingNode) {
+                mapping.apply(of(itemPath, item, problems, env)).ifPresent(result::add);
+            } else {
+                parsed(itemPath, item, parser).ifPresent(result::add);
+            }
         }
         return result;
     }

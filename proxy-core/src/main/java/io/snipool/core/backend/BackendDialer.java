@@ -5,24 +5,31 @@ import io.snipool.config.BackendTemplate;
 import io.snipool.config.HostPort;
 import io.snipool.core.route.BackendSelector;
 import io.snipool.core.route.BackendTarget;
+import io.snipool.core.route.BalanceInput;
+import io.snipool.core.route.CandidateWalk;
+import io.snipool.core.route.RetryRule;
 import io.snipool.core.route.RouteMatch;
-import java.util.Iterator;
 
 /**
- * Connects to one of a route's backends for a TLS tunnel: expands templates and tries the backends in round-robin
- * order through a {@link TargetConnector} (which resolves and applies the private-address policy) until one
- * connects. The channel it hands over has auto-read off and an empty pipeline.
+ * Connects to one of a route's backends for a TLS tunnel: expands templates and tries the backends in the
+ * selector's order through a {@link TargetConnector} (which resolves and applies the private-address policy), trying
+ * again after a failed connect as the route's {@code retry} allows ({@link RetryRule}). The channel it hands over
+ * has auto-read off and an empty pipeline.
  */
 public final class BackendDialer {
 
     /** What the caller learns about each attempt (metrics). */
     public interface Observer {
         void connectFailed(String backend, String reason);
+
+        /** A failed connect is tried again, on the backend the next attempt names. */
+        void retrying(RetryRule.Reason reason);
     }
 
     /** Exactly one of the two is called, on the dialer's event loop. */
     public interface Callback {
-        void connected(Channel channel, String backend);
+        /** @param backendIndex the backend's index in the route's backends, for the selector's in-flight count */
+        void connected(Channel channel, String backend, int backendIndex);
 
         void failed(String reason);
     }
@@ -38,9 +45,11 @@ public final class BackendDialer {
         this.connector = connector;
     }
 
-    /** Tries the route's backends in the selector's order; each failure is reported and the next one tried. */
-    public Attempt dial(RouteMatch match, BackendSelector selector, Observer observer, Callback callback) {
-        DialAttempt attempt = new DialAttempt(match, selector, selector.candidates().iterator(), observer, callback);
+    /** Tries the route's backends in the selector's order for {@code input}; each failure is reported. */
+    public Attempt dial(RouteMatch match, BackendSelector selector, BalanceInput input, Observer observer,
+                        Callback callback) {
+        DialAttempt attempt = new DialAttempt(match, selector, new CandidateWalk(selector.candidates(input)), observer,
+                callback);
         attempt.next();
         return attempt;
     }
@@ -48,17 +57,18 @@ public final class BackendDialer {
     private final class DialAttempt implements Attempt {
         private final RouteMatch match;
         private final BackendSelector selector;
-        private final Iterator<BackendTemplate> candidates;
+        private final CandidateWalk walk;
         private final Observer observer;
         private final Callback callback;
+        private int retries;
         private boolean cancelled;
         private String lastFailure = "the route has no backends";
 
-        DialAttempt(RouteMatch match, BackendSelector selector, Iterator<BackendTemplate> candidates,
-                    Observer observer, Callback callback) {
+        DialAttempt(RouteMatch match, BackendSelector selector, CandidateWalk walk, Observer observer,
+                    Callback callback) {
             this.match = match;
             this.selector = selector;
-            this.candidates = candidates;
+            this.walk = walk;
             this.observer = observer;
             this.callback = callback;
         }
@@ -72,43 +82,52 @@ public final class BackendDialer {
             if (cancelled) {
                 return;
             }
-            if (!candidates.hasNext()) {
-                callback.failed(lastFailure);
-                return;
-            }
-            BackendTemplate template = candidates.next();
+            BackendSelector.Candidate candidate = walk.current();
+            BackendTemplate template = candidate.backend();
             BackendTarget target = BackendTarget.expand(template, match);
             if (target instanceof BackendTarget.Invalid invalid) {
-                fail(template, template.text(), invalid.reason());
+                fail(candidate.index(), template.text(), invalid.reason());
             } else if (target instanceof BackendTarget.Static fixed) {
-                connect(template, fixed.address(), false);
+                connect(candidate.index(), fixed.address(), false);
             } else {
                 BackendTarget.Dynamic dynamic = (BackendTarget.Dynamic) target;
-                connect(template, new HostPort(dynamic.host(), dynamic.port()), true);
+                connect(candidate.index(), new HostPort(dynamic.host(), dynamic.port()), true);
             }
         }
 
-        private void connect(BackendTemplate template, HostPort address, boolean dynamic) {
+        private void connect(int index, HostPort address, boolean dynamic) {
             String label = address.toString();
             TargetConnector.Callback done = new TargetConnector.Callback() {
                 @Override
                 public void connected(Channel channel) {
-                    selector.markSucceeded(template);
-                    callback.connected(channel, label);
+                    selector.markSucceeded(index);
+                    callback.connected(channel, label, index);
                 }
 
                 @Override
                 public void failed(String reason) {
-                    fail(template, label, reason);
+                    fail(index, label, reason);
                 }
             };
             connector.connect(address, dynamic, match.route().allowPrivateTargets(), () -> cancelled, done);
         }
 
-        private void fail(BackendTemplate template, String label, String reason) {
-            selector.markFailed(template);
+        private void fail(int index, String label, String reason) {
+            selector.markFailed(index);
             observer.connectFailed(label, reason);
             lastFailure = label + ": " + reason;
+            RetryRule.Decision decision = RetryRule.decide(match.route().backendPolicy().retry(),
+                    RetryRule.FailedAttempt.connect(retries));
+            if (cancelled) {
+                return;
+            }
+            if (!(decision instanceof RetryRule.Retry retry) || !walk.canAdvance(retry)) {
+                callback.failed(lastFailure);
+                return;
+            }
+            retries++;
+            observer.retrying(retry.reason());
+            walk.advance(retry);
             next();
         }
     }

@@ -9,7 +9,8 @@ import java.util.Objects;
  *
  * @param kind      what failed; its row in {@link FailureKind} gives the status, outcome and metric label
  * @param detail    specifics for the log and the error body, e.g. "limit 8192 bytes, got 9000"
- * @param retrySafe true when nothing of the request can have reached a backend, so another attempt is harmless
+ * @param retrySafe true when nothing came back from a backend, so another attempt may be considered; whether one is
+ *                  made depends on what was written and the method ({@code RetryRule})
  */
 public record Failure(FailureKind kind, String detail, boolean retrySafe) {
 
@@ -23,7 +24,7 @@ public record Failure(FailureKind kind, String detail, boolean retrySafe) {
         return new Failure(kind, detail, false);
     }
 
-    /** A failure before anything was sent: another backend, or a fresh connection, may be tried. */
+    /** A failure before anything came back: another backend, or a fresh connection, may be tried. */
     public static Failure beforeSending(FailureKind kind, String detail) {
         return new Failure(kind, detail, true);
     }

@@ -1,6 +1,8 @@
 package io.snipool.core.http;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -16,14 +18,17 @@ import io.snipool.core.failure.FailureKind;
 import io.snipool.core.loop.Deadline;
 import io.snipool.core.pool.EvictionReason;
 import io.snipool.core.pool.Lease;
+import io.snipool.core.route.BalanceInput;
+import io.snipool.core.route.RetryRule;
 import io.snipool.core.route.RouteMatch;
 
 /**
  * One request and its response between a client connection and a leased backend connection: gets a connection
  * ({@link BackendLeaser}), forwards the request head and streams its body, streams the response back
  * ({@link ResponseForwarder}), then hands the connection back to the pool or closes it, as {@link ReusePolicy}
- * decides. A request that fails on a reused connection before any response byte is replayed once on a fresh
- * connection when its body is at hand. Runs on the client connection's event loop, which is also the backend
+ * decides. A request whose connection breaks before any response byte is replayed on another connection when
+ * {@link RetryRule} allows it (its method, the route's {@code retry}, a reused connection) and its body is at hand.
+ * Runs on the client connection's event loop, which is also the backend
  * connection's. Uses the listener configuration that was current when the request arrived, whatever a reload
  * does meanwhile.
  *
@@ -48,6 +53,7 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
     private final Runnable idleTimedOut = this::idleTimedOut;
     private final RequestReplay replay;
     private final ResponseForwarder response;
+    private final ChannelFutureListener headWritten = this::headWritten;
 
     private ExchangePhase phase = ExchangePhase.LEASING;
     private Lease<BackendConnection> lease;
@@ -56,6 +62,8 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
     private boolean requestComplete;
     /** Back-pressure: the backend could not take more, so the client body is not read until it drains. */
     private boolean waitingForBackendDrain;
+    /** The request head went out whole on the current connection: the backend may have acted on the request. */
+    private boolean requestWritten;
 
     Exchange(ClientSession session, HttpListener listener, HttpRequest request, RouteMatch match,
              String absoluteAuthority, String authority, RequestLog log) {
@@ -63,7 +71,8 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         this.listener = listener;
         this.request = request;
         this.log = log;
-        this.leaser = new BackendLeaser(session.proxy(), listener, match, this);
+        this.leaser = new BackendLeaser(session.proxy(), listener, match, request.method().name(),
+                new BalanceInput(session.clientAddress(), match.host(), request.headers()::get), this);
         this.head = request.method().equals(HttpMethod.HEAD);
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
         this.upgradeRequested = request.headers().contains(HttpHeaderNames.UPGRADE)
@@ -141,9 +150,11 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         connection.attach(this, head);
         log.backend(key.label(), granted.reused());
         Channel backend = connection.channel();
-        // Void promises: a failed write to the backend surfaces as exceptionCaught in its pipeline, which the
-        // connection's dispatcher reports to this exchange as backendFailed.
-        backend.write(request, backend.voidPromise());
+        requestWritten = false;
+        // The head's promise says whether it went out whole (headWritten). The body's are void: a failed write to
+        // the backend surfaces as exceptionCaught in its pipeline, which the connection's dispatcher reports to this
+        // exchange as backendFailed.
+        backend.write(request).addListener(headWritten);
         replay.writeBufferedTo(backend);
         backend.flush();
         if (requestComplete || HttpUtil.is100ContinueExpected(request)) {
@@ -151,6 +162,19 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         }
         if (!requestComplete) {
             session.readRequestBody();
+        }
+    }
+
+    /**
+     * The head's write is settled, before any close of its connection is reported (Netty fails or completes the
+     * promises of flushed writes first). A failed write closes the connection, so that the close reaches
+     * {@link #backendClosed()} whatever the cause.
+     */
+    private void headWritten(ChannelFuture future) {
+        if (!future.isSuccess()) {
+            future.channel().close();
+        } else if (connection != null && connection.channel() == future.channel()) {
+            requestWritten = true;
         }
     }
 
@@ -271,30 +295,34 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
     }
 
     /**
-     * Only a connection that gave back nothing at all (still {@link ExchangePhase#SENDING}) may be one the backend
-     * closed as it was being reused. Any response byte (an interim response, a malformed or cut head) means the
-     * request was read and perhaps acted on: it is not replayed.
+     * Only a connection that gave back nothing at all (still {@link ExchangePhase#SENDING}) may be retried. Any
+     * response byte (an interim response, a malformed or cut head) means the request was read and perhaps acted on:
+     * it is not replayed. Within that, {@link RetryRule} decides: by method once the head went out, and by the route's
+     * {@code retry}, except for the one replay of a reused connection the backend may have closed as it idled.
      */
     private void backendFailed(Failure failure) {
-        if (phase == ExchangePhase.SENDING && failure.retrySafe() && lease.reused() && replay.retryLeft()) {
-            replayOnFreshConnection();
+        if (phase == ExchangePhase.SENDING && failure.retrySafe()
+                && leaser.afterBreak(requestWritten, lease.reused(), replay.replayable())
+                instanceof RetryRule.Retry retry) {
+            replay(retry);
         } else {
             fail(failure);
         }
     }
 
-    private void replayOnFreshConnection() {
+    private void replay(RetryRule.Retry retry) {
         moveTo(ExchangePhase.REPLAYING);
-        replay.use();
         waitingForBackendDrain = false; // the new connection starts writable; leased() asks for the body
         responseTimer.cancel();
         connection.detach();
         lease.close(EvictionReason.CLOSED_BY_PEER);
         lease = null;
         connection = null;
-        session.proxy().pools().meters().staleRetry(leaser.key());
-        log.staleRetry();
-        leaser.leaseFresh();
+        if (retry.reason() == RetryRule.Reason.STALE_CONNECTION) {
+            session.proxy().pools().meters().staleRetry(leaser.key());
+            log.staleRetry();
+        }
+        leaser.retry(retry);
     }
 
     private void armResponseTimer() {

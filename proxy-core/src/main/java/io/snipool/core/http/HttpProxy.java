@@ -11,6 +11,7 @@ import io.snipool.core.accept.ConnectionHandler;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.snipool.core.pool.ConnectionPool;
 import io.snipool.core.route.BackendSelector;
+import io.snipool.core.route.BackendStates;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import java.util.List;
@@ -44,15 +45,14 @@ public final class HttpProxy implements ConnectionHandler {
         prewarm(current.get());
     }
 
-    /** This loop's round-robin state for the routes of {@code listener}, rebuilt when a reload replaced them. */
+    /** This loop's balancing state for the routes of {@code listener}, rebuilt when a reload replaced them. */
     BackendSelector[] selectors(HttpListener listener) {
         if (listener != selectorsFor) {
             if (selectorsFor != null) {
                 prewarm(listener); // a reload may have brought backends to keep warm
             }
             selectorsFor = listener;
-            selectors = listener.routes().routes().stream().map(route -> new BackendSelector(route.backends()))
-                    .toArray(BackendSelector[]::new);
+            selectors = BackendSelector.forRoutes(listener.routes().routes(), routeIndex -> BackendStates.allUp());
         }
         return selectors;
     }
@@ -127,9 +127,5 @@ public final class HttpProxy implements ConnectionHandler {
 
     HttpPools pools() {
         return pools;
-    }
-
-    BackendSelector selector(int routeIndex) {
-        return selectors(current.get())[routeIndex];
     }
 }

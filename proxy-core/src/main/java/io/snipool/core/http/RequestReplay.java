@@ -6,9 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Keeps a request's body until the response starts, so that the request can be replayed on a fresh connection
- * if a reused one turns out to be closed. Only bodies up to a limit are kept; a larger one makes the request
- * not replayable. Holds retained duplicates of the parts it keeps and releases them in {@link #release()}.
+ * Keeps a request's body until the response starts, so that the request can be replayed on another connection if
+ * its own breaks first (how often is the retry rule's business). Only bodies up to a limit are kept; a larger one
+ * makes the request not replayable. Holds retained duplicates of the parts it keeps and releases them in
+ * {@link #release()}.
  */
 final class RequestReplay {
 
@@ -16,8 +17,6 @@ final class RequestReplay {
     private final List<HttpContent> kept = new ArrayList<>(2);
     private long bytes;
     private boolean replayable;
-    /** The one replay a request gets has begun. */
-    private boolean used;
 
     /** @param declaredLength the request's Content-Length, or 0 if it has none (chunked, or no body) */
     RequestReplay(int maxBytes, long declaredLength) {
@@ -41,19 +40,6 @@ final class RequestReplay {
     /** True while every body byte received so far is kept (or there was none). */
     boolean replayable() {
         return replayable;
-    }
-
-    /**
-     * True when the request may still be replayed: its body is kept whole and its one replay is not spent. A
-     * replayed request that fails again is not replayed a second time, even on a connection the pool reused.
-     */
-    boolean retryLeft() {
-        return replayable && !used;
-    }
-
-    /** The replay begins: no further one after it. */
-    void use() {
-        used = true;
     }
 
     /** Writes (without flushing) what was kept, for a replay. */

@@ -28,6 +28,7 @@ public final class ProxyMetrics {
     public static final String CLIENT_HELLO_DURATION = "snipool.client.hello.duration";
     public static final String BACKEND_CONNECT_ERRORS = "snipool.backend.connect.errors";
     public static final String TUNNEL_DURATION = "snipool.tunnel.duration";
+    public static final String RETRIES = "snipool.retries";
 
     /** Distinct {@code backend} label values per listener before further ones are reported as {@code other}. */
     public static final int DEFAULT_MAX_BACKEND_LABELS = 200;
@@ -93,6 +94,8 @@ public final class ProxyMetrics {
         private final Counter bytesToClient;
         private final Map<String, Counter> helloErrors = new ConcurrentHashMap<>();
         private final Map<String, Counter> connectErrors = new ConcurrentHashMap<>();
+        /** Keyed by route and reason, joined by a NUL, which neither contains. */
+        private final Map<String, Counter> retries = new ConcurrentHashMap<>();
         private final BoundedLabels backendLabels;
         private final Timer tunnelDuration;
         private final Timer helloDuration;
@@ -175,6 +178,17 @@ public final class ProxyMetrics {
 
         public void tunnelDuration(Duration duration) {
             tunnelDuration.record(duration);
+        }
+
+        /**
+         * Counts one retry of a request or connection of {@code route} (its first host as written), for
+         * {@code reason}, one of a fixed set ({@code connect_failure}, {@code reset_before_response},
+         * {@code stale_connection}).
+         */
+        public void retry(String route, String reason) {
+            retries.computeIfAbsent(route + '\0' + reason, key -> Counter.builder(RETRIES)
+                    .description("Attempts tried again on a backend, by route and reason").tag("listener", listener)
+                    .tag("route", route).tag("reason", reason).register(registry)).increment();
         }
     }
 

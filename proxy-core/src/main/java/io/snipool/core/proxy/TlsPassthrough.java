@@ -17,6 +17,9 @@ import io.snipool.core.http.HttpProxy;
 import io.snipool.core.loop.Deadline;
 import io.snipool.core.metrics.ProxyMetrics.Outcome;
 import io.snipool.core.route.BackendSelector;
+import io.snipool.core.route.BackendStates;
+import io.snipool.core.route.BalanceInput;
+import io.snipool.core.route.RetryRule;
 import io.snipool.core.route.RouteMatch;
 import io.snipool.core.termination.ServerContexts;
 import io.snipool.core.tls.ClientHelloInfo;
@@ -64,12 +67,11 @@ public final class TlsPassthrough implements ConnectionHandler {
         this.terminated = terminated;
     }
 
-    /** This loop's round-robin state for the routes of {@code listener}, rebuilt when a reload replaced them. */
+    /** This loop's balancing state for the routes of {@code listener}, rebuilt when a reload replaced them. */
     private BackendSelector[] selectors(TlsListener listener) {
         if (listener != selectorsFor) {
             selectorsFor = listener;
-            selectors = listener.routes().routes().stream().map(route -> new BackendSelector(route.backends()))
-                    .toArray(BackendSelector[]::new);
+            selectors = BackendSelector.forRoutes(listener.routes().routes(), routeIndex -> BackendStates.allUp());
         }
         return selectors;
     }
@@ -100,6 +102,9 @@ public final class TlsPassthrough implements ConnectionHandler {
         private Deadline helloTimer;
         private BackendDialer.Attempt dialing;
         private RouteConfig route;
+        private BackendSelector selector;
+        /** The backend this connection counts as in flight with its selector, or -1. */
+        private int inFlightBackend = -1;
         private String serverName;
         private boolean finished;
 
@@ -156,8 +161,20 @@ public final class TlsPassthrough implements ConnectionHandler {
                 terminate(((HelloResult.Done) result).hello());
                 return;
             }
-            dialing = dialer.dial(match.get(), selectors[match.get().routeIndex()],
-                    (backend, reason) -> listener.meters().backendConnectError(backend), this);
+            selector = selectors[match.get().routeIndex()];
+            String routeLabel = route.hosts().get(0).toString();
+            dialing = dialer.dial(match.get(), selector, BalanceInput.ofConnection(
+                    socket.remoteAddress().hostAddress(), match.get().host()), new BackendDialer.Observer() {
+                        @Override
+                        public void connectFailed(String backend, String reason) {
+                            listener.meters().backendConnectError(backend);
+                        }
+
+                        @Override
+                        public void retrying(RetryRule.Reason reason) {
+                            listener.meters().retry(routeLabel, reason.label());
+                        }
+                    }, this);
         }
 
         /**
@@ -188,13 +205,16 @@ public final class TlsPassthrough implements ConnectionHandler {
         }
 
         @Override
-        public void connected(Channel backend, String backendLabel) {
+        public void connected(Channel backend, String backendLabel, int backendIndex) {
             if (finished) {
                 backend.close();
                 return;
             }
             finished = true;
             listener.meters().outcome(Outcome.TUNNELLED);
+            // In flight from here until the tunnel closes (TunnelObserver.closed), for least_connections.
+            selector.leased(backendIndex);
+            inFlightBackend = backendIndex;
             try {
                 // Written ahead of the tunnel so that bytes_total counts only what the client sent.
                 ProxyProtocolHeader.writeTo(backend, route.proxyProtocol(), inet(socket.remoteAddress()),
@@ -209,6 +229,7 @@ public final class TlsPassthrough implements ConnectionHandler {
             } catch (RuntimeException e) {
                 // Without this, Netty would only log the failure and leave both sockets open, unread, unbounded.
                 LOG.log(Level.WARNING, "could not start the tunnel for " + socket.remoteAddress(), e);
+                releaseBackend();
                 backend.close();
                 client.close();
             }
@@ -232,6 +253,14 @@ public final class TlsPassthrough implements ConnectionHandler {
                 helloTimer.dispose();
                 listener.meters().refused(FailureKind.CLIENT_CLOSED);
                 log(FailureKind.CLIENT_CLOSED.outcome(), null, 0, 0);
+            }
+        }
+
+        /** The tunnel ended, or never started: the backend's in-flight count drops, once. */
+        void releaseBackend() {
+            if (inFlightBackend >= 0) {
+                selector.released(inFlightBackend);
+                inFlightBackend = -1;
             }
         }
 
@@ -288,6 +317,7 @@ public final class TlsPassthrough implements ConnectionHandler {
 
         @Override
         public void closed(Tunnel tunnel, Tunnel.CloseReason reason) {
+            connection.releaseBackend();
             connection.listener.meters().tunnelDuration(tunnel.duration());
             connection.log(Outcome.TUNNELLED.label(), backend, tunnel.bytesToBackend(), tunnel.bytesToClient());
         }

@@ -71,13 +71,13 @@ class ExchangeReplayTest {
              RawClient a = new RawClient(proxy.port());
              RawClient b = new RawClient(proxy.port())) {
             assertThat(a.exchange(RawClient.get("a.test", "/warm")).bodyText()).isEqualTo("warm");
-            a.send("POST /a HTTP/1.1\r\nHost: a.test\r\nContent-Length: 10\r\n\r\n01234");
+            a.send("PUT /a HTTP/1.1\r\nHost: a.test\r\nContent-Length: 10\r\n\r\n01234");
             queueBehindTheStaleConnection(proxy, b);
 
             a.send("56789"); // reaches the proxy while request /a has no connection
             answerSecond.countDown();
             assertThat(b.read().bodyText()).isEqualTo("GET /b ");
-            assertThat(a.read().bodyText()).isEqualTo("POST /a 0123456789");
+            assertThat(a.read().bodyText()).isEqualTo("PUT /a 0123456789");
             assertThat(proxy.staleRetries()).isEqualTo(1);
             assertThat(backend.accepted()).isEqualTo(2);
         }
@@ -91,7 +91,7 @@ class ExchangeReplayTest {
              RawClient a = new RawClient(proxy.port());
              RawClient b = new RawClient(proxy.port())) {
             assertThat(a.exchange(RawClient.get("a.test", "/warm")).bodyText()).isEqualTo("warm");
-            a.send("POST /a HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n01234\r\n");
+            a.send("PUT /a HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n01234\r\n");
             queueBehindTheStaleConnection(proxy, b);
 
             a.send("5\r\n56789\r\n0\r\n\r\n"); // ten bytes now: more than the replay may keep

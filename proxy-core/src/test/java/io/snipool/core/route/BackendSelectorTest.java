@@ -3,164 +3,188 @@ package io.snipool.core.route;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.snipool.config.BackendTemplate;
 import java.time.Duration;
-import java.util.List;
-import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 
+/**
+ * Which backends take part and in which tiers: round robin, the connect-failure back-off, backups, fail-open, and
+ * the in-flight count. The strategies themselves are in {@link BalanceStrategyTest}.
+ */
 class BackendSelectorTest {
 
-    private static final BackendTemplate A = BackendTemplate.parse("a.internal:443");
-    private static final BackendTemplate B = BackendTemplate.parse("b.internal:443");
-    private static final BackendTemplate C = BackendTemplate.parse("c.internal:443");
+    private static final String ABC = "{ hosts: [x.test], backends: [a.internal:443, b.internal:443, c.internal:443] }";
 
-    /** Time that moves only when the test says so. */
-    private static final class FakeClock implements LongSupplier {
-        private long nanos;
-
-        FakeClock(long startNanos) {
-            this.nanos = startNanos;
-        }
-
-        void advance(Duration duration) {
-            nanos += duration.toNanos();
-        }
-
-        @Override
-        public long getAsLong() {
-            return nanos;
-        }
-    }
-
-    private final FakeClock clock = new FakeClock(1_000_000_000L);
-    private final BackendSelector selector =
-            new BackendSelector(List.of(A, B, C), BackendSelector.DEFAULT_FAILURE_BACKOFF, clock);
+    private final SelectorFixture fixture = new SelectorFixture(ABC);
 
     @Test
-    void roundRobinStartsOneFurtherEachTime() {
-        assertThat(selector.candidates()).containsExactly(A, B, C);
-        assertThat(selector.candidates()).containsExactly(B, C, A);
-        assertThat(selector.candidates()).containsExactly(C, A, B);
-        assertThat(selector.candidates()).containsExactly(A, B, C);
+    void roundRobinPutsEachBackendFirstInTurnAndTheOthersAfterIt() {
+        assertThat(fixture.order()).containsExactly("a", "b", "c");
+        assertThat(fixture.order()).containsExactly("b", "c", "a");
+        assertThat(fixture.order()).containsExactly("c", "a", "b");
+        assertThat(fixture.order()).containsExactly("a", "b", "c");
     }
 
     @Test
-    void failedBackendGoesLastAndTheOthersShareTheFirstAttempts() {
-        selector.markFailed(B);
+    void aFailedBackendGoesLastWhileBackedOff() {
+        fixture.selector.markFailed(1);
 
-        assertThat(selector.isBackedOff(B)).isTrue();
-        assertThat(selector.isBackedOff(A)).isFalse();
-        assertThat(selector.candidates()).containsExactly(A, C, B);
-        assertThat(selector.candidates()).containsExactly(C, A, B);
-        assertThat(selector.candidates()).containsExactly(A, C, B);
-        assertThat(selector.candidates()).containsExactly(C, A, B);
+        assertThat(fixture.selector.isBackedOff(1)).isTrue();
+        assertThat(fixture.selector.isBackedOff(0)).isFalse();
+        assertThat(fixture.order()).containsExactly("a", "c", "b");
+        assertThat(fixture.order()).containsExactly("c", "a", "b");
+        assertThat(fixture.order()).containsExactly("a", "c", "b");
     }
 
     @Test
-    void backOffExpiresAfterItsDuration() {
-        selector.markFailed(A);
-        clock.advance(BackendSelector.DEFAULT_FAILURE_BACKOFF.minusNanos(1));
+    void backOffEndsAfterItsDuration() {
+        fixture.selector.markFailed(0);
+        fixture.clock.advance(BackendSelector.DEFAULT_FAILURE_BACKOFF.minusNanos(1));
+        assertThat(fixture.selector.isBackedOff(0)).isTrue();
+        assertThat(fixture.order()).containsExactly("b", "c", "a");
 
-        assertThat(selector.isBackedOff(A)).isTrue();
-        assertThat(selector.candidates()).containsExactly(B, C, A);
-
-        clock.advance(Duration.ofNanos(1));
-
-        assertThat(selector.isBackedOff(A)).isFalse();
-        assertThat(selector.candidates()).containsExactly(C, A, B);
-        assertThat(selector.candidates()).containsExactly(A, B, C);
+        fixture.clock.advance(Duration.ofNanos(1));
+        assertThat(fixture.selector.isBackedOff(0)).isFalse();
+        assertThat(fixture.order().get(0)).isIn("a", "c");
     }
 
     @Test
-    void aNewFailureRestartsTheBackOff() {
-        selector.markFailed(A);
-        clock.advance(Duration.ofSeconds(4));
-        selector.markFailed(A);
-        clock.advance(Duration.ofSeconds(4));
+    void repeatedFailureRestartsTheBackOffAndSuccessEndsIt() {
+        fixture.selector.markFailed(0);
+        fixture.clock.advance(Duration.ofSeconds(4));
+        fixture.selector.markFailed(0);
+        fixture.clock.advance(Duration.ofSeconds(4));
+        assertThat(fixture.selector.isBackedOff(0)).isTrue();
 
-        assertThat(selector.isBackedOff(A)).isTrue();
+        fixture.selector.markSucceeded(0);
+        assertThat(fixture.selector.isBackedOff(0)).isFalse();
+        assertThat(fixture.order()).containsExactly("a", "b", "c");
     }
 
     @Test
-    void successEndsTheBackOffAtOnce() {
-        selector.markFailed(A);
-        selector.markSucceeded(A);
+    void everyBackendBackedOffIsStillTriedInTurn() {
+        fixture.selector.markFailed(0);
+        fixture.selector.markFailed(1);
+        fixture.selector.markFailed(2);
 
-        assertThat(selector.isBackedOff(A)).isFalse();
-        assertThat(selector.candidates()).containsExactly(A, B, C);
+        assertThat(fixture.order()).containsExactly("a", "b", "c");
+        assertThat(fixture.order()).containsExactly("b", "c", "a");
     }
 
     @Test
-    void whenEveryBackendIsBackedOffAllAreStillTriedInRoundRobinOrder() {
-        selector.markFailed(A);
-        selector.markFailed(B);
-        selector.markFailed(C);
+    void zeroBackOffNeverReorders() {
+        SelectorFixture noBackoff = new SelectorFixture(ABC, Duration.ZERO);
+        noBackoff.selector.markFailed(0);
 
-        assertThat(selector.candidates()).containsExactly(A, B, C);
-        assertThat(selector.candidates()).containsExactly(B, C, A);
-    }
-
-    @Test
-    void backOffIsConfigurableAndZeroDisablesIt() {
-        BackendSelector shortBackoff = new BackendSelector(List.of(A, B), Duration.ofMillis(100), clock);
-        BackendSelector noBackoff = new BackendSelector(List.of(A, B), Duration.ZERO, clock);
-
-        shortBackoff.markFailed(A);
-        noBackoff.markFailed(A);
-
-        assertThat(shortBackoff.candidates()).containsExactly(B, A);
-        assertThat(noBackoff.candidates()).containsExactly(A, B);
-        clock.advance(Duration.ofMillis(100));
-        assertThat(shortBackoff.isBackedOff(A)).isFalse();
+        assertThat(noBackoff.selector.isBackedOff(0)).isFalse();
+        assertThat(noBackoff.order()).containsExactly("a", "b", "c");
     }
 
     @Test
     void backOffSurvivesTheNanoClockWrappingAround() {
-        FakeClock nearWrap = new FakeClock(Long.MAX_VALUE - Duration.ofSeconds(1).toNanos());
-        BackendSelector wrapping = new BackendSelector(List.of(A, B), Duration.ofSeconds(5), nearWrap);
+        SelectorFixture wrapping = new SelectorFixture(ABC);
+        wrapping.clock.advance(Duration.ofNanos(Long.MAX_VALUE - wrapping.clock.getAsLong() - 1_000_000_000L));
+        wrapping.selector.markFailed(0);
+        wrapping.clock.advance(Duration.ofSeconds(4));
 
-        wrapping.markFailed(A);
-        nearWrap.advance(Duration.ofSeconds(4));
-
-        assertThat(nearWrap.getAsLong()).isNegative();
-        assertThat(wrapping.isBackedOff(A)).isTrue();
-        nearWrap.advance(Duration.ofSeconds(1));
-        assertThat(wrapping.isBackedOff(A)).isFalse();
+        assertThat(wrapping.clock.getAsLong()).isNegative();
+        assertThat(wrapping.selector.isBackedOff(0)).isTrue();
+        wrapping.clock.advance(Duration.ofSeconds(1));
+        assertThat(wrapping.selector.isBackedOff(0)).isFalse();
     }
 
     @Test
-    void singleBackendIsAlwaysTheOnlyCandidate() {
-        BackendSelector single = new BackendSelector(List.of(A), BackendSelector.DEFAULT_FAILURE_BACKOFF, clock);
+    void aBackendListedTwiceSharesItsBackOff() {
+        SelectorFixture twice = new SelectorFixture("{ hosts: [x.test], backends: [a.internal:443, a.internal:443,"
+                + " b.internal:443] }");
+        twice.selector.markFailed(1);
 
-        assertThat(single.candidates()).containsExactly(A);
-        single.markFailed(A);
-        assertThat(single.isBackedOff(A)).isTrue();
-        assertThat(single.candidates()).containsExactly(A);
+        assertThat(twice.selector.isBackedOff(0)).isTrue();
+        assertThat(twice.order()).containsExactly("b", "a", "a");
     }
 
     @Test
-    void equalEntriesWeightTheRoundRobinAndShareTheirBackOff() {
-        BackendSelector weighted =
-                new BackendSelector(List.of(A, A, B), BackendSelector.DEFAULT_FAILURE_BACKOFF, clock);
+    void aSingleBackendIsAlwaysTheOnlyCandidate() {
+        SelectorFixture single = new SelectorFixture("{ hosts: [x.test], backends: [a.internal:443] }");
+        single.states.down(0);
+        single.selector.markFailed(0);
 
-        assertThat(weighted.candidates()).containsExactly(A, A, B);
-        weighted.markFailed(A);
-        assertThat(weighted.candidates()).containsExactly(B, A, A);
+        assertThat(single.order()).containsExactly("a");
     }
 
     @Test
-    void candidatesCannotBeModified() {
-        assertThatThrownBy(() -> selector.candidates().clear()).isInstanceOf(UnsupportedOperationException.class);
+    void unavailableBackendsAreLeftOut() {
+        fixture.states.down(1);
+
+        for (int i = 0; i < 4; i++) {
+            assertThat(fixture.order()).hasSize(2).doesNotContain("b");
+        }
     }
 
     @Test
-    void misuseIsRefused() {
-        assertThatThrownBy(() -> new BackendSelector(List.of()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one backend");
-        assertThatThrownBy(() -> new BackendSelector(List.of(A), Duration.ofSeconds(-1), clock))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got PT-1S");
-        assertThatThrownBy(() -> selector.markFailed(BackendTemplate.parse("d.internal:443")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("d.internal:443");
+    void withEveryBackendUnavailableAllAreUsedInTurn() {
+        fixture.states.down(0, 1, 2);
+
+        assertThat(fixture.order()).containsExactly("a", "b", "c");
+        assertThat(fixture.order()).containsExactly("b", "c", "a");
+        assertThat(fixture.firstCounts(300)).containsExactly(100, 100, 100);
+    }
+
+    @Test
+    void backupsComeAfterThePrimariesAndFirstOnlyWhenNoPrimaryIsAvailable() {
+        SelectorFixture backups = new SelectorFixture("{ hosts: [x.test], backends: [a.internal:443,"
+                + " { address: \"b.internal:443\", backup: true }, c.internal:443] }");
+
+        assertThat(backups.firstCounts(1000)).containsExactly(500, 0, 500);
+        assertThat(backups.order()).endsWith("b");
+
+        backups.states.down(0);
+        assertThat(backups.firstCounts(1000)).containsExactly(0, 0, 1000);
+        assertThat(backups.order()).containsExactly("c", "b");
+
+        backups.states.down(2);
+        assertThat(backups.order()).containsExactly("b");
+        assertThat(backups.firstCounts(1000)).containsExactly(0, 1000, 0);
+    }
+
+    @Test
+    void everyBackendUnavailableIncludingBackupsFailsOpenPrimariesFirst() {
+        SelectorFixture backups = new SelectorFixture("{ hosts: [x.test], backends: [a.internal:443,"
+                + " { address: \"b.internal:443\", backup: true }] }");
+        backups.states.down(0, 1);
+
+        assertThat(backups.order()).containsExactly("a", "b");
+    }
+
+    @Test
+    void aBackedOffPrimaryGoesBehindTheBackups() {
+        SelectorFixture backups = new SelectorFixture("{ hosts: [x.test], backends: [a.internal:443,"
+                + " { address: \"b.internal:443\", backup: true }] }");
+        backups.selector.markFailed(0);
+
+        assertThat(backups.order()).containsExactly("b", "a");
+    }
+
+    @Test
+    void inFlightCountsRiseAndFallAndCannotGoNegative() {
+        fixture.selector.leased(2);
+        fixture.selector.leased(2);
+        fixture.selector.released(2);
+        assertThat(fixture.selector.inFlight(2)).isEqualTo(1);
+        fixture.selector.released(2);
+
+        assertThatThrownBy(() -> fixture.selector.released(2)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("c.internal:443");
+    }
+
+    @Test
+    void candidatesCannotBeChanged() {
+        assertThatThrownBy(() -> fixture.selector.candidates(SelectorFixture.NO_KEY).clear())
+                .isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void refusesANegativeBackOff() {
+        assertThatThrownBy(() -> new SelectorFixture(ABC, Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("back-off");
     }
 }
