@@ -20,12 +20,14 @@ final class ConfigReader {
     private final Problems warnings;
     private final EnvSubstitution env;
     private final TlsConfigReader tls;
+    private final HealthConfigReader health;
 
     ConfigReader(Problems problems, Problems warnings, EnvSubstitution env, TlsConfigReader tls) {
         this.problems = problems;
         this.warnings = warnings;
         this.env = env;
         this.tls = tls;
+        this.health = new HealthConfigReader(problems);
     }
 
     ProxyConfig read(Node root) {
@@ -49,12 +51,13 @@ final class ConfigReader {
                 reloadMap.duration("watch_delay", ReloadConfig.DEFAULT_WATCH_DELAY, Duration.ZERO, Duration.ofMinutes(1)));
         reloadMap.finish();
         Transport transport = top.choice("transport", Transport.DEFAULT, Transport.class);
+        HealthConfigReader.Defaults healthDefaults = health.defaults(top);
 
         List<ListenerConfig> listeners = new ArrayList<>();
         ListenerSetCheck listenerSet = new ListenerSetCheck(problems, metrics.bind());
         List<YamlMap> listenerNodes = top.mapList("listeners");
         for (YamlMap listenerMap : listenerNodes) {
-            ListenerConfig listener = readListener(listenerMap, pool, listenerSet);
+            ListenerConfig listener = readListener(listenerMap, pool, healthDefaults, listenerSet);
             if (listener != null) {
                 listeners.add(listener);
             }
@@ -168,7 +171,8 @@ final class ConfigReader {
     }
 
     /** The listener, or null if it is too broken to build (its problems are recorded). */
-    private ListenerConfig readListener(YamlMap map, PoolSettings globalPool, ListenerSetCheck listenerSet) {
+    private ListenerConfig readListener(YamlMap map, PoolSettings globalPool, HealthConfigReader.Defaults healthDefaults,
+                                        ListenerSetCheck listenerSet) {
         String name = map.requiredString("name");
         if (name != null && !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
             problems.add(map.child("name"), map.take("name"), "'" + name
@@ -212,7 +216,7 @@ final class ConfigReader {
         }
         List<YamlMap> routeMaps = map.mapList("routes");
         for (YamlMap routeMap : routeMaps) {
-            routes.add(readRoute(routeMap, globalPool, mode));
+            routes.add(readRoute(routeMap, globalPool, healthDefaults, mode));
         }
         map.finish();
         new RouteTableCheck(problems).check(map, routeMaps, routes);
@@ -225,7 +229,8 @@ final class ConfigReader {
     }
 
     /** Always a route, with whichever of its hosts and backends could be read, for the checks across routes. */
-    private RouteConfig readRoute(YamlMap map, PoolSettings globalPool, ListenerConfig.Mode mode) {
+    private RouteConfig readRoute(YamlMap map, PoolSettings globalPool, HealthConfigReader.Defaults healthDefaults,
+                                  ListenerConfig.Mode mode) {
         List<HostPattern> hosts = map.list("hosts", text -> {
             if (text.contains("${") && !text.startsWith("~")) {
                 throw new IllegalArgumentException("'" + text + "': templates such as ${host} are only allowed in"
@@ -257,7 +262,10 @@ final class ConfigReader {
         }
         boolean allowPrivate = map.bool("allow_private_targets", false);
         Optional<BackendTlsConfig> backendTls = tls.backendTls(map, mode, terminate, hosts);
+        BackendHealthConfig backendHealth = health.route(map, healthDefaults,
+                !pooled || backendTls.isPresent());
         map.finish();
-        return new RouteConfig(hosts, backends, proxyProtocol, pool, allowPrivate, terminate, backendTls);
+        return new RouteConfig(hosts, backends, proxyProtocol, pool, allowPrivate, terminate, backendTls,
+                backendHealth);
     }
 }

@@ -12,10 +12,11 @@ import java.util.Optional;
  * @param terminate           on a TLS listener: decrypt here, so that every request goes through the HTTP path and
  *                            the pool, instead of tunnelling the bytes untouched
  * @param backendTls          the backend connections are TLS (re-encrypted), with these settings
+ * @param health              how its backends are checked (active) and ejected (passive)
  */
 public record RouteConfig(List<HostPattern> hosts, List<BackendTemplate> backends, ProxyProtocol proxyProtocol,
                           PoolSettings pool, boolean allowPrivateTargets, boolean terminate,
-                          Optional<BackendTlsConfig> backendTls) {
+                          Optional<BackendTlsConfig> backendTls, BackendHealthConfig health) {
 
     public RouteConfig {
         hosts = List.copyOf(hosts);
