@@ -1,0 +1,37 @@
+package io.snipool.core.health;
+
+/**
+ * One route's backends as selection sees them, by their index in the route's {@code backends} list: whether each
+ * takes new requests, and since when that holds (for slow start). Made per configuration and event loop; reads are
+ * volatile reads of the shared {@link BackendState}s. A template backend is never tracked: always available.
+ */
+public final class RouteHealth {
+
+    private final BackendState[] states;
+    private final long untrackedSinceNanos;
+
+    RouteHealth(BackendState[] states, long untrackedSinceNanos) {
+        this.states = states;
+        this.untrackedSinceNanos = untrackedSinceNanos;
+    }
+
+    /** True if backend {@code backendIndex} takes new requests: up, neither down nor ejected. */
+    public boolean available(int backendIndex) {
+        BackendState state = states[backendIndex];
+        return state == null || state.available();
+    }
+
+    /**
+     * Since when (as {@link System#nanoTime()}) the backend's availability has been what it is now: when it last
+     * came up or went down, or when it was first configured. For a template backend, when health tracking started.
+     */
+    public long availableSinceNanos(int backendIndex) {
+        BackendState state = states[backendIndex];
+        return state == null ? untrackedSinceNanos : state.sinceNanos();
+    }
+
+    /** How many backends the route lists. */
+    public int size() {
+        return states.length;
+    }
+}
