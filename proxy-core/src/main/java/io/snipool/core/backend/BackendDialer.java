@@ -15,9 +15,13 @@ import java.util.Iterator;
  */
 public final class BackendDialer {
 
-    /** What the caller learns about each attempt (metrics). */
+    /** What the caller learns about each attempt (metrics, backend health). */
     public interface Observer {
         void connectFailed(String backend, String reason);
+
+        /** A connect to {@code address} succeeded or failed (not told for a target that expanded to nothing). */
+        default void reached(HostPort address, boolean connected) {
+        }
     }
 
     /** Exactly one of the two is called, on the dialer's event loop. */
@@ -94,11 +98,13 @@ public final class BackendDialer {
                 @Override
                 public void connected(Channel channel) {
                     selector.markSucceeded(template);
+                    observer.reached(address, true);
                     callback.connected(channel, label);
                 }
 
                 @Override
                 public void failed(String reason) {
+                    observer.reached(address, false);
                     fail(template, label, reason);
                 }
             };

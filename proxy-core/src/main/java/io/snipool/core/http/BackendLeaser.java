@@ -4,6 +4,7 @@ import io.snipool.config.BackendTemplate;
 import io.snipool.config.RouteConfig;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.failure.FailureKind;
+import io.snipool.core.health.TrafficOutcome;
 import io.snipool.core.pool.Cancellable;
 import io.snipool.core.pool.Lease;
 import io.snipool.core.pool.LeaseCallback;
@@ -118,6 +119,7 @@ final class BackendLeaser implements LeaseCallback<BackendConnection> {
             connectFailureSeen = true;
             selector.markFailed(template);
             listener.meters().backendConnectError(key.label());
+            proxy.health().observe(key.address(), TrafficOutcome.CONNECT_FAILURE);
         }
         if (fresh) {
             // The reused connection broke and no fresh one could be had: that first failure is what the client sees.

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslHandler;
+import io.snipool.config.HostPort;
 import io.snipool.config.InetLiterals;
 import io.snipool.config.RouteConfig;
 import io.snipool.config.TlsSettings;
@@ -13,6 +14,8 @@ import io.snipool.core.accesslog.AccessRecord;
 import io.snipool.core.backend.BackendDialer;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.failure.FailureKind;
+import io.snipool.core.health.BackendHealth;
+import io.snipool.core.health.TrafficOutcome;
 import io.snipool.core.http.HttpProxy;
 import io.snipool.core.loop.Deadline;
 import io.snipool.core.metrics.ProxyMetrics.Outcome;
@@ -53,22 +56,30 @@ public final class TlsPassthrough implements ConnectionHandler {
     private final BackendDialer dialer;
     /** The HTTP path that terminated connections join. */
     private final HttpProxy terminated;
+    private final BackendHealth health;
     private TlsListener selectorsFor;
     private BackendSelector[] selectors;
 
-    /** @param current the listener's configuration now; a reload replaces it, and new connections use the new one */
-    public TlsPassthrough(Supplier<TlsListener> current, EventLoop loop, BackendDialer dialer, HttpProxy terminated) {
+    /**
+     * @param current the listener's configuration now; a reload replaces it, and new connections use the new one
+     * @param health  what selection consults, and what each connect is reported to (the only outcome a tunnel of
+     *                bytes it does not read can tell)
+     */
+    public TlsPassthrough(Supplier<TlsListener> current, EventLoop loop, BackendDialer dialer, HttpProxy terminated,
+                          BackendHealth health) {
         this.current = current;
         this.loop = loop;
         this.dialer = dialer;
         this.terminated = terminated;
+        this.health = health;
     }
 
     /** This loop's round-robin state for the routes of {@code listener}, rebuilt when a reload replaced them. */
     private BackendSelector[] selectors(TlsListener listener) {
         if (listener != selectorsFor) {
             selectorsFor = listener;
-            selectors = listener.routes().routes().stream().map(route -> new BackendSelector(route.backends()))
+            selectors = listener.routes().routes().stream()
+                    .map(route -> new BackendSelector(route.backends(), health.view(route)::available))
                     .toArray(BackendSelector[]::new);
         }
         return selectors;
@@ -156,8 +167,17 @@ public final class TlsPassthrough implements ConnectionHandler {
                 terminate(((HelloResult.Done) result).hello());
                 return;
             }
-            dialing = dialer.dial(match.get(), selectors[match.get().routeIndex()],
-                    (backend, reason) -> listener.meters().backendConnectError(backend), this);
+            dialing = dialer.dial(match.get(), selectors[match.get().routeIndex()], new BackendDialer.Observer() {
+                @Override
+                public void connectFailed(String backend, String reason) {
+                    listener.meters().backendConnectError(backend);
+                }
+
+                @Override
+                public void reached(HostPort address, boolean connected) {
+                    health.observe(address, connected ? TrafficOutcome.SUCCESS : TrafficOutcome.CONNECT_FAILURE);
+                }
+            }, this);
         }
 
         /**

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.IntPredicate;
 import java.util.function.LongSupplier;
 
 /**
@@ -15,6 +16,10 @@ import java.util.function.LongSupplier;
  * round-robin order, since refusing the client outright would turn a brief outage of all backends into a longer
  * one, and the attempt itself shows whether a backend is back. Once its back-off expires a backend takes its
  * normal turn again; one more failure starts a new back-off.
+ *
+ * <p>A backend that is not available (down or ejected, as its route's health view says) goes last in the same way:
+ * tried only when every available one has failed for this connection, so that a route whose backends are all down
+ * still tries them (fail open).
  *
  * <p>A template backend ({@code ${tenant}.internal:443}) shares one back-off for all the hosts it expands to, so
  * one tenant's dead host moves the template back for every tenant. Because back-off only reorders, this changes
@@ -31,6 +36,8 @@ public final class BackendSelector {
     private final List<BackendTemplate> backends;
     private final long failureBackoffNanos;
     private final LongSupplier nanoClock;
+    /** By index into the route's backends: whether the backend takes new requests (its health). */
+    private final IntPredicate available;
     private final boolean[] failed;
     /** Meaningful where {@code failed}; compared by difference, as {@link System#nanoTime()} values may wrap. */
     private final long[] backedOffUntil;
@@ -38,7 +45,15 @@ public final class BackendSelector {
 
     /** A selector with {@link #DEFAULT_FAILURE_BACKOFF} and {@link System#nanoTime()}. */
     public BackendSelector(List<BackendTemplate> backends) {
-        this(backends, DEFAULT_FAILURE_BACKOFF, System::nanoTime);
+        this(backends, index -> true);
+    }
+
+    /**
+     * A selector with {@link #DEFAULT_FAILURE_BACKOFF} and {@link System#nanoTime()}, putting last the backends that
+     * {@code available} says are not (by index into {@code backends}).
+     */
+    public BackendSelector(List<BackendTemplate> backends, IntPredicate available) {
+        this(backends, DEFAULT_FAILURE_BACKOFF, System::nanoTime, available);
     }
 
     /**
@@ -48,6 +63,12 @@ public final class BackendSelector {
      * @param nanoClock      monotonic time in nanoseconds, as {@link System#nanoTime()}
      */
     public BackendSelector(List<BackendTemplate> backends, Duration failureBackoff, LongSupplier nanoClock) {
+        this(backends, failureBackoff, nanoClock, index -> true);
+    }
+
+    /** @param available by index into {@code backends}: whether a backend takes new requests */
+    public BackendSelector(List<BackendTemplate> backends, Duration failureBackoff, LongSupplier nanoClock,
+                           IntPredicate available) {
         if (backends.isEmpty()) {
             throw new IllegalArgumentException("a route needs at least one backend, got none");
         }
@@ -57,13 +78,14 @@ public final class BackendSelector {
         this.backends = List.copyOf(backends);
         this.failureBackoffNanos = failureBackoff.toNanos();
         this.nanoClock = nanoClock;
+        this.available = available;
         this.failed = new boolean[this.backends.size()];
         this.backedOffUntil = new long[this.backends.size()];
     }
 
     /**
-     * The backends to try for one connection, in order: those not backed off, in round-robin order, then the
-     * backed-off ones in round-robin order. Each call advances the round robin past the backend it puts first, so
+     * The backends to try for one connection, in order: those available and not backed off, in round-robin order,
+     * then the others in round-robin order. Each call advances the round robin past the backend it puts first, so
      * the healthy backends share the first attempts evenly.
      *
      * @return an unmodifiable list holding every backend once per entry
@@ -78,7 +100,7 @@ public final class BackendSelector {
         int first = -1;
         for (int step = 0; step < count; step++) {
             int index = (next + step) % count;
-            if (!isBackedOff(index, now)) {
+            if (preferred(index, now)) {
                 order.add(backends.get(index));
                 if (first < 0) {
                     first = index;
@@ -87,7 +109,7 @@ public final class BackendSelector {
         }
         for (int step = 0; order.size() < count; step++) {
             int index = (next + step) % count;
-            if (isBackedOff(index, now)) {
+            if (!preferred(index, now)) {
                 order.add(backends.get(index));
             }
         }
@@ -134,6 +156,10 @@ public final class BackendSelector {
         }
         requireKnown(known, backend);
         return backedOff;
+    }
+
+    private boolean preferred(int index, long now) {
+        return available.test(index) && !isBackedOff(index, now);
     }
 
     private boolean isBackedOff(int index, long now) {
