@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.impl.ConnectionBase;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -101,8 +102,15 @@ public final class FlappingBackend {
         return this;
     }
 
-    /** Stops listening and closes every connection: connects are refused until {@link #restart()}. */
+    /**
+     * Dies as a crashed process does: stops listening and closes every connection at once, in the middle of a
+     * request or not (Vert.x's own close lets requests under way finish first). Connects are refused until
+     * {@link #restart()}.
+     */
     public Future<Void> kill() {
+        for (HttpConnection connection : connectionIds.keySet()) {
+            ((ConnectionBase) connection).channel().close();
+        }
         return server.close();
     }
 
