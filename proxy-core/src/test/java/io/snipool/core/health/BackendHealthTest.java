@@ -36,6 +36,8 @@ class BackendHealthTest {
     private static final HostPort C = new HostPort("10.0.0.3", 80);
     private static final HostPort D = new HostPort("10.0.0.4", 80);
     private static final Duration INTERVAL = Duration.ofSeconds(2);
+    /** A, B and C, as a {@code backends} list. */
+    private static final String THREE = "\"10.0.0.1:80\", \"10.0.0.2:80\", \"10.0.0.3:80\"";
 
     private final ManualScheduler clock = new ManualScheduler();
     private final FakeProber prober = new FakeProber(clock::elapsedNanos);
@@ -141,7 +143,7 @@ class BackendHealthTest {
 
     @Test
     void checksStartSpreadOverTheFirstIntervalAndKeepTheirRhythmWithinTheJitter() {
-        health.apply(config("\"10.0.0.1:80\", \"10.0.0.2:80\", \"10.0.0.3:80\"", CHECKED));
+        health.apply(config(THREE, CHECKED));
         health.start();
         clock.advance(INTERVAL);
         List<Long> firsts = List.of(prober.startTimes(A).get(0), prober.startTimes(B).get(0),
@@ -163,7 +165,7 @@ class BackendHealthTest {
 
     @Test
     void consecutiveFailuresEjectForTheBaseTimeThenDoubledUpToTheMaximum() {
-        ProxyConfig config = config("\"10.0.0.1:80\", \"10.0.0.2:80\", \"10.0.0.3:80\"", OUTLIER);
+        ProxyConfig config = config(THREE, OUTLIER);
         health.apply(config);
         RouteHealth route = view(config);
 
@@ -191,7 +193,7 @@ class BackendHealthTest {
 
     @Test
     void timeBackInTakesADoublingBackPerBaseTime() {
-        health.apply(config("\"10.0.0.1:80\", \"10.0.0.2:80\", \"10.0.0.3:80\"", OUTLIER));
+        health.apply(config(THREE, OUTLIER));
         fail(A, 5);
         clock.advance(Duration.ofSeconds(30));
         fail(A, 5);
@@ -207,7 +209,7 @@ class BackendHealthTest {
 
     @Test
     void neverMoreThanMaxEjectionPercentOfARouteAtOnce() {
-        ProxyConfig config = config("\"10.0.0.1:80\", \"10.0.0.2:80\", \"10.0.0.3:80\"", OUTLIER);
+        ProxyConfig config = config(THREE, OUTLIER);
         health.apply(config);
         RouteHealth route = view(config);
 
@@ -239,7 +241,7 @@ class BackendHealthTest {
 
     @Test
     void anEjectedBackendComesBackWhenItsTimeEndsWhateverItsChecksSay() {
-        ProxyConfig config = config("\"10.0.0.1:80\", \"10.0.0.2:80\", \"10.0.0.3:80\"", CHECKED + OUTLIER);
+        ProxyConfig config = config(THREE, CHECKED + OUTLIER);
         health.apply(config);
         health.start();
         clock.advance(INTERVAL);
@@ -271,7 +273,7 @@ class BackendHealthTest {
 
     @Test
     void aReloadKeepsTheStateOfKeptBackendsAndTheRhythmOfUnchangedChecks() {
-        health.apply(config("\"10.0.0.1:80\", \"10.0.0.2:80\", \"10.0.0.3:80\"", CHECKED + OUTLIER));
+        health.apply(config(THREE, CHECKED + OUTLIER));
         health.start();
         clock.advance(INTERVAL);
         fail(A, 5);
@@ -328,7 +330,7 @@ class BackendHealthTest {
 
     @Test
     void responsesAreCountedByClassAndOnlyGatewayStatusesCountAsFailures() {
-        health.apply(config("\"10.0.0.1:80\", \"10.0.0.2:80\", \"10.0.0.3:80\"", OUTLIER));
+        health.apply(config(THREE, OUTLIER));
 
         health.observeResponse(A, 200);
         health.observeResponse(A, 404);
@@ -350,7 +352,7 @@ class BackendHealthTest {
 
     @Test
     void theAdminReportShowsStateChecksAndEjections() {
-        health.apply(config("\"10.0.0.1:80\", \"10.0.0.2:80\", \"10.0.0.3:80\"", CHECKED + OUTLIER));
+        health.apply(config(THREE, CHECKED + OUTLIER));
         health.start();
         clock.advance(INTERVAL);
         prober.answer(B, true);

@@ -36,29 +36,26 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class HealthIntegrationTest {
 
-    private static final String TWO_CHECKED = """
-            listeners:
-              - name: web
-                bind: "127.0.0.1:0"
-                mode: http
-                routes:
-                  - hosts: [api.test]
-                    backends: ["127.0.0.1:${env:A}", "127.0.0.1:${env:B}"]
-                    health_check: { type: http, path: /healthz, interval: 200ms, timeout: 200ms, rise: 2, fall: 2 }
-            access_log: { enabled: false }
-            """;
+    private static final String TWO_CHECKED = httpListener("\"127.0.0.1:${env:A}\", \"127.0.0.1:${env:B}\"",
+            "health_check: { type: http, path: /healthz, interval: 200ms, timeout: 200ms, rise: 2, fall: 2 }");
+    private static final String THREE_EJECTING = httpListener(
+            "\"127.0.0.1:${env:A}\", \"127.0.0.1:${env:B}\", \"127.0.0.1:${env:C}\"",
+            "outlier_detection: { consecutive_failures: 3, base_ejection_time: 1m }");
 
-    private static final String THREE_EJECTING = """
-            listeners:
-              - name: web
-                bind: "127.0.0.1:0"
-                mode: http
-                routes:
-                  - hosts: [api.test]
-                    backends: ["127.0.0.1:${env:A}", "127.0.0.1:${env:B}", "127.0.0.1:${env:C}"]
-                    outlier_detection: { consecutive_failures: 3, base_ejection_time: 1m }
-            access_log: { enabled: false }
-            """;
+    /** An http listener {@code web} with one route, {@code api.test}, to {@code backends}, with {@code health}. */
+    private static String httpListener(String backends, String health) {
+        return """
+                listeners:
+                  - name: web
+                    bind: "127.0.0.1:0"
+                    mode: http
+                    routes:
+                      - hosts: [api.test]
+                        backends: [%s]
+                        %s
+                access_log: { enabled: false }
+                """.formatted(backends, health);
+    }
 
     /** {@code n} GETs one after another over one keep-alive connection; the answers as {@code status name}. */
     private static List<String> requests(Vertx vertx, TestProxy proxy, int n) {
