@@ -22,8 +22,9 @@ public final class RouteHealth {
     }
 
     /**
-     * Since when (as {@link System#nanoTime()}) the backend's availability has been what it is now: when it last
-     * came up or went down, or when it was first configured. For a template backend, when health tracking started.
+     * When (as {@link System#nanoTime()}) the backend last changed phase: for an available backend, when it came
+     * (back) up, or when it was first configured (start-up, or the reload that added it); what slow start ramps
+     * from. For a template backend, when health tracking started.
      */
     public long availableSinceNanos(int backendIndex) {
         BackendState state = states[backendIndex];
