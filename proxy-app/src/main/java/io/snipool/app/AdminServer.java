@@ -2,6 +2,8 @@ package io.snipool.app;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.snipool.config.HostPort;
+import io.snipool.core.health.BackendHealth;
+import io.snipool.core.health.HealthReport;
 import io.snipool.core.http.HttpPools;
 import io.snipool.core.http.PoolReport;
 import io.vertx.core.Future;
@@ -11,12 +13,14 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
 import java.util.function.Supplier;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * The admin HTTP server on {@code metrics.bind}: Prometheus metrics, liveness, readiness and the pool API.
+ * The admin HTTP server on {@code metrics.bind}: Prometheus metrics, liveness, readiness, and the pool and backend
+ * APIs.
  * Loopback by default; it carries no authentication, so it must not face untrusted networks.
  */
 final class AdminServer {
@@ -27,15 +31,17 @@ final class AdminServer {
     private final PrometheusMeterRegistry registry;
     private final Readiness readiness;
     private final HttpPools pools;
+    private final BackendHealth health;
     private final Supplier<Reloader.Outcome> reload;
     private HttpServer server;
 
     AdminServer(Vertx vertx, PrometheusMeterRegistry registry, Readiness readiness, HttpPools pools,
-                Supplier<Reloader.Outcome> reload) {
+                BackendHealth health, Supplier<Reloader.Outcome> reload) {
         this.vertx = vertx;
         this.registry = registry;
         this.readiness = readiness;
         this.pools = pools;
+        this.health = health;
         this.reload = reload;
     }
 
@@ -47,6 +53,8 @@ final class AdminServer {
         router.get("/api/pools").handler(this::pools);
         router.post("/api/reload").handler(this::reload);
         router.get("/api/pool-events").handler(ctx -> json(ctx, PoolReport.events(pools.meters().events())));
+        router.get("/api/backends").handler(ctx -> json(ctx, HealthReport.backends(health.snapshot(),
+                pools.meters()::active, Instant.now())));
         router.route().last().handler(ctx -> text(ctx, 404, "not found: " + ctx.request().path() + "\n"));
         HttpServerOptions options = new HttpServerOptions().setHost(bind.host()).setPort(bind.port());
         server = vertx.createHttpServer(options).requestHandler(router);

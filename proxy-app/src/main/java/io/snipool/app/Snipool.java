@@ -75,7 +75,7 @@ public final class Snipool {
         this.accessLog = openAccessLog(config.accessLog(), registry);
         this.proxy = new ProxyServer(vertx, config, new ProxyMetrics(registry), new VertxHostResolver(vertx),
                 eventLoops, accessLog);
-        this.admin = new AdminServer(vertx, registry, readiness, proxy.pools(), this::reloadFromApi);
+        this.admin = new AdminServer(vertx, registry, readiness, proxy.pools(), proxy.health(), this::reloadFromApi);
     }
 
     /**
@@ -139,7 +139,7 @@ public final class Snipool {
                 .recover(cause -> Future.failedFuture(bindFailure("the admin server (metrics.bind)",
                         config.metrics().bind().toString(), cause)))
                 .onSuccess(server -> LOG.info("admin server bound " + hostPort(config.metrics().bind().host(),
-                        server.actualPort()) + " (/metrics, /healthz, /readyz, /api/pools, /api/pool-events)"))
+                        server.actualPort()) + " (/metrics, /healthz, /readyz, /api/pools, /api/pool-events, /api/backends)"))
                 .compose(ignored -> proxy.start()
                         .recover(cause -> Future.failedFuture(cause instanceof ProxyServer.BindFailure failure
                                 ? bindFailure("listener '" + failure.listener().name() + "'",

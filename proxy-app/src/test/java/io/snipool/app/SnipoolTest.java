@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vertx.junit5.VertxExtension;
@@ -139,6 +140,31 @@ class SnipoolTest {
         get(vertx, "/api/pool-events").onComplete(test.succeeding(events -> test.verify(() -> {
             assertThat(events.status()).isEqualTo(200);
             assertThat(new JsonArray(events.text())).isEmpty();
+            test.completeNow();
+        })));
+    }
+
+    @Test
+    void backendsApiShowsEveryConfiguredBackendAndMetricsTheirState(Vertx vertx, VertxTestContext test) {
+        get(vertx, "/api/backends").compose(backends -> {
+            test.verify(() -> {
+                assertThat(backends.status()).isEqualTo(200);
+                assertThat(backends.response().getHeader("content-type")).isEqualTo("application/json");
+                JsonArray list = new JsonArray(backends.text());
+                assertThat(list).hasSize(1);
+                JsonObject backend = list.getJsonObject(0);
+                assertThat(backend.getString("backend")).isEqualTo("127.0.0.1:1");
+                assertThat(backend.getJsonArray("routes").getList()).containsExactly("a.test");
+                assertThat(backend.getString("state")).isEqualTo("up");
+                assertThat(backend.getLong("active")).isZero();
+                assertThat(backend.getLong("ejections")).isZero();
+                assertThat(backend.getValue("check")).as("not probed: no health_check").isNull();
+                assertThat(java.time.Instant.parse(backend.getString("since"))).isBeforeOrEqualTo(
+                        java.time.Instant.now());
+            });
+            return get(vertx, "/metrics");
+        }).onComplete(test.succeeding(metrics -> test.verify(() -> {
+            assertThat(metrics.text()).contains("snipool_backend_up{backend=\"127.0.0.1:1\",route=\"a.test\"} 1.0");
             test.completeNow();
         })));
     }

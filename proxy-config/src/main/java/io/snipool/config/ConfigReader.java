@@ -21,6 +21,7 @@ final class ConfigReader {
     private final EnvSubstitution env;
     private final TlsConfigReader tls;
     private final BackendPolicyReader backendPolicies;
+    private final HealthConfigReader health;
 
     ConfigReader(Problems problems, Problems warnings, EnvSubstitution env, TlsConfigReader tls) {
         this.problems = problems;
@@ -28,6 +29,7 @@ final class ConfigReader {
         this.env = env;
         this.tls = tls;
         this.backendPolicies = new BackendPolicyReader(problems, warnings);
+        this.health = new HealthConfigReader(problems);
     }
 
     ProxyConfig read(Node root) {
@@ -52,12 +54,13 @@ final class ConfigReader {
         reloadMap.finish();
         Transport transport = top.choice("transport", Transport.DEFAULT, Transport.class);
         BackendPolicy backendDefaults = backendPolicies.defaults(top);
+        HealthConfigReader.Defaults healthDefaults = health.defaults(top);
 
         List<ListenerConfig> listeners = new ArrayList<>();
         ListenerSetCheck listenerSet = new ListenerSetCheck(problems, metrics.bind());
         List<YamlMap> listenerNodes = top.mapList("listeners");
         for (YamlMap listenerMap : listenerNodes) {
-            ListenerConfig listener = readListener(listenerMap, pool, backendDefaults, listenerSet);
+            ListenerConfig listener = readListener(listenerMap, pool, backendDefaults, healthDefaults, listenerSet);
             if (listener != null) {
                 listeners.add(listener);
             }
@@ -172,6 +175,7 @@ final class ConfigReader {
 
     /** The listener, or null if it is too broken to build (its problems are recorded). */
     private ListenerConfig readListener(YamlMap map, PoolSettings globalPool, BackendPolicy backendDefaults,
+                                        HealthConfigReader.Defaults healthDefaults,
                                         ListenerSetCheck listenerSet) {
         String name = map.requiredString("name");
         if (name != null && !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
@@ -216,7 +220,7 @@ final class ConfigReader {
         }
         List<YamlMap> routeMaps = map.mapList("routes");
         for (YamlMap routeMap : routeMaps) {
-            routes.add(readRoute(routeMap, globalPool, backendDefaults, mode));
+            routes.add(readRoute(routeMap, globalPool, backendDefaults, healthDefaults, mode));
         }
         map.finish();
         new RouteTableCheck(problems).check(map, routeMaps, routes);
@@ -230,6 +234,7 @@ final class ConfigReader {
 
     /** Always a route, with whichever of its hosts and backends could be read, for the checks across routes. */
     private RouteConfig readRoute(YamlMap map, PoolSettings globalPool, BackendPolicy backendDefaults,
+                                  HealthConfigReader.Defaults healthDefaults,
                                   ListenerConfig.Mode mode) {
         List<HostPattern> hosts = map.list("hosts", text -> {
             if (text.contains("${") && !text.startsWith("~")) {
@@ -265,8 +270,10 @@ final class ConfigReader {
         Optional<BackendTlsConfig> backendTls = tls.backendTls(map, mode, terminate, hosts);
         BackendPolicy backendPolicy = backendPolicies.route(map, backendDefaults,
                 BackendPolicyReader.shares(backendEntries), mode == ListenerConfig.Mode.TLS && !terminate);
+        BackendHealthConfig backendHealth = health.route(map, healthDefaults,
+                !pooled || backendTls.isPresent());
         map.finish();
         return new RouteConfig(hosts, backends, proxyProtocol, pool, allowPrivate, terminate, backendTls,
-                backendPolicy);
+                backendPolicy, backendHealth);
     }
 }

@@ -14,10 +14,12 @@ import java.util.Optional;
  * @param backendTls          the backend connections are TLS (re-encrypted), with these settings
  * @param backendPolicy       balancing, weights and backups (one share per entry of {@code backends}), slow start
  *                            and retries: the top-level defaults with this route's overrides applied
+ * @param health              how its backends are checked (active) and ejected (passive)
  */
 public record RouteConfig(List<HostPattern> hosts, List<BackendTemplate> backends, ProxyProtocol proxyProtocol,
                           PoolSettings pool, boolean allowPrivateTargets, boolean terminate,
-                          Optional<BackendTlsConfig> backendTls, BackendPolicy backendPolicy) {
+                          Optional<BackendTlsConfig> backendTls, BackendPolicy backendPolicy,
+                          BackendHealthConfig health) {
 
     public RouteConfig {
         hosts = List.copyOf(hosts);

@@ -18,12 +18,16 @@ import io.snipool.core.route.RouteMatch;
  */
 public final class BackendDialer {
 
-    /** What the caller learns about each attempt (metrics). */
+    /** What the caller learns about each attempt (metrics, backend health). */
     public interface Observer {
         void connectFailed(String backend, String reason);
 
         /** A failed connect is tried again, on the backend the next attempt names. */
         void retrying(RetryRule.Reason reason);
+
+        /** A connect to {@code address} succeeded or failed (not told for a target that expanded to nothing). */
+        default void reached(HostPort address, boolean connected) {
+        }
     }
 
     /** Exactly one of the two is called, on the dialer's event loop. */
@@ -101,11 +105,13 @@ public final class BackendDialer {
                 @Override
                 public void connected(Channel channel) {
                     selector.markSucceeded(index);
+                    observer.reached(address, true);
                     callback.connected(channel, label, index);
                 }
 
                 @Override
                 public void failed(String reason) {
+                    observer.reached(address, false);
                     fail(index, label, reason);
                 }
             };

@@ -4,6 +4,7 @@ import io.snipool.config.RetryPolicy;
 import io.snipool.config.RouteConfig;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.failure.FailureKind;
+import io.snipool.core.health.TrafficOutcome;
 import io.snipool.core.pool.Cancellable;
 import io.snipool.core.pool.EvictionReason;
 import io.snipool.core.pool.Lease;
@@ -156,6 +157,7 @@ final class BackendLeaser implements LeaseCallback<BackendConnection> {
             connectFailureSeen = true;
             selector.markFailed(walk.current().index());
             listener.meters().backendConnectError(key.label());
+            proxy.health().observe(key.address(), TrafficOutcome.CONNECT_FAILURE);
         }
         connectFailed();
     }

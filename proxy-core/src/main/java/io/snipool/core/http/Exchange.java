@@ -15,6 +15,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.snipool.config.Units;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.failure.FailureKind;
+import io.snipool.core.health.TrafficOutcome;
 import io.snipool.core.loop.Deadline;
 import io.snipool.core.pool.EvictionReason;
 import io.snipool.core.pool.Lease;
@@ -258,6 +259,7 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
             if (code >= 200 || code == 101) {
                 responseTimer.cancel();
                 replay.release();
+                session.proxy().health().observeResponse(leaser.key().address(), code);
             } else if (requestComplete) {
                 // An interim response (RFC 9110 §15.2) is not the answer: without this the exchange would wait for
                 // the final head forever, holding the client and the backend connection.
@@ -426,6 +428,11 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
             return;
         }
         boolean responding = phase == ExchangePhase.STREAMING;
+        if (lease != null) {
+            // Failed on a connection it held: what that says of the backend (a replayed stale one never gets here).
+            TrafficOutcome.afterFailure(failure.kind())
+                    .ifPresent(outcome -> session.proxy().health().observe(leaser.key().address(), outcome));
+        }
         end(ExchangePhase.DONE);
         releaseLease();
         if (responding) {

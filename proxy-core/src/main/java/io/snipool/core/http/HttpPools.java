@@ -11,6 +11,7 @@ import io.snipool.core.backend.TlsTarget;
 import io.snipool.core.metrics.BackendTlsMeters;
 import io.snipool.core.metrics.PoolMeters;
 import io.snipool.core.pool.ConnectionPool;
+import io.snipool.core.pool.EvictionReason;
 import io.snipool.core.pool.IdleBudget;
 import io.snipool.core.pool.KeySlots;
 import io.snipool.core.pool.PoolSnapshot;
@@ -134,6 +135,16 @@ public final class HttpPools {
                     key.tls().map(target -> target.profile().identity()),
                     withSni ? key.tls().map(TlsTarget::sni) : Optional.empty());
         }
+    }
+
+    /**
+     * {@code address} went down or was ejected: every loop's pool closes its idle connections to it now and its busy
+     * ones when their requests end (reason {@code backend_down}), and keeps none warm until it is leased again.
+     * Template keys that resolved to the same address are not the configured backend, and are left alone.
+     */
+    public void backendDown(HostPort address) {
+        pools.forEach((loop, pool) -> loop.execute(() -> pool.retire(key -> !key.dynamic()
+                && key.address().equals(address), EvictionReason.BACKEND_DOWN)));
     }
 
     /** Closes every idle connection and refuses further leases, each pool on its own loop. */

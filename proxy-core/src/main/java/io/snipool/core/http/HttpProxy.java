@@ -8,6 +8,7 @@ import io.netty.handler.flow.FlowControlHandler;
 import io.snipool.config.BackendTemplate;
 import io.snipool.config.RouteConfig;
 import io.snipool.core.accept.ConnectionHandler;
+import io.snipool.core.health.BackendHealth;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.snipool.core.pool.ConnectionPool;
 import io.snipool.core.route.BackendSelector;
@@ -32,15 +33,20 @@ public final class HttpProxy implements ConnectionHandler {
     private final Supplier<HttpListener> current;
     private final EventLoop loop;
     private final HttpPools pools;
+    private final BackendHealth health;
     private final ConnectionPool<BackendKey, BackendConnection> pool;
     private HttpListener selectorsFor;
     private BackendSelector[] selectors;
 
-    /** @param current the listener's configuration now; a reload replaces it, and new requests use the new one */
-    public HttpProxy(Supplier<HttpListener> current, EventLoop loop, HttpPools pools) {
+    /**
+     * @param current the listener's configuration now; a reload replaces it, and new requests use the new one
+     * @param health  what selection consults, and what exchanges report their outcomes to
+     */
+    public HttpProxy(Supplier<HttpListener> current, EventLoop loop, HttpPools pools, BackendHealth health) {
         this.current = current;
         this.loop = loop;
         this.pools = pools;
+        this.health = health;
         this.pool = pools.forLoop(loop);
         prewarm(current.get());
     }
@@ -52,7 +58,8 @@ public final class HttpProxy implements ConnectionHandler {
                 prewarm(listener); // a reload may have brought backends to keep warm
             }
             selectorsFor = listener;
-            selectors = BackendSelector.forRoutes(listener.routes().routes(), routeIndex -> BackendStates.allUp());
+            selectors = BackendSelector.forRoutes(listener.routes().routes(),
+                    routeIndex -> health.view(listener.routes().routes().get(routeIndex)));
         }
         return selectors;
     }
@@ -127,5 +134,9 @@ public final class HttpProxy implements ConnectionHandler {
 
     HttpPools pools() {
         return pools;
+    }
+
+    BackendHealth health() {
+        return health;
     }
 }

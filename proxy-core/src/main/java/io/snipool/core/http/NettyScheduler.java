@@ -6,12 +6,15 @@ import io.snipool.core.pool.Cancellable;
 import io.snipool.core.pool.Scheduler;
 import java.util.concurrent.TimeUnit;
 
-/** The pool's clock and timers on a Netty event loop: tasks run on the loop that owns the pool. */
-final class NettyScheduler implements Scheduler {
+/**
+ * The clock and timers of a pool, or of backend health, on a Netty event loop: tasks run on that loop, whoever
+ * schedules them.
+ */
+public final class NettyScheduler implements Scheduler {
 
     private final EventLoop loop;
 
-    NettyScheduler(EventLoop loop) {
+    public NettyScheduler(EventLoop loop) {
         this.loop = loop;
     }
 

@@ -169,6 +169,12 @@ public final class PoolMeters<K> implements PoolListener<K> {
         events.record(labelOf.apply(key), "stale_retry", "request replayed on a fresh connection");
     }
 
+    /** Connections to one backend label carrying a request now, over every event loop; 0 for a label never seen. */
+    public long active(String backend) {
+        Backend meters = backends.get(backend);
+        return meters == null ? 0 : meters.gauges.get(PoolGauge.ACTIVE).get();
+    }
+
     /** Cumulative counts of one backend label, for the pool API; zeros for a label never seen. */
     public Totals totals(String backend) {
         Backend meters = backends.get(backend);

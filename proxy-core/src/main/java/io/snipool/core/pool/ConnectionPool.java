@@ -114,9 +114,17 @@ public final class ConnectionPool<K, C extends PooledConnection> {
      * warm. A later lease of such a key lifts this. Call on the pool's thread.
      */
     public void retireUnless(java.util.function.Predicate<K> keep) {
+        retire(keep.negate(), EvictionReason.SHUTDOWN);
+    }
+
+    /**
+     * As {@link #retireUnless}, for every known key {@code which} accepts, closing with {@code reason}: for a backend
+     * that went down, whose idle connections must not wait for it to come back. Call on the pool's thread.
+     */
+    public void retire(java.util.function.Predicate<K> which, EvictionReason reason) {
         for (KeyPool<K, C> keyPool : new ArrayList<>(keys.values())) {
-            if (!keep.test(keyPool.key)) {
-                keyPool.retire();
+            if (which.test(keyPool.key)) {
+                keyPool.retire(reason);
             }
         }
     }

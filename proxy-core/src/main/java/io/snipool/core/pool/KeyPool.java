@@ -24,6 +24,8 @@ final class KeyPool<K, C extends PooledConnection> {
     private final Prewarmer<K, C> prewarmer;
     private int active;
     private boolean retired;
+    /** Why connections of a retired key close when they come back. */
+    private EvictionReason retiredFor = EvictionReason.SHUTDOWN;
     private int connecting;
     private final KeyCounters<K> counters;
 
@@ -94,7 +96,7 @@ final class KeyPool<K, C extends PooledConnection> {
         addActive(-1);
         pool.touch(this);
         if (retired) {
-            closeAndFreeSlot(entry, EvictionReason.SHUTDOWN);
+            closeAndFreeSlot(entry, retiredFor);
             settle();
             return;
         }
@@ -182,27 +184,29 @@ final class KeyPool<K, C extends PooledConnection> {
     }
 
     /**
-     * The backend left the configuration: idle connections close now, leased ones when they come back, and no
-     * minimum is kept warm. A later lease (the backend is configured again) lifts this.
+     * The backend left the configuration ({@code shutdown}) or went down ({@code backend_down}): idle connections
+     * close now, leased ones when they come back, and no minimum is kept warm. A later lease (the backend is
+     * configured again, or up again) lifts this.
      */
-    void retire() {
+    void retire(EvictionReason reason) {
         retired = true;
-        closeAllIdle();
+        retiredFor = reason;
+        closeAllIdle(reason);
         cap.grant();
         settle();
     }
 
     void shutdown() {
-        closeAllIdle();
+        closeAllIdle(EvictionReason.SHUTDOWN);
         cap.failAll(LeaseFailure.closed());
         settle();
     }
 
-    private void closeAllIdle() {
+    private void closeAllIdle(EvictionReason reason) {
         prewarmer.stop();
         for (PoolEntry<K, C> entry = idle.newest(); entry != null; entry = idle.newest()) {
             removeIdle(entry);
-            close(entry, EvictionReason.SHUTDOWN);
+            close(entry, reason);
         }
     }
 

@@ -1,13 +1,18 @@
 package io.snipool.core.proxy;
 
+import io.netty.channel.EventLoop;
 import io.snipool.config.ListenerConfig;
 import io.snipool.config.ProxyConfig;
 import io.snipool.config.RouteConfig;
 import io.snipool.core.accept.ConnectionHandler;
 import io.snipool.core.accesslog.AccessLog;
 import io.snipool.core.backend.HostResolver;
+import io.snipool.core.health.BackendHealth;
+import io.snipool.core.health.NettyProber;
 import io.snipool.core.http.BackendKey;
 import io.snipool.core.http.HttpPools;
+import io.snipool.core.http.NettyScheduler;
+import io.snipool.core.metrics.BackendHealthMeters;
 import io.snipool.core.metrics.BackendTlsMeters;
 import io.snipool.core.metrics.PoolEvents;
 import io.snipool.core.metrics.PoolMeters;
@@ -22,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Random;
 import java.util.regex.Pattern;
 
 /**
@@ -67,6 +73,7 @@ public final class ProxyServer {
     private final int instances;
     private final ConnectionLimiter limiter;
     private final HttpPools pools;
+    private final BackendHealth health;
     private final Map<String, Deployed> listeners = new LinkedHashMap<>();
     private final Map<String, LiveListener.Meters> metersByName = new LinkedHashMap<>();
     private volatile ProxyConfig config;
@@ -88,11 +95,18 @@ public final class ProxyServer {
         this.resolver = resolver;
         this.instances = instances;
         this.limiter = new ConnectionLimiter(config.limits().maxConnections());
-        this.pools = new HttpPools(((VertxInternal) vertx).transport().channelFactory(false), resolver,
+        var channels = ((VertxInternal) vertx).transport().channelFactory(false);
+        this.pools = new HttpPools(channels, resolver,
                 longestConnectTimeout(config), config.limits().maxResponseHeadBytes(), config.pool().maxIdleTotal(),
                 new PoolMeters<>(metrics.registry(), BackendKey::label, ProxyMetrics.DEFAULT_MAX_BACKEND_LABELS,
                         new PoolEvents(config.metrics().poolEventHistory())),
                 new BackendTlsMeters(metrics.registry(), ProxyMetrics.DEFAULT_MAX_BACKEND_LABELS));
+        // Checks and ejection timers run on one event loop; their transitions are rare and take a lock.
+        EventLoop healthLoop = ((VertxInternal) vertx).nettyEventLoopGroup().next();
+        this.health = new BackendHealth(new NettyScheduler(healthLoop), new NettyProber(healthLoop, channels, resolver),
+                new BackendHealthMeters(metrics.registry()), pools.meters().events(), pools::backendDown,
+                new Random());
+        health.apply(config);
     }
 
     /** The socket-level connect timeout of the pools: no route's own connect_timeout may be cut short by it. */
@@ -108,13 +122,16 @@ public final class ProxyServer {
         return longest;
     }
 
-    /** Binds every listener in file order; fails with {@link BindFailure} on the first that cannot bind. */
+    /**
+     * Binds every listener in file order, then starts the health checks; fails with {@link BindFailure} on the first
+     * listener that cannot bind.
+     */
     public Future<Void> start() {
         Future<Void> chain = Future.succeededFuture();
         for (ListenerConfig listener : config.listeners()) {
             chain = chain.compose(ignored -> deploy(listener));
         }
-        return chain;
+        return chain.onSuccess(ignored -> health.start());
     }
 
     /**
@@ -125,7 +142,7 @@ public final class ProxyServer {
     private Future<Void> deploy(ListenerConfig listener) {
         // A listener that is rebound or changes mode gets a fresh live configuration; its meters continue.
         LiveListener live = new LiveListener(listener, config, liveMeters(listener.name()), accessLog);
-        ConnectionHandler.Factory handlers = ListenerHandlers.forListener(live, config, vertx, resolver, pools);
+        ConnectionHandler.Factory handlers = ListenerHandlers.forListener(live, config, vertx, resolver, pools, health);
         int port = listener.bind().port() == 0 ? -(++negativePorts) : listener.bind().port();
         RefusalLog refusalLog = new RefusalLog(listener.name(), RefusalLog.DEFAULT_INTERVAL);
         List<ListenerVerticle> started = new ArrayList<>();
@@ -151,9 +168,15 @@ public final class ProxyServer {
      *
      * <p>New addresses are bound first: if one cannot be bound, those already bound are released and nothing
      * changes. An address taken over from a removed listener is bound after that listener lets go of it; a failure
-     * there is reported, and the rest of the new configuration stays in force.
+     * there is reported, and the rest of the new configuration stays in force. Backend health takes the new backends
+     * before anything can route to them; kept backends keep their state.
      */
     public Future<Void> reload(ProxyConfig next) {
+        try {
+            health.apply(next);
+        } catch (IllegalArgumentException e) {
+            return Future.failedFuture(e);
+        }
         Map<String, ListenerConfig> wanted = new LinkedHashMap<>();
         next.listeners().forEach(listener -> wanted.put(listener.name(), listener));
         List<Deployed> retiring = new ArrayList<>();
@@ -183,6 +206,7 @@ public final class ProxyServer {
         }
         return bound.recover(failure -> {
             config = previous;
+            health.apply(previous);
             return rollBack(boundNow, retiring).transform(ignored -> Future.failedFuture(failure));
         }).compose(ignored -> {
             for (ListenerConfig listener : next.listeners()) {
@@ -248,6 +272,7 @@ public final class ProxyServer {
      * what remains after {@code timeout} is closed. Then the pools close their idle connections.
      */
     public Future<Void> drain(Duration timeout) {
+        health.stop();
         List<Future<Void>> drained = new ArrayList<>();
         for (Deployed deployed : listeners.values()) {
             for (ListenerVerticle verticle : deployed.verticles()) {
@@ -293,8 +318,14 @@ public final class ProxyServer {
         return pools;
     }
 
+    /** The health of every configured backend, which both listener kinds consult. */
+    public BackendHealth health() {
+        return health;
+    }
+
     /** Undeploys every listener: stops accepting and closes their connections at once. */
     public Future<Void> stop() {
+        health.stop();
         List<Future<Void>> undeployed = new ArrayList<>();
         for (Deployed deployed : listeners.values()) {
             undeployed.add(vertx.undeploy(deployed.deploymentId()));

@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslHandler;
+import io.snipool.config.HostPort;
 import io.snipool.config.InetLiterals;
 import io.snipool.config.RouteConfig;
 import io.snipool.config.TlsSettings;
@@ -13,6 +14,8 @@ import io.snipool.core.accesslog.AccessRecord;
 import io.snipool.core.backend.BackendDialer;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.failure.FailureKind;
+import io.snipool.core.health.BackendHealth;
+import io.snipool.core.health.TrafficOutcome;
 import io.snipool.core.http.HttpProxy;
 import io.snipool.core.loop.Deadline;
 import io.snipool.core.metrics.ProxyMetrics.Outcome;
@@ -56,22 +59,30 @@ public final class TlsPassthrough implements ConnectionHandler {
     private final BackendDialer dialer;
     /** The HTTP path that terminated connections join. */
     private final HttpProxy terminated;
+    private final BackendHealth health;
     private TlsListener selectorsFor;
     private BackendSelector[] selectors;
 
-    /** @param current the listener's configuration now; a reload replaces it, and new connections use the new one */
-    public TlsPassthrough(Supplier<TlsListener> current, EventLoop loop, BackendDialer dialer, HttpProxy terminated) {
+    /**
+     * @param current the listener's configuration now; a reload replaces it, and new connections use the new one
+     * @param health  what selection consults, and what each connect is reported to (the only outcome a tunnel of
+     *                bytes it does not read can tell)
+     */
+    public TlsPassthrough(Supplier<TlsListener> current, EventLoop loop, BackendDialer dialer, HttpProxy terminated,
+                          BackendHealth health) {
         this.current = current;
         this.loop = loop;
         this.dialer = dialer;
         this.terminated = terminated;
+        this.health = health;
     }
 
     /** This loop's balancing state for the routes of {@code listener}, rebuilt when a reload replaced them. */
     private BackendSelector[] selectors(TlsListener listener) {
         if (listener != selectorsFor) {
             selectorsFor = listener;
-            selectors = BackendSelector.forRoutes(listener.routes().routes(), routeIndex -> BackendStates.allUp());
+            selectors = BackendSelector.forRoutes(listener.routes().routes(),
+                    routeIndex -> health.view(listener.routes().routes().get(routeIndex)));
         }
         return selectors;
     }
@@ -173,6 +184,12 @@ public final class TlsPassthrough implements ConnectionHandler {
                         @Override
                         public void retrying(RetryRule.Reason reason) {
                             listener.meters().retry(routeLabel, reason.label());
+                        }
+
+                        @Override
+                        public void reached(HostPort address, boolean connected) {
+                            health.observe(address,
+                                    connected ? TrafficOutcome.SUCCESS : TrafficOutcome.CONNECT_FAILURE);
                         }
                     }, this);
         }

@@ -8,17 +8,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A clock that moves only when the test says so, running due tasks in order at their exact due time.
  *
+ * <p>Also the clock of the health tests, which drive ejections and check intervals with it.
+ *
  * <p>Not thread-safe. Pools call a {@link Scheduler} from other threads to wake each other; tests of that run every
  * pool on the test's thread, each on a ManualScheduler of its own ({@link PoolHarness#onAnotherLoop}), so a wake
  * is just a task due now on the woken pool's clock. The test with real threads uses {@link ExecutorScheduler}.
  */
-final class ManualScheduler implements Scheduler {
+public final class ManualScheduler implements Scheduler {
 
     /**
      * Starts close to the top of the {@code long} range so that, within a few minutes of simulated time, nanoTime
      * wraps around: the pool must compare times by subtraction, as {@link System#nanoTime()} requires.
      */
-    static final long START_NANOS = Long.MAX_VALUE - Duration.ofMinutes(3).toNanos();
+    public static final long START_NANOS = Long.MAX_VALUE - Duration.ofMinutes(3).toNanos();
 
     private record Task(long dueNanos, long sequence, Runnable action) { }
 
@@ -48,7 +50,7 @@ final class ManualScheduler implements Scheduler {
     }
 
     /** Moves time forward, running every task that falls due on the way, each at its own due time. */
-    void advance(Duration duration) {
+    public void advance(Duration duration) {
         long target = now + duration.toNanos();
         while (!tasks.isEmpty() && tasks.peek().dueNanos - target <= 0) {
             Task task = tasks.poll();
@@ -64,11 +66,11 @@ final class ManualScheduler implements Scheduler {
     }
 
     /** Nanoseconds since the clock started. */
-    long elapsedNanos() {
+    public long elapsedNanos() {
         return now - START_NANOS;
     }
 
-    int scheduledTasks() {
+    public int scheduledTasks() {
         return tasks.size();
     }
 

@@ -2,6 +2,7 @@ package io.snipool.core.route;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.snipool.config.BackendHealthConfig;
 import io.snipool.config.BackendPolicy;
 import io.snipool.config.BackendTemplate;
 import io.snipool.config.HostPattern;
@@ -225,6 +226,7 @@ class RouteTableTest {
 
     private static RouteConfig route(HostPattern... hosts) {
         return new RouteConfig(List.of(hosts), List.of(BackendTemplate.parse("192.0.2.1:443")), ProxyProtocol.NONE,
-                PoolSettings.defaults(), false, false, java.util.Optional.empty(), BackendPolicy.defaults(1));
+                PoolSettings.defaults(), false, false, java.util.Optional.empty(), BackendPolicy.defaults(1),
+                BackendHealthConfig.defaults());
     }
 }

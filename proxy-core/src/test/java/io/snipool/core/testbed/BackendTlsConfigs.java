@@ -42,7 +42,8 @@ public final class BackendTlsConfigs {
     public static ProxyConfig withBackendTls(ProxyConfig config, String routeHost, BackendTlsConfig tls) {
         return withRoutes(config, route -> route.hosts().get(0).toString().equals(routeHost)
                 ? new RouteConfig(route.hosts(), route.backends(), route.proxyProtocol(), route.pool(),
-                        route.allowPrivateTargets(), route.terminate(), Optional.of(tls), route.backendPolicy())
+                        route.allowPrivateTargets(), route.terminate(), Optional.of(tls), route.backendPolicy(),
+                        route.health())
                 : route);
     }
 
