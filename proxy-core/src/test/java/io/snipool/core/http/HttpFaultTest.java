@@ -99,9 +99,12 @@ class HttpFaultTest {
         int alsoDead = closedPort();
         try (RawBackend backend = new RawBackend(RawBackend.answering(OK));
              ProxyUnderTest proxy = new ProxyUnderTest(vertx,
-                     "{ hosts: [pair.test], backends: [\"127.0.0.1:" + dead + "\", \"" + backend.address() + "\"] }\n"
-                             + "{ hosts: [dead.test], backends: [\"127.0.0.1:" + dead + "\", \"127.0.0.1:" + alsoDead
-                             + "\"] }", POOL)) {
+                     // Failover order only: passive ejection (HealthIntegrationTest) would take the dead backends
+                     // out of the order after five refusals.
+                     "{ hosts: [pair.test], outlier_detection: { enabled: false }, backends: [\"127.0.0.1:" + dead
+                             + "\", \"" + backend.address() + "\"] }\n"
+                             + "{ hosts: [dead.test], outlier_detection: { enabled: false }, backends: [\"127.0.0.1:"
+                             + dead + "\", \"127.0.0.1:" + alsoDead + "\"] }", POOL)) {
             exchangeOnNewConnection(proxy, RawClient.get("pair.test", "/warm"));
             assertRefusal(exchangeOnNewConnection(proxy, RawClient.get("dead.test", "/warm")), 502);
             LeakCheck leaks = LeakCheck.begin(proxy.readings(), backend::openSockets);
