@@ -32,6 +32,10 @@ def main():
                 break
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     commit = first_line("git", "-C", root, "rev-parse", "--short", "HEAD")
+    # With JMH_ARGS='... -prof perfnorm:events=task-clock': the forked JVM's CPU time (perf's task-clock, in ms) over
+    # the measured iterations, per operation. Time the JVM was not scheduled does not count, so a loaded machine
+    # disturbs it far less than the wall-clock score.
+    cpu_time = any("task-clock" in run.get("secondaryMetrics", {}) for run in runs)
 
     out = [f"# snipool JMH microbenchmarks, {stamp} UTC", "",
            f"- machine: {os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}; load average "
@@ -39,8 +43,12 @@ def main():
            f"- JDK: {runs[0]['jdkVersion'] if runs else 'unknown'} ({runs[0]['vmName'] if runs else ''})",
            f"- snipool commit: {commit}; JMH {runs[0]['jmhVersion'] if runs else ''}, options `{jmh_args}`, "
            f"selection `{regex}`",
-           "- a shared machine: compare scores within one run; the error is JMH's 99.9% confidence interval", "",
-           "| Benchmark | Parameters | Score | Error | Unit |", "| --- | --- | ---: | ---: | --- |"]
+           "- a shared machine: compare scores within one run; the error is JMH's 99.9% confidence interval", ""]
+    if cpu_time:
+        out[-1:] = ["- CPU: the JVM's CPU time per operation (perf task-clock, all its threads), which time spent waiting "
+                    "for a core does not inflate", ""]
+    out += ["| Benchmark | Parameters | Score | Error | Unit |" + (" CPU |" if cpu_time else ""),
+            "| --- | --- | ---: | ---: | --- |" + (" ---: |" if cpu_time else "")]
     scores = defaultdict(dict)
     for run in runs:
         name = run["benchmark"].replace("io.snipool.core.bench.", "")
@@ -49,7 +57,11 @@ def main():
         metric = run["primaryMetric"]
         error = metric["scoreError"]  # "NaN" (a string) with a single iteration
         error = f"±{error:,.1f}" if isinstance(error, (int, float)) and error == error else "–"
-        out.append(f"| {name} | {label} | {metric['score']:,.1f} | {error} | {metric['scoreUnit']} |")
+        row = f"| {name} | {label} | {metric['score']:,.1f} | {error} | {metric['scoreUnit']} |"
+        if cpu_time:
+            task_clock = run.get("secondaryMetrics", {}).get("task-clock")
+            row += f" {task_clock['score'] * 1e6:,.1f} ns/op |" if task_clock else " – |"
+        out.append(row)
         scores[(name.rsplit(".", 1)[0], label)][name.rsplit(".", 1)[1]] = metric["score"]
 
     ratios = []

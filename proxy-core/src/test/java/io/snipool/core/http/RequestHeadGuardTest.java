@@ -195,6 +195,89 @@ class RequestHeadGuardTest {
                 "request head larger than the limit of 1024 bytes"));
     }
 
+    /**
+     * The guard reads a buffer {@link RequestHeadGuard#WINDOW_BYTES} at a time, skipping runs (target, name, value) in
+     * a tight loop: a byte that ends a run, refused one window before, on and after a window's edge, whole and cut
+     * into reads at every byte (which moves the windows' edges to every other offset too).
+     */
+    @ParameterizedTest(name = "{0} at {1}")
+    @MethodSource("runEnds")
+    void aRunEndsAtAWindowEdgeAsAnywhereElse(String run, int offset, String head, String reason) {
+        assertThat(head.charAt(offset)).as("the refused byte's place").isIn('\u0001', '"', '\u007f');
+        HeadCheck verdict = whole(head);
+        assertThat(verdict).isEqualTo(new HeadCheck.Invalid(FailureKind.BAD_REQUEST, reason));
+        assertSameVerdictHoweverSplit(head, verdict);
+    }
+
+    static Stream<Arguments> runEnds() {
+        int edge = RequestHeadGuard.WINDOW_BYTES;
+        return Stream.of(edge - 1, edge, edge + 1).flatMap(offset -> Stream.of(
+                runEnd("target", offset, "GET /", 'a', "\u0001 HTTP/1.1\r\nHost: a\r\n\r\n",
+                        "invalid character 0x1 in the request target"),
+                runEnd("name", offset, "GET / HTTP/1.1\r\nHost: a\r\nX-", 'n', "\": v\r\n\r\n",
+                        "invalid character 0x22 in a header field name"),
+                runEnd("value", offset, "GET / HTTP/1.1\r\nHost: a\r\nX-A: ", 'v', "\u007f\r\n\r\n",
+                        "control character 0x7f in a header field value")));
+    }
+
+    /** A head whose byte at {@code offset} is the first of {@code rest}, after {@code start} padded with {@code pad}. */
+    private static Arguments runEnd(String run, int offset, String start, char pad, String rest, String reason) {
+        return Arguments.of(run, offset, start + String.valueOf(pad).repeat(offset - start.length()) + rest, reason);
+    }
+
+    @Test
+    void whatAFieldKeepsIsTheSameAcrossWindows() {
+        int edge = RequestHeadGuard.WINDOW_BYTES;
+        String start = "POST / HTTP/1.1\r\nHost: a\r\nX-Pad: ";
+        String pad = "p".repeat(edge - start.length() - "\r\nContent-Le".length());
+        // The name straddles the first window's edge: it is still recognised, and its value is read whole.
+        String contentLength = start + pad + "\r\nContent-Length: 12\r\n\r\n";
+        assertThat(contentLength.indexOf("Content-Length")).isLessThan(edge);
+        assertThat(whole(contentLength)).isEqualTo(new HeadCheck.Valid(contentLength.length()));
+        assertSameVerdictHoweverSplit(contentLength, whole(contentLength));
+        String twoNumbers = start + pad + "\r\nContent-Length: 12 34\r\n\r\n";
+        assertThat(whole(twoNumbers)).isEqualTo(new HeadCheck.Invalid(FailureKind.BAD_REQUEST,
+                "Content-Length is not a single non-negative number: '12 34'"));
+        assertSameVerdictHoweverSplit(twoNumbers, whole(twoNumbers));
+        String underscore = start + pad + "\r\nContent_Length: 12\r\n\r\n";
+        assertThat(whole(underscore)).isEqualTo(new HeadCheck.Invalid(FailureKind.BAD_REQUEST,
+                "'Content_Length' looks like a framing field spelled with an underscore"));
+        assertSameVerdictHoweverSplit(underscore, whole(underscore));
+        // A value longer than a window is judged by its first 256 bytes (the space after the colon is the first),
+        // whatever the windows.
+        String longNumber = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: " + "1".repeat(2 * edge) + "\r\n\r\n";
+        assertThat(whole(longNumber)).isEqualTo(new HeadCheck.Invalid(FailureKind.BAD_REQUEST,
+                "Content-Length is not a single non-negative number: '" + "1".repeat(255) + "'"));
+        assertSameVerdictHoweverSplit(longNumber, whole(longNumber));
+    }
+
+    @Test
+    void aHeadOfSeveralWindowsIsAcceptedHoweverSplit() {
+        String head = "GET /" + "t".repeat(250) + "?q=%C3%A9 HTTP/1.1\r\n"
+                + "Host: a.test\r\n"
+                + "X-" + "N".repeat(250) + ": long name\r\n"
+                + "X-Obs-Text: caf\u00e9 \tand a tab " + "v".repeat(250) + "\r\n"
+                + "Transfer-Encoding: chunked\r\n"
+                + "\r\n";
+        assertThat(head.length()).isGreaterThan(3 * RequestHeadGuard.WINDOW_BYTES).isLessThan(MAX_HEAD);
+        assertThat(whole(head)).isEqualTo(new HeadCheck.Valid(head.length()));
+        assertSameVerdictHoweverSplit(head, whole(head));
+    }
+
+    @Test
+    void aDirectBufferIsReadFromItsReaderIndex() {
+        String head = "GET / HTTP/1.1\r\nHost: a\r\nX-Pad: " + "p".repeat(RequestHeadGuard.WINDOW_BYTES) + "\r\n\r\n";
+        io.netty.buffer.ByteBuf direct = Unpooled.directBuffer();
+        try {
+            direct.writeBytes("junk".getBytes(StandardCharsets.ISO_8859_1)).writeBytes(buffer(head)).skipBytes(4);
+            assertThat(direct.hasArray()).isFalse();
+            assertThat(new RequestHeadGuard(MAX_HEAD, MAX_HEADERS).check(direct))
+                    .isEqualTo(new HeadCheck.Valid(head.length()));
+        } finally {
+            direct.release();
+        }
+    }
+
     @Test
     void resetStartsANewHead() {
         RequestHeadGuard guard = new RequestHeadGuard(MAX_HEAD, MAX_HEADERS);
