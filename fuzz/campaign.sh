@@ -26,11 +26,11 @@ targets=(
 )
 
 echo "building test classes and class paths"
-./mvnw -q -o -DskipTests -pl proxy-config,proxy-core test-compile
-for module in proxy-config proxy-core; do
-  ./mvnw -q -o -pl "$module" dependency:build-classpath -Dmdep.includeScope=test \
-    -Dmdep.outputFile="$work/$module.classpath" > /dev/null
-done
+# One reactor build (-am): proxy-core's class path then names proxy-config's classes instead of a snapshot jar that
+# only `mvn install` would have put in the local repository.
+./mvnw -q -o -DskipTests -pl proxy-config,proxy-core -am test-compile dependency:build-classpath \
+  -Dmdep.includeScope=test -Dmdep.outputFile=target/fuzz.classpath > /dev/null
+for module in proxy-config proxy-core; do cp "$root/$module/target/fuzz.classpath" "$work/$module.classpath"; done
 
 run_target() {
   local module=$1 class=$2 method=$3
