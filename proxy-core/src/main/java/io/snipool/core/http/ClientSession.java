@@ -1,5 +1,6 @@
 package io.snipool.core.http;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -36,7 +37,7 @@ import java.util.logging.Logger;
  * <p>A client may end its stream (half-close) and go on reading: the end reaches the session as a last message
  * ({@link StrictRequestDecoder.InputEnded}), after the requests that came whole before it, which are answered first.
  */
-final class ClientSession extends ChannelInboundHandlerAdapter implements StrictRequestDecoder.HeadListener {
+final class ClientSession extends ChannelInboundHandlerAdapter implements StrictRequestDecoder.Listener {
 
     /** Where the connection is; {@link #moveTo} is the only place it changes. */
     enum Phase {
@@ -139,9 +140,25 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         return encoder;
     }
 
-    /** True once this connection will carry no further request (closing, or draining). */
+    /**
+     * True once this connection will carry no further request: closing, draining, or holding bytes sent after an
+     * upgrade request, which are not known to be a request if the upgrade is refused.
+     */
     boolean isClosing() {
-        return phase == Phase.CLOSED || draining;
+        return phase == Phase.CLOSED || draining || decoder().holdsBytes();
+    }
+
+    /** The connection's request decoder; present until a tunnel takes the connection over (phase CLOSED). */
+    private StrictRequestDecoder decoder() {
+        return (StrictRequestDecoder) channel.pipeline().get(HttpProxy.DECODER);
+    }
+
+    /**
+     * What the client sent after its upgrade request, for the tunnel its 101 starts (ownership passes). Taken before
+     * the decoder leaves the pipeline, which would otherwise hand the bytes on to this handler.
+     */
+    ByteBuf takeHeldBytes() {
+        return decoder().takeHeld();
     }
 
     private void moveTo(Phase target) {
@@ -213,6 +230,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         headStarted = true;
         if (phase.awaitingHead()) {
             timer.arm(proxy.listener().timeouts().requestHead(), waitExpired);
+        }
+    }
+
+    @Override
+    public void holdRefused(Failure failure) {
+        if (exchange != null) {
+            exchange.clientFailed(failure);
+        } else if (phase != Phase.CLOSED) {
+            closeNow();
         }
     }
 
@@ -352,12 +378,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         }
     }
 
-    /** The exchange is over; {@code keepAlive}: the client connection may carry the next request. */
+    /**
+     * The exchange is over; {@code keepAlive}: the client connection may carry the next request. After an upgrade
+     * that did not happen, only if the client sent nothing after it (HAProxy closes too).
+     */
     void exchangeDone(boolean keepAlive) {
         exchange = null;
-        if (!keepAlive || phase == Phase.CLOSED || draining || inputEnded) {
+        if (!keepAlive || isClosing() || inputEnded) {
             closeAfterFlush();
         } else {
+            decoder().resumeAfterUpgrade();
             moveTo(Phase.NEXT_HEAD);
             waitForRequest();
         }

@@ -76,8 +76,7 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
                 new BalanceInput(session.clientAddress(), match.host(), request.headers()::get), this);
         this.head = request.method().equals(HttpMethod.HEAD);
         this.clientKeepAlive = HttpUtil.isKeepAlive(request);
-        this.upgradeRequested = request.headers().contains(HttpHeaderNames.UPGRADE)
-                && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderNames.UPGRADE, true);
+        this.upgradeRequested = StrictRequestDecoder.asksForUpgrade(request);
         this.contentWithoutMeaning = ReusePolicy.contentWithoutMeaning(request.method().name())
                 && (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0);
         this.responseTimer = session.responseTimer();
@@ -412,6 +411,11 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
      */
     void clientEndedBody() {
         abort(Failure.of(FailureKind.CLIENT_ABORTED, "the client ended its stream in the request body"), false);
+    }
+
+    /** The client broke the protocol in the middle of this exchange: as {@link #fail}. */
+    void clientFailed(Failure failure) {
+        fail(failure);
     }
 
     /** Before a response began: answer the client with the failure's status. After: cut the client connection. */

@@ -1,7 +1,6 @@
 package io.snipool.core.http;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -179,6 +178,8 @@ final class ResponseForwarder {
 
     /** After a forwarded 101: both connections stop speaking HTTP and become the two ends of a tunnel. */
     private void switchToTunnel() {
+        // The client's bytes sent before the 101 go to the backend first, ahead of anything the tunnel reads.
+        ByteBuf held = session.takeHeldBytes();
         client.flush();
         client.pipeline().remove(HttpProxy.DECODER);
         client.pipeline().remove(HttpProxy.ENCODER);
@@ -194,7 +195,7 @@ final class ResponseForwarder {
         exchange.upgraded();
         session.exchangeUpgraded();
         // Removing the flow-control handler handed the session what it held, the end of the client's stream too.
-        Tunnel.start(client, ClientSession.NAME, backend, Unpooled.EMPTY_BUFFER, session.inputEnded(),
+        Tunnel.start(client, ClientSession.NAME, backend, held, session.inputEnded(),
                 exchange.listener().timeouts().idle(), new Tunnel.Observer() {
                     @Override
                     public void transferred(Tunnel.Direction direction, int bytes) {

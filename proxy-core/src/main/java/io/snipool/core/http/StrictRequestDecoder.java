@@ -8,10 +8,13 @@ import io.netty.handler.codec.CorruptedFrameException;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.snipool.core.failure.Failure;
+import io.snipool.core.failure.FailureKind;
 import java.util.List;
 
 /**
@@ -23,6 +26,12 @@ import java.util.List;
  *
  * <p>The end of the client's stream (its FIN, with half-closure allowed) becomes a last message, {@link InputEnded},
  * after every request decoded before it, so that the session meets it in order.
+ *
+ * <p>After a complete request that asks for an upgrade ({@code Upgrade} and {@code Connection: upgrade}) the decoder
+ * stops reading HTTP: what the client sends next may be the new protocol's (RFC 9110 §7.8: the server switches after
+ * its 101, and a client may send before it), so it is held, raw, up to the head limit, until the answer decides:
+ * the tunnel takes it ({@link #takeHeld()}), or after any other answer the session closes unless nothing is held
+ * ({@link #resumeAfterUpgrade()}). HAProxy holds client data after an upgrade request the same way.
  */
 final class StrictRequestDecoder extends HttpRequestDecoder {
 
@@ -42,17 +51,38 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
         INSTANCE
     }
 
-    /** Told when the first byte of a new request head arrives (its deadline starts then). */
-    interface HeadListener {
+    /** Told what the decoder noticed; runs on the channel's event loop, in the middle of a decode. */
+    interface Listener {
+        /** The first byte of a new request head arrived (its deadline starts then). */
         void headStarted();
+
+        /** More bytes came after an upgrade request, before its answer, than may be held; all input is dropped. */
+        void holdRefused(Failure failure);
+    }
+
+    /** What the decoder does with the next bytes. */
+    private enum State {
+        /** Checks a head with the guard, then lets Netty decode it. */
+        HEAD,
+        /** Netty decodes the rest of the message (its body), checked by the body guard if chunked. */
+        MESSAGE,
+        /** After a whole upgrade request: bytes are held raw until the answer to it. */
+        HOLDING,
+        /** A head was refused or a message broken: every byte is dropped. */
+        REJECTED
     }
 
     private final RequestHeadGuard guard;
     private final ChunkedBodyGuard body;
-    private final HeadListener headListener;
-    private boolean atHead = true;
+    private final Listener listener;
+    /** At most this many bytes are held after an upgrade request: limits.max_request_head_bytes. */
+    private final int maxHeldBytes;
+    private State state = State.HEAD;
     private boolean headAnnounced;
-    private boolean rejected;
+    /** The message being decoded asks for an upgrade: its end starts {@link State#HOLDING}. */
+    private boolean upgradeRequested;
+    /** Bytes held in {@link State#HOLDING}, owned here until {@link #takeHeld()}; null while none came. */
+    private ByteBuf held;
     /** The current message is chunked and its framing not checked to the end yet. */
     private boolean bodyChecking;
     /** Bytes from the reader index that the body guard has checked (or, after an error, that precede it). */
@@ -60,7 +90,7 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
     /** Why the chunked framing broke; Netty reads up to the error, then the message fails. */
     private String bodyError;
 
-    StrictRequestDecoder(int maxHeadBytes, int maxHeaders, HeadListener headListener) {
+    StrictRequestDecoder(int maxHeadBytes, int maxHeaders, Listener listener) {
         super(new HttpDecoderConfig()
                 // The guards enforce limits.max_request_head_bytes on the head and on the trailer section before
                 // Netty reads a byte of them. Netty's own limits are looser so that they never decide: its trailer
@@ -78,7 +108,8 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
                 .setUseRfc9112TransferEncoding(true));
         this.guard = new RequestHeadGuard(maxHeadBytes, maxHeaders);
         this.body = new ChunkedBodyGuard(maxHeadBytes, maxHeaders);
-        this.headListener = headListener;
+        this.listener = listener;
+        this.maxHeldBytes = maxHeadBytes;
     }
 
     /** Twice the guards' limit: a backstop that input the guards accepted can never reach. */
@@ -88,26 +119,29 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
-        if (rejected) {
+        if (state == State.REJECTED) {
             in.skipBytes(in.readableBytes());
             return;
         }
-        if (atHead) {
+        if (state == State.HOLDING) {
+            hold(ctx, in);
+            return;
+        }
+        if (state == State.HEAD) {
             if (!headAnnounced && in.isReadable()) {
                 headAnnounced = true;
-                headListener.headStarted();
+                listener.headStarted();
             }
             HeadCheck check = guard.check(in);
             if (check instanceof HeadCheck.NeedMore) {
                 return;
             }
             if (check instanceof HeadCheck.Invalid invalid) {
-                rejected = true;
-                in.skipBytes(in.readableBytes());
+                reject(in);
                 out.add(new RejectedRequest(Failure.of(invalid.kind(), invalid.reason())));
                 return;
             }
-            atHead = false;
+            state = State.MESSAGE;
             headAnnounced = false;
             if (guard.chunked()) {
                 body.reset();
@@ -140,8 +174,12 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
                 reject(in);
                 return;
             }
+            if (message instanceof HttpRequest request) {
+                upgradeRequested = asksForUpgrade(request);
+            }
             if (message instanceof LastHttpContent) {
-                atHead = true;
+                // The bytes after an upgrade request are read by hold() from the next call on.
+                state = upgradeRequested ? State.HOLDING : State.HEAD;
             }
         }
         if (bodyError != null && (consumed == 0 || checkedAhead == 0)) {
@@ -179,8 +217,79 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
     }
 
     private void reject(ByteBuf in) {
-        rejected = true;
+        state = State.REJECTED;
         in.skipBytes(in.readableBytes());
+    }
+
+    /** Whether a request asks to switch protocols (RFC 9110 §7.8): an {@code Upgrade} field, named by Connection. */
+    static boolean asksForUpgrade(HttpRequest request) {
+        return request.headers().contains(HttpHeaderNames.UPGRADE)
+                && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderNames.UPGRADE, true);
+    }
+
+    /**
+     * Keeps the bytes after an upgrade request, up to {@link #maxHeldBytes}: a client may send the new protocol's
+     * first bytes at once, but no more than a head's worth before it is answered. Beyond, the listener is told and
+     * everything is dropped.
+     */
+    private void hold(ChannelHandlerContext ctx, ByteBuf in) {
+        int total = heldBytes() + in.readableBytes();
+        if (total > maxHeldBytes) {
+            reject(in);
+            releaseHeld();
+            listener.holdRefused(Failure.of(FailureKind.BAD_REQUEST, "more bytes before the answer to an Upgrade "
+                    + "request than limits.max_request_head_bytes: limit " + maxHeldBytes + ", got " + total));
+            return;
+        }
+        if (held == null) {
+            held = ctx.alloc().buffer(in.readableBytes());
+        }
+        held.writeBytes(in);
+    }
+
+    private int heldBytes() {
+        return held == null ? 0 : held.readableBytes();
+    }
+
+    /** True if bytes came after an upgrade request whose answer has not taken them. */
+    boolean holdsBytes() {
+        return heldBytes() > 0;
+    }
+
+    /**
+     * The bytes held after an upgrade request, in order, for the tunnel its 101 starts (ownership passes; empty if
+     * none). Nothing is held after this.
+     */
+    ByteBuf takeHeld() {
+        ByteBuf taken = held == null ? Unpooled.EMPTY_BUFFER : held;
+        held = null;
+        return taken;
+    }
+
+    /**
+     * An upgrade request was answered without a switch and nothing came after it: the next bytes are a request
+     * again. Held bytes could be either protocol's, so with any the connection must close instead.
+     */
+    void resumeAfterUpgrade() {
+        if (holdsBytes()) {
+            throw new IllegalStateException("bytes are held after the upgrade request: the connection must close");
+        }
+        if (state == State.HOLDING) {
+            state = State.HEAD;
+        }
+    }
+
+    private void releaseHeld() {
+        if (held != null) {
+            held.release();
+            held = null;
+        }
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
+        releaseHeld();
+        super.handlerRemoved0(ctx);
     }
 
     @Override
@@ -192,8 +301,4 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
         }
     }
 
-    /** True once a head has been refused or a message failed to decode; the decoder then drops all input. */
-    boolean isRejected() {
-        return rejected;
-    }
 }

@@ -87,8 +87,27 @@ final class StrictResponseDecoder extends HttpResponseDecoder {
         }
     }
 
+    /**
+     * A response to HEAD, and every 1xx: RFC 9110 §15.2.2 gives a 101 no body whatever its fields, where Netty reads a
+     * 101 with {@code Upgrade: websocket} and no {@code Sec-WebSocket-Accept} as a draft-76 handshake whose body runs
+     * to the close, and the switch to a tunnel never came.
+     */
     @Override
     protected boolean isContentAlwaysEmpty(HttpMessage msg) {
-        return headRequest || super.isContentAlwaysEmpty(msg);
+        return headRequest || msg instanceof HttpResponse response && switching(response)
+                || super.isContentAlwaysEmpty(msg);
+    }
+
+    /**
+     * Every 101 ends HTTP on this connection (RFC 9110 §15.2.2); Netty would go on decoding after one whose
+     * {@code Upgrade} names an HTTP/1.x version. Whether the request asked for it is the exchange's to judge.
+     */
+    @Override
+    protected boolean isSwitchingToNonHttp1Protocol(HttpResponse msg) {
+        return switching(msg);
+    }
+
+    private static boolean switching(HttpResponse response) {
+        return response.status().code() == 101;
     }
 }

@@ -88,7 +88,8 @@ class HalfCloseTest {
         };
     }
 
-    private static void await(CountDownLatch latch) {
+    /** Waits for the test's own signal (given by the test thread), failing after 10 s. */
+    static void await(CountDownLatch latch) {
         try {
             assertThat(latch.await(10, TimeUnit.SECONDS)).as("the test's signal").isTrue();
         } catch (InterruptedException e) {

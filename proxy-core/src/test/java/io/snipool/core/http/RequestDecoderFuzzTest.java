@@ -63,7 +63,8 @@ class RequestDecoderFuzzTest {
      * <trailers>}, {@code rejected STATUS}, {@code invalid ...}. Nothing may follow a refusal or a failed message.
      */
     private static List<String> decode(List<byte[]> reads) {
-        EmbeddedChannel channel = new EmbeddedChannel(new StrictRequestDecoder(MAX_HEAD, MAX_HEADERS, () -> { }));
+        EmbeddedChannel channel = new EmbeddedChannel(new StrictRequestDecoder(MAX_HEAD, MAX_HEADERS,
+                RequestInputEndTest.NO_SESSION));
         List<String> events = new ArrayList<>();
         StringBuilder content = new StringBuilder();
         boolean ended = false;

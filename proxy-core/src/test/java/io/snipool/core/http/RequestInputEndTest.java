@@ -65,12 +65,24 @@ class RequestInputEndTest {
         return seen;
     }
 
+    /** A listener for decoders tested alone: nothing to do when a head starts; a refused hold fails the test. */
+    static final StrictRequestDecoder.Listener NO_SESSION = new StrictRequestDecoder.Listener() {
+        @Override
+        public void headStarted() {
+        }
+
+        @Override
+        public void holdRefused(io.snipool.core.failure.Failure failure) {
+            throw new AssertionError("unexpected: " + failure);
+        }
+    };
+
     private static EmbeddedChannel decoder() {
-        return new EmbeddedChannel(new StrictRequestDecoder(1024, 16, () -> {
-        }));
+        return new EmbeddedChannel(new StrictRequestDecoder(1024, 16, NO_SESSION));
     }
 
-    private static List<String> drain(EmbeddedChannel channel) {
+    /** The messages the decoder handed on, each as one line, released. */
+    static List<String> drain(EmbeddedChannel channel) {
         List<String> seen = new ArrayList<>();
         for (Object message = channel.readInbound(); message != null; message = channel.readInbound()) {
             if (message instanceof HttpRequest request) {
