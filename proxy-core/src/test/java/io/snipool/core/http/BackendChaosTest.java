@@ -33,7 +33,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code fall x interval} (plus one check under way, the jitter and a scheduling allowance), back within
  * {@code rise x interval} of the restart (the same allowances), and no idempotent request fails outside the detection
  * window (from the kill to the moment it is marked down): once down it gets no request, and a refused connect moves a
- * request on to another backend. Only requests in flight on its connections when it died may fail.
+ * request on to another backend. Only requests in flight on its connections when it died may fail. Once back, its
+ * share ramps over {@code slow_start}: well under a third in the first third of it (where its weight is 10% to 40% of
+ * full, so its share at most 1/6), about a third once it is over.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -46,6 +48,12 @@ class BackendChaosTest {
     private static final Duration SCHEDULING_ALLOWANCE = Duration.ofMillis(300);
     private static final int KEEP_ALIVE_CLIENTS = 4;
     private static final int CLOSE_CLIENTS = 4;
+    private static final Duration SLOW_START = Duration.ofSeconds(2);
+    /** Its share in the first third of slow start: at most 1/6 by the ramp; a third would mean no ramp at all. */
+    private static final double EARLY_SHARE_AT_MOST = 0.22;
+    /** Its share after slow start, each loop's round robin giving exactly a third but for timing at the edges. */
+    private static final double FULL_SHARE_AT_LEAST = 0.27;
+    private static final double FULL_SHARE_AT_MOST = 0.40;
 
     private static final String CONFIG = """
             listeners:
@@ -57,6 +65,7 @@ class BackendChaosTest {
                     backends: ["127.0.0.1:${env:A}", "127.0.0.1:${env:B}", "127.0.0.1:${env:C}"]
                     health_check: { type: http, path: /healthz, interval: 200ms, timeout: 200ms, rise: 2, fall: 2 }
                     outlier_detection: { base_ejection_time: 100ms, max_ejection_time: 200ms }
+                    slow_start: 2s
             access_log: { enabled: false }
             """;
     private static final String GET = RawClient.get("app.test", "/chaos");
@@ -103,9 +112,8 @@ class BackendChaosTest {
             Await.result(b.restart());
             Await.until("b up again", () -> health.isUp(atB), up -> up);
             long up = health.view(route).availableSinceNanos(1);
-            long servedBefore = b.trafficRequests();
-            Await.until("b serving again", b::trafficRequests, served -> served >= servedBefore + 20);
-            awaitRequests("load after b came back", outcomes, () -> up, 200);
+            long rampedUp = up + SLOW_START.toNanos();
+            awaitRequests("load after b's slow start", outcomes, () -> rampedUp, 300);
             stop.set(true);
             for (Future<?> client : running) {
                 client.get(Await.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -122,7 +130,12 @@ class BackendChaosTest {
             assertThat(outcomes.stream().filter(outcome -> outcome.startNanos() > down
                     && outcome.endNanos() < restarted).map(Outcome::answer)).as("while b was down")
                     .doesNotContain("200 b");
-            assertThat(outcomes).as("requests in all").hasSizeGreaterThan(600);
+            double early = shareOfB(outcomes, up, up + SLOW_START.toNanos() / 3);
+            double full = shareOfB(outcomes, rampedUp, Long.MAX_VALUE);
+            assertThat(early).as("b's share in the first third of slow start").isGreaterThan(0)
+                    .isLessThanOrEqualTo(EARLY_SHARE_AT_MOST);
+            assertThat(full).as("b's share after slow start").isBetween(FULL_SHARE_AT_LEAST, FULL_SHARE_AT_MOST);
+            assertThat(outcomes).as("requests in all").hasSizeGreaterThan(900);
         } finally {
             stop.set(true);
             clients.shutdownNow();
@@ -133,6 +146,19 @@ class BackendChaosTest {
     /** Detection: {@code n} checks of one interval each (with their jitter), one more under way, and the allowance. */
     private static Duration bound(int n) {
         return Duration.ofNanos((long) (n * INTERVAL.toNanos() * 1.1)).plus(INTERVAL).plus(SCHEDULING_ALLOWANCE);
+    }
+
+    /**
+     * The share of answers from b among the requests answered 200 that started in {@code [from, to)}; {@code to} may be
+     * {@link Long#MAX_VALUE} for "until the end".
+     */
+    private static double shareOfB(Queue<Outcome> outcomes, long from, long to) {
+        List<Outcome> answered = outcomes.stream().filter(outcome -> !outcome.failed())
+                .filter(outcome -> outcome.startNanos() - from >= 0)
+                .filter(outcome -> to == Long.MAX_VALUE || outcome.startNanos() - to < 0).toList();
+        assertThat(answered).as("requests answered in the window").hasSizeGreaterThanOrEqualTo(60);
+        return (double) answered.stream().filter(outcome -> outcome.answer().equals("200 b")).count()
+                / answered.size();
     }
 
     /** Waits until {@code count} requests that started after {@code since} have ended. */
