@@ -116,6 +116,8 @@ public final class TlsPassthrough implements ConnectionHandler {
         private BackendSelector selector;
         /** The backend this connection counts as in flight with its selector, or -1. */
         private int inFlightBackend = -1;
+        /** Its label, under which its tunnel is counted in {@link BackendHealth#tunnels()}. */
+        private String inFlightLabel;
         private String serverName;
         private boolean finished;
 
@@ -229,9 +231,12 @@ public final class TlsPassthrough implements ConnectionHandler {
             }
             finished = true;
             listener.meters().outcome(Outcome.TUNNELLED);
-            // In flight from here until the tunnel closes (TunnelObserver.closed), for least_connections.
+            // In flight from here until the tunnel closes (TunnelObserver.closed), for least_connections and
+            // /api/backends.
             selector.leased(backendIndex);
             inFlightBackend = backendIndex;
+            inFlightLabel = backendLabel;
+            health.tunnels().opened(backendLabel);
             try {
                 // Written ahead of the tunnel so that bytes_total counts only what the client sent.
                 ProxyProtocolHeader.writeTo(backend, route.proxyProtocol(), inet(socket.remoteAddress()),
@@ -277,6 +282,7 @@ public final class TlsPassthrough implements ConnectionHandler {
         void releaseBackend() {
             if (inFlightBackend >= 0) {
                 selector.released(inFlightBackend);
+                health.tunnels().closed(inFlightLabel);
                 inFlightBackend = -1;
             }
         }
