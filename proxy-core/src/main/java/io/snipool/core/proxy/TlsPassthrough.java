@@ -119,6 +119,8 @@ public final class TlsPassthrough implements ConnectionHandler {
         /** Its label, under which its tunnel is counted in {@link BackendHealth#tunnels()}. */
         private String inFlightLabel;
         private String serverName;
+        /** Backends tried for this connection: the first dial and every retry; 0 until a dial starts. */
+        private int attempts;
         private boolean finished;
 
         Connection(TlsListener listener, BackendSelector[] selectors, NetSocket socket, Channel client,
@@ -176,6 +178,7 @@ public final class TlsPassthrough implements ConnectionHandler {
             }
             selector = selectors[match.get().routeIndex()];
             String routeLabel = route.hosts().get(0).toString();
+            attempts = 1;
             dialing = dialer.dial(match.get(), selector, BalanceInput.ofConnection(
                     socket.remoteAddress().hostAddress(), match.get().host()), new BackendDialer.Observer() {
                         @Override
@@ -185,6 +188,7 @@ public final class TlsPassthrough implements ConnectionHandler {
 
                         @Override
                         public void retrying(RetryRule.Reason reason) {
+                            attempts++;
                             listener.meters().retry(routeLabel, reason.label());
                         }
 
@@ -300,7 +304,7 @@ public final class TlsPassthrough implements ConnectionHandler {
                     socket.remoteAddress().toString(), serverName,
                     route == null ? null : route.hosts().get(0).toString(),
                     backend, 0, outcome, null, null, bytesIn, bytesOut,
-                    (System.nanoTime() - acceptedNanos) / 1000, null, false, null));
+                    (System.nanoTime() - acceptedNanos) / 1000, null, false, attempts, null));
         }
 
         /** Refuses with the alert the failure's kind names, if any. */
