@@ -62,6 +62,21 @@ class HealthIntegrationTest {
                 """.formatted(backends, health);
     }
 
+    /** A passthrough listener {@code edge} with one route, {@code tls.test}, to {@code backends}, with {@code keys}. */
+    private static String tlsListener(String backends, String keys) {
+        return """
+                listeners:
+                  - name: edge
+                    bind: "127.0.0.1:0"
+                    mode: tls
+                    routes:
+                      - hosts: [tls.test]
+                        backends: [%s]
+                        %s
+                access_log: { enabled: false }
+                """.formatted(backends, keys);
+    }
+
     /** {@code n} GETs one after another over one keep-alive connection; the answers as {@code status name}. */
     private static List<String> requests(Vertx vertx, TestProxy proxy, int n) {
         HttpClient client = vertx.createHttpClient(); // one request at a time: one connection
@@ -171,17 +186,8 @@ class HealthIntegrationTest {
 
     @Test
     void failedConnectsOfATlsListenerEjectWithinMaxEjectionPercent(Vertx vertx) throws Exception {
-        TestProxy proxy = TestProxy.start(vertx, """
-                listeners:
-                  - name: edge
-                    bind: "127.0.0.1:0"
-                    mode: tls
-                    routes:
-                      - hosts: [tls.test]
-                        backends: ["127.0.0.1:${env:X}", "127.0.0.1:${env:Y}"]
-                        outlier_detection: { consecutive_failures: 2 }
-                access_log: { enabled: false }
-                """, Map.of("X", Integer.toString(ClosedPort.get()), "Y", Integer.toString(ClosedPort.get())),
+        TestProxy proxy = TestProxy.start(vertx, tlsListener("\"127.0.0.1:${env:X}\", \"127.0.0.1:${env:Y}\"",
+                "outlier_detection: { consecutive_failures: 2 }"), Map.of("X", Integer.toString(ClosedPort.get()), "Y", Integer.toString(ClosedPort.get())),
                 new FakeResolver());
         try {
             TlsClient client = new TlsClient(new TestPki().clientContext());
@@ -202,16 +208,7 @@ class HealthIntegrationTest {
     void aPassthroughTunnelCountsForItsBackendWhileItIsOpen(Vertx vertx) throws Exception {
         TestPki pki = new TestPki();
         TlsBackend backend = Await.result(TlsBackend.start(vertx, "x", pki.leaf("tls.test")));
-        TestProxy proxy = TestProxy.start(vertx, """
-                listeners:
-                  - name: edge
-                    bind: "127.0.0.1:0"
-                    mode: tls
-                    routes:
-                      - hosts: [tls.test]
-                        backends: ["127.0.0.1:${env:X}"]
-                access_log: { enabled: false }
-                """, Map.of("X", Integer.toString(backend.port())), new FakeResolver());
+        TestProxy proxy = TestProxy.start(vertx, tlsListener("\"127.0.0.1:${env:X}\"", ""), Map.of("X", Integer.toString(backend.port())), new FakeResolver());
         try {
             String label = "127.0.0.1:" + backend.port();
             OpenTunnels tunnels = proxy.server().health().tunnels();

@@ -47,19 +47,12 @@ class BackendChaosTest {
     private static final double FULL_SHARE_AT_LEAST = 0.27;
     private static final double FULL_SHARE_AT_MOST = 0.40;
 
-    private static final String CONFIG = """
-            listeners:
-              - name: web
-                bind: "127.0.0.1:0"
-                mode: http
-                routes:
-                  - hosts: [app.test]
-                    backends: ["127.0.0.1:${env:A}", "127.0.0.1:${env:B}", "127.0.0.1:${env:C}"]
-                    health_check: { type: http, path: /healthz, interval: 200ms, timeout: 200ms, rise: 2, fall: 2 }
-                    outlier_detection: { base_ejection_time: 100ms, max_ejection_time: 200ms }
-                    slow_start: 2s
-            access_log: { enabled: false }
-            """;
+    private static final String CONFIG = SteadyLoad.threeBackends("""
+            health_check: { type: http, path: /healthz, interval: 200ms, timeout: 200ms, rise: 2, fall: 2 }
+            outlier_detection: { base_ejection_time: 100ms, max_ejection_time: 200ms }
+            slow_start: 2s
+            """);
+
     @Test
     void aBackendKilledAndRestartedUnderLoadFailsNoRequestOutsideTheDetectionWindow(Vertx vertx) throws Exception {
         FlappingBackend a = Await.result(FlappingBackend.start(vertx, "a"));
@@ -70,7 +63,7 @@ class BackendChaosTest {
         BackendHealth health = proxy.server().health();
         RouteConfig route = proxy.server().config().listeners().get(0).routes().get(0);
         HostPort atB = new HostPort("127.0.0.1", b.port());
-        try (SteadyLoad load = SteadyLoad.start(proxy.port("web"), "app.test", "/chaos", KEEP_ALIVE_CLIENTS,
+        try (SteadyLoad load = SteadyLoad.start(proxy.port("web"), "/chaos", KEEP_ALIVE_CLIENTS,
                 CLOSE_CLIENTS)) {
             load.awaitRequests("steady load before the kill", 200);
 

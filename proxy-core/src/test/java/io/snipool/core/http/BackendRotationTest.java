@@ -31,16 +31,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class BackendRotationTest {
 
-    private static final String WITH_B = """
-            listeners:
-              - name: web
-                bind: "127.0.0.1:0"
-                mode: http
-                routes:
-                  - hosts: [app.test]
-                    backends: ["127.0.0.1:${env:A}", "127.0.0.1:${env:B}", "127.0.0.1:${env:C}"]
-            access_log: { enabled: false }
-            """;
+    private static final String WITH_B = SteadyLoad.threeBackends("");
+
     private static final String WITHOUT_B = WITH_B.replace(", \"127.0.0.1:${env:B}\"", "");
     private static final String HELD_PATH = "/held";
     /** Enough tries that a request lands on b whatever the round robin's phase on each event loop. */
@@ -56,7 +48,7 @@ class BackendRotationTest {
         TestProxy proxy = TestProxy.start(vertx, WITH_B, ports, new FakeResolver());
         ExecutorService heldClients = Executors.newCachedThreadPool();
         int port = proxy.port("web");
-        try (SteadyLoad load = SteadyLoad.start(port, "app.test", "/work", 2, 2)) {
+        try (SteadyLoad load = SteadyLoad.start(port, "/work", 2, 2)) {
             load.awaitRequests("steady load with b", 150);
             List<Future<String>> held = holdOneAt(b, List.of(a, b, c), heldClients, port);
 
@@ -112,7 +104,7 @@ class BackendRotationTest {
             assertThat(answers).as("requests sent without one reaching b").hasSizeLessThan(MAX_HELD_REQUESTS);
             answers.add(clients.submit(() -> {
                 try (RawClient client = new RawClient(port)) {
-                    HttpWire.Response response = client.exchange(RawClient.get("app.test", HELD_PATH));
+                    HttpWire.Response response = client.exchange(RawClient.get(SteadyLoad.HOST, HELD_PATH));
                     return response.status() + " " + response.bodyText();
                 }
             }));

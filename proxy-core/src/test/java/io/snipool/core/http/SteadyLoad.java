@@ -20,6 +20,27 @@ import java.util.function.LongSupplier;
  */
 final class SteadyLoad implements AutoCloseable {
 
+    /** The host of the route the load goes to. */
+    static final String HOST = "app.test";
+
+    /**
+     * An HTTP listener {@code web} with the route {@link #HOST} to three loopback backends whose ports are
+     * {@code ${env:A}}, {@code ${env:B}}, {@code ${env:C}}, with {@code routeKeys} (YAML lines, may be empty) added.
+     */
+    static String threeBackends(String routeKeys) {
+        return """
+                listeners:
+                  - name: web
+                    bind: "127.0.0.1:0"
+                    mode: http
+                    routes:
+                      - hosts: [app.test]
+                        backends: ["127.0.0.1:${env:A}", "127.0.0.1:${env:B}", "127.0.0.1:${env:C}"]
+                %s
+                access_log: { enabled: false }
+                """.formatted(routeKeys.indent(8).stripTrailing());
+    }
+
     /** One request as a client saw it: {@code 200 <backend>} (the backend's name is the body), or what went wrong. */
     record Outcome(long startNanos, long endNanos, String answer) {
 
@@ -43,11 +64,11 @@ final class SteadyLoad implements AutoCloseable {
         clients = Executors.newFixedThreadPool(keepAliveClients + closeClients);
     }
 
-    /** Starts the clients: GETs of {@code path} with Host {@code host} to {@code port}. */
-    static SteadyLoad start(int port, String host, String path, int keepAliveClients, int closeClients) {
+    /** Starts the clients: GETs of {@code path} with Host {@link #HOST} to {@code port}. */
+    static SteadyLoad start(int port, String path, int keepAliveClients, int closeClients) {
         SteadyLoad load = new SteadyLoad(keepAliveClients, closeClients);
-        String keepAlive = RawClient.get(host, path);
-        String closing = RawClient.get(host, path, "Connection: close");
+        String keepAlive = RawClient.get(HOST, path);
+        String closing = RawClient.get(HOST, path, "Connection: close");
         for (int i = 0; i < keepAliveClients; i++) {
             load.running.add(load.clients.submit(() -> load.keepAlive(port, keepAlive)));
         }
