@@ -54,7 +54,7 @@ final class AdminServer {
         router.post("/api/reload").handler(this::reload);
         router.get("/api/pool-events").handler(ctx -> json(ctx, PoolReport.events(pools.meters().events())));
         router.get("/api/backends").handler(ctx -> json(ctx, HealthReport.backends(health.snapshot(),
-                pools.meters()::active, Instant.now())));
+                backend -> pools.meters().active(backend) + health.tunnels().to(backend), Instant.now())));
         router.route().last().handler(ctx -> text(ctx, 404, "not found: " + ctx.request().path() + "\n"));
         HttpServerOptions options = new HttpServerOptions().setHost(bind.host()).setPort(bind.port());
         server = vertx.createHttpServer(options).requestHandler(router);

@@ -71,7 +71,7 @@ class AccessLogTest {
             JsonObject served = lines.stream().filter(l -> l.getInteger("status", 0) == 200).findFirst().orElseThrow();
             assertThat(served.fieldNames()).containsExactly("time", "kind", "listener", "client", "host", "method",
                     "path", "route", "backend", "status", "outcome", "bytes_in", "bytes_out", "duration_ms", "pool",
-                    "stale_retry");
+                    "stale_retry", "attempts");
             assertThat(Instant.parse(served.getString("time"))).isBefore(Instant.now());
             assertThat(served.getString("kind")).isEqualTo("http");
             assertThat(served.getString("listener")).isEqualTo("web");
@@ -87,11 +87,13 @@ class AccessLogTest {
             assertThat(served.getDouble("duration_ms")).isPositive();
             assertThat(served.getString("pool")).isEqualTo("miss");
             assertThat(served.getBoolean("stale_retry")).isFalse();
+            assertThat(served.getInteger("attempts")).isOne();
 
             JsonObject refused = lines.stream().filter(l -> l.getInteger("status", 0) == 421).findFirst().orElseThrow();
             assertThat(refused.getString("outcome")).isEqualTo("refused");
             assertThat(refused.containsKey("route")).as("no route was chosen").isFalse();
             assertThat(refused.containsKey("backend")).isFalse();
+            assertThat(refused.containsKey("attempts")).as("no backend was tried").isFalse();
 
             JsonObject tls = lines.stream().filter(l -> l.getString("kind").equals("tls")).findFirst().orElseThrow();
             assertThat(tls.getString("listener")).isEqualTo("edge");
@@ -99,6 +101,8 @@ class AccessLogTest {
             assertThat(tls.getString("route")).isEqualTo("a.example.test");
             assertThat(tls.getString("outcome")).isEqualTo("backend_unavailable");
             assertThat(tls.containsKey("status")).isFalse();
+            assertThat(tls.getInteger("attempts")).as("its one backend refused; a passthrough retry goes only to a "
+                    + "backend not tried yet").isOne();
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }

@@ -154,7 +154,8 @@ class SnipoolTest {
                 assertThat(list).hasSize(1);
                 JsonObject backend = list.getJsonObject(0);
                 assertThat(backend.getString("backend")).isEqualTo("127.0.0.1:1");
-                assertThat(backend.getJsonArray("routes").getList()).containsExactly("a.test");
+                assertThat(backend.getJsonArray("routes")).containsExactly(new JsonObject().put("route", "a.test")
+                        .put("weight", 1).put("backup", false));
                 assertThat(backend.getString("state")).isEqualTo("up");
                 assertThat(backend.getLong("active")).isZero();
                 assertThat(backend.getLong("ejections")).isZero();

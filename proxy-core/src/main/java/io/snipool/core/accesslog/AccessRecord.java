@@ -19,11 +19,14 @@ import java.time.Instant;
  * @param bytesOut      body bytes to the client (TLS: every byte)
  * @param pool          {@code hit} or {@code miss} for HTTP requests that reached a backend
  * @param staleRetry    the request was replayed on a fresh connection after a reused one failed
+ * @param attempts      how many times a backend was tried for the request or connection: 1, plus one per retry of
+ *                      any reason (the stale replay included); 0 when no backend was tried, and then left out
  * @param tls           for a request over TLS that snipool terminated: the protocol, cipher and SNI; else null
  */
 public record AccessRecord(Instant time, String kind, String listener, String client, String host, String route,
                            String backend, int status, String outcome, String method, String path, long bytesIn,
-                           long bytesOut, long durationMicros, String pool, boolean staleRetry, Tls tls) {
+                           long bytesOut, long durationMicros, String pool, boolean staleRetry, int attempts,
+                           Tls tls) {
 
     /** The TLS of a terminated connection, as the access log shows it ({@code sni} null when none was sent). */
     public record Tls(String version, String cipher, String sni) {
@@ -46,6 +49,9 @@ public record AccessRecord(Instant time, String kind, String listener, String cl
         putIfPresent(line, "pool", pool);
         if ("http".equals(kind)) {
             line.put("stale_retry", staleRetry);
+        }
+        if (attempts > 0) {
+            line.put("attempts", attempts);
         }
         if (tls != null) {
             line.put("tls_version", tls.version()).put("cipher", tls.cipher());

@@ -32,10 +32,10 @@ public final class AsyncAccessLog implements AccessLog {
 
     private static final Logger LOG = Logger.getLogger(AsyncAccessLog.class.getName());
     private static final AccessRecord STOP = new AccessRecord(null, null, null, null, null, null, null, 0, null,
-            null, null, 0, 0, 0, null, false, null);
+            null, null, 0, 0, 0, null, false, 0, null);
     /** Wakes the writer to reopen at once, rather than with the next line. */
     private static final AccessRecord REOPEN = new AccessRecord(null, null, null, null, null, null, null, 0, null,
-            null, null, 0, 0, 0, null, false, null);
+            null, null, 0, 0, 0, null, false, 0, null);
 
     private final Path file;
     private final PrintStream stdout;

@@ -51,6 +51,7 @@ public final class BackendHealth {
     /** Replaced whole by {@link #apply}, so that {@link #observe} reads it without the lock. */
     private volatile Map<HostPort, BackendState> states = Map.of();
     private final Map<HostPort, ActiveCheck> checks = new HashMap<>();
+    private final OpenTunnels tunnels = new OpenTunnels();
     private boolean started;
 
     /**
@@ -72,6 +73,11 @@ public final class BackendHealth {
 
     Object lock() {
         return lock;
+    }
+
+    /** The passthrough tunnels open to each backend: the TLS listeners count them, {@code /api/backends} shows them. */
+    public OpenTunnels tunnels() {
+        return tunnels;
     }
 
     /**
@@ -101,7 +107,7 @@ public final class BackendHealth {
             List<List<String>> gauges = new ArrayList<>();
             for (HealthPlan.RoutePlan route : plan.routes()) {
                 List<BackendState> members = route.backends().stream().map(next::get).toList();
-                BackendState.RouteGroup group = new BackendState.RouteGroup(route.label(), members,
+                BackendState.RouteGroup group = new BackendState.RouteGroup(route.label(), members, route.shares(),
                         route.maxEjected());
                 for (BackendState member : members) {
                     groups.computeIfAbsent(member, m -> new ArrayList<>()).add(group);
@@ -294,7 +300,8 @@ public final class BackendHealth {
                         new BackendSnapshot.LastCheck(latest, Duration.ofNanos(now - state.lastCheckNanos())));
                 Optional<Duration> ejectedFor = state.phase() == HealthPhase.EJECTED
                         ? Optional.of(Duration.ofNanos(state.ejectedUntilNanos() - now)) : Optional.empty();
-                List<String> routes = state.groups().stream().map(BackendState.RouteGroup::route).distinct().toList();
+                List<BackendSnapshot.RouteShare> routes = state.groups().stream().map(group -> group.shareOf(state))
+                        .distinct().toList();
                 result.add(new BackendSnapshot(state.label(), routes, state.phase(),
                         Duration.ofNanos(now - state.sinceNanos()), checkType, last, state.ejections(), ejectedFor,
                         state.consecutiveFailures()));

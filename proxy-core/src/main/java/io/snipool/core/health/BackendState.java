@@ -166,8 +166,17 @@ final class BackendState {
         return lastCheckNanos;
     }
 
-    /** A route's backends, each once: at most {@code maxEjected} of them may be ejected at once. */
-    record RouteGroup(String route, List<BackendState> members, int maxEjected) {
+    /**
+     * A route's backends, each once, with their shares there (index for index): at most {@code maxEjected} of them
+     * may be ejected at once.
+     */
+    record RouteGroup(String route, List<BackendState> members, List<BackendSnapshot.RouteShare> shares,
+                      int maxEjected) {
+
+        /** What {@code member} has of this route. */
+        BackendSnapshot.RouteShare shareOf(BackendState member) {
+            return shares.get(members.indexOf(member));
+        }
 
         boolean roomForOneMore() {
             return members.stream().filter(member -> member.phase() == HealthPhase.EJECTED).count() < maxEjected;

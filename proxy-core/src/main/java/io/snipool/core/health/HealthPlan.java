@@ -1,5 +1,6 @@
 package io.snipool.core.health;
 
+import io.snipool.config.BackendPolicy;
 import io.snipool.config.BackendTemplate;
 import io.snipool.config.BackendTlsConfig;
 import io.snipool.config.HealthCheckConfig;
@@ -16,10 +17,10 @@ import io.snipool.core.backend.TlsTarget;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 
@@ -40,9 +41,10 @@ record HealthPlan(Map<HostPort, BackendPlan> backends, List<RoutePlan> routes) {
      * One route's static backends, each once.
      *
      * @param label      the route's first host as written, the {@code route} label of metrics
+     * @param shares     each backend's weight and backup flag, index for index with {@code backends}
      * @param maxEjected how many of them may be ejected at once
      */
-    record RoutePlan(String label, List<HostPort> backends, int maxEjected) {
+    record RoutePlan(String label, List<HostPort> backends, List<BackendSnapshot.RouteShare> shares, int maxEjected) {
     }
 
     HealthPlan {
@@ -65,12 +67,8 @@ record HealthPlan(Map<HostPort, BackendPlan> backends, List<RoutePlan> routes) {
             for (RouteConfig route : listener.routes()) {
                 boolean passthrough = listener.mode() == ListenerConfig.Mode.TLS && !route.terminate();
                 String label = route.hosts().get(0).toString();
-                LinkedHashSet<HostPort> addresses = new LinkedHashSet<>();
-                for (BackendTemplate backend : route.backends()) {
-                    if (backend.isStatic()) {
-                        addresses.add(backend.staticAddress());
-                    }
-                }
+                Map<HostPort, BackendSnapshot.RouteShare> shares = shares(route, label);
+                Set<HostPort> addresses = shares.keySet();
                 for (HostPort address : addresses) {
                     outliers.putIfAbsent(address, route.health().outlierDetection());
                     routesOf.computeIfAbsent(address, a -> new ArrayList<>()).add(label);
@@ -79,7 +77,7 @@ record HealthPlan(Map<HostPort, BackendPlan> backends, List<RoutePlan> routes) {
                                 unverified));
                     }
                 }
-                routes.add(new RoutePlan(label, List.copyOf(addresses),
+                routes.add(new RoutePlan(label, List.copyOf(addresses), List.copyOf(shares.values()),
                         route.health().outlierDetection().maxEjected(addresses.size())));
             }
         }
@@ -87,6 +85,24 @@ record HealthPlan(Map<HostPort, BackendPlan> backends, List<RoutePlan> routes) {
         outliers.forEach((address, outlier) -> backends.put(address, new BackendPlan(address, outlier,
                 Optional.ofNullable(checks.get(address)), List.copyOf(routesOf.get(address)))));
         return new HealthPlan(backends, routes);
+    }
+
+    /**
+     * The route's static backends, each once, in file order, with its share: an address listed twice has the sum of
+     * its weights, and is a backup only if every entry says so.
+     */
+    private static Map<HostPort, BackendSnapshot.RouteShare> shares(RouteConfig route, String label) {
+        Map<HostPort, BackendSnapshot.RouteShare> shares = new LinkedHashMap<>();
+        for (int i = 0; i < route.backends().size(); i++) {
+            BackendTemplate backend = route.backends().get(i);
+            if (backend.isStatic()) {
+                BackendPolicy.BackendShare share = route.backendPolicy().shares().get(i);
+                shares.merge(backend.staticAddress(), new BackendSnapshot.RouteShare(label, share.weight(),
+                        share.backup()), (first, again) -> new BackendSnapshot.RouteShare(label,
+                        first.weight() + again.weight(), first.backup() && again.backup()));
+            }
+        }
+        return shares;
     }
 
     /**

@@ -15,7 +15,7 @@ public final class HealthReport {
     /**
      * One object per tracked backend, in address order.
      *
-     * @param active the connections to a backend label carrying a request now (the HTTP pools')
+     * @param active what a backend label carries now: pooled HTTP connections with a request, passthrough tunnels
      * @param now    the wall-clock time the snapshot was taken, to turn its durations into instants
      */
     public static JsonArray backends(Iterable<BackendSnapshot> snapshot, ToLongFunction<String> active, Instant now) {
@@ -32,7 +32,9 @@ public final class HealthReport {
             }).orElse(null);
             result.add(new JsonObject()
                     .put("backend", backend.backend())
-                    .put("routes", new JsonArray(backend.routes()))
+                    .put("routes", new JsonArray(backend.routes().stream().map(share -> new JsonObject()
+                            .put("route", share.route()).put("weight", share.weight())
+                            .put("backup", share.backup())).toList()))
                     .put("state", backend.phase().label())
                     .put("since", now.minus(backend.since()).toString())
                     .put("active", active.applyAsLong(backend.backend()))

@@ -109,6 +109,11 @@ final class BackendLeaser implements LeaseCallback<BackendConnection> {
         lease(retry.reason().freshConnection());
     }
 
+    /** How many times a backend was tried for this request: the first attempt and every retry, of any reason. */
+    int attempts() {
+        return 1 + retries + (staleReplayDone ? 1 : 0);
+    }
+
     /** The request is over: a queued or connecting lease is given up, and a late one goes back to the pool. */
     void cancel() {
         cancelled = true;

@@ -452,6 +452,7 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
 
     private void end(ExchangePhase last) {
         moveTo(last);
+        log.attempts(leaser.attempts());
         responseTimer.cancel();
         idleTimer.cancel();
         replay.release();

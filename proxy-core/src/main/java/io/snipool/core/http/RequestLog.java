@@ -22,6 +22,7 @@ final class RequestLog {
     private String backend;
     private String pool;
     private boolean staleRetry;
+    private int attempts;
     private long bytesIn;
     private long bytesOut;
     private boolean written;
@@ -54,6 +55,11 @@ final class RequestLog {
 
     void staleRetry() {
         staleRetry = true;
+    }
+
+    /** How many times a backend was tried for the request, retries included. */
+    void attempts(int count) {
+        attempts = count;
     }
 
     void bytesIn(int bytes) {
@@ -92,6 +98,6 @@ final class RequestLog {
         listener.requests().request(route, status, nanos);
         listener.accessLog().log(new AccessRecord(Instant.now(), "http", listener.config().name(), client, host,
                 RequestMeters.NO_ROUTE.equals(route) ? null : route, backend, status, outcome, method, path,
-                bytesIn, bytesOut, nanos / 1000, pool, staleRetry, tls));
+                bytesIn, bytesOut, nanos / 1000, pool, staleRetry, attempts, tls));
     }
 }

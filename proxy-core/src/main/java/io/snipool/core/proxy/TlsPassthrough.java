@@ -116,7 +116,11 @@ public final class TlsPassthrough implements ConnectionHandler {
         private BackendSelector selector;
         /** The backend this connection counts as in flight with its selector, or -1. */
         private int inFlightBackend = -1;
+        /** Its label, under which its tunnel is counted in {@link BackendHealth#tunnels()}. */
+        private String inFlightLabel;
         private String serverName;
+        /** Backends tried for this connection: the first dial and every retry; 0 until a dial starts. */
+        private int attempts;
         private boolean finished;
 
         Connection(TlsListener listener, BackendSelector[] selectors, NetSocket socket, Channel client,
@@ -174,6 +178,7 @@ public final class TlsPassthrough implements ConnectionHandler {
             }
             selector = selectors[match.get().routeIndex()];
             String routeLabel = route.hosts().get(0).toString();
+            attempts = 1;
             dialing = dialer.dial(match.get(), selector, BalanceInput.ofConnection(
                     socket.remoteAddress().hostAddress(), match.get().host()), new BackendDialer.Observer() {
                         @Override
@@ -183,6 +188,7 @@ public final class TlsPassthrough implements ConnectionHandler {
 
                         @Override
                         public void retrying(RetryRule.Reason reason) {
+                            attempts++;
                             listener.meters().retry(routeLabel, reason.label());
                         }
 
@@ -229,9 +235,12 @@ public final class TlsPassthrough implements ConnectionHandler {
             }
             finished = true;
             listener.meters().outcome(Outcome.TUNNELLED);
-            // In flight from here until the tunnel closes (TunnelObserver.closed), for least_connections.
+            // In flight from here until the tunnel closes (TunnelObserver.closed), for least_connections and
+            // /api/backends.
             selector.leased(backendIndex);
             inFlightBackend = backendIndex;
+            inFlightLabel = backendLabel;
+            health.tunnels().opened(backendLabel);
             try {
                 // Written ahead of the tunnel so that bytes_total counts only what the client sent.
                 ProxyProtocolHeader.writeTo(backend, route.proxyProtocol(), inet(socket.remoteAddress()),
@@ -277,6 +286,7 @@ public final class TlsPassthrough implements ConnectionHandler {
         void releaseBackend() {
             if (inFlightBackend >= 0) {
                 selector.released(inFlightBackend);
+                health.tunnels().closed(inFlightLabel);
                 inFlightBackend = -1;
             }
         }
@@ -294,7 +304,7 @@ public final class TlsPassthrough implements ConnectionHandler {
                     socket.remoteAddress().toString(), serverName,
                     route == null ? null : route.hosts().get(0).toString(),
                     backend, 0, outcome, null, null, bytesIn, bytesOut,
-                    (System.nanoTime() - acceptedNanos) / 1000, null, false, null));
+                    (System.nanoTime() - acceptedNanos) / 1000, null, false, attempts, null));
         }
 
         /** Refuses with the alert the failure's kind names, if any. */

@@ -23,7 +23,8 @@ import java.util.random.RandomGenerator;
  * <p>Which backends take part: those {@link BackendStates} calls available, or every one when none is (fail open:
  * refusing every client would turn a detection mistake or a brief outage of all backends into a certain one). Among
  * them, in tiers: the primaries, then the backups; a backend whose connect failed in the last
- * {@link #DEFAULT_FAILURE_BACKOFF} goes behind both, never out, since the attempt itself shows whether it is back.
+ * {@link #DEFAULT_FAILURE_BACKOFF} goes behind both, never out, since the attempt itself shows whether it is back
+ * (unless it became available after that failure: health checking marked it down and then up again).
  * The first backend is picked in the first tier that has one, by the balance strategy over the tier's effective
  * weights: the configured weight, ramped from {@link #SLOW_START_FLOOR_PERMILLE} per mille to full over
  * {@code slow_start} after the backend became available. So a backup is picked first only while no primary can be.
@@ -381,6 +382,20 @@ public final class BackendSelector {
     }
 
     private boolean isBackedOff(int index, long now) {
-        return failed[index] && backedOffUntil[index] - now > 0;
+        return failed[index] && backedOffUntil[index] - now > 0 && !cameBackSinceFailure(index);
+    }
+
+    /**
+     * True if backend {@code index} became available after its last failed connect: health checking has since seen it
+     * answer, so the failure is old news and must not hold it back while slow start ramps it up. Not for a backend
+     * that is unavailable (fail open keeps the back-off among those) or that never changed state.
+     */
+    private boolean cameBackSinceFailure(int index) {
+        if (!states.available(index)) {
+            return false;
+        }
+        long since = states.availableSinceNanos(index);
+        long failedAt = backedOffUntil[index] - failureBackoffNanos;
+        return since != BackendStates.SINCE_START && since - failedAt > 0;
     }
 }

@@ -23,7 +23,7 @@ class AsyncAccessLogTest {
     private static AccessRecord http(int status) {
         return new AccessRecord(Instant.parse("2026-11-22T17:00:00Z"), "http", "web", "192.0.2.1:5555",
                 "a.example", "a.example", "127.0.0.1:9000", status, "ok", "GET", "/x?y=1", 10, 2000, 1500, "hit",
-                false, null);
+                false, 1, null);
     }
 
     @Test
@@ -33,13 +33,14 @@ class AsyncAccessLogTest {
         assertThat(line.encode()).isEqualTo("{\"time\":\"2026-11-22T17:00:00Z\",\"kind\":\"http\",\"listener\":\"web\","
                 + "\"client\":\"192.0.2.1:5555\",\"host\":\"a.example\",\"method\":\"GET\",\"path\":\"/x?y=1\","
                 + "\"route\":\"a.example\",\"backend\":\"127.0.0.1:9000\",\"status\":200,\"outcome\":\"ok\","
-                + "\"bytes_in\":10,\"bytes_out\":2000,\"duration_ms\":1.5,\"pool\":\"hit\",\"stale_retry\":false}");
+                + "\"bytes_in\":10,\"bytes_out\":2000,\"duration_ms\":1.5,\"pool\":\"hit\",\"stale_retry\":false,"
+                + "\"attempts\":1}");
     }
 
     @Test
     void aTerminatedRequestCarriesItsTls() {
         AccessRecord terminated = new AccessRecord(Instant.EPOCH, "http", "edge", "192.0.2.1:5555", "a.example",
-                "a.example", "127.0.0.1:9000", 200, "ok", "GET", "/", 0, 2, 1000, "hit", false,
+                "a.example", "127.0.0.1:9000", 200, "ok", "GET", "/", 0, 2, 1000, "hit", false, 1,
                 new AccessRecord.Tls("TLSv1.3", "TLS_AES_128_GCM_SHA256", "a.example"));
 
         JsonObject line = terminated.toJson();
@@ -52,10 +53,10 @@ class AsyncAccessLogTest {
     @Test
     void aTlsRecordLeavesOutWhatDoesNotApply() {
         AccessRecord tls = new AccessRecord(Instant.EPOCH, "tls", "edge", "[2001:db8::1]:4444", "a.example",
-                "a.example", "127.0.0.1:9443", 0, "tunnelled", null, null, 517, 4096, 2_000_000, null, false, null);
+                "a.example", "127.0.0.1:9443", 0, "tunnelled", null, null, 517, 4096, 2_000_000, null, false, 2, null);
 
         assertThat(tls.toJson().fieldNames()).containsExactly("time", "kind", "listener", "client", "host", "route",
-                "backend", "outcome", "bytes_in", "bytes_out", "duration_ms");
+                "backend", "outcome", "bytes_in", "bytes_out", "duration_ms", "attempts");
     }
 
     @Test

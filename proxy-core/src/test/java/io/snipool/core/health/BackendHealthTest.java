@@ -365,7 +365,8 @@ class BackendHealthTest {
 
         JsonObject a = report.getJsonObject(0);
         assertThat(a.getString("backend")).isEqualTo("10.0.0.1:80");
-        assertThat(a.getJsonArray("routes").getList()).containsExactly("api.test");
+        assertThat(a.getJsonArray("routes")).containsExactly(new JsonObject().put("route", "api.test")
+                .put("weight", 1).put("backup", false));
         assertThat(a.getString("state")).isEqualTo("ejected");
         assertThat(a.getString("since")).isEqualTo("2029-12-31T23:59:50Z");
         assertThat(a.getLong("ejections")).isOne();
@@ -402,5 +403,28 @@ class BackendHealthTest {
         assertThat(health.view(routes.get(1)).available(0)).isFalse();
         fail(D, 5);
         assertThat(phase(D)).as("two.test has one of two ejected already").isEqualTo(HealthPhase.UP);
+    }
+
+    @Test
+    void theReportGivesEachRouteThatListsABackendItsWeightAndBackupFlag() {
+        health.apply(TestProxy.load("""
+                listeners:
+                  - name: web
+                    bind: 127.0.0.1:0
+                    mode: http
+                    routes:
+                      - hosts: [one.test]
+                        backends: [{ address: "10.0.0.1:80", weight: 3 }, "10.0.0.2:80", "10.0.0.1:80"]
+                      - hosts: [two.test]
+                        backends: ["10.0.0.2:80", { address: "10.0.0.1:80", backup: true }]
+                """, Map.of()));
+
+        List<BackendSnapshot> snapshot = health.snapshot();
+
+        assertThat(snapshot.get(0).routes()).as("listed twice in one.test: weights summed, not a backup")
+                .containsExactly(new BackendSnapshot.RouteShare("one.test", 4, false),
+                        new BackendSnapshot.RouteShare("two.test", 1, true));
+        assertThat(snapshot.get(1).routes()).containsExactly(new BackendSnapshot.RouteShare("one.test", 1, false),
+                new BackendSnapshot.RouteShare("two.test", 1, false));
     }
 }

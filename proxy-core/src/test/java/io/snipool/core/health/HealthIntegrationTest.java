@@ -14,16 +14,21 @@ import io.snipool.core.testbed.FakeResolver;
 import io.snipool.core.testbed.FlappingBackend;
 import io.snipool.core.testbed.TestPki;
 import io.snipool.core.testbed.TestProxy;
+import io.snipool.core.testbed.TlsBackend;
 import io.snipool.core.testbed.TlsClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.junit5.VertxExtension;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -55,6 +60,21 @@ class HealthIntegrationTest {
                         %s
                 access_log: { enabled: false }
                 """.formatted(backends, health);
+    }
+
+    /** A passthrough listener {@code edge} with one route, {@code tls.test}, to {@code backends}, with {@code keys}. */
+    private static String tlsListener(String backends, String keys) {
+        return """
+                listeners:
+                  - name: edge
+                    bind: "127.0.0.1:0"
+                    mode: tls
+                    routes:
+                      - hosts: [tls.test]
+                        backends: [%s]
+                        %s
+                access_log: { enabled: false }
+                """.formatted(backends, keys);
     }
 
     /** {@code n} GETs one after another over one keep-alive connection; the answers as {@code status name}. */
@@ -166,17 +186,8 @@ class HealthIntegrationTest {
 
     @Test
     void failedConnectsOfATlsListenerEjectWithinMaxEjectionPercent(Vertx vertx) throws Exception {
-        TestProxy proxy = TestProxy.start(vertx, """
-                listeners:
-                  - name: edge
-                    bind: "127.0.0.1:0"
-                    mode: tls
-                    routes:
-                      - hosts: [tls.test]
-                        backends: ["127.0.0.1:${env:X}", "127.0.0.1:${env:Y}"]
-                        outlier_detection: { consecutive_failures: 2 }
-                access_log: { enabled: false }
-                """, Map.of("X", Integer.toString(ClosedPort.get()), "Y", Integer.toString(ClosedPort.get())),
+        TestProxy proxy = TestProxy.start(vertx, tlsListener("\"127.0.0.1:${env:X}\", \"127.0.0.1:${env:Y}\"",
+                "outlier_detection: { consecutive_failures: 2 }"), Map.of("X", Integer.toString(ClosedPort.get()), "Y", Integer.toString(ClosedPort.get())),
                 new FakeResolver());
         try {
             TlsClient client = new TlsClient(new TestPki().clientContext());
@@ -190,6 +201,26 @@ class HealthIntegrationTest {
                             HealthPhase.UP);
         } finally {
             proxy.stop();
+        }
+    }
+
+    @Test
+    void aPassthroughTunnelCountsForItsBackendWhileItIsOpen(Vertx vertx) throws Exception {
+        TestPki pki = new TestPki();
+        TlsBackend backend = Await.result(TlsBackend.start(vertx, "x", pki.leaf("tls.test")));
+        TestProxy proxy = TestProxy.start(vertx, tlsListener("\"127.0.0.1:${env:X}\"", ""), Map.of("X", Integer.toString(backend.port())), new FakeResolver());
+        try {
+            String label = "127.0.0.1:" + backend.port();
+            OpenTunnels tunnels = proxy.server().health().tunnels();
+            try (SSLSocket tls = new TlsClient(pki.clientContext()).connect(proxy.port("edge"), "tls.test")) {
+                assertThat(new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.US_ASCII))
+                        .readLine()).isEqualTo("x");
+                assertThat(tunnels.to(label)).as("the tunnel carrying this connection").isOne();
+            }
+            Await.until("the tunnel no longer counted", () -> tunnels.to(label), open -> open == 0);
+        } finally {
+            proxy.stop();
+            Await.result(backend.close());
         }
     }
 }

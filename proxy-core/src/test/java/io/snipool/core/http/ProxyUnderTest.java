@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.snipool.config.ProxyConfig;
+import io.snipool.core.accesslog.AccessRecord;
 import io.snipool.core.backend.HostResolver;
 import io.snipool.core.metrics.PoolMeters;
 import io.snipool.core.proxy.ProxyServer;
@@ -23,6 +24,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import javax.net.ssl.SNIHostName;
@@ -163,6 +166,17 @@ final class ProxyUnderTest implements AutoCloseable {
 
     ProxyServer server() {
         return proxy.server();
+    }
+
+    /**
+     * Sends the access log of requests that start from now on to the returned queue (by reloading the same
+     * configuration with it); lines are added when requests end, on the event loops.
+     */
+    Queue<AccessRecord> recordAccessLog() {
+        Queue<AccessRecord> records = new ConcurrentLinkedQueue<>();
+        proxy.server().accessLog(records::add);
+        Await.result(proxy.server().reload(proxy.server().config()));
+        return records;
     }
 
     SimpleMeterRegistry registry() {

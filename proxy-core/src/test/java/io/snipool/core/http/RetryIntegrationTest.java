@@ -3,14 +3,18 @@ package io.snipool.core.http;
 import static io.snipool.core.http.ExchangeFramingTest.route;
 import static io.snipool.core.http.ExchangeRefusalTest.assertRefusal;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.micrometer.core.instrument.Counter;
+import io.snipool.core.accesslog.AccessRecord;
 import io.snipool.core.metrics.ProxyMetrics;
+import io.snipool.core.testbed.Await;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -76,10 +80,14 @@ class RetryIntegrationTest {
         try (RawBackend backend = new RawBackend(CLOSES_SECOND_REQUEST);
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), "", "", 1);
              RawClient client = new RawClient(proxy.port())) {
+            Queue<AccessRecord> log = proxy.recordAccessLog();
             assertThat(client.exchange(GET).bodyText()).isEqualTo("ok");
             assertThat(client.exchange(GET).bodyText()).as("replayed on a fresh connection").isEqualTo("ok");
             assertThat(proxy.staleRetries()).isEqualTo(1);
             assertThat(retries(proxy, "stale_connection")).isEqualTo(1);
+            Await.until("both requests logged", log::size, lines -> lines == 2);
+            assertThat(log).extracting(AccessRecord::staleRetry, AccessRecord::attempts)
+                    .containsExactly(tuple(false, 1), tuple(true, 2));
         }
         try (RawBackend backend = new RawBackend(CLOSES_SECOND_REQUEST);
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), "", "", 1);
@@ -102,10 +110,12 @@ class RetryIntegrationTest {
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, "{ hosts: [a.test], backends: [\"127.0.0.1:"
                      + refusing + "\", \"" + backend.address() + "\"] }", "", "", 1);
              RawClient client = new RawClient(proxy.port())) {
+            Queue<AccessRecord> log = proxy.recordAccessLog();
             assertThat(client.exchange(POST).bodyText()).isEqualTo("ok");
 
             assertThat(countOf(backend.receivedText(), "POST /p ")).isEqualTo(1);
             assertThat(retries(proxy, "connect_failure")).isEqualTo(1);
+            assertThat(logged(log).toJson().getInteger("attempts")).as("refused, then the next backend").isEqualTo(2);
         }
     }
 
@@ -116,10 +126,16 @@ class RetryIntegrationTest {
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, "{ hosts: [a.test], backends: [\"" + broken.address()
                      + "\", \"" + working.address() + "\"] }", "", "", 1);
              RawClient client = new RawClient(proxy.port())) {
+            Queue<AccessRecord> log = proxy.recordAccessLog();
+            assertThat(client.exchange(GET).bodyText()).isEqualTo("ok");
             assertThat(client.exchange(GET).bodyText()).isEqualTo("ok");
 
             assertThat(broken.accepted()).isEqualTo(1);
             assertThat(retries(proxy, "reset_before_response")).isEqualTo(1);
+            Await.until("both requests logged", log::size, lines -> lines == 2);
+            assertThat(log).extracting(AccessRecord::attempts).as("retried once, then served at once")
+                    .containsExactly(2, 1);
+            assertThat(log).extracting(AccessRecord::staleRetry).containsOnly(false);
         }
     }
 
@@ -144,6 +160,12 @@ class RetryIntegrationTest {
 
             assertThat(countOf(backend.receivedText(), "POST /p ")).isEqualTo(2);
         }
+    }
+
+    /** The one access log line, once the request has ended. */
+    private static AccessRecord logged(Queue<AccessRecord> log) throws InterruptedException {
+        Await.until("the request logged", log::size, lines -> lines == 1);
+        return log.peek();
     }
 
     /** The route of a.test to {@code backend} with {@code retryKeys} in its {@code retry} block. */

@@ -61,6 +61,26 @@ class BackendSelectorTest {
     }
 
     @Test
+    void aBackendThatCameBackAfterItsFailedConnectIsNoLongerBackedOff() {
+        fixture.selector.markFailed(0);
+        fixture.states.down(0);
+        fixture.clock.advance(Duration.ofSeconds(1));
+        fixture.states.upSince(0, fixture.clock.getAsLong());
+
+        assertThat(fixture.selector.isBackedOff(0)).isFalse();
+        assertThat(fixture.order()).containsExactly("a", "b", "c");
+    }
+
+    @Test
+    void aFailedConnectAfterComingBackBacksOffAgain() {
+        fixture.states.upSince(0, fixture.clock.getAsLong());
+        fixture.clock.advance(Duration.ofSeconds(1));
+        fixture.selector.markFailed(0);
+
+        assertThat(fixture.selector.isBackedOff(0)).isTrue();
+    }
+
+    @Test
     void everyBackendBackedOffIsStillTriedInTurn() {
         fixture.selector.markFailed(0);
         fixture.selector.markFailed(1);

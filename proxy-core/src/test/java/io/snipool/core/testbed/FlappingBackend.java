@@ -1,5 +1,6 @@
 package io.snipool.core.testbed;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
@@ -9,7 +10,9 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.impl.ConnectionBase;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
@@ -19,7 +22,8 @@ import java.util.function.UnaryOperator;
  * ({@link #HEALTH_PATH}) answers the status the test sets, other requests their own set status with the backend's
  * name as body; {@link #kill()} closes the server and every connection, {@link #restart()} listens again on the
  * same port. It records each request with the connection it came on, so a test can tell health checks from traffic
- * and fresh connections from reused ones.
+ * and fresh connections from reused ones. Requests for one path can be held unanswered ({@link #hold}) until the test
+ * lets them go ({@link #release()}), to keep requests in flight while something changes.
  */
 public final class FlappingBackend {
 
@@ -43,6 +47,9 @@ public final class FlappingBackend {
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
     private volatile int healthStatus = 200;
     private volatile int trafficStatus = 200;
+    private volatile String heldPath;
+    /** Held requests, each with the context it came on: they are answered there. */
+    private final Queue<Map.Entry<Context, HttpServerRequest>> held = new ConcurrentLinkedQueue<>();
     private volatile HttpServer server;
     private volatile int port;
 
@@ -86,8 +93,35 @@ public final class FlappingBackend {
         boolean check = HEALTH_PATH.equals(request.path());
         seen.add(new Seen(connectionIds.getOrDefault(request.connection(), -1), request.path(),
                 request.getHeader("Host"), request.getHeader("User-Agent"), request.getHeader("Connection")));
-        request.response().setStatusCode(check ? healthStatus : trafficStatus)
-                .putHeader("Content-Type", "text/plain").end(name);
+        if (request.path().equals(heldPath)) {
+            held.add(Map.entry(Vertx.currentContext(), request));
+            return;
+        }
+        respond(request, check ? healthStatus : trafficStatus);
+    }
+
+    private void respond(HttpServerRequest request, int status) {
+        request.response().setStatusCode(status).putHeader("Content-Type", "text/plain").end(name);
+    }
+
+    /** From now on requests for {@code path} get no answer until {@link #release()}. */
+    public FlappingBackend hold(String path) {
+        heldPath = path;
+        return this;
+    }
+
+    /** Requests held by {@link #hold} and not released yet. */
+    public int held() {
+        return held.size();
+    }
+
+    /** Answers every held request (with the traffic status) and holds no more. */
+    public void release() {
+        heldPath = null;
+        for (Map.Entry<Context, HttpServerRequest> entry; (entry = held.poll()) != null; ) {
+            HttpServerRequest request = entry.getValue();
+            entry.getKey().runOnContext(ignored -> respond(request, trafficStatus));
+        }
     }
 
     /** What {@link #HEALTH_PATH} answers from now on. */

@@ -32,24 +32,37 @@ public final class TlsClient {
      * @param serverName the SNI to send, or null to send none
      */
     public String backendName(int port, String serverName) throws IOException {
-        try (Socket plain = new Socket()) {
+        try (SSLSocket tls = connect(port, serverName)) {
+            BufferedReader reader = new BufferedReader(new InputStreamReader(tls.getInputStream(),
+                    StandardCharsets.US_ASCII));
+            return reader.readLine();
+        }
+    }
+
+    /**
+     * Connects to the proxy on loopback {@code port} and shakes hands, as {@link #backendName}; the caller owns the
+     * connection and closes it (which closes the plain socket beneath).
+     */
+    public SSLSocket connect(int port, String serverName) throws IOException {
+        Socket plain = new Socket();
+        try {
             plain.connect(new InetSocketAddress("127.0.0.1", port), (int) TIMEOUT.toMillis());
             plain.setSoTimeout((int) TIMEOUT.toMillis());
             String peer = serverName == null ? "127.0.0.1" : serverName;
-            try (SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain, peer, port, true)) {
-                SSLParameters parameters = tls.getSSLParameters();
-                if (serverName == null) {
-                    parameters.setServerNames(List.of());
-                } else {
-                    parameters.setServerNames(List.of(new SNIHostName(serverName)));
-                    parameters.setEndpointIdentificationAlgorithm("HTTPS");
-                }
-                tls.setSSLParameters(parameters);
-                tls.startHandshake();
-                BufferedReader reader = new BufferedReader(new InputStreamReader(tls.getInputStream(),
-                        StandardCharsets.US_ASCII));
-                return reader.readLine();
+            SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain, peer, port, true);
+            SSLParameters parameters = tls.getSSLParameters();
+            if (serverName == null) {
+                parameters.setServerNames(List.of());
+            } else {
+                parameters.setServerNames(List.of(new SNIHostName(serverName)));
+                parameters.setEndpointIdentificationAlgorithm("HTTPS");
             }
+            tls.setSSLParameters(parameters);
+            tls.startHandshake();
+            return tls;
+        } catch (IOException | RuntimeException e) {
+            plain.close();
+            throw e;
         }
     }
 }
