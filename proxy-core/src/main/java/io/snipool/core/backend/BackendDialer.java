@@ -25,8 +25,19 @@ public final class BackendDialer {
         /** A failed connect is tried again, on the backend the next attempt names. */
         void retrying(RetryRule.Reason reason);
 
-        /** A connect to {@code address} succeeded or failed (not told for a target that expanded to nothing). */
-        default void reached(HostPort address, boolean connected) {
+        /**
+         * A connect to {@code address}, from {@code backend} (static, or the template it was expanded from),
+         * succeeded or failed; not told for a target that expanded to nothing.
+         */
+        default void reached(BackendTemplate backend, HostPort address, boolean connected) {
+        }
+
+        /**
+         * True if {@code address}, expanded from a template, is ejected: it is passed over for a candidate not tried
+         * yet, and used when none is left (fail open).
+         */
+        default boolean ejected(HostPort address) {
+            return false;
         }
     }
 
@@ -92,26 +103,31 @@ public final class BackendDialer {
             if (target instanceof BackendTarget.Invalid invalid) {
                 fail(candidate.index(), template.text(), invalid.reason());
             } else if (target instanceof BackendTarget.Static fixed) {
-                connect(candidate.index(), fixed.address(), false);
+                connect(candidate.index(), template, fixed.address(), false);
             } else {
                 BackendTarget.Dynamic dynamic = (BackendTarget.Dynamic) target;
-                connect(candidate.index(), new HostPort(dynamic.host(), dynamic.port()), true);
+                HostPort address = new HostPort(dynamic.host(), dynamic.port());
+                if (observer.ejected(address) && walk.passOver()) {
+                    next(); // at most once per candidate: passOver never returns to one
+                    return;
+                }
+                connect(candidate.index(), template, address, true);
             }
         }
 
-        private void connect(int index, HostPort address, boolean dynamic) {
+        private void connect(int index, BackendTemplate template, HostPort address, boolean dynamic) {
             String label = address.toString();
             TargetConnector.Callback done = new TargetConnector.Callback() {
                 @Override
                 public void connected(Channel channel) {
                     selector.markSucceeded(index);
-                    observer.reached(address, true);
+                    observer.reached(template, address, true);
                     callback.connected(channel, label, index);
                 }
 
                 @Override
                 public void failed(String reason) {
-                    observer.reached(address, false);
+                    observer.reached(template, address, false);
                     fail(index, label, reason);
                 }
             };

@@ -3,6 +3,7 @@ package io.snipool.core.health;
 import io.snipool.config.BackendTemplate;
 import io.snipool.config.HealthCheckConfig;
 import io.snipool.config.HostPort;
+import io.snipool.config.OutlierDetectionConfig;
 import io.snipool.config.ProxyConfig;
 import io.snipool.config.RouteConfig;
 import io.snipool.config.Units;
@@ -21,7 +22,8 @@ import java.util.logging.Logger;
 import java.util.random.RandomGenerator;
 
 /**
- * The health of every configured static backend, shared by all event loops: active checks on connections of their
+ * The health of every configured static backend, shared by all event loops (and, bounded, of the addresses template
+ * backends expanded to: {@link #observeDynamic}): active checks on connections of their
  * own, and passive ejection from what real traffic reports ({@link #observe}). Selection reads a route's
  * {@link RouteHealth} on the hot path (volatile reads only); a backend leaving {@link HealthPhase#UP} has its idle
  * pooled connections closed through the {@link Listener}. Keyed by address, so a reload that keeps a backend keeps
@@ -52,6 +54,7 @@ public final class BackendHealth {
     private volatile Map<HostPort, BackendState> states = Map.of();
     private final Map<HostPort, ActiveCheck> checks = new HashMap<>();
     private final OpenTunnels tunnels = new OpenTunnels();
+    private final DynamicBackends dynamic;
     private boolean started;
 
     /**
@@ -62,6 +65,13 @@ public final class BackendHealth {
      */
     public BackendHealth(Scheduler scheduler, Prober prober, BackendHealthMeters meters, PoolEvents events,
                          Listener listener, RandomGenerator random) {
+        this(scheduler, prober, meters, events, listener, random, DynamicBackends.DEFAULT_MAX_ADDRESSES);
+    }
+
+    /** @param maxDynamicAddresses how many addresses expanded from templates are remembered (least recent dropped) */
+    BackendHealth(Scheduler scheduler, Prober prober, BackendHealthMeters meters, PoolEvents events,
+                  Listener listener, RandomGenerator random, int maxDynamicAddresses) {
+        this.dynamic = new DynamicBackends(maxDynamicAddresses);
         this.scheduler = scheduler;
         this.prober = prober;
         this.meters = meters;
@@ -196,7 +206,8 @@ public final class BackendHealth {
     /**
      * What one use of {@code backend} by real traffic came to. A failure completing a streak of
      * {@code consecutive_failures} ejects the backend, within {@code max_ejection_percent}; a success ends the
-     * streak. Backends that are not tracked (templates) are ignored. Any thread.
+     * streak. Addresses that are not tracked are ignored (templates report through {@link #observeDynamic}). Any
+     * thread.
      */
     public void observe(HostPort backend, TrafficOutcome outcome) {
         BackendState state = states.get(backend);
@@ -222,6 +233,50 @@ public final class BackendHealth {
             meters.response(state.label(), status);
             observe(backend, TrafficOutcome.ofStatus(status));
         }
+    }
+
+    // ---- passive: addresses expanded from templates ----
+
+    /**
+     * What one use of {@code address}, expanded from the template backend {@code template} of a route with
+     * {@code outlier} settings, came to. Counted per address in a bounded map ({@link DynamicBackends}); metrics
+     * carry the template's text, never the address. Any thread.
+     */
+    public void observeDynamic(String template, HostPort address, OutlierDetectionConfig outlier,
+                               TrafficOutcome outcome) {
+        if (outcome == TrafficOutcome.RESET || outcome == TrafficOutcome.RESPONSE_TIMEOUT) {
+            meters.noResponse(template);
+        }
+        dynamic.observe(template, address, outlier, outcome, scheduler.nanoTime()).ifPresent(ejection -> {
+            meters.ejection(template, outcome.label());
+            String why = "ejected for " + Units.formatDuration(Duration.ofNanos(ejection.durationNanos()))
+                    + " (ejection " + ejection.ejections() + "): " + ejection.consecutiveFailures()
+                    + " failures in a row, the last " + outcome.label();
+            LOG.warning("backend " + address + " (from " + template + ") is " + HealthPhase.EJECTED.label() + ": "
+                    + why);
+            // The pools are not told: an idle connection to the address is simply not leased while it is out.
+            events.record(address + " (" + template + ")", "backend_" + HealthPhase.EJECTED.label(), why);
+        });
+    }
+
+    /** {@link #observeDynamic} of a final (or 101) response head with {@code status}, counted by class. */
+    public void observeDynamicResponse(String template, HostPort address, OutlierDetectionConfig outlier,
+                                       int status) {
+        meters.response(template, status);
+        observeDynamic(template, address, outlier, TrafficOutcome.ofStatus(status));
+    }
+
+    /**
+     * True while {@code address}, expanded from a template, is ejected: selection passes it over for another
+     * candidate, and uses it when there is none (fail open).
+     */
+    public boolean isDynamicEjected(HostPort address) {
+        return dynamic.ejected(address, scheduler.nanoTime());
+    }
+
+    /** How many addresses expanded from templates are ejected now; {@code /api/backends} shows the count. */
+    public int dynamicEjectedCount() {
+        return dynamic.ejectedCount(scheduler.nanoTime());
     }
 
     private void eject(BackendState state, TrafficOutcome cause) {

@@ -5,7 +5,8 @@ import io.snipool.core.route.BackendStates;
 /**
  * One route's backends as selection sees them, by their index in the route's {@code backends} list: whether each
  * takes new requests, and since when that holds (for slow start). Made per configuration and event loop; reads are
- * volatile reads of the shared {@link BackendState}s. A template backend is never tracked: always available.
+ * volatile reads of the shared {@link BackendState}s. A template backend is always available here: its expanded addresses are
+ * ejected one by one ({@link BackendHealth#isDynamicEjected}), where it is expanded.
  */
 public final class RouteHealth implements BackendStates {
 

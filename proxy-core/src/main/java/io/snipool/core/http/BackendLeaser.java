@@ -124,6 +124,29 @@ final class BackendLeaser implements LeaseCallback<BackendConnection> {
         return key;
     }
 
+    /**
+     * Tells backend health what the current lease's backend did: a static backend by its address, an address
+     * expanded from a template under that template, with the route's {@code outlier_detection}.
+     */
+    void observe(TrafficOutcome outcome) {
+        if (key.dynamic()) {
+            proxy.health().observeDynamic(walk.current().backend().text(), key.address(),
+                    route.health().outlierDetection(), outcome);
+        } else {
+            proxy.health().observe(key.address(), outcome);
+        }
+    }
+
+    /** {@link #observe} of a final (or 101) response head with {@code status}, counted by status class. */
+    void observeResponse(int status) {
+        if (key.dynamic()) {
+            proxy.health().observeDynamicResponse(walk.current().backend().text(), key.address(),
+                    route.health().outlierDetection(), status);
+        } else {
+            proxy.health().observeResponse(key.address(), status);
+        }
+    }
+
     /** Leases from the walk's current backend; {@code fresh}: a new connection, not an idle one. */
     private void lease(boolean fresh) {
         BackendSelector.Candidate candidate = walk.current();
@@ -135,6 +158,10 @@ final class BackendLeaser implements LeaseCallback<BackendConnection> {
             return;
         }
         key = ((BackendKeyMaker.Made.Key) made).key();
+        if (key.dynamic() && proxy.health().isDynamicEjected(key.address()) && walk.passOver()) {
+            lease(fresh); // at most once per candidate: passOver never returns to one
+            return;
+        }
         pending = proxy.pool().lease(key, route.pool(), this, fresh);
     }
 
@@ -162,7 +189,7 @@ final class BackendLeaser implements LeaseCallback<BackendConnection> {
             connectFailureSeen = true;
             selector.markFailed(walk.current().index());
             listener.meters().backendConnectError(key.label());
-            proxy.health().observe(key.address(), TrafficOutcome.CONNECT_FAILURE);
+            observe(TrafficOutcome.CONNECT_FAILURE);
         }
         connectFailed();
     }

@@ -258,7 +258,7 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
             if (code >= 200 || code == 101) {
                 responseTimer.cancel();
                 replay.release();
-                session.proxy().health().observeResponse(leaser.key().address(), code);
+                leaser.observeResponse(code);
             } else if (requestComplete) {
                 // An interim response (RFC 9110 §15.2) is not the answer: without this the exchange would wait for
                 // the final head forever, holding the client and the backend connection.
@@ -435,7 +435,7 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         if (lease != null) {
             // Failed on a connection it held: what that says of the backend (a replayed stale one never gets here).
             TrafficOutcome.afterFailure(failure.kind())
-                    .ifPresent(outcome -> session.proxy().health().observe(leaser.key().address(), outcome));
+                    .ifPresent(leaser::observe);
         }
         end(ExchangePhase.DONE);
         releaseLease();

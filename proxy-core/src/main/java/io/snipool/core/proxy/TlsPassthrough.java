@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslHandler;
+import io.snipool.config.BackendTemplate;
 import io.snipool.config.HostPort;
 import io.snipool.config.InetLiterals;
 import io.snipool.config.RouteConfig;
@@ -193,9 +194,20 @@ public final class TlsPassthrough implements ConnectionHandler {
                         }
 
                         @Override
-                        public void reached(HostPort address, boolean connected) {
-                            health.observe(address,
-                                    connected ? TrafficOutcome.SUCCESS : TrafficOutcome.CONNECT_FAILURE);
+                        public void reached(BackendTemplate backend, HostPort address, boolean connected) {
+                            TrafficOutcome outcome = connected
+                                    ? TrafficOutcome.SUCCESS : TrafficOutcome.CONNECT_FAILURE;
+                            if (backend.isStatic()) {
+                                health.observe(address, outcome);
+                            } else {
+                                health.observeDynamic(backend.text(), address, route.health().outlierDetection(),
+                                        outcome);
+                            }
+                        }
+
+                        @Override
+                        public boolean ejected(HostPort address) {
+                            return health.isDynamicEjected(address);
                         }
                     }, this);
         }

@@ -48,6 +48,24 @@ public final class CandidateWalk {
         tried[next] = true;
     }
 
+    /**
+     * Passes over the current backend (an expanded address that is ejected) for the next one not tried yet; not a
+     * retry, so it spends none of the route's {@code retry.attempts}. False, staying put, when every candidate was
+     * tried: the caller then uses the current one (fail open).
+     */
+    public boolean passOver() {
+        int size = candidates.size();
+        for (int step = 1; step < size; step++) {
+            int next = (position + step) % size;
+            if (!tried[next]) {
+                position = next;
+                tried[next] = true;
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The position {@code retry} goes to, or -1. */
     private int target(RetryRule.Retry retry) {
         if (retry.target() == RetryRule.Target.SAME_BACKEND) {
