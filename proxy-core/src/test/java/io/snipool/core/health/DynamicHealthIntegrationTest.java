@@ -2,7 +2,6 @@ package io.snipool.core.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.micrometer.core.instrument.Counter;
 import io.snipool.core.metrics.BackendHealthMeters;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.snipool.core.testbed.Await;
@@ -14,10 +13,7 @@ import io.snipool.core.testbed.TestProxy;
 import io.snipool.core.testbed.TlsBackend;
 import io.snipool.core.testbed.TlsClient;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.junit5.VertxExtension;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -46,25 +42,6 @@ class DynamicHealthIntegrationTest {
                 """.formatted(backends);
     }
 
-    private static List<String> requests(Vertx vertx, TestProxy proxy, int n) {
-        HttpClient client = vertx.createHttpClient();
-        try {
-            List<String> answers = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                answers.add(Await.result(client.request(HttpMethod.GET, proxy.port("web"), "127.0.0.1", "/work")
-                        .compose(request -> request.putHeader("Host", "api.test").send())
-                        .compose(response -> response.body().map(body -> response.statusCode() + " " + body))));
-            }
-            return answers;
-        } finally {
-            Await.result(client.close());
-        }
-    }
-
-    private static double counter(TestProxy proxy, String name, String... tags) {
-        Counter counter = proxy.registry().find(name).tags(tags).counter();
-        return counter == null ? 0 : counter.count();
-    }
 
     private static FakeResolver loopback() {
         return new FakeResolver().add("api.test", "127.0.0.1");
@@ -79,20 +56,20 @@ class DynamicHealthIntegrationTest {
         try {
             a.traffic(503);
 
-            List<String> answers = requests(vertx, proxy, 12);
+            List<String> answers = HealthTraffic.requests(vertx, proxy, 12);
 
             assertThat(answers.stream().filter("503 a"::equals)).as("a answered twice, then was ejected").hasSize(2);
             assertThat(answers.subList(4, 12)).containsOnly("200 b");
             long seenByA = a.trafficRequests();
-            assertThat(requests(vertx, proxy, 4)).containsOnly("200 b");
+            assertThat(HealthTraffic.requests(vertx, proxy, 4)).containsOnly("200 b");
             assertThat(a.trafficRequests()).as("no request for the ejected address").isEqualTo(seenByA);
 
             BackendHealth health = proxy.server().health();
             assertThat(health.dynamicEjectedCount()).isOne();
             String template = "${host}:" + a.port();
-            assertThat(counter(proxy, BackendHealthMeters.EJECTIONS, "backend", template, "reason",
+            assertThat(HealthTraffic.counter(proxy, BackendHealthMeters.EJECTIONS, "backend", template, "reason",
                     "bad_gateway_status")).isOne();
-            assertThat(counter(proxy, BackendHealthMeters.REQUESTS, "backend", template, "code_class", "5xx"))
+            assertThat(HealthTraffic.counter(proxy, BackendHealthMeters.REQUESTS, "backend", template, "code_class", "5xx"))
                     .isEqualTo(2);
             assertThat(proxy.registry().find(BackendHealthMeters.EJECTIONS).counters())
                     .as("never the resolved address as a label").allSatisfy(ejections ->
@@ -110,11 +87,11 @@ class DynamicHealthIntegrationTest {
         try {
             a.traffic(503);
 
-            assertThat(requests(vertx, proxy, 4)).containsOnly("503 a");
+            assertThat(HealthTraffic.requests(vertx, proxy, 4)).containsOnly("503 a");
 
             assertThat(proxy.server().health().dynamicEjectedCount()).as("ejected after two").isOne();
             a.traffic(200);
-            assertThat(requests(vertx, proxy, 2)).as("fail open: still used").containsOnly("200 a");
+            assertThat(HealthTraffic.requests(vertx, proxy, 2)).as("fail open: still used").containsOnly("200 a");
         } finally {
             proxy.stop();
         }
@@ -146,15 +123,15 @@ class DynamicHealthIntegrationTest {
                 assertThat(client.backendName(proxy.port("edge"), "tls.test")).as("retried on y").isEqualTo("y");
             }
             assertThat(proxy.server().health().dynamicEjectedCount()).isOne();
-            assertThat(counter(proxy, BackendHealthMeters.EJECTIONS, "backend", "${host}:" + closed, "reason",
+            assertThat(HealthTraffic.counter(proxy, BackendHealthMeters.EJECTIONS, "backend", "${host}:" + closed, "reason",
                     "connect_failure")).isOne();
-            double refused = counter(proxy, ProxyMetrics.BACKEND_CONNECT_ERRORS);
+            double refused = HealthTraffic.counter(proxy, ProxyMetrics.BACKEND_CONNECT_ERRORS);
 
             for (int i = 0; i < 4; i++) {
                 assertThat(client.backendName(proxy.port("edge"), "tls.test")).isEqualTo("y");
             }
 
-            assertThat(counter(proxy, ProxyMetrics.BACKEND_CONNECT_ERRORS)).as("the ejected address not dialled")
+            assertThat(HealthTraffic.counter(proxy, ProxyMetrics.BACKEND_CONNECT_ERRORS)).as("the ejected address not dialled")
                     .isEqualTo(refused);
         } finally {
             proxy.stop();

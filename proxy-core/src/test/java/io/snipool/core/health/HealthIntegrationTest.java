@@ -3,7 +3,6 @@ package io.snipool.core.health;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.micrometer.core.instrument.Counter;
 import io.snipool.config.HostPort;
 import io.snipool.core.metrics.BackendHealthMeters;
 import io.snipool.core.metrics.PoolEvents;
@@ -17,14 +16,11 @@ import io.snipool.core.testbed.TestProxy;
 import io.snipool.core.testbed.TlsBackend;
 import io.snipool.core.testbed.TlsClient;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.junit5.VertxExtension;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -77,26 +73,6 @@ class HealthIntegrationTest {
                 """.formatted(backends, keys);
     }
 
-    /** {@code n} GETs one after another over one keep-alive connection; the answers as {@code status name}. */
-    private static List<String> requests(Vertx vertx, TestProxy proxy, int n) {
-        HttpClient client = vertx.createHttpClient(); // one request at a time: one connection
-        try {
-            List<String> answers = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                answers.add(Await.result(client.request(HttpMethod.GET, proxy.port("web"), "127.0.0.1", "/work")
-                        .compose(request -> request.putHeader("Host", "api.test").send())
-                        .compose(response -> response.body().map(body -> response.statusCode() + " " + body))));
-            }
-            return answers;
-        } finally {
-            Await.result(client.close());
-        }
-    }
-
-    private static double counter(TestProxy proxy, String name, String... tags) {
-        Counter counter = proxy.registry().find(name).tags(tags).counter();
-        return counter == null ? 0 : counter.count();
-    }
 
     private static HostPort at(FlappingBackend backend) {
         return new HostPort("127.0.0.1", backend.port());
@@ -114,7 +90,7 @@ class HealthIntegrationTest {
                 "B", Integer.toString(b.port())), new FakeResolver());
         try {
             BackendHealth health = proxy.server().health();
-            assertThat(requests(vertx, proxy, 4)).containsOnly("200 a", "200 b");
+            assertThat(HealthTraffic.requests(vertx, proxy, 4)).containsOnly("200 a", "200 b");
             String label = at(a).toString();
             Await.until("a pooled connection to a sits idle", () -> proxy.pools().meters().active(label),
                     active -> active == 0);
@@ -122,18 +98,18 @@ class HealthIntegrationTest {
             a.health(503);
             Await.until("a marked down", () -> health.isUp(at(a)), up -> !up);
 
-            Await.until("a's idle connection closed for backend_down", () -> counter(proxy, PoolMeters.EVICTIONS,
+            Await.until("a's idle connection closed for backend_down", () -> HealthTraffic.counter(proxy, PoolMeters.EVICTIONS,
                     "backend", label, "reason", "backend_down"), closed -> closed >= 1);
             long trafficBefore = a.trafficRequests();
-            assertThat(requests(vertx, proxy, 6)).containsOnly("200 b");
+            assertThat(HealthTraffic.requests(vertx, proxy, 6)).containsOnly("200 b");
             assertThat(a.trafficRequests()).as("no request for a backend that is down").isEqualTo(trafficBefore);
             assertThat(proxy.gauge(BackendHealthMeters.UP)).as("a 0, b 1").isEqualTo(1.0);
 
             a.health(200);
             Await.until("a up again", () -> health.isUp(at(a)), up -> up);
-            assertThat(requests(vertx, proxy, 4)).contains("200 a", "200 b");
+            assertThat(HealthTraffic.requests(vertx, proxy, 4)).contains("200 a", "200 b");
             assertThat(eventTypes(proxy)).containsSubsequence("backend_down", "backend_up");
-            assertThat(counter(proxy, BackendHealthMeters.HEALTH_CHECKS, "backend", label, "result", "bad_status"))
+            assertThat(HealthTraffic.counter(proxy, BackendHealthMeters.HEALTH_CHECKS, "backend", label, "result", "bad_status"))
                     .isGreaterThanOrEqualTo(2);
 
             // Checks never ride on pooled connections: every connection that carried a check carried nothing else.
@@ -158,7 +134,7 @@ class HealthIntegrationTest {
         try {
             a.traffic(503);
 
-            List<String> answers = requests(vertx, proxy, 15);
+            List<String> answers = HealthTraffic.requests(vertx, proxy, 15);
 
             assertThat(answers.stream().filter("503 a"::equals)).as("a answered three times, then was ejected")
                     .hasSize(3);
@@ -166,9 +142,9 @@ class HealthIntegrationTest {
             BackendHealth health = proxy.server().health();
             assertThat(health.isUp(at(a))).isFalse();
             String label = at(a).toString();
-            assertThat(counter(proxy, BackendHealthMeters.EJECTIONS, "backend", label, "reason",
+            assertThat(HealthTraffic.counter(proxy, BackendHealthMeters.EJECTIONS, "backend", label, "reason",
                     "bad_gateway_status")).isOne();
-            assertThat(counter(proxy, BackendHealthMeters.REQUESTS, "backend", label, "code_class", "5xx"))
+            assertThat(HealthTraffic.counter(proxy, BackendHealthMeters.REQUESTS, "backend", label, "code_class", "5xx"))
                     .isEqualTo(3);
             assertThat(eventTypes(proxy)).contains("backend_ejected");
 
@@ -178,7 +154,7 @@ class HealthIntegrationTest {
             assertThat(health.isUp(at(a))).as("still ejected after the reload").isFalse();
             assertThat(health.snapshot()).extracting(BackendSnapshot::backend)
                     .containsExactlyInAnyOrder(label, at(b).toString());
-            assertThat(requests(vertx, proxy, 4)).containsOnly("200 b");
+            assertThat(HealthTraffic.requests(vertx, proxy, 4)).containsOnly("200 b");
         } finally {
             proxy.stop();
         }
