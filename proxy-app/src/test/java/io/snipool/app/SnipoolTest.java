@@ -53,8 +53,8 @@ class SnipoolTest {
     private io.vertx.core.Future<Response> get(Vertx vertx, String path) {
         HttpClient client = vertx.createHttpClient();
         return client.request(HttpMethod.GET, snipool.adminPort(), "127.0.0.1", path)
-                .compose(request -> request.send())
-                .compose(response -> response.body().map(body -> new Response(response, body)))
+                .compose(request -> request.send() // body() inside send()'s callback, or the body may be lost
+                        .compose(response -> response.body().map(body -> new Response(response, body))))
                 .eventually(client::close);
     }
 
