@@ -98,6 +98,12 @@ if [ ! -f "$JAR" ]; then
 fi
 # Benchmark a private copy, so a build running meanwhile cannot swap the jar mid-run.
 cp "$JAR" "$work/snipool.jar"
+# bin/snipool's class-data archive (docs/operations.md) is made here, once, so that no measured start is its
+# training run; SNIPOOL_CDS=off in the environment measures without it.
+if [ "${SNIPOOL_CDS:-auto}" != off ] && [[ " $PROXIES " == *" snipool "* ]]; then
+  log "making snipool's class-data archive"
+  SNIPOOL_JAR="$work/snipool.jar" SNIPOOL_CDS=make "$root/bin/snipool" || note "no class-data archive for snipool"
+fi
 
 # --- file descriptors -------------------------------------------------------------------------------------------
 need_fds=$((2 * IDLE_CONNS + 2 * CONNECTIONS + 2 * TLS_CLIENTS + 2048))

@@ -18,11 +18,16 @@ final class JvmDefaults {
      *   <li>{@code io.netty.allocator.type}: Netty's pooled allocator with per-thread caches instead of 4.2's default
      *   adaptive one, whose shared magazines cost snipool's event loops queue operations on every buffer (a sixth of
      *   a keep-alive profile); docs/performance.md has the A/B.</li>
+     *   <li>{@code io.netty.jfr.enabled}: Netty's allocator does not emit its JFR events. Netty asks JFR whether they
+     *   are enabled on the first buffer it allocates, and on a JVM not recording that first question loads JFR's
+     *   metadata on an event loop: a tenth of the CPU spent before the first proxied response (docs/performance.md,
+     *   "Start-up"). {@code true} brings the events back for a profiling session.</li>
      * </ul>
      */
     static final Map<String, String> DEFAULTS = Map.of(
             "jdk.tls.rejectClientInitiatedRenegotiation", "true",
-            "io.netty.allocator.type", "pooled");
+            "io.netty.allocator.type", "pooled",
+            "io.netty.jfr.enabled", "false");
 
     private JvmDefaults() {
     }

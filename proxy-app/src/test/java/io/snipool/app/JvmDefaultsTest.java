@@ -12,7 +12,8 @@ class JvmDefaultsTest {
         Properties properties = new Properties();
         JvmDefaults.apply(properties);
         assertThat(properties).containsEntry("io.netty.allocator.type", "pooled")
-                .containsEntry("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+                .containsEntry("jdk.tls.rejectClientInitiatedRenegotiation", "true")
+                .containsEntry("io.netty.jfr.enabled", "false");
     }
 
     @Test
