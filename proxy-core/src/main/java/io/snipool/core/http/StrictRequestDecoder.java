@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.failure.FailureKind;
@@ -223,7 +224,10 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
 
     /** Whether a request asks to switch protocols (RFC 9110 §7.8): an {@code Upgrade} field, named by Connection. */
     static boolean asksForUpgrade(HttpRequest request) {
-        return request.headers().contains(HttpHeaderNames.UPGRADE)
+        // RFC 9110 §7.8: an Upgrade in an HTTP/1.0 request is ignored (Connection was not hop-by-hop in 1.0); it is
+        // then removed with the other hop-by-hop fields, so no backend switches on it either.
+        return request.protocolVersion() != HttpVersion.HTTP_1_0
+                && request.headers().contains(HttpHeaderNames.UPGRADE)
                 && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderNames.UPGRADE, true);
     }
 

@@ -119,6 +119,24 @@ class UpgradeSwitchTest {
         }
     }
 
+    @Test
+    void anUpgradeInAnHttp10RequestIsIgnoredAndNeverForwarded(Vertx vertx) throws Exception {
+        // RFC 9110 §7.8: a server ignores Upgrade in an HTTP/1.0 request. Were it forwarded, a backend that switched
+        // anyway would have snipool relay a 101 the client cannot have asked for, or read what follows as HTTP.
+        String http10Upgrade = UPGRADE.replace("HTTP/1.1", "HTTP/1.0");
+        try (RawBackend backend = new RawBackend(RawBackend.replying(request -> request.header("Upgrade") == null
+                && request.header("Connection") == null ? REFUSED : SWITCH_WITHOUT_ACCEPT));
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), "");
+             RawClient client = proxy.connect()) {
+            client.send(http10Upgrade + FRAME);
+            HttpWire.Response response = client.read();
+            assertThat(response.status()).as("the backend saw neither Upgrade nor Connection").isEqualTo(200);
+            assertThat(response.bodyText()).isEqualTo("refused");
+            proxy.awaitQuiet();
+            assertThat(backend.receivedText()).contains("GET /chat HTTP/1.").doesNotContainIgnoringCase("upgrade");
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(ProxyUnderTest.Entrance.class)
     void heldBytesAfterARefusedUpgradeAreNeverReadAsARequest(ProxyUnderTest.Entrance entrance, Vertx vertx)
