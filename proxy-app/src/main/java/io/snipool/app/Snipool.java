@@ -223,11 +223,22 @@ public final class Snipool {
     }
 
     /**
-     * Graceful stop, blocking: {@code /readyz} turns 503, listeners stop accepting, open connections get
-     * {@code shutdown.drain_timeout} to finish, pools close, then Vert.x is released.
+     * Graceful stop, blocking: {@code /readyz} turns 503 at once; listeners keep accepting for
+     * {@code shutdown.grace_period}, long enough for load balancers to stop sending new connections; then they stop
+     * accepting, open connections get {@code shutdown.drain_timeout} to finish, pools close, and Vert.x is released.
      */
     public void drain() {
         readiness.set(Readiness.State.DRAINING);
+        Duration grace = config.shutdown().gracePeriod();
+        if (!grace.isZero()) {
+            LOG.info("shutting down: not ready; listeners keep accepting for " + Units.formatDuration(grace)
+                    + " (shutdown.grace_period)");
+            try {
+                Thread.sleep(grace.toMillis()); // this thread's only job; a second signal exits at once meanwhile
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         Duration timeout = config.shutdown().drainTimeout();
         LOG.info("draining: no new connections; open ones get up to " + Units.formatDuration(timeout));
         try {

@@ -48,6 +48,10 @@ class ProcessSignalsTest {
     }
 
     private Path config(String localhostBackend, Path accessLog) throws Exception {
+        return config(localhostBackend, accessLog, "0s");
+    }
+
+    private Path config(String localhostBackend, Path accessLog, String gracePeriod) throws Exception {
         Path file = dir.resolve("snipool.yaml");
         Files.writeString(file, """
                 listeners:
@@ -58,9 +62,9 @@ class ProcessSignalsTest {
                       - { hosts: [localhost], backends: ["127.0.0.1:%d"] }
                       - { hosts: ["127.0.0.1"], backends: ["127.0.0.1:%d"] }
                 metrics: { bind: "127.0.0.1:0" }
-                shutdown: { drain_timeout: 10s }
+                shutdown: { grace_period: %s, drain_timeout: 10s }
                 access_log: { enabled: true, path: "%s" }
-                """.formatted(fast.port(), slow.port(), accessLog));
+                """.formatted(fast.port(), slow.port(), gracePeriod, accessLog));
         return file;
     }
 
@@ -103,6 +107,39 @@ class ProcessSignalsTest {
             assertThat(Duration.ofNanos(System.nanoTime() - signalled)).as("well within drain_timeout")
                     .isLessThan(Duration.ofSeconds(10));
             assertThat(snipool.log()).contains("draining").contains("drained and stopped");
+        }
+    }
+
+    @Test
+    void sigtermWithAGracePeriodTurnsNotReadyAtOnceAndKeepsAcceptingUntilItEnds() throws Exception {
+        Duration grace = Duration.ofSeconds(4);
+        try (SnipoolProcess snipool = new SnipoolProcess(config("x", dir.resolve("access.log"), "4s"),
+                dir.resolve("snipool.log"))) {
+            int web = snipool.listenerPort("web");
+            int admin = snipool.adminPort();
+            Await.until(Await.SLOW_TIMEOUT, "ready", () -> status(admin, "/readyz"), status -> status == 200);
+
+            long signalled = System.nanoTime();
+            snipool.signal("TERM");
+
+            // Phase 1: out of the load balancer's rotation at once, but still serving whoever comes.
+            Await.until(Await.SLOW_TIMEOUT, "readiness off", () -> status(admin, "/readyz"), status -> status == 503);
+            Duration notReadyAfter = Duration.ofNanos(System.nanoTime() - signalled);
+            HttpResponse<String> late = getAsync("localhost", web).get(10, TimeUnit.SECONDS);
+            Duration servedAfter = Duration.ofNanos(System.nanoTime() - signalled);
+            assertThat(servedAfter).as("this request came within the grace period").isLessThan(grace);
+            assertThat(late.statusCode()).as("a new connection in the grace period is served").isEqualTo(200);
+            assertThat(late.body()).isEqualTo("fast");
+
+            // Phase 2: listeners closed, the drain as without a grace period.
+            Await.until(Await.SLOW_TIMEOUT, "the listener stops accepting", () -> status(web, "/"),
+                    status -> status == -1);
+            Duration closedAfter = Duration.ofNanos(System.nanoTime() - signalled);
+            assertThat(closedAfter).as("not before the grace period ended").isGreaterThanOrEqualTo(grace);
+            assertThat(notReadyAfter).as("not ready long before the listeners close").isLessThan(grace);
+            assertThat(snipool.process().waitFor(20, TimeUnit.SECONDS)).as(snipool.log()).isTrue();
+            assertThat(snipool.process().exitValue()).as(snipool.log()).isZero();
+            assertThat(snipool.log()).contains("listeners keep accepting for 4s").contains("drained and stopped");
         }
     }
 

@@ -147,8 +147,9 @@ final class ConfigReader {
     }
 
     private ShutdownConfig readShutdown(YamlMap map) {
-        ShutdownConfig shutdown = new ShutdownConfig(map.duration("drain_timeout",
-                ShutdownConfig.DEFAULT_DRAIN_TIMEOUT, Duration.ZERO, Duration.ofHours(1)));
+        ShutdownConfig shutdown = new ShutdownConfig(
+                map.duration("grace_period", ShutdownConfig.DEFAULT_GRACE_PERIOD, Duration.ZERO, Duration.ofMinutes(10)),
+                map.duration("drain_timeout", ShutdownConfig.DEFAULT_DRAIN_TIMEOUT, Duration.ZERO, Duration.ofHours(1)));
         map.finish();
         return shutdown;
     }

@@ -92,6 +92,8 @@ class ConfigErrorsTest {
                 .isEqualTo("'30sec' has an unknown unit (expected ms, s, m or h, e.g. 30s)");
         assertThat(only(base + "pool: { prewarm_rate: 0 }\n").message())
                 .isEqualTo("must be between 1 and 10000, got 0");
+        assertThat(only(base + "shutdown: { grace_period: 11m }\n").message())
+                .isEqualTo("must be between 0s and 10m, got 11m");
     }
 
     @Test

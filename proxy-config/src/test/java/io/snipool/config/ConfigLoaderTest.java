@@ -57,7 +57,7 @@ class ConfigLoaderTest {
             limits: { max_connections: 500, max_client_hello_bytes: 32KiB, max_request_head_bytes: 1MiB, max_headers: 64,
                       max_retry_body_bytes: 0 }
             metrics: { bind: 127.0.0.1:0, pool_event_history: 10 }
-            shutdown: { drain_timeout: 5s }
+            shutdown: { grace_period: 10s, drain_timeout: 5s }
             access_log: { enabled: false, path: /var/log/snipool/access.log, format: json }
             logging: { level: debug, format: json }
             reload: { watch: true, watch_delay: 2s }
@@ -122,6 +122,7 @@ class ConfigLoaderTest {
         assertThat(config.limits()).isEqualTo(new Limits(500, 32 * 1024, 1024 * 1024, 64, 65_536, 0));
         assertThat(config.metrics()).isEqualTo(new MetricsConfig(new HostPort("127.0.0.1", 0), 10));
         assertThat(config.shutdown().drainTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.shutdown().gracePeriod()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.accessLog()).isEqualTo(new AccessLogConfig(false, "/var/log/snipool/access.log",
                 AccessLogConfig.Format.JSON));
         assertThat(config.logging()).isEqualTo(new LoggingConfig(LoggingConfig.Level.DEBUG,
@@ -179,6 +180,7 @@ class ConfigLoaderTest {
         assertThat(Limits.defaults()).isEqualTo(new Limits(10_000, 65_536, 65_536, 100, 65_536, 65_536));
         assertThat(MetricsConfig.defaults()).isEqualTo(new MetricsConfig(new HostPort("127.0.0.1", 9090), 256));
         assertThat(ShutdownConfig.defaults().drainTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(ShutdownConfig.defaults().gracePeriod()).as("no grace unless asked").isZero();
         assertThat(ClientLimits.defaults()).as("per-client limits off").isEqualTo(new ClientLimits(0, 0, 2000, 64));
     }
 
