@@ -1,75 +1,156 @@
 package io.snipool.app;
 
 import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
- * {@code reload.watch}: reloads when the configuration file changes, once it has been quiet for the configured
- * delay (editors and deploy tools write a file in several steps, or replace it by a rename). Watches the
- * directory, so a file replaced by rename is still seen. Runs on its own daemon threads.
+ * {@code reload.watch}: reloads when the configuration file, or a certificate, key or CA file it names, changes,
+ * once the files have been quiet for the configured delay (editors and deploy tools write in several steps).
+ *
+ * <p>It watches the directories, not the files, and on any event there compares what each watched file resolves to
+ * (device and inode through any symbolic links, modification time, size) with what it was. That sees an edit in
+ * place, a file replaced by a rename, and a Kubernetes ConfigMap or Secret mounted as a directory, whose files are
+ * links through {@code ..data}: the kubelet swaps that one link atomically, and no event ever names the file itself.
+ * The set of files is asked for again after every reload and every event, so files a reload added are watched from
+ * then on. Runs on its own daemon threads.
  */
-final class ConfigWatcher {
+final class ConfigWatcher implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ConfigWatcher.class.getName());
 
-    private ConfigWatcher() {
+    /** What a path resolves to now; null attributes when it does not exist (or cannot be read). */
+    private record Seen(Object fileKey, FileTime modified, long size) {
+
+        static Seen of(Path file) {
+            try {
+                BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+                return new Seen(attributes.fileKey(), attributes.lastModifiedTime(), attributes.size());
+            } catch (IOException e) {
+                return new Seen(null, null, -1);
+            }
+        }
     }
 
-    static void start(Path file, Duration quietFor, Runnable reload) {
-        Path absolute = file.toAbsolutePath();
-        Path directory = absolute.getParent();
-        Path name = absolute.getFileName();
-        WatchService watcher;
-        try {
-            watcher = FileSystems.getDefault().newWatchService();
-            directory.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
-        } catch (IOException e) {
-            LOG.warning("cannot watch " + absolute + " for changes: " + e.getMessage());
-            return;
-        }
-        ScheduledExecutorService debounce = Executors.newSingleThreadScheduledExecutor(task -> {
+    private final WatchService watcher;
+    private final Supplier<Set<Path>> files;
+    private final Duration quietFor;
+    private final Runnable reload;
+    private final ScheduledExecutorService debounce;
+    private final Map<Path, Seen> seen = new HashMap<>();
+    private final Set<Path> directories = new HashSet<>();
+    private ScheduledFuture<?> pending;
+
+    private ConfigWatcher(WatchService watcher, Supplier<Set<Path>> files, Duration quietFor, Runnable reload) {
+        this.watcher = watcher;
+        this.files = files;
+        this.quietFor = quietFor;
+        this.reload = reload;
+        this.debounce = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "snipool-config-reload");
             thread.setDaemon(true);
             return thread;
         });
-        Thread loop = new Thread(() -> watch(watcher, name, quietFor, reload, debounce), "snipool-config-watch");
-        loop.setDaemon(true);
-        loop.start();
-        LOG.info("watching " + absolute + " for changes");
     }
 
-    private static void watch(WatchService watcher, Path name, Duration quietFor, Runnable reload,
-                              ScheduledExecutorService debounce) {
-        ScheduledFuture<?> pending = null;
+    /**
+     * Watches {@code files} (asked for again after every change) and runs {@code reload} after each quiet burst,
+     * until closed; empty when the system cannot watch files (said in the log).
+     */
+    static Optional<ConfigWatcher> start(Supplier<Set<Path>> files, Duration quietFor, Runnable reload) {
+        WatchService service;
+        try {
+            service = FileSystems.getDefault().newWatchService();
+        } catch (IOException e) {
+            LOG.warning("cannot watch the configuration for changes: " + e.getMessage());
+            return Optional.empty();
+        }
+        ConfigWatcher watcher = new ConfigWatcher(service, files, quietFor, reload);
+        Set<Path> watched = watcher.refresh();
+        Thread loop = new Thread(watcher::run, "snipool-config-watch");
+        loop.setDaemon(true);
+        loop.start();
+        LOG.info("watching " + watched.size() + " files for changes: " + watched);
+        return Optional.of(watcher);
+    }
+
+    /** Stops watching; a reload already due is dropped. */
+    @Override
+    public void close() throws IOException {
+        debounce.shutdownNow();
+        watcher.close();
+    }
+
+    private void run() {
         while (true) {
             WatchKey key;
             try {
                 key = watcher.take();
-            } catch (InterruptedException e) {
+            } catch (InterruptedException | ClosedWatchServiceException e) {
                 return;
             }
-            boolean ours = false;
-            for (WatchEvent<?> event : key.pollEvents()) {
-                ours |= name.equals(event.context());
-            }
+            key.pollEvents();
             key.reset();
-            if (ours) {
+            if (changed(refresh())) {
                 if (pending != null) {
                     pending.cancel(false);
                 }
-                pending = debounce.schedule(reload, quietFor.toMillis(), TimeUnit.MILLISECONDS);
+                pending = debounce.schedule(this::reloadAndRefresh, quietFor.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
+    }
+
+    /** A reload may name other files (a certificate in a new directory): they are watched from now on. */
+    private void reloadAndRefresh() {
+        reload.run();
+        refresh();
+    }
+
+    /** The current set of files, with their directories watched; files new to the set are taken as they are. */
+    private synchronized Set<Path> refresh() {
+        Set<Path> current = files.get();
+        for (Path file : current) {
+            Path directory = file.getParent();
+            if (directories.add(directory)) {
+                try {
+                    directory.register(watcher, StandardWatchEventKinds.ENTRY_CREATE,
+                            StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
+                } catch (IOException e) {
+                    LOG.warning("cannot watch " + directory + " for changes: " + e.getMessage());
+                }
+            }
+            seen.computeIfAbsent(file, Seen::of);
+        }
+        seen.keySet().retainAll(current);
+        return current;
+    }
+
+    /** Whether any of {@code current} resolves to something else than when last looked at; remembers the new. */
+    private synchronized boolean changed(Set<Path> current) {
+        boolean changed = false;
+        for (Path file : current) {
+            Seen now = Seen.of(file);
+            changed |= !now.equals(seen.put(file, now));
+        }
+        return changed;
     }
 }

@@ -1,5 +1,7 @@
 package io.snipool.app;
 
+import java.util.Optional;
+
 /** {@code java -jar snipool.jar}: runs the command line and keeps the process alive while snipool serves. */
 public final class Main {
 
@@ -16,8 +18,14 @@ public final class Main {
         // Vert.x's event-loop threads keep the JVM alive; SIGTERM/SIGINT drain and exit (Signals).
         new Signals().install(snipool, snipool.reloader(), snipool::reopenAccessLog);
         if (snipool.config().reload().watch()) {
-            ConfigWatcher.start(snipool.reloader().file(), snipool.config().reload().watchDelay(),
-                    snipool.reloader()::reload);
+            watch(snipool);
         }
+    }
+
+    /** {@code reload.watch}: the configuration file and the certificate files it names, as loaded last. */
+    static Optional<ConfigWatcher> watch(Snipool snipool) {
+        Reloader reloader = snipool.reloader();
+        return ConfigWatcher.start(() -> ConfigFiles.of(reloader.file(), snipool.config()),
+                snipool.config().reload().watchDelay(), reloader::reload);
     }
 }

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
@@ -111,6 +112,44 @@ class CertificateReloadTest {
                 assertThat(served).as("a broken file keeps the set in use").isEqualTo(second.certificate());
             }
             assertThat(get(kept)).isEqualTo("backend");
+        }
+    }
+
+    @Test
+    void aSecretAndAConfigMapMountedAsDirectoriesReloadWhenTheKubeletSwapsThem() throws Exception {
+        TestPki.Leaf first = PKI.leaf("a.test");
+        TestPki.Leaf second = PKI.leaf("a.test");
+        ConfigWatcherTest.KubeletVolume secret = ConfigWatcherTest.KubeletVolume.create(dir.resolve("secret"),
+                "tls.crt", first.certificatePem());
+        secret.update("tls.key", first.privateKeyPem());
+        ConfigWatcherTest.KubeletVolume configMap = ConfigWatcherTest.KubeletVolume.create(dir.resolve("config"),
+                "snipool.yaml", Files.readString(file).replace("{ cert: a.pem, key: a.key }",
+                        "{ cert: ../secret/tls.crt, key: ../secret/tls.key }")
+                        + "reload: { watch: true, watch_delay: 100ms }\n");
+        Path mounted = configMap.file("snipool.yaml");
+        snipool = Snipool.start(new ConfigLoader(name -> null).load(mounted), mounted, name -> null,
+                Duration.ofSeconds(30));
+        try (ConfigWatcher watcher = Main.watch(snipool).orElseThrow(); SSLSocket before = connect()) {
+            assertThat(before.getSession().getPeerCertificates()[0]).isEqualTo(first.certificate());
+
+            secret.update(Map.of("tls.crt", second.certificatePem(), "tls.key", second.privateKeyPem()));
+
+            Await.until(Await.SLOW_TIMEOUT, "new handshakes get the rotated certificate", this::served,
+                    served -> served.equals(second.certificate()));
+            configMap.update("snipool.yaml", Files.readString(mounted) + "timeouts: { idle: 301s }\n");
+            Await.until(Await.SLOW_TIMEOUT, "the ConfigMap's new version is in use",
+                    () -> snipool.config().timeouts().idle(), idle -> idle.equals(Duration.ofSeconds(301)));
+            try (SSLSocket after = connect()) {
+                assertThat(get(after)).isEqualTo("backend");
+            }
+        }
+    }
+
+    private Certificate served() {
+        try (SSLSocket socket = connect()) {
+            return socket.getSession().getPeerCertificates()[0];
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -14,11 +14,12 @@ import java.util.Optional;
  * @param caPath      the trust anchors' PEM file, if not the JDK's trust store
  * @param trustAnchors the certificates read from {@code caPath}; empty for the JDK's trust store
  * @param clientCertPath the client certificate's PEM file for mTLS to the backend, if any
+ * @param clientKeyPath  its private key's PEM file, present with {@code clientCertPath}
  * @param clientCertificate the client certificate and key, read and checked
  */
 public record BackendTlsConfig(String sni, boolean verify, Optional<String> caPath,
                                List<X509Certificate> trustAnchors, Optional<String> clientCertPath,
-                               Optional<CertifiedKey> clientCertificate) {
+                               Optional<String> clientKeyPath, Optional<CertifiedKey> clientCertificate) {
 
     /** The default {@code sni}: the Host of each request. */
     public static final String DEFAULT_SNI = "${host}";

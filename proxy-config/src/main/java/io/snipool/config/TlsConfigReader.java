@@ -157,8 +157,10 @@ final class TlsConfigReader {
         Optional<CertifiedKey> client = hasCert && hasKey ? certifiedKey(backendTls, "cert", "key")
                 : Optional.empty();
         Optional<String> clientCertPath = hasCert ? Optional.of(backendTls.string("cert", "")) : Optional.empty();
+        Optional<String> clientKeyPath = hasKey ? Optional.of(backendTls.string("key", "")) : Optional.empty();
         backendTls.finish();
-        return Optional.of(new BackendTlsConfig(sni, verify, caPath, trustAnchors, clientCertPath, client));
+        return Optional.of(new BackendTlsConfig(sni, verify, caPath, trustAnchors, clientCertPath, clientKeyPath,
+                client));
     }
 
     /**

@@ -134,7 +134,7 @@ class TlsConfigTest {
         RouteConfig plain = config.listeners().get(1).routes().get(0);
         assertThat(plain.terminate()).as("an http listener's routes never set terminate").isFalse();
         assertThat(plain.backendTls()).contains(new BackendTlsConfig("${host}", true, Optional.empty(), List.of(),
-                Optional.empty(), Optional.empty()));
+                Optional.empty(), Optional.empty(), Optional.empty()));
     }
 
     @Test

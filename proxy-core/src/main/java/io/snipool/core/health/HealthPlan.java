@@ -148,7 +148,7 @@ record HealthPlan(Map<HostPort, BackendPlan> backends, List<RoutePlan> routes) {
             if (profile == null) {
                 try {
                     profile = BackendTlsProfile.of(new BackendTlsConfig(BackendTlsConfig.DEFAULT_SNI, false,
-                            Optional.empty(), List.of(), Optional.empty(), Optional.empty()));
+                            Optional.empty(), List.of(), Optional.empty(), Optional.empty(), Optional.empty()));
                 } catch (SSLException e) {
                     throw new IllegalStateException("cannot build the TLS context of health checks: "
                             + e.getMessage(), e);

@@ -21,18 +21,19 @@ public final class BackendTlsConfigs {
     /** Verify against {@code anchors} (the JDK's trust store when none), send {@code sni}, no client certificate. */
     public static BackendTlsConfig verifying(String sni, X509Certificate... anchors) {
         return new BackendTlsConfig(sni, true, anchors.length == 0 ? Optional.empty() : Optional.of("test-ca.pem"),
-                List.of(anchors), Optional.empty(), Optional.empty());
+                List.of(anchors), Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /** {@code verify: false}. */
     public static BackendTlsConfig unverified(String sni) {
-        return new BackendTlsConfig(sni, false, Optional.empty(), List.of(), Optional.empty(), Optional.empty());
+        return new BackendTlsConfig(sni, false, Optional.empty(), List.of(), Optional.empty(), Optional.empty(),
+                Optional.empty());
     }
 
     /** {@code config} presenting {@code client} as its client certificate. */
     public static BackendTlsConfig withClientCertificate(BackendTlsConfig config, TestPki.Leaf client) {
         return new BackendTlsConfig(config.sni(), config.verify(), config.caPath(), config.trustAnchors(),
-                Optional.of("test-client.pem"), Optional.of(client.certifiedKey()));
+                Optional.of("test-client.pem"), Optional.of("test-client.key"), Optional.of(client.certifiedKey()));
     }
 
     /**
