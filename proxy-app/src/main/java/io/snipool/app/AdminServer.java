@@ -21,7 +21,8 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * The admin HTTP server on {@code metrics.bind}: Prometheus metrics, liveness, readiness, and the pool and backend
  * APIs.
- * Loopback by default; it carries no authentication, so it must not face untrusted networks.
+ * Loopback by default; beyond loopback, {@link AdminAccess} limits who may use it ({@code metrics.allow}) and who
+ * may change anything ({@code metrics.token}).
  */
 final class AdminServer {
 
@@ -45,8 +46,10 @@ final class AdminServer {
         this.reload = reload;
     }
 
-    Future<HttpServer> start(HostPort bind) {
+    /** Binds on {@code bind}, answering requests as {@code access} allows. */
+    Future<HttpServer> start(HostPort bind, AdminAccess access) {
         Router router = Router.router(vertx);
+        router.route().handler(access::admit);
         router.get("/metrics").handler(this::metrics);
         router.get("/healthz").handler(ctx -> text(ctx, 200, "ok\n"));
         router.get("/readyz").handler(this::readiness);

@@ -135,7 +135,8 @@ public final class Snipool {
 
     private Future<Void> startAll() {
         // The admin server comes first so that /readyz answers 503 while the listeners are still binding.
-        return admin.start(config.metrics().bind())
+        AdminAccess access = new AdminAccess(config.metrics().loopbackOnly(), () -> config.metrics(), registry);
+        return admin.start(config.metrics().bind(), access)
                 .recover(cause -> Future.failedFuture(bindFailure("the admin server (metrics.bind)",
                         config.metrics().bind().toString(), cause)))
                 .onSuccess(server -> LOG.info("admin server bound " + hostPort(config.metrics().bind().host(),

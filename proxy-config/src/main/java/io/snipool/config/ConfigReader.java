@@ -142,8 +142,21 @@ final class ConfigReader {
     private MetricsConfig readMetrics(YamlMap map) {
         HostPort bind = map.value("bind", MetricsConfig.DEFAULT_BIND, BIND_ADDRESS);
         int history = map.intValue("pool_event_history", MetricsConfig.DEFAULT_POOL_EVENT_HISTORY, 0, 100_000);
+        List<Cidr> allow = map.list("allow", Cidr::parse);
+        Optional<String> token = Optional.ofNullable(map.value("token", null, MetricsConfig::parseToken));
+        MetricsConfig metrics = new MetricsConfig(bind, history, allow, token);
+        if (!metrics.loopbackOnly() && token.isEmpty()) {
+            warnings.add(map.child("bind"), map.keyNode("bind"), "the admin server is bound beyond loopback and"
+                    + " metrics.token is not set: POST /api/reload is refused to every client (set a token from"
+                    + " ${env:...} to allow it)");
+        }
+        if (!metrics.loopbackOnly() && allow.isEmpty()) {
+            warnings.add(map.child("bind"), map.keyNode("bind"), "the admin server is bound beyond loopback and"
+                    + " metrics.allow is empty: anyone who can reach it reads the metrics and the APIs (list the"
+                    + " scrapers' networks in metrics.allow)");
+        }
         map.finish();
-        return new MetricsConfig(bind, history);
+        return metrics;
     }
 
     private ShutdownConfig readShutdown(YamlMap map) {

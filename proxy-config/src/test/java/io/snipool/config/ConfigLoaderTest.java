@@ -3,7 +3,9 @@ package io.snipool.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** Valid configurations and the records they produce. */
@@ -56,7 +58,7 @@ class ConfigLoaderTest {
             timeouts: { client_hello: 2s, request_head: 3s, connect: 4s, idle: 1h, response_header: 45s }
             limits: { max_connections: 500, max_client_hello_bytes: 32KiB, max_request_head_bytes: 1MiB, max_headers: 64,
                       max_retry_body_bytes: 0 }
-            metrics: { bind: 127.0.0.1:0, pool_event_history: 10 }
+            metrics: { bind: 127.0.0.1:0, pool_event_history: 10, allow: [10.0.0.0/8], token: 0123456789abcdef0123 }
             shutdown: { grace_period: 10s, drain_timeout: 5s }
             access_log: { enabled: false, path: /var/log/snipool/access.log, format: json }
             logging: { level: debug, format: json }
@@ -120,7 +122,8 @@ class ConfigLoaderTest {
         assertThat(config.timeouts()).isEqualTo(new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(3),
                 Duration.ofSeconds(4), Duration.ofHours(1), Duration.ofSeconds(45)));
         assertThat(config.limits()).isEqualTo(new Limits(500, 32 * 1024, 1024 * 1024, 64, 65_536, 0));
-        assertThat(config.metrics()).isEqualTo(new MetricsConfig(new HostPort("127.0.0.1", 0), 10));
+        assertThat(config.metrics()).isEqualTo(new MetricsConfig(new HostPort("127.0.0.1", 0), 10,
+                List.of(Cidr.parse("10.0.0.0/8")), Optional.of("0123456789abcdef0123")));
         assertThat(config.shutdown().drainTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.shutdown().gracePeriod()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.accessLog()).isEqualTo(new AccessLogConfig(false, "/var/log/snipool/access.log",
@@ -178,7 +181,8 @@ class ConfigLoaderTest {
         assertThat(Timeouts.defaults()).isEqualTo(new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(10),
                 Duration.ofSeconds(5), Duration.ofSeconds(300), Duration.ofSeconds(60)));
         assertThat(Limits.defaults()).isEqualTo(new Limits(10_000, 65_536, 65_536, 100, 65_536, 65_536));
-        assertThat(MetricsConfig.defaults()).isEqualTo(new MetricsConfig(new HostPort("127.0.0.1", 9090), 256));
+        assertThat(MetricsConfig.defaults()).isEqualTo(new MetricsConfig(new HostPort("127.0.0.1", 9090), 256,
+                List.of(), Optional.empty()));
         assertThat(ShutdownConfig.defaults().drainTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(ShutdownConfig.defaults().gracePeriod()).as("no grace unless asked").isZero();
         assertThat(ClientLimits.defaults()).as("per-client limits off").isEqualTo(new ClientLimits(0, 0, 2000, 64));
