@@ -108,7 +108,8 @@ traffic() {
     sleep 0.2
   done
 }
-traffic "${TRAFFIC_SECONDS:-25}" &
+# Screenshots want a minute of graph: traffic then runs longer.
+traffic "${TRAFFIC_SECONDS:-$([ -n "${E2E_SCREENSHOTS:-}" ] && echo 100 || echo 25)}" &
 traffic_pid=$!
 E2E_PIDS+=("$traffic_pid")
 sleep 5
@@ -191,16 +192,16 @@ e2e_check "no alert about the live route" test -z "$(grep ' app.test ' <<<"$aler
 # --- optional: Prometheus's graph page for the dashboard's key queries, as PNGs (docs/img in the repository).
 if [ -n "${E2E_SCREENSHOTS:-}" ]; then
   mkdir -p "$E2E_SCREENSHOTS"
-  screenshot() { # screenshot NAME EXPR...: one graph page with each EXPR as a panel, the last 2 minutes
-    local name=$1 url="http://127.0.0.1:$port_prom/graph?" i=0; shift
-    for expr in "$@"; do
-      url+="g$i.expr=$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$expr")&g$i.tab=0&g$i.range_input=2m&"
-      i=$((i + 1))
-    done
+  deadline=$((SECONDS + 120))
+  until [ "$(samples)" -ge 60 ] || [ "$SECONDS" -ge "$deadline" ]; do sleep 1; done
+  screenshot() { # screenshot NAME EXPR: Prometheus's graph page of EXPR over the last 2 minutes, as NAME.png
+    local url
+    url="http://127.0.0.1:$port_prom/graph?g0.tab=0&g0.range_input=2m&g0.expr=$(python3 -c \
+      'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$2")"
     timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
       --disable-background-networking --disable-component-update --disable-sync --user-data-dir="$(mktemp -d -p "$work")" \
-      --window-size=1400,"$((450 * i + 150))" --virtual-time-budget=8000 --screenshot="$E2E_SCREENSHOTS/$name.png" \
-      "$url" > "$work/chromium-$name.log" 2>&1 || echo "     screenshot $name failed: see $work/chromium-$name.log"
+      --window-size=1400,900 --virtual-time-budget=8000 --screenshot="$E2E_SCREENSHOTS/$1.png" \
+      "$url" > "$work/chromium-$1.log" 2>&1 || echo "     screenshot $1 failed: see $work/chromium-$1.log"
   }
   panel_expr() { # panel_expr TITLE [REFID]: a dashboard query with the variables set to match all
     python3 - "$dashboard" "$1" "${2:-A}" <<'PY'
@@ -216,8 +217,10 @@ for panel in panels(json.load(open(sys.argv[1]))["panels"]):
         break
 PY
   }
-  screenshot pool "$(panel_expr 'Pool hit ratio')" "$(panel_expr 'Evictions/s by reason')"
-  screenshot listeners "$(panel_expr 'Requests/s by status class')" "$(panel_expr 'Request latency p50 / p99' B)"
+  screenshot prometheus-hit-ratio "$(panel_expr 'Pool hit ratio')"
+  screenshot prometheus-evictions "$(panel_expr 'Evictions/s by reason')"
+  screenshot prometheus-requests "$(panel_expr 'Requests/s by status class')"
+  screenshot prometheus-latency-p99 "$(panel_expr 'Request latency p50 / p99' B)"
   echo "     screenshots in $E2E_SCREENSHOTS"
 fi
 
