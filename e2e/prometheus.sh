@@ -114,11 +114,11 @@ traffic_pid=$!
 E2E_PIDS+=("$traffic_pid")
 sleep 5
 e2e_check "a reload succeeds" \
-  test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port_admin/api/reload")" = 200
+  test "$(curl -s --max-time 30 -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port_admin/api/reload")" = 200
 
 # Waits until Prometheus has scraped snipool for a while (at least 15 samples of the last minute).
 samples() {
-  curl -sf "http://127.0.0.1:$port_prom/api/v1/query" --data-urlencode 'query=count_over_time(up{job="snipool"}[1m])' \
+  curl -sf --max-time 10 "http://127.0.0.1:$port_prom/api/v1/query" --data-urlencode 'query=count_over_time(up{job="snipool"}[1m])' \
     | python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)'
 }
 deadline=$((SECONDS + 90))
@@ -173,7 +173,7 @@ PY
 
 # --- the rules against live series: a backend of dead.test is ejected, down.test's only one is down.
 active_alerts() {
-  curl -sf "http://127.0.0.1:$port_prom/api/v1/alerts" | python3 -c '
+  curl -sf --max-time 10 "http://127.0.0.1:$port_prom/api/v1/alerts" | python3 -c '
 import json, sys
 for alert in json.load(sys.stdin)["data"]["alerts"]:
     print(alert["labels"]["alertname"], alert["labels"].get("route", ""), alert["state"])'
@@ -181,7 +181,7 @@ for alert in json.load(sys.stdin)["data"]["alerts"]:
 alerts=$(active_alerts)
 echo "$alerts" | sed 's/^/     active: /'
 e2e_check "Prometheus loaded the rules" \
-  test "$(curl -sf "http://127.0.0.1:$port_prom/api/v1/rules" | python3 -c 'import json,sys; print(sum(len(g["rules"]) for g in json.load(sys.stdin)["data"]["groups"]))')" \
+  test "$(curl -sf --max-time 10 "http://127.0.0.1:$port_prom/api/v1/rules" | python3 -c 'import json,sys; print(sum(len(g["rules"]) for g in json.load(sys.stdin)["data"]["groups"]))')" \
   = "$(grep -c '^      - alert:' "$rules")"
 e2e_check "SnipoolBackendDown is active for the ejected backend" grep -q '^SnipoolBackendDown dead.test' <<<"$alerts"
 e2e_check "SnipoolBackendDown is active for the backend down" grep -q '^SnipoolBackendDown down.test' <<<"$alerts"
