@@ -4,6 +4,8 @@ The template variables $instance, $listener and $backend become the regex .* (th
 $__rate_interval becomes 1m; a variable's label_values(METRIC, LABEL) becomes count by (LABEL) (METRIC).
 
   dashboard_queries.py check DASHBOARD PROMETHEUS_URL   evaluates every query; fails unless each returns data
+                                                        (and unless panel ids are unique and every panel and
+                                                        query uses the datasource variable)
   dashboard_queries.py expr DASHBOARD TITLE [REFID]     prints one panel's query (REFID defaults to A)
 """
 import json
@@ -47,7 +49,19 @@ def query(prometheus, expr):
     return answer["data"]["result"]
 
 
+def importable(dashboard):
+    """What an import needs of the JSON that no query shows: unique panel ids, every panel on the variable."""
+    ids = [panel["id"] for panel in panels(dashboard["panels"])]
+    if len(ids) != len(set(ids)):
+        raise SystemExit(f"panel ids repeat: {sorted(ids)}")
+    for panel in panels(dashboard["panels"]):
+        sources = [panel] + panel.get("targets", []) if panel["type"] != "row" else []
+        if any(source["datasource"] != {"type": "prometheus", "uid": "${datasource}"} for source in sources):
+            raise SystemExit(f'panel "{panel["title"]}" does not use the datasource variable')
+
+
 def check(dashboard, prometheus):
+    importable(dashboard)
     checks = list(queries(dashboard))
     empty = 0
     for name, expr in checks:
