@@ -154,6 +154,17 @@ class ReloadTest {
     }
 
     @Test
+    void theConnectionLimitGaugeShowsTheLimitInForce() throws Exception {
+        assertThat(admin("GET", "/metrics").body()).as("the default")
+                .contains("\nsnipool_connections_limit 10000.0\n");
+
+        write(config("blue", blue.port(), 0) + "limits: { max_connections: 50 }\n");
+        assertThat(admin("POST", "/api/reload").statusCode()).isEqualTo(200);
+
+        assertThat(admin("GET", "/metrics").body()).contains("\nsnipool_connections_limit 50.0\n");
+    }
+
+    @Test
     void theIdleConnectionsOfARemovedBackendAreClosed() throws Exception {
         assertThat(get("localhost").body()).isEqualTo("blue");
         assertThat(get("127.0.0.1").body()).isEqualTo("blue");

@@ -1,6 +1,7 @@
 package io.snipool.core.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 
 /**
  * Every snipool meter: its name, labels and registration, in one place. Names are Micrometer's dotted form; the
@@ -23,6 +25,7 @@ public final class ProxyMetrics {
 
     public static final String CONNECTIONS = "snipool.connections";
     public static final String CONNECTIONS_ACTIVE = "snipool.connections.active";
+    public static final String CONNECTIONS_LIMIT = "snipool.connections.limit";
     public static final String BYTES = "snipool.bytes";
     public static final String CLIENT_HELLO_ERRORS = "snipool.client.hello.errors";
     public static final String CLIENT_HELLO_DURATION = "snipool.client.hello.duration";
@@ -76,6 +79,16 @@ public final class ProxyMetrics {
 
     public MeterRegistry registry() {
         return registry;
+    }
+
+    /**
+     * Exports {@code limits.max_connections} (process-wide, so without labels) as read from {@code limit} at each
+     * scrape, so that a reload's new limit shows and alerts can compare {@link #CONNECTIONS_ACTIVE} with it.
+     */
+    public void connectionLimit(IntSupplier limit) {
+        Gauge.builder(CONNECTIONS_LIMIT, limit, IntSupplier::getAsInt).strongReference(true)
+                .description("limits.max_connections: client connections open at once across all listeners")
+                .register(registry);
     }
 
     /** The meters of one listener; create once per listener and share between its event loops. */

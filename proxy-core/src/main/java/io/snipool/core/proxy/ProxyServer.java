@@ -95,6 +95,7 @@ public final class ProxyServer {
         this.resolver = resolver;
         this.instances = instances;
         this.limiter = new ConnectionLimiter(config.limits().maxConnections());
+        metrics.connectionLimit(limiter::maxConnections);
         var channels = ((VertxInternal) vertx).transport().channelFactory(false);
         this.pools = new HttpPools(channels, resolver,
                 longestConnectTimeout(config), config.limits().maxResponseHeadBytes(), config.pool().maxIdleTotal(),
