@@ -12,7 +12,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The files a configuration was read from: the configuration file and every certificate, key and CA file it names,
+ * The files a configuration was read from: the configuration file and every certificate, key, CA and session ticket
+ * key file it names,
  * resolved as the loader resolves them (relative to the configuration file's directory). {@code reload.watch}
  * watches them all, so that certificates rotated on disk (a Kubernetes Secret, certbot) reload like the file.
  */
@@ -32,6 +33,8 @@ final class ConfigFiles {
                 files.add(base.resolve(certificate.certPath()).normalize());
                 files.add(base.resolve(certificate.keyPath()).normalize());
             }
+            listener.tls().flatMap(TlsSettings::sessionTicketKeysPath)
+                    .ifPresent(path -> files.add(base.resolve(path).normalize()));
             for (RouteConfig route : listener.routes()) {
                 route.backendTls().ifPresent(tls -> backendFiles(tls, base, files));
             }

@@ -23,6 +23,7 @@ class ConfigFilesTest {
         Path certs = Files.createDirectories(dir.resolve("certs"));
         Files.writeString(certs.resolve("a.pem"), served.certificatePem());
         Files.writeString(certs.resolve("a.key"), served.privateKeyPem());
+        Files.writeString(certs.resolve("ticket.keys"), java.util.Base64.getEncoder().encodeToString(new byte[48]));
         Path ca = Files.writeString(dir.resolve("ca.pem"), client.certificatePem());
         Files.writeString(dir.resolve("client.pem"), client.certificatePem());
         Files.writeString(dir.resolve("client.key"), client.privateKeyPem());
@@ -31,7 +32,9 @@ class ConfigFilesTest {
                   - name: edge
                     bind: "127.0.0.1:0"
                     mode: tls
-                    tls: { certificates: [ { cert: ../certs/a.pem, key: ../certs/a.key } ] }
+                    tls:
+                      certificates: [ { cert: ../certs/a.pem, key: ../certs/a.key } ]
+                      session_ticket_keys: ../certs/ticket.keys
                     routes:
                       - { hosts: [a.test], terminate: true, backends: ["127.0.0.1:1"] }
                   - name: web
@@ -44,7 +47,7 @@ class ConfigFilesTest {
                 """.formatted(ca));
 
         assertThat(ConfigFiles.of(file, new ConfigLoader(name -> null).load(file))).containsExactly(
-                file.toAbsolutePath(), certs.resolve("a.pem"), certs.resolve("a.key"), ca,
+                file.toAbsolutePath(), certs.resolve("a.pem"), certs.resolve("a.key"), certs.resolve("ticket.keys"), ca,
                 dir.resolve("client.pem"), dir.resolve("client.key"));
     }
 }

@@ -15,7 +15,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Reads the PEM files a configuration names ({@code cert}, {@code key}, {@code ca}), at load, so that a missing
+ * Reads the PEM files a configuration names ({@code cert}, {@code key}, {@code ca}), and the session ticket key file,
+ * at load, so that a missing
  * or broken file is a configuration error and a reload with one keeps the running set. A relative path is
  * resolved against the configuration file's directory. Each reader is a {@link ValueParser} of the configured
  * path, so a refusal lands on that key with its line; its message names the path as written.
@@ -53,7 +54,20 @@ final class PemFiles {
         return baseDirectory.resolve(configured).normalize();
     }
 
+    /**
+     * Keys for TLS session tickets: one per line, base64 of {@link SessionTicketKey#BYTES} bytes
+     * ({@code openssl rand -base64 48}); blank lines and {@code #} comments ignored. The first key seals new tickets.
+     */
+    ValueParser<List<SessionTicketKey>> sessionTicketKeys() {
+        return text().then((configured, text) -> named(configured, SessionTicketKey.parseAll(text)));
+    }
+
     private ValueParser<List<PemReader.Block>> blocks() {
+        return text().then((configured, text) -> named(configured, PemReader.read(text)));
+    }
+
+    /** A file's text, read whole (up to {@link #MAX_PEM_FILE_BYTES}), or why it cannot be. */
+    private ValueParser<String> text() {
         return configured -> {
             if (configured.isBlank()) {
                 return new ValueParser.Parsed.Refused<>("expected a file path, got an empty value");
@@ -80,7 +94,7 @@ final class PemFiles {
                         + Units.formatSize(MAX_PEM_FILE_BYTES) + ", the limit for a PEM file");
             }
             // PEM is ASCII; Latin-1 decodes any byte, so stray text around the blocks never fails the read.
-            return named(configured, PemReader.read(new String(bytes, StandardCharsets.ISO_8859_1)));
+            return new ValueParser.Parsed.Accepted<>(new String(bytes, StandardCharsets.ISO_8859_1));
         };
     }
 

@@ -93,11 +93,18 @@ final class TlsConfigReader {
         List<String> alpn = alpn(tls);
         TlsSettings.Provider provider = tls.choice("provider", TlsSettings.DEFAULT_PROVIDER,
                 TlsSettings.Provider.class);
+        Optional<String> ticketKeysPath = Optional.ofNullable(tls.string("session_ticket_keys", null));
+        List<SessionTicketKey> ticketKeys = tls.value("session_ticket_keys", List.of(), files.sessionTicketKeys());
+        if (ticketKeysPath.isPresent() && provider == TlsSettings.Provider.JDK) {
+            problems.add(tls.child("session_ticket_keys"), tls.keyNode("session_ticket_keys"), "session_ticket_keys"
+                    + " need the OpenSSL (BoringSSL) provider: the JDK's cannot be given ticket keys (use provider:"
+                    + " auto or openssl)");
+        }
         tls.finish();
         if (certificates.isEmpty() || certificates.size() < certificateMaps.size()) {
             return Optional.empty();
         }
-        return Optional.of(new TlsSettings(certificates, minVersion, alpn, provider));
+        return Optional.of(new TlsSettings(certificates, minVersion, alpn, provider, ticketKeysPath, ticketKeys));
     }
 
     /**

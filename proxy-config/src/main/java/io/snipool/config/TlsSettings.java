@@ -10,9 +10,12 @@ import java.util.Optional;
  * @param minVersion   the lowest protocol version accepted
  * @param alpn         the application protocols offered, in order of preference
  * @param provider     which TLS implementation serves the handshakes
+ * @param sessionTicketKeysPath the {@code session_ticket_keys} file as configured, if any
+ * @param sessionTicketKeys its keys, the first sealing new tickets; empty: the TLS library's own random keys
  */
 public record TlsSettings(List<CertificateConfig> certificates, Version minVersion, List<String> alpn,
-                          Provider provider) {
+                          Provider provider, Optional<String> sessionTicketKeysPath,
+                          List<SessionTicketKey> sessionTicketKeys) {
 
     public static final Version DEFAULT_MIN_VERSION = Version.TLSV1_2;
     public static final List<String> DEFAULT_ALPN = List.of("http/1.1");
@@ -51,6 +54,13 @@ public record TlsSettings(List<CertificateConfig> certificates, Version minVersi
     public TlsSettings {
         certificates = List.copyOf(certificates);
         alpn = List.copyOf(alpn);
+        sessionTicketKeys = List.copyOf(sessionTicketKeys);
+    }
+
+    /** Without shared session ticket keys. */
+    public TlsSettings(List<CertificateConfig> certificates, Version minVersion, List<String> alpn,
+                       Provider provider) {
+        this(certificates, minVersion, alpn, provider, Optional.empty(), List.of());
     }
 
     /**

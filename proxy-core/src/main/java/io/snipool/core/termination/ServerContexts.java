@@ -3,10 +3,13 @@ package io.snipool.core.termination;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslSessionContext;
+import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import io.snipool.config.SessionTicketKey;
 import io.snipool.config.TlsSettings;
 import io.snipool.core.tls.CipherSuites;
 import java.security.cert.X509Certificate;
@@ -84,7 +87,7 @@ public final class ServerContexts {
     private SslContext context(TlsSettings settings, TlsSettings.CertificateConfig certificate) throws SSLException {
         List<String> protocols = settings.minVersion() == TlsSettings.Version.TLSV1_3 ? List.of("TLSv1.3")
                 : List.of("TLSv1.3", "TLSv1.2");
-        return SslContextBuilder.forServer(certificate.material().key(),
+        SslContext context = SslContextBuilder.forServer(certificate.material().key(),
                         certificate.material().chain().toArray(new X509Certificate[0]))
                 .sslProvider(provider)
                 .protocols(protocols)
@@ -94,6 +97,23 @@ public final class ServerContexts {
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, settings.alpn()))
                 .build();
+        if (!settings.sessionTicketKeys().isEmpty()) {
+            shareTicketKeys(context, settings.sessionTicketKeys());
+        }
+        return context;
+    }
+
+    /**
+     * {@code tls.session_ticket_keys}: tickets sealed with the first key, opened with any, so that every node given
+     * the file resumes the sessions of the others. Without it each context draws random keys of its own.
+     */
+    private static void shareTicketKeys(SslContext context, List<SessionTicketKey> keys) throws SSLException {
+        if (!(context.sessionContext() instanceof OpenSslSessionContext openSsl)) {
+            throw new SSLException("tls.session_ticket_keys need OpenSSL (BoringSSL), which did not load: "
+                    + OpenSsl.unavailabilityCause());
+        }
+        openSsl.setTicketKeys(keys.stream().map(key -> new OpenSslSessionTicketKey(key.name(), key.hmacKey(),
+                key.aesKey())).toArray(OpenSslSessionTicketKey[]::new));
     }
 
     @Override
