@@ -47,6 +47,7 @@ final class ConfigReader {
         MetricsConfig metrics = readMetrics(top.map("metrics"));
         ShutdownConfig shutdown = readShutdown(top.map("shutdown"));
         AccessLogConfig accessLog = readAccessLog(top.map("access_log"));
+        ForwardedConfig forwarded = readForwarded(top.map("forwarded"));
         LoggingConfig logging = readLogging(top.map("logging"));
         YamlMap reloadMap = top.map("reload");
         ReloadConfig reload = new ReloadConfig(reloadMap.bool("watch", false),
@@ -70,7 +71,7 @@ final class ConfigReader {
                     "at least one listener is required");
         }
         top.finish();
-        return new ProxyConfig(listeners, pool, timeouts, limits, metrics, shutdown, accessLog, logging, reload,
+        return new ProxyConfig(listeners, pool, timeouts, limits, metrics, shutdown, accessLog, forwarded, logging, reload,
                 transport, warnings.inFileOrder());
     }
 
@@ -163,6 +164,12 @@ final class ConfigReader {
                 AccessLogConfig.Format.class);
         map.finish();
         return new AccessLogConfig(enabled, path, format);
+    }
+
+    private ForwardedConfig readForwarded(YamlMap map) {
+        ForwardedConfig forwarded = new ForwardedConfig(map.list("trusted_proxies", Cidr::parse));
+        map.finish();
+        return forwarded;
     }
 
     private LoggingConfig readLogging(YamlMap map) {

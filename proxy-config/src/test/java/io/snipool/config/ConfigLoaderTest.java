@@ -59,6 +59,7 @@ class ConfigLoaderTest {
             metrics: { bind: 127.0.0.1:0, pool_event_history: 10 }
             shutdown: { drain_timeout: 5s }
             access_log: { enabled: false, path: /var/log/snipool/access.log, format: json }
+            forwarded: { trusted_proxies: [10.0.0.0/8, "2001:db8::1"] }
             logging: { level: debug, format: json }
             reload: { watch: true, watch_delay: 2s }
             transport: io_uring
@@ -124,6 +125,8 @@ class ConfigLoaderTest {
         assertThat(config.shutdown().drainTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.accessLog()).isEqualTo(new AccessLogConfig(false, "/var/log/snipool/access.log",
                 AccessLogConfig.Format.JSON));
+        assertThat(config.forwarded().trustedProxies()).extracting(Cidr::toString)
+                .containsExactly("10.0.0.0/8", "2001:db8:0:0:0:0:0:1/128");
         assertThat(config.logging()).isEqualTo(new LoggingConfig(LoggingConfig.Level.DEBUG,
                 LoggingConfig.Format.JSON));
         assertThat(config.reload()).isEqualTo(new ReloadConfig(true, Duration.ofSeconds(2)));
@@ -143,6 +146,7 @@ class ConfigLoaderTest {
         assertThat(config.metrics()).isEqualTo(MetricsConfig.defaults());
         assertThat(config.shutdown()).isEqualTo(ShutdownConfig.defaults());
         assertThat(config.accessLog()).isEqualTo(AccessLogConfig.defaults());
+        assertThat(config.forwarded()).isEqualTo(ForwardedConfig.defaults());
         assertThat(config.logging()).isEqualTo(LoggingConfig.defaults());
         assertThat(config.reload()).isEqualTo(new ReloadConfig(false, Duration.ofMillis(500)));
         assertThat(config.transport()).isEqualTo(Transport.AUTO);
@@ -179,6 +183,7 @@ class ConfigLoaderTest {
         assertThat(Limits.defaults()).isEqualTo(new Limits(10_000, 65_536, 65_536, 100, 65_536, 65_536));
         assertThat(MetricsConfig.defaults()).isEqualTo(new MetricsConfig(new HostPort("127.0.0.1", 9090), 256));
         assertThat(ShutdownConfig.defaults().drainTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(ForwardedConfig.defaults().trustedProxies()).as("no proxy trusted").isEmpty();
         assertThat(ClientLimits.defaults()).as("per-client limits off").isEqualTo(new ClientLimits(0, 0, 2000, 64));
     }
 

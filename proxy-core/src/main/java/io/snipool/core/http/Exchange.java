@@ -102,7 +102,8 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         }
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
         ForwardingHeaders.addForwarded(request.headers(), listener.config().forwardedHeaders(),
-                session.clientAddress(), authority, session.tls().isPresent() ? "https" : "http");
+                session.trustedPeer(listener), session.clientAddress(), authority,
+                session.tls().isPresent() ? "https" : "http");
     }
 
     void start() {
