@@ -3,6 +3,7 @@ package io.snipool.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -58,7 +59,8 @@ class ConfigLoaderTest {
                       max_retry_body_bytes: 0 }
             metrics: { bind: 127.0.0.1:0, pool_event_history: 10 }
             shutdown: { drain_timeout: 5s }
-            access_log: { enabled: false, path: /var/log/snipool/access.log, format: json }
+            access_log: { enabled: false, path: /var/log/snipool/access.log, format: json,
+                          fields: [time, status, request_id, upstream_connect_ms] }
             forwarded: { trusted_proxies: [10.0.0.0/8, "2001:db8::1"] }
             logging: { level: debug, format: json }
             reload: { watch: true, watch_delay: 2s }
@@ -124,7 +126,9 @@ class ConfigLoaderTest {
         assertThat(config.metrics()).isEqualTo(new MetricsConfig(new HostPort("127.0.0.1", 0), 10));
         assertThat(config.shutdown().drainTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.accessLog()).isEqualTo(new AccessLogConfig(false, "/var/log/snipool/access.log",
-                AccessLogConfig.Format.JSON));
+                AccessLogConfig.Format.JSON, List.of(AccessLogField.TIME, AccessLogField.STATUS,
+                AccessLogField.REQUEST_ID, AccessLogField.UPSTREAM_CONNECT_MS)));
+        assertThat(config.accessLog().written()).as("disabled: nothing is gathered").isEmpty();
         assertThat(config.forwarded().trustedProxies()).extracting(Cidr::toString)
                 .containsExactly("10.0.0.0/8", "2001:db8:0:0:0:0:0:1/128");
         assertThat(config.logging()).isEqualTo(new LoggingConfig(LoggingConfig.Level.DEBUG,
@@ -183,6 +187,8 @@ class ConfigLoaderTest {
         assertThat(Limits.defaults()).isEqualTo(new Limits(10_000, 65_536, 65_536, 100, 65_536, 65_536));
         assertThat(MetricsConfig.defaults()).isEqualTo(new MetricsConfig(new HostPort("127.0.0.1", 9090), 256));
         assertThat(ShutdownConfig.defaults().drainTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(AccessLogConfig.defaults()).as("json with every field").isEqualTo(new AccessLogConfig(true, "-",
+                AccessLogConfig.Format.JSON, List.of(AccessLogField.values())));
         assertThat(ForwardedConfig.defaults().trustedProxies()).as("no proxy trusted").isEmpty();
         assertThat(ClientLimits.defaults()).as("per-client limits off").isEqualTo(new ClientLimits(0, 0, 2000, 64));
     }

@@ -1,30 +1,14 @@
 package io.snipool.config;
 
+import static io.snipool.config.OneListenerFile.parse;
+import static io.snipool.config.OneListenerFile.problems;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.net.InetAddress;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** {@code forwarded.trusted_proxies}: read, and refused. */
 class ForwardedConfigTest {
-
-    private static final String LISTENER = """
-            listeners:
-              - { name: web, bind: "127.0.0.1:8080", mode: http, routes: [ { hosts: ["*"], backends: ["b:80"] } ] }
-            """;
-
-    private static ProxyConfig parse(String settings) throws InvalidConfigException {
-        return new ConfigLoader(Map.<String, String>of()::get).parse(LISTENER + settings, "test.yaml");
-    }
-
-    private static List<String> problems(String settings) {
-        InvalidConfigException e = catchThrowableOfType(InvalidConfigException.class, () -> parse(settings));
-        assertThat(e).as("expected the file to be refused").isNotNull();
-        return e.problems().stream().map(ConfigProblem::toString).toList();
-    }
 
     @Test
     void trustedProxiesAreNetworks() throws Exception {
@@ -41,7 +25,8 @@ class ForwardedConfigTest {
     void aTrustedProxyThatIsNoNetworkIsRefused() {
         assertThat(problems("forwarded:\n  trusted_proxies: [10.0.0.0/33, proxy.example]\n  trust_all: true\n"))
                 .containsExactly(
-                        "forwarded.trusted_proxies[0]: '10.0.0.0/33': prefix /33 out of range 0..32 (line 4, column 21)",
+                        "forwarded.trusted_proxies[0]: '10.0.0.0/33': prefix /33 out of range 0..32"
+                        + " (line 4, column 21)",
                         "forwarded.trusted_proxies[1]: 'proxy.example' is not an IP address (line 4, column 34)",
                         "forwarded.trust_all: unknown key 'trust_all' (line 5, column 3)");
     }

@@ -322,7 +322,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         RequestLog log = new RequestLog(listener, clientEndpoint, accessLogTls);
         String target = request.uri();
         String authority = request.headers().get(HttpHeaderNames.HOST);
-        log.request(request.method().name(), target, authority);
+        log.request(request, authority, proxy.requestIds().idFor(request.headers()));
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
             refuse(Failure.of(kindOf(cause), "malformed request: " + cause.getMessage()), log);

@@ -20,10 +20,11 @@ import java.util.Map;
  * a new one.
  *
  * @param forwarded whose forwarding headers are believed
+ * @param gathered  which costly access log fields requests gather
  * @param keyMakers per route (in the order of {@code config.routes()}), the key maker of each backend
  */
 public record HttpListener(ListenerConfig config, RouteTable routes, Timeouts timeouts, Limits limits,
-                           ForwardedConfig forwarded,
+                           ForwardedConfig forwarded, RequestLog.Gathered gathered,
                            ProxyMetrics.ListenerMeters meters, RequestMeters requests, AccessLog accessLog,
                            List<Map<BackendTemplate, BackendKeyMaker>> keyMakers) {
 
@@ -36,7 +37,8 @@ public record HttpListener(ListenerConfig config, RouteTable routes, Timeouts ti
         List<Map<BackendTemplate, BackendKeyMaker>> keyMakers = config.routes().stream()
                 .map(route -> BackendKeyMaker.forRoute(config.name(), route)).toList();
         return new HttpListener(config, RouteTable.of(config.routes()), global.timeouts(), global.limits(),
-                global.forwarded(), meters, requests, accessLog, keyMakers);
+                global.forwarded(), RequestLog.Gathered.of(global.accessLog().written()), meters, requests,
+                accessLog, keyMakers);
     }
 
     /** How {@code backend} of the route at {@code routeIndex} becomes a pool key. */

@@ -30,17 +30,10 @@ class ForwardedTrustTest {
     private static final String[] FORGED = {"X-Forwarded-For: 198.51.100.1", "X-Forwarded-Proto: https",
         "X-Forwarded-Host: forged.test", "Forwarded: for=198.51.100.1", "X-Real-IP: 198.51.100.1"};
 
-    private static RawBackend recording(Queue<HttpWire.Request> received) throws Exception {
-        return new RawBackend(RawBackend.replying(request -> {
-            received.add(request);
-            return OK;
-        }));
-    }
-
     @Test
     void fromAnUntrustedClientTheForwardingFieldsAreReplaced(Vertx vertx) throws Exception {
         Queue<HttpWire.Request> received = new ConcurrentLinkedQueue<>();
-        try (RawBackend backend = recording(received);
+        try (RawBackend backend = new RawBackend(RawBackend.recording(received, OK));
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), "");
              RawClient client = new RawClient(proxy.port())) {
             assertThat(client.exchange(RawClient.get("a.test", "/", FORGED)).status()).isEqualTo(200);
@@ -57,7 +50,7 @@ class ForwardedTrustTest {
     @Test
     void fromAnUntrustedClientTheForwardedStyleIsReplacedToo(Vertx vertx) throws Exception {
         Queue<HttpWire.Request> received = new ConcurrentLinkedQueue<>();
-        try (RawBackend backend = recording(received);
+        try (RawBackend backend = new RawBackend(RawBackend.recording(received, OK));
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), "",
                      "forwarded_headers: forwarded");
              RawClient client = new RawClient(proxy.port())) {
@@ -73,7 +66,7 @@ class ForwardedTrustTest {
     @Test
     void fromATrustedProxyTheClientIsAppended(Vertx vertx) throws Exception {
         Queue<HttpWire.Request> received = new ConcurrentLinkedQueue<>();
-        try (RawBackend backend = recording(received);
+        try (RawBackend backend = new RawBackend(RawBackend.recording(received, OK));
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend),
                      "forwarded: { trusted_proxies: [127.0.0.0/8] }\n");
              RawClient client = new RawClient(proxy.port())) {
@@ -90,7 +83,7 @@ class ForwardedTrustTest {
     @Test
     void aReloadThatTrustsTheClientAppliesToItsOpenConnection(Vertx vertx) throws Exception {
         Queue<HttpWire.Request> received = new ConcurrentLinkedQueue<>();
-        try (RawBackend backend = recording(received);
+        try (RawBackend backend = new RawBackend(RawBackend.recording(received, OK));
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), "");
              RawClient client = new RawClient(proxy.port())) {
             client.exchange(RawClient.get("a.test", "/", FORGED));

@@ -97,7 +97,7 @@ abstract class HttpIntegrationBase {
             assertThat(seen.get("proto")).isEqualTo("http");
             assertThat(seen.get("xhost")).isEqualTo("a.test:8080");
             assertThat(seen.get("names")).isEqualTo(
-                    "Host,x-lower,X-MiXeD,X-Forwarded-For,X-Forwarded-Proto,X-Forwarded-Host");
+                    "Host,x-lower,X-MiXeD,X-Request-Id,X-Forwarded-For,X-Forwarded-Proto,X-Forwarded-Host");
         }
     }
 
