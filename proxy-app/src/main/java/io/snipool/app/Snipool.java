@@ -6,6 +6,7 @@ import io.snipool.config.AccessLogConfig;
 import io.snipool.config.ListenerConfig;
 import io.snipool.config.ProxyConfig;
 import io.snipool.config.Units;
+import io.snipool.core.accesslog.AccessLineFormat;
 import io.snipool.core.accesslog.AccessLog;
 import io.snipool.core.accesslog.AsyncAccessLog;
 import io.snipool.core.backend.VertxHostResolver;
@@ -264,7 +265,8 @@ public final class Snipool {
         }
         Path file = config.path().equals(AccessLogConfig.STDOUT) ? null : Path.of(config.path());
         try {
-            return new AsyncAccessLog(file, System.out, AsyncAccessLog.DEFAULT_QUEUE_CAPACITY, registry);
+            return new AsyncAccessLog(file, System.out, AccessLineFormat.of(config),
+                    AsyncAccessLog.DEFAULT_QUEUE_CAPACITY, registry);
         } catch (IOException e) {
             throw new StartupException("cannot open the access log " + config.path() + ": " + e.getMessage(), e);
         }

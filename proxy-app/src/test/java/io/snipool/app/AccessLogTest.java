@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The access log: one JSON line per HTTP request and per TLS connection, with every field. */
+/** The access log: one JSON line per HTTP request and per TLS connection, with every field; or combined lines. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AccessLogTest {
 
@@ -39,19 +39,12 @@ class AccessLogTest {
         Path log = dir.resolve("access.log");
         try {
             HttpBackend backend = Await.result(HttpBackend.start(vertx, "hello"));
-            Snipool snipool = Snipool.start(new ConfigLoader(Map.<String, String>of()::get).parse("""
-                    listeners:
-                      - name: web
-                        bind: "127.0.0.1:0"
-                        mode: http
-                        routes: [ { hosts: [localhost], backends: ["127.0.0.1:%d"] } ]
+            Snipool snipool = start(backend, """
                       - name: edge
                         bind: "127.0.0.1:0"
                         mode: tls
                         routes: [ { hosts: [a.example.test], backends: ["127.0.0.1:1"] } ]
-                    metrics: { bind: "127.0.0.1:0" }
-                    access_log: { enabled: true, path: "%s", format: json }
-                    """.formatted(backend.port(), log), "t.yaml"), Duration.ofSeconds(30));
+                    """, "{ enabled: true, path: \"" + log + "\", format: json }");
             try {
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
                 int web = snipool.listenerPort("web");
@@ -70,8 +63,9 @@ class AccessLogTest {
             List<JsonObject> lines = lines(log).stream().map(JsonObject::new).toList();
             JsonObject served = lines.stream().filter(l -> l.getInteger("status", 0) == 200).findFirst().orElseThrow();
             assertThat(served.fieldNames()).containsExactly("time", "kind", "listener", "client", "host", "method",
-                    "path", "route", "backend", "status", "outcome", "bytes_in", "bytes_out", "duration_ms", "pool",
-                    "stale_retry", "attempts");
+                    "path", "protocol", "route", "backend", "status", "outcome", "bytes_in", "bytes_out",
+                    "duration_ms", "upstream_connect_ms", "upstream_first_byte_ms", "pool", "stale_retry", "attempts",
+                    "retries", "request_id", "user_agent");
             assertThat(Instant.parse(served.getString("time"))).isBefore(Instant.now());
             assertThat(served.getString("kind")).isEqualTo("http");
             assertThat(served.getString("listener")).isEqualTo("web");
@@ -106,6 +100,45 @@ class AccessLogTest {
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void theCombinedFormatIsWrittenAsConfigured() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        Path log = dir.resolve("combined.log");
+        try {
+            HttpBackend backend = Await.result(HttpBackend.start(vertx, "hello"));
+            Snipool snipool = start(backend, "", "{ path: \"" + log + "\", format: combined }");
+            try {
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + snipool.listenerPort("web")
+                        + "/c?x=1")).header("User-Agent", "probe/2").header("X-Request-Id", "combined-1").build(),
+                        HttpResponse.BodyHandlers.ofString());
+                Await.until(Await.SLOW_TIMEOUT, "one access log line", () -> lines(log), seen -> seen.size() == 1);
+            } finally {
+                snipool.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
+            assertThat(lines(log).get(0)).matches("127\\.0\\.0\\.1 - - \\[[^]]+ \\+0000] \"GET /c\\?x=1 HTTP/1\\.1\""
+                    + " 200 5 \"-\" \"probe/2\" combined-1 \\d+\\.\\d{3}");
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * snipool with the http listener {@code web}, which routes {@code localhost} to {@code backend}, the listeners of
+     * {@code moreListeners} (list entries, indented by two), and {@code accessLog} as its {@code access_log}.
+     */
+    private static Snipool start(HttpBackend backend, String moreListeners, String accessLog) throws Exception {
+        return Snipool.start(new ConfigLoader(Map.<String, String>of()::get).parse("""
+                listeners:
+                  - name: web
+                    bind: "127.0.0.1:0"
+                    mode: http
+                    routes: [ { hosts: [localhost], backends: ["127.0.0.1:%d"] } ]
+                %smetrics: { bind: "127.0.0.1:0" }
+                access_log: %s
+                """.formatted(backend.port(), moreListeners, accessLog), "t.yaml"), Duration.ofSeconds(30));
     }
 
     private static String snipoolPort(JsonObject line) {

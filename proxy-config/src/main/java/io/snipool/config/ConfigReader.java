@@ -47,6 +47,7 @@ final class ConfigReader {
         MetricsConfig metrics = readMetrics(top.map("metrics"));
         ShutdownConfig shutdown = readShutdown(top.map("shutdown"));
         AccessLogConfig accessLog = readAccessLog(top.map("access_log"));
+        ForwardedConfig forwarded = readForwarded(top.map("forwarded"));
         LoggingConfig logging = readLogging(top.map("logging"));
         YamlMap reloadMap = top.map("reload");
         ReloadConfig reload = new ReloadConfig(reloadMap.bool("watch", false),
@@ -70,8 +71,8 @@ final class ConfigReader {
                     "at least one listener is required");
         }
         top.finish();
-        return new ProxyConfig(listeners, pool, timeouts, limits, metrics, shutdown, accessLog, logging, reload,
-                transport, warnings.inFileOrder());
+        return new ProxyConfig(listeners, pool, timeouts, limits, metrics, shutdown, accessLog, forwarded, logging,
+                reload, transport, warnings.inFileOrder());
     }
 
     private PoolSettings readPool(YamlMap map, PoolSettings base, boolean global) {
@@ -175,8 +176,38 @@ final class ConfigReader {
         }
         AccessLogConfig.Format format = map.choice("format", AccessLogConfig.Format.JSON,
                 AccessLogConfig.Format.class);
+        List<AccessLogField> fields = AccessLogConfig.DEFAULT_FIELDS;
+        if (map.has("fields")) {
+            fields = readAccessLogFields(map, format);
+        }
         map.finish();
-        return new AccessLogConfig(enabled, path, format);
+        return new AccessLogConfig(enabled, path, format, fields);
+    }
+
+    /** The {@code fields} list: known names, each once, at least one; only for {@code json} lines. */
+    private List<AccessLogField> readAccessLogFields(YamlMap map, AccessLogConfig.Format format) {
+        if (format == AccessLogConfig.Format.COMBINED) {
+            problems.add(map.child("fields"), map.keyNode("fields"), "fields selects the fields of json lines;"
+                    + " the combined format is fixed (remove fields, or use format: json)");
+            return AccessLogConfig.DEFAULT_FIELDS;
+        }
+        List<AccessLogField> fields = map.list("fields", AccessLogField::parse);
+        boolean everyEntryRead = fields.size() == map.listSize("fields");
+        for (int i = 0; i < fields.size(); i++) {
+            if (fields.indexOf(fields.get(i)) < i) {
+                problems.add(everyEntryRead ? map.child("fields") + "[" + i + "]" : map.child("fields"),
+                        map.listItem("fields", everyEntryRead ? i : Integer.MAX_VALUE), "field '"
+                        + fields.get(i).key() + "' is listed twice");
+            }
+        }
+        map.requireNonEmpty("fields", fields);
+        return fields.isEmpty() ? AccessLogConfig.DEFAULT_FIELDS : fields;
+    }
+
+    private ForwardedConfig readForwarded(YamlMap map) {
+        ForwardedConfig forwarded = new ForwardedConfig(map.list("trusted_proxies", Cidr::parse));
+        map.finish();
+        return forwarded;
     }
 
     private LoggingConfig readLogging(YamlMap map) {

@@ -9,10 +9,11 @@ import java.util.List;
  *                 14 days, {@code verify: false}), each with its key path and line like a problem; logged at start
  *                 and at every reload, printed by {@code --check}
  * @param transport the socket transport of the event loops; read at start only
+ * @param forwarded whose forwarding headers HTTP listeners believe
  */
 public record ProxyConfig(List<ListenerConfig> listeners, PoolSettings pool, Timeouts timeouts, Limits limits,
                           MetricsConfig metrics, ShutdownConfig shutdown, AccessLogConfig accessLog,
-                          LoggingConfig logging, ReloadConfig reload, Transport transport,
+                          ForwardedConfig forwarded, LoggingConfig logging, ReloadConfig reload, Transport transport,
                           List<ConfigProblem> warnings) {
 
     public ProxyConfig {

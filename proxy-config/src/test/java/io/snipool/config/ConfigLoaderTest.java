@@ -60,7 +60,9 @@ class ConfigLoaderTest {
                       max_retry_body_bytes: 0 }
             metrics: { bind: 127.0.0.1:0, pool_event_history: 10, allow: [10.0.0.0/8], token: 0123456789abcdef0123 }
             shutdown: { grace_period: 10s, drain_timeout: 5s }
-            access_log: { enabled: false, path: /var/log/snipool/access.log, format: json }
+            access_log: { enabled: false, path: /var/log/snipool/access.log, format: json,
+                          fields: [time, status, request_id, upstream_connect_ms] }
+            forwarded: { trusted_proxies: [10.0.0.0/8, "2001:db8::1"] }
             logging: { level: debug, format: json }
             reload: { watch: true, watch_delay: 2s }
             transport: io_uring
@@ -127,7 +129,11 @@ class ConfigLoaderTest {
         assertThat(config.shutdown().drainTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.shutdown().gracePeriod()).isEqualTo(Duration.ofSeconds(10));
         assertThat(config.accessLog()).isEqualTo(new AccessLogConfig(false, "/var/log/snipool/access.log",
-                AccessLogConfig.Format.JSON));
+                AccessLogConfig.Format.JSON, List.of(AccessLogField.TIME, AccessLogField.STATUS,
+                AccessLogField.REQUEST_ID, AccessLogField.UPSTREAM_CONNECT_MS)));
+        assertThat(config.accessLog().written()).as("disabled: nothing is gathered").isEmpty();
+        assertThat(config.forwarded().trustedProxies()).extracting(Cidr::toString)
+                .containsExactly("10.0.0.0/8", "2001:db8:0:0:0:0:0:1/128");
         assertThat(config.logging()).isEqualTo(new LoggingConfig(LoggingConfig.Level.DEBUG,
                 LoggingConfig.Format.JSON));
         assertThat(config.reload()).isEqualTo(new ReloadConfig(true, Duration.ofSeconds(2)));
@@ -147,6 +153,7 @@ class ConfigLoaderTest {
         assertThat(config.metrics()).isEqualTo(MetricsConfig.defaults());
         assertThat(config.shutdown()).isEqualTo(ShutdownConfig.defaults());
         assertThat(config.accessLog()).isEqualTo(AccessLogConfig.defaults());
+        assertThat(config.forwarded()).isEqualTo(ForwardedConfig.defaults());
         assertThat(config.logging()).isEqualTo(LoggingConfig.defaults());
         assertThat(config.reload()).isEqualTo(new ReloadConfig(false, Duration.ofMillis(500)));
         assertThat(config.transport()).isEqualTo(Transport.AUTO);
@@ -185,6 +192,9 @@ class ConfigLoaderTest {
                 List.of(), Optional.empty()));
         assertThat(ShutdownConfig.defaults().drainTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(ShutdownConfig.defaults().gracePeriod()).as("no grace unless asked").isZero();
+        assertThat(AccessLogConfig.defaults()).as("json with every field").isEqualTo(new AccessLogConfig(true, "-",
+                AccessLogConfig.Format.JSON, List.of(AccessLogField.values())));
+        assertThat(ForwardedConfig.defaults().trustedProxies()).as("no proxy trusted").isEmpty();
         assertThat(ClientLimits.defaults()).as("per-client limits off").isEqualTo(new ClientLimits(0, 0, 2000, 64));
     }
 

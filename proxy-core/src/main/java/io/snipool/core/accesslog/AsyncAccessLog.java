@@ -19,9 +19,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * Writes access records as JSON lines from a dedicated thread, so event loops only enqueue. The queue is bounded:
- * when the disk (or whatever reads standard output) cannot keep up, records are dropped and counted in
- * {@code snipool_access_log_dropped_total} rather than letting memory grow or an event loop wait.
+ * Writes access records as lines of text ({@link AccessLineFormat}) from a dedicated thread, so event loops only
+ * enqueue. The queue is bounded: when the disk (or whatever reads standard output) cannot keep up, records are
+ * dropped and counted in {@code snipool_access_log_dropped_total} rather than letting memory grow or an event loop
+ * wait.
  */
 public final class AsyncAccessLog implements AccessLog {
 
@@ -31,14 +32,13 @@ public final class AsyncAccessLog implements AccessLog {
     public static final String WRITTEN = "snipool.access.log.lines";
 
     private static final Logger LOG = Logger.getLogger(AsyncAccessLog.class.getName());
-    private static final AccessRecord STOP = new AccessRecord(null, null, null, null, null, null, null, 0, null,
-            null, null, 0, 0, 0, null, false, 0, null);
+    private static final AccessRecord STOP = marker();
     /** Wakes the writer to reopen at once, rather than with the next line. */
-    private static final AccessRecord REOPEN = new AccessRecord(null, null, null, null, null, null, null, 0, null,
-            null, null, 0, 0, 0, null, false, 0, null);
+    private static final AccessRecord REOPEN = marker();
 
     private final Path file;
     private final PrintStream stdout;
+    private final AccessLineFormat format;
     private final BlockingQueue<AccessRecord> queue;
     private final Counter dropped;
     private final Counter written;
@@ -49,11 +49,13 @@ public final class AsyncAccessLog implements AccessLog {
     /**
      * @param file   the log file, or null for {@code stdout}
      * @param stdout standard output (a test may pass its own stream)
+     * @param format what a line holds, written on the writer thread so that event loops never format
      */
-    public AsyncAccessLog(Path file, PrintStream stdout, int queueCapacity, MeterRegistry registry)
-            throws IOException {
+    public AsyncAccessLog(Path file, PrintStream stdout, AccessLineFormat format, int queueCapacity,
+                          MeterRegistry registry) throws IOException {
         this.file = file;
         this.stdout = stdout;
+        this.format = format;
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.dropped = Counter.builder(DROPPED).description("Access log lines dropped because writing fell behind")
                 .register(registry);
@@ -87,6 +89,11 @@ public final class AsyncAccessLog implements AccessLog {
         }
     }
 
+    /** A record that is no line, told apart from every other by its identity. */
+    private static AccessRecord marker() {
+        return AccessRecord.tunnel(null, null, null, null, null, null, null, 0, 0, 0, 0);
+    }
+
     private Writer open() throws IOException {
         if (file == null) {
             return new BufferedWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8));
@@ -117,7 +124,7 @@ public final class AsyncAccessLog implements AccessLog {
                         }
                         return;
                     }
-                    out.write(record.toJson().encode());
+                    out.write(format.line(record));
                     out.write('\n');
                     written.increment();
                 }

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.snipool.config.InetLiterals;
 import io.snipool.config.Units;
 import io.snipool.core.accesslog.AccessRecord;
 import io.snipool.core.failure.Failure;
@@ -81,6 +82,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     private final Deadline responseTimer;
     private final Deadline exchangeIdleTimer;
     private final Runnable waitExpired = this::waitExpired;
+    /** The configuration {@link #trustedPeer} was last worked out for, and its answer. */
+    private HttpListener trustJudgedFor;
+    private boolean trustedPeer;
     private ChannelHandlerContext ctx;
     private Exchange exchange;
     private Phase phase = Phase.FIRST_HEAD;
@@ -130,6 +134,19 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
 
     String clientAddress() {
         return clientAddress;
+    }
+
+    /**
+     * Whether the client is one of {@code forwarded.trusted_proxies}, whose forwarding headers are kept: worked out
+     * once per connection and configuration, not per request.
+     */
+    boolean trustedPeer(HttpListener listener) {
+        if (listener != trustJudgedFor) {
+            trustJudgedFor = listener;
+            trustedPeer = !listener.forwarded().trustedProxies().isEmpty() && InetLiterals.isIpLiteral(clientAddress)
+                    && listener.forwarded().trusts(InetLiterals.parse(clientAddress));
+        }
+        return trustedPeer;
     }
 
     Optional<TerminatedTls> tls() {
@@ -305,7 +322,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         RequestLog log = new RequestLog(listener, clientEndpoint, accessLogTls);
         String target = request.uri();
         String authority = request.headers().get(HttpHeaderNames.HOST);
-        log.request(request.method().name(), target, authority);
+        log.request(request, authority, proxy.requestIds().idFor(request.headers()));
         if (request.decoderResult().isFailure()) {
             Throwable cause = request.decoderResult().cause();
             refuse(Failure.of(kindOf(cause), "malformed request: " + cause.getMessage()), log);

@@ -102,7 +102,8 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         }
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
         ForwardingHeaders.addForwarded(request.headers(), listener.config().forwardedHeaders(),
-                session.clientAddress(), authority, session.tls().isPresent() ? "https" : "http");
+                session.trustedPeer(listener), session.clientAddress(), authority,
+                session.tls().isPresent() ? "https" : "http");
     }
 
     void start() {
@@ -252,9 +253,11 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         touched();
         if (phase == ExchangePhase.SENDING) {
             moveTo(ExchangePhase.RECEIVING);
+            log.firstResponseByte();
         }
         if (message instanceof HttpResponse head && !head.decoderResult().isFailure()) {
             int code = head.status().code();
+            log.backendStatus(code);
             if (code >= 200 || code == 101) {
                 responseTimer.cancel();
                 replay.release();
@@ -319,6 +322,7 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         lease.close(EvictionReason.CLOSED_BY_PEER);
         lease = null;
         connection = null;
+        log.leasing();
         if (retry.reason() == RetryRule.Reason.STALE_CONNECTION) {
             session.proxy().pools().meters().staleRetry(leaser.key());
             log.staleRetry();

@@ -2,6 +2,7 @@ package io.snipool.core.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
 import io.snipool.config.ListenerConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +20,18 @@ public final class ForwardingHeaders {
      */
     private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "proxy-connection", "te",
             "transfer-encoding", "upgrade");
+
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("X-Forwarded-For");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("X-Forwarded-Proto");
+    private static final AsciiString X_FORWARDED_HOST = AsciiString.cached("X-Forwarded-Host");
+    private static final AsciiString FORWARDED = AsciiString.cached("Forwarded");
+
+    /**
+     * What a client may send to claim an address, scheme or host other than its own: {@code X-Forwarded-*}, RFC
+     * 7239's {@code Forwarded}, and nginx's {@code X-Real-IP}, which snipool never sets but a backend may believe.
+     */
+    static final List<AsciiString> CLIENT_ADDRESS_FIELDS = List.of(X_FORWARDED_FOR, X_FORWARDED_PROTO,
+            X_FORWARDED_HOST, FORWARDED, AsciiString.cached("X-Real-IP"));
 
     private ForwardingHeaders() {
     }
@@ -65,36 +78,48 @@ public final class ForwardingHeaders {
     }
 
     /**
-     * Adds what a backend needs to know about the client, in the listener's configured style.
+     * Adds what a backend needs to know about the client, in the listener's configured style. The forwarding fields
+     * a client sent ({@link #CLIENT_ADDRESS_FIELDS}) are believed only from a trusted proxy, to whose chain the
+     * client is appended; from anyone else they are removed first, so a client cannot make a backend believe it has
+     * another address: what the backend gets starts at the client snipool saw.
      *
+     * @param trustedPeer   the client is one of {@code forwarded.trusted_proxies}
      * @param clientAddress the client's IP address (the real one when a PROXY header came in)
      * @param host          the Host the client asked for, as sent
      * @param proto         {@code http}, or {@code https} for a request that came over TLS snipool terminated
      */
-    public static void addForwarded(HttpHeaders headers, ListenerConfig.ForwardedHeaders style, String clientAddress,
-                                    String host, String proto) {
+    public static void addForwarded(HttpHeaders headers, ListenerConfig.ForwardedHeaders style, boolean trustedPeer,
+                                    String clientAddress, String host, String proto) {
+        if (!trustedPeer) {
+            for (AsciiString field : CLIENT_ADDRESS_FIELDS) {
+                headers.remove(field);
+            }
+        }
         switch (style) {
             case X_FORWARDED -> {
-                String previous = joined(headers, "x-forwarded-for");
-                headers.set("X-Forwarded-For", previous == null ? clientAddress : previous + ", " + clientAddress);
-                headers.set("X-Forwarded-Proto", proto);
-                if (host != null) {
-                    headers.set("X-Forwarded-Host", host);
+                String previous = trustedPeer ? joined(headers, X_FORWARDED_FOR) : null;
+                headers.set(X_FORWARDED_FOR, previous == null ? clientAddress : previous + ", " + clientAddress);
+                // A trusted proxy in front knows the scheme and host its client used; snipool only fills the gaps.
+                if (!trustedPeer || !headers.contains(X_FORWARDED_PROTO)) {
+                    headers.set(X_FORWARDED_PROTO, proto);
+                }
+                if (host != null && (!trustedPeer || !headers.contains(X_FORWARDED_HOST))) {
+                    headers.set(X_FORWARDED_HOST, host);
                 }
             }
             case FORWARDED -> {
                 // RFC 7239 §4: an IPv6 node is quoted and bracketed.
                 String node = clientAddress.indexOf(':') >= 0 ? "\"[" + clientAddress + "]\"" : clientAddress;
                 String element = "for=" + node + ";proto=" + proto + (host == null ? "" : ";host=" + quoted(host));
-                String previous = joined(headers, "forwarded");
-                headers.set("Forwarded", previous == null ? element : previous + ", " + element);
+                String previous = trustedPeer ? joined(headers, FORWARDED) : null;
+                headers.set(FORWARDED, previous == null ? element : previous + ", " + element);
             }
             case NONE -> {
             }
         }
     }
 
-    private static String joined(HttpHeaders headers, String name) {
+    private static String joined(HttpHeaders headers, CharSequence name) {
         List<String> values = headers.getAll(name);
         return values.isEmpty() ? null : String.join(", ", values);
     }

@@ -1,11 +1,13 @@
 package io.snipool.core.http;
 
 import io.snipool.config.BackendTemplate;
-import io.snipool.config.ListenerConfig;
-import io.snipool.config.RouteConfig;
-import io.snipool.core.accesslog.AccessLog;
+import io.snipool.config.ForwardedConfig;
 import io.snipool.config.Limits;
+import io.snipool.config.ListenerConfig;
+import io.snipool.config.ProxyConfig;
+import io.snipool.config.RouteConfig;
 import io.snipool.config.Timeouts;
+import io.snipool.core.accesslog.AccessLog;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.snipool.core.metrics.RequestMeters;
 import io.snipool.core.route.RouteTable;
@@ -17,18 +19,25 @@ import java.util.Map;
  * each backend becomes a pool key (with the route's backend TLS profile, built here once). Immutable; a reload builds
  * a new one.
  *
+ * @param forwarded whose forwarding headers are believed
+ * @param gathered  which costly access log fields requests gather
  * @param keyMakers per route (in the order of {@code config.routes()}), the key maker of each backend
  */
 public record HttpListener(ListenerConfig config, RouteTable routes, Timeouts timeouts, Limits limits,
+                           ForwardedConfig forwarded, RequestLog.Gathered gathered,
                            ProxyMetrics.ListenerMeters meters, RequestMeters requests, AccessLog accessLog,
                            List<Map<BackendTemplate, BackendKeyMaker>> keyMakers) {
 
-    /** @throws IllegalArgumentException when a route's {@code backend_tls} cannot be made ready */
-    public static HttpListener of(ListenerConfig config, Timeouts timeouts, Limits limits,
-                                  ProxyMetrics.ListenerMeters meters, RequestMeters requests, AccessLog accessLog) {
+    /**
+     * @param global the process's configuration, for the settings every listener shares
+     * @throws IllegalArgumentException when a route's {@code backend_tls} cannot be made ready
+     */
+    public static HttpListener of(ListenerConfig config, ProxyConfig global, ProxyMetrics.ListenerMeters meters,
+                                  RequestMeters requests, AccessLog accessLog) {
         List<Map<BackendTemplate, BackendKeyMaker>> keyMakers = config.routes().stream()
                 .map(route -> BackendKeyMaker.forRoute(config.name(), route)).toList();
-        return new HttpListener(config, RouteTable.of(config.routes()), timeouts, limits, meters, requests,
+        return new HttpListener(config, RouteTable.of(config.routes()), global.timeouts(), global.limits(),
+                global.forwarded(), RequestLog.Gathered.of(global.accessLog().written()), meters, requests,
                 accessLog, keyMakers);
     }
 

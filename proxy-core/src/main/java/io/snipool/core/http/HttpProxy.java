@@ -35,6 +35,7 @@ public final class HttpProxy implements ConnectionHandler {
     private final HttpPools pools;
     private final BackendHealth health;
     private final ConnectionPool<BackendKey, BackendConnection> pool;
+    private final RequestIds requestIds = new RequestIds();
     private HttpListener selectorsFor;
     private BackendSelector[] selectors;
 
@@ -130,6 +131,11 @@ public final class HttpProxy implements ConnectionHandler {
 
     ConnectionPool<BackendKey, BackendConnection> pool() {
         return pool;
+    }
+
+    /** This loop's request ids. */
+    RequestIds requestIds() {
+        return requestIds;
     }
 
     HttpPools pools() {

@@ -1,15 +1,30 @@
 package io.snipool.core.http;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.snipool.config.AccessLogField;
 import io.snipool.core.accesslog.AccessRecord;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.metrics.RequestMeters;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * What one HTTP request did, gathered while it runs and written once when it ends: the request counter and
- * duration histogram, the byte counters, and the access log line.
+ * duration histogram, the byte counters, and the access log line. What only the access log shows, and costs a header
+ * lookup or a clock read, is gathered only when {@code access_log} writes it ({@link Gathered}).
  */
 final class RequestLog {
+
+    /** Which costly fields the access log writes: decided once per configuration, read per request. */
+    record Gathered(boolean userAgent, boolean referer, boolean upstreamTimes) {
+
+        static Gathered of(List<AccessLogField> written) {
+            return new Gathered(written.contains(AccessLogField.USER_AGENT), written.contains(AccessLogField.REFERER),
+                    written.contains(AccessLogField.UPSTREAM_CONNECT_MS)
+                            || written.contains(AccessLogField.UPSTREAM_FIRST_BYTE_MS));
+        }
+    }
 
     private final HttpListener listener;
     private final String client;
@@ -18,13 +33,24 @@ final class RequestLog {
     private String host;
     private String method;
     private String path;
+    private String protocol;
+    private String requestId;
+    private String userAgent;
+    private String referer;
     private String route = RequestMeters.NO_ROUTE;
     private String backend;
     private String pool;
+    private int backendStatus;
     private boolean staleRetry;
     private int attempts;
     private long bytesIn;
     private long bytesOut;
+    /** When the current lease was asked for; the first one with the request. */
+    private long leaseStartNanos = startNanos;
+    /** When the request was handed to the current backend connection. */
+    private long sentNanos;
+    private long connectNanos = -1;
+    private long firstByteNanos = -1;
     private boolean written;
 
     /** @param tls the connection's TLS as the access log shows it, made once per connection; null when plain */
@@ -34,10 +60,20 @@ final class RequestLog {
         this.tls = tls;
     }
 
-    void request(String requestMethod, String target, String requestHost) {
-        method = requestMethod;
-        path = target;
+    /** The request as the client sent it, before any header is rewritten; {@code requestHost} is its Host. */
+    void request(HttpRequest request, String requestHost, String id) {
+        method = request.method().name();
+        path = request.uri();
+        protocol = request.protocolVersion().text();
         host = requestHost;
+        requestId = id;
+        Gathered gathered = listener.gathered();
+        if (gathered.userAgent()) {
+            userAgent = request.headers().get(HttpHeaderNames.USER_AGENT);
+        }
+        if (gathered.referer()) {
+            referer = request.headers().get(HttpHeaderNames.REFERER);
+        }
     }
 
     void route(String label) {
@@ -48,9 +84,37 @@ final class RequestLog {
         return route;
     }
 
+    /** A new lease is asked for (a replay): the time to get it starts now. */
+    void leasing() {
+        if (listener.gathered().upstreamTimes()) {
+            leaseStartNanos = System.nanoTime();
+        }
+    }
+
+    /**
+     * A backend connection was had and the request goes out on it. The time it took counts towards
+     * {@code upstream_connect_ms} unless the connection was {@code reused}: a pool hit counts 0, with no clock read.
+     */
     void backend(String label, boolean reused) {
         backend = label;
         pool = reused ? "hit" : "miss";
+        if (listener.gathered().upstreamTimes()) {
+            long now = System.nanoTime();
+            connectNanos = Math.max(connectNanos, 0) + (reused ? 0 : now - leaseStartNanos);
+            sentNanos = now;
+        }
+    }
+
+    /** The backend's first response message (a head, interim or final) for the request it was sent. */
+    void firstResponseByte() {
+        if (listener.gathered().upstreamTimes() && firstByteNanos < 0) {
+            firstByteNanos = System.nanoTime() - sentNanos;
+        }
+    }
+
+    /** A response head from the backend, interim or final: the last one's status is logged. */
+    void backendStatus(int status) {
+        backendStatus = status;
     }
 
     void staleRetry() {
@@ -97,7 +161,12 @@ final class RequestLog {
         long nanos = System.nanoTime() - startNanos;
         listener.requests().request(route, status, nanos);
         listener.accessLog().log(new AccessRecord(Instant.now(), "http", listener.config().name(), client, host,
-                RequestMeters.NO_ROUTE.equals(route) ? null : route, backend, status, outcome, method, path,
-                bytesIn, bytesOut, nanos / 1000, pool, staleRetry, attempts, tls));
+                method, path, protocol, RequestMeters.NO_ROUTE.equals(route) ? null : route, backend, status,
+                backendStatus, outcome, bytesIn, bytesOut, nanos / 1000, micros(connectNanos),
+                micros(firstByteNanos), pool, staleRetry, attempts, requestId, userAgent, referer, tls));
+    }
+
+    private static long micros(long nanos) {
+        return nanos < 0 ? -1 : nanos / 1000;
     }
 }

@@ -30,17 +30,14 @@ public final class RequestMeters {
 
     private final MeterRegistry registry;
     private final String listener;
-    /** Per route, one counter per status code (100..599), created on first use: no key is built per request. */
-    private final Map<String, Counter[]> requests = new ConcurrentHashMap<>();
-    private final Timer duration;
+    /** Per route label, its meters, created on first use: one lookup per request, and no key built for it. */
+    private final Map<String, RouteMeters> routes = new ConcurrentHashMap<>();
     /** One counter per request kind of {@link FailureKind}, registered up front so that every kind shows as 0. */
     private final Map<FailureKind, Counter> failures = new EnumMap<>(FailureKind.class);
 
     public RequestMeters(MeterRegistry registry, String listener) {
         this.registry = registry;
         this.listener = listener;
-        this.duration = Timer.builder(REQUEST_DURATION).description("From request head to the end of the response")
-                .tag("listener", listener).serviceLevelObjectives(DURATION_BUCKETS).register(registry);
         for (FailureKind kind : FailureKind.values()) {
             if (kind.isRequestKind()) {
                 failures.put(kind, Counter.builder(REQUEST_FAILURES)
@@ -56,18 +53,43 @@ public final class RequestMeters {
         failures.get(kind).increment();
     }
 
-    /** Counts one finished request. */
+    /** Counts one finished request and its duration under its route. */
     public void request(String route, int code, long nanos) {
-        Counter[] byCode = requests.computeIfAbsent(route, r -> new Counter[500]);
-        int slot = Math.min(Math.max(code, 100), 599) - 100;
-        Counter counter = byCode[slot];
-        if (counter == null) {
-            // Registering is idempotent, so two loops racing here end up with the same counter.
-            counter = Counter.builder(REQUESTS).description("HTTP requests").tag("listener", listener)
-                    .tag("route", route).tag("code", Integer.toString(code)).register(registry);
-            byCode[slot] = counter;
+        RouteMeters meters = routes.get(route);
+        if (meters == null) {
+            meters = routes.computeIfAbsent(route, this::routeMeters);
         }
-        counter.increment();
-        duration.record(nanos, TimeUnit.NANOSECONDS);
+        meters.count(code);
+        meters.duration.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private RouteMeters routeMeters(String route) {
+        return new RouteMeters(route, Timer.builder(REQUEST_DURATION)
+                .description("From request head to the end of the response").tag("listener", listener)
+                .tag("route", route).serviceLevelObjectives(DURATION_BUCKETS).register(registry));
+    }
+
+    /** One route's meters: its duration histogram, and one counter per status code (100..599) once seen. */
+    private final class RouteMeters {
+        private final String route;
+        private final Timer duration;
+        private final Counter[] byCode = new Counter[500];
+
+        RouteMeters(String route, Timer duration) {
+            this.route = route;
+            this.duration = duration;
+        }
+
+        void count(int code) {
+            int slot = Math.min(Math.max(code, 100), 599) - 100;
+            Counter counter = byCode[slot];
+            if (counter == null) {
+                // Registering is idempotent, so two loops racing here end up with the same counter.
+                counter = Counter.builder(REQUESTS).description("HTTP requests").tag("listener", listener)
+                        .tag("route", route).tag("code", Integer.toString(code)).register(registry);
+                byCode[slot] = counter;
+            }
+            counter.increment();
+        }
     }
 }

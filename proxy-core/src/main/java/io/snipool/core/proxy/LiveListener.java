@@ -41,11 +41,10 @@ public final class LiveListener {
             TlsListener nextTls = TlsListener.of(next, global.timeouts(), global.limits(), meters, tlsMeters,
                     accessLog);
             // Terminated connections are HTTP client connections of the terminating routes.
-            http = HttpListener.of(nextTls.terminatingPart(), global.timeouts(), global.limits(), meters, requests,
-                    accessLog);
+            http = HttpListener.of(nextTls.terminatingPart(), global, meters, requests, accessLog);
             tls = nextTls;
         } else {
-            http = HttpListener.of(next, global.timeouts(), global.limits(), meters, requests, accessLog);
+            http = HttpListener.of(next, global, meters, requests, accessLog);
         }
         config = next;
     }

@@ -312,11 +312,10 @@ public final class TlsPassthrough implements ConnectionHandler {
 
         /** One access log line for this connection, when it ends. */
         void log(String outcome, String backend, long bytesIn, long bytesOut) {
-            listener.accessLog().log(new AccessRecord(Instant.now(), "tls", listener.config().name(),
+            listener.accessLog().log(AccessRecord.tunnel(Instant.now(), listener.config().name(),
                     socket.remoteAddress().toString(), serverName,
-                    route == null ? null : route.hosts().get(0).toString(),
-                    backend, 0, outcome, null, null, bytesIn, bytesOut,
-                    (System.nanoTime() - acceptedNanos) / 1000, null, false, attempts, null));
+                    route == null ? null : route.hosts().get(0).toString(), backend, outcome, bytesIn, bytesOut,
+                    (System.nanoTime() - acceptedNanos) / 1000, attempts));
         }
 
         /** Refuses with the alert the failure's kind names, if any. */

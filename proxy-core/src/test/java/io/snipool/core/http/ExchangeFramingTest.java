@@ -275,8 +275,8 @@ class ExchangeFramingTest {
     @Test
     void forwardedStyleAddsAnRfc7239Element(Vertx vertx) throws Exception {
         try (RawBackend backend = new RawBackend(RawBackend.answering("HTTP/1.1 204 No Content\r\n\r\n"));
-             ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend), "",
-                     "forwarded_headers: forwarded");
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, route("a.test", backend),
+                     "forwarded: { trusted_proxies: [127.0.0.1] }\n", "forwarded_headers: forwarded");
              RawClient client = new RawClient(proxy.port())) {
             client.exchange("GET / HTTP/1.1\r\nHost: a.test:81\r\nForwarded: for=198.51.100.7\r\n\r\n");
             HttpWire.Request received = HttpWire.readRequest(bytes(backend.receivedText()));

@@ -58,42 +58,65 @@ class ForwardingHeadersTest {
     }
 
     @Test
-    void xForwardedAppendsTheClientAndSetsProtoAndHost() {
+    void fromATrustedProxyXForwardedAppendsTheClientAndKeepsProtoAndHost() {
         HttpHeaders headers = headers("X-Forwarded-For", "198.51.100.1", "x-forwarded-for", "198.51.100.2",
-                "X-Forwarded-Proto", "https", "X-Forwarded-Host", "spoofed");
-        ForwardingHeaders.addForwarded(headers, ForwardedHeaders.X_FORWARDED, "192.0.2.7", "a.test:8080", "http");
+                "X-Forwarded-Proto", "https", "X-Forwarded-Host", "www.example");
+        ForwardingHeaders.addForwarded(headers, ForwardedHeaders.X_FORWARDED, true, "192.0.2.7", "a.test:8080",
+                "http");
         assertThat(headers.getAll("X-Forwarded-For")).containsExactly("198.51.100.1, 198.51.100.2, 192.0.2.7");
-        assertThat(headers.getAll("X-Forwarded-Proto")).containsExactly("http");
-        assertThat(headers.getAll("X-Forwarded-Host")).containsExactly("a.test:8080");
+        assertThat(headers.getAll("X-Forwarded-Proto")).as("what the proxy in front saw").containsExactly("https");
+        assertThat(headers.getAll("X-Forwarded-Host")).containsExactly("www.example");
 
         HttpHeaders first = headers("Host", "a.test");
-        ForwardingHeaders.addForwarded(first, ForwardedHeaders.X_FORWARDED, "192.0.2.7", null, "http");
+        ForwardingHeaders.addForwarded(first, ForwardedHeaders.X_FORWARDED, true, "192.0.2.7", null, "http");
         assertThat(first.get("X-Forwarded-For")).isEqualTo("192.0.2.7");
+        assertThat(first.get("X-Forwarded-Proto")).isEqualTo("http");
         assertThat(first.contains("X-Forwarded-Host")).isFalse();
+    }
+
+    @Test
+    void fromAnyoneElseEveryForwardingFieldIsReplaced() {
+        HttpHeaders headers = headers("X-Forwarded-For", "198.51.100.1", "x-forwarded-for", "10.0.0.1",
+                "X-Forwarded-Proto", "https", "X-Forwarded-Host", "spoofed", "Forwarded", "for=10.0.0.1",
+                "X-Real-IP", "10.0.0.1", "Accept", "*/*");
+        ForwardingHeaders.addForwarded(headers, ForwardedHeaders.X_FORWARDED, false, "192.0.2.7", "a.test:8080",
+                "http");
+        assertThat(entries(headers)).containsExactly(Map.entry("Accept", "*/*"),
+                Map.entry("X-Forwarded-For", "192.0.2.7"), Map.entry("X-Forwarded-Proto", "http"),
+                Map.entry("X-Forwarded-Host", "a.test:8080"));
+
+        HttpHeaders rfc7239 = headers("Forwarded", "for=10.0.0.1", "X-Forwarded-For", "10.0.0.1");
+        ForwardingHeaders.addForwarded(rfc7239, ForwardedHeaders.FORWARDED, false, "192.0.2.7", "a.test", "http");
+        assertThat(entries(rfc7239)).containsExactly(Map.entry("Forwarded", "for=192.0.2.7;proto=http;host=a.test"));
     }
 
     @Test
     void forwardedQuotesIpv6AndHostsThatAreNotTokens() {
         HttpHeaders v4 = headers();
-        ForwardingHeaders.addForwarded(v4, ForwardedHeaders.FORWARDED, "192.0.2.7", "a.test", "http");
+        ForwardingHeaders.addForwarded(v4, ForwardedHeaders.FORWARDED, false, "192.0.2.7", "a.test", "http");
         assertThat(v4.get("Forwarded")).isEqualTo("for=192.0.2.7;proto=http;host=a.test");
 
         HttpHeaders v6 = headers("Forwarded", "for=198.51.100.1");
-        ForwardingHeaders.addForwarded(v6, ForwardedHeaders.FORWARDED, "2001:db8::7", "[2001:db8::1]:8080", "http");
+        ForwardingHeaders.addForwarded(v6, ForwardedHeaders.FORWARDED, true, "2001:db8::7", "[2001:db8::1]:8080",
+                "http");
         assertThat(v6.getAll("Forwarded")).containsExactly(
                 "for=198.51.100.1, for=\"[2001:db8::7]\";proto=http;host=\"[2001:db8::1]:8080\"");
         assertThat(v6.contains("X-Forwarded-For")).isFalse();
 
         HttpHeaders noHost = headers();
-        ForwardingHeaders.addForwarded(noHost, ForwardedHeaders.FORWARDED, "192.0.2.7", null, "http");
+        ForwardingHeaders.addForwarded(noHost, ForwardedHeaders.FORWARDED, false, "192.0.2.7", null, "http");
         assertThat(noHost.get("Forwarded")).isEqualTo("for=192.0.2.7;proto=http");
     }
 
     @Test
-    void noneAddsNothing() {
-        HttpHeaders headers = headers("X-Forwarded-For", "198.51.100.1");
-        ForwardingHeaders.addForwarded(headers, ForwardedHeaders.NONE, "192.0.2.7", "a.test", "http");
-        assertThat(entries(headers)).containsExactly(Map.entry("X-Forwarded-For", "198.51.100.1"));
+    void noneAddsNothingAndPassesOnlyATrustedProxysFields() {
+        HttpHeaders trusted = headers("X-Forwarded-For", "198.51.100.1");
+        ForwardingHeaders.addForwarded(trusted, ForwardedHeaders.NONE, true, "192.0.2.7", "a.test", "http");
+        assertThat(entries(trusted)).containsExactly(Map.entry("X-Forwarded-For", "198.51.100.1"));
+
+        HttpHeaders untrusted = headers("X-Forwarded-For", "198.51.100.1", "X-Real-IP", "198.51.100.1");
+        ForwardingHeaders.addForwarded(untrusted, ForwardedHeaders.NONE, false, "192.0.2.7", "a.test", "http");
+        assertThat(entries(untrusted)).isEmpty();
     }
 
     private static HttpHeaders headers(String... namesAndValues) {

@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
@@ -34,6 +35,14 @@ final class RawBackend implements AutoCloseable {
                 connection.write(reply);
             }
         };
+    }
+
+    /** Answers each request with {@code reply}, after adding the request as received to {@code received}. */
+    static Script recording(Queue<HttpWire.Request> received, String reply) {
+        return replying(request -> {
+            received.add(request);
+            return reply;
+        });
     }
 
     /** Answers each request with what {@code reply} makes of it; a null reply closes the connection. */

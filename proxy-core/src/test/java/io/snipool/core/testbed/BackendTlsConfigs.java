@@ -55,7 +55,7 @@ public final class BackendTlsConfigs {
                 listener.deny(), listener.routes().stream().map(edit).toList(), listener.forwardedHeaders(),
                 listener.clientLimits(), listener.tls())).toList();
         return new ProxyConfig(listeners, config.pool(), config.timeouts(), config.limits(), config.metrics(),
-                config.shutdown(), config.accessLog(), config.logging(), config.reload(), config.transport(),
+                config.shutdown(), config.accessLog(), config.forwarded(), config.logging(), config.reload(), config.transport(),
                 config.warnings());
     }
 }
