@@ -1,5 +1,6 @@
 # Configuration writers for bench/run.sh: the nginx backend and the three proxies, each given the same routes,
-# the same worker count (2), logs off, and the same forwarding headers (X-Forwarded-For/-Proto/-Host).
+# the same worker count (2), logs off, the same forwarding headers (X-Forwarded-For/-Proto/-Host), and a request id
+# generated for every request and sent to the backend (X-Request-Id), as snipool always does.
 #
 # Names routed by every proxy:
 #   app.bench.test   HTTP listener     -> backend HTTP server (port $B_HTTP)
@@ -210,6 +211,8 @@ frontend web
   bind 127.0.0.1:$http
   option forwardfor
   http-request set-header X-Forwarded-Proto http
+  unique-id-format %[uuid()]
+  unique-id-header X-Request-Id
   http-request set-header X-Forwarded-Host %[req.hdr(host)]
   use_backend app if { req.hdr(host),field(1,:) -i app.bench.test }
 
@@ -242,6 +245,8 @@ frontend term
   bind 127.0.0.1:$term ssl crt $TERM_DIR/term-ecdsa.combined.pem crt $TERM_DIR/term-rsa.combined.pem alpn http/1.1 ssl-min-ver TLSv1.2
   option forwardfor
   http-request set-header X-Forwarded-Proto https
+  unique-id-format %[uuid()]
+  unique-id-header X-Request-Id
   http-request set-header X-Forwarded-Host %[req.hdr(host)]
   use_backend app if { req.hdr(host),field(1,:) -i ecdsa.term.bench.test rsa.term.bench.test }
 CONF
@@ -281,6 +286,7 @@ nginx_proxy_location() {
       proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto \$scheme;
       proxy_set_header X-Forwarded-Host \$host;
+      proxy_set_header X-Request-Id \$request_id;
     }
 CONF
 }
