@@ -55,6 +55,11 @@ function duration(seconds) {
   return seconds < 3600 ? Math.floor(seconds / 60) + ' min' : (seconds / 3600).toFixed(1) + ' h';
 }
 
+/** An ISO 8601 instant as '2026-12-04 04:56:11Z': seconds are enough here. */
+function when(iso) {
+  return iso.replace('T', ' ').replace(/(:\d\d)(\.\d+)?Z$/, '$1Z');
+}
+
 function quality(ratio) {
   return ratio === null || ratio === undefined ? 'none' : ratio >= 0.9 ? 'good' : ratio >= 0.5 ? 'fair' : 'poor';
 }
@@ -399,7 +404,7 @@ function renderEvents(snapshot) {
     return;
   }
   list.replaceChildren(...snapshot.events.slice(0, 100).map(event => el('li', {},
-    el('time', {}, event.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z')),
+    el('time', {}, when(event.time)),
     el('span', { class: 'event ' + event.type }, event.type),
     el('span', { class: 'name' }, event.backend),
     el('span', { class: 'muted' }, event.detail))));
@@ -408,13 +413,13 @@ function renderEvents(snapshot) {
 function renderConfig(snapshot) {
   const config = snapshot.config;
   const reload = config.last_reload;
-  const parts = [el('p', {}, 'Loaded at ', el('time', {}, config.loaded_at), '.')];
+  const parts = [el('p', {}, 'Loaded at ', el('time', {}, when(config.loaded_at)), '.')];
   if (!reload) {
     parts.push(el('p', { class: 'muted' }, 'Not reloaded since start.'));
   } else if (reload.applied) {
-    parts.push(el('p', { class: 'good-text' }, 'Last reload applied at ', reload.time, '.'));
+    parts.push(el('p', { class: 'good-text' }, 'Last reload applied at ', when(reload.time), '.'));
   } else {
-    parts.push(el('p', { class: 'poor-text' }, 'Last reload refused at ', reload.time,
+    parts.push(el('p', { class: 'poor-text' }, 'Last reload refused at ', when(reload.time),
       '; still running the configuration loaded before:'),
     el('ul', { class: 'problems' }, ...reload.problems.map(problem => el('li', {}, problem))));
   }
@@ -426,7 +431,7 @@ function renderConfig(snapshot) {
         el('th', { class: 'num' }, 'Days left'))),
       el('tbody', {}, ...config.certificates.map(certificate => el('tr', {},
         el('td', {}, certificate.listener), el('td', { class: 'name' }, certificate.certificate),
-        el('td', {}, certificate.expires),
+        el('td', {}, when(certificate.expires)),
         el('td', { class: 'num ' + (certificate.days_left < 14 ? 'poor-text' : '') }, certificate.days_left))))));
   }
   document.getElementById('config').replaceChildren(...parts);
