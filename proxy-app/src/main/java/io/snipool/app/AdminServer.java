@@ -1,7 +1,10 @@
 package io.snipool.app;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.snipool.app.status.StatusAssets;
+import io.snipool.app.status.StatusReport;
 import io.snipool.config.HostPort;
+import io.snipool.config.ProxyConfig;
 import io.snipool.core.health.BackendHealth;
 import io.snipool.core.health.HealthReport;
 import io.snipool.core.http.HttpPools;
@@ -13,14 +16,15 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.time.Instant;
-import java.util.function.Supplier;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * The admin HTTP server on {@code metrics.bind}: Prometheus metrics, liveness, readiness, and the pool and backend
- * APIs.
+ * The admin HTTP server on {@code metrics.bind}: Prometheus metrics, liveness, readiness, the pool and backend
+ * APIs, and the status page with its snapshot ({@code /api/stats}).
  * Loopback by default; beyond loopback, {@link AdminAccess} limits who may use it ({@code metrics.allow}) and who
  * may change anything ({@code metrics.token}).
  */
@@ -34,16 +38,21 @@ final class AdminServer {
     private final HttpPools pools;
     private final BackendHealth health;
     private final Supplier<Reloader.Outcome> reload;
+    private final Supplier<ProxyConfig> config;
+    private final StatusReport status;
     private HttpServer server;
 
     AdminServer(Vertx vertx, PrometheusMeterRegistry registry, Readiness readiness, HttpPools pools,
-                BackendHealth health, Supplier<Reloader.Outcome> reload) {
+                BackendHealth health, Supplier<Reloader.Outcome> reload, Supplier<ProxyConfig> config,
+                StatusReport status) {
         this.vertx = vertx;
         this.registry = registry;
         this.readiness = readiness;
         this.pools = pools;
         this.health = health;
         this.reload = reload;
+        this.config = config;
+        this.status = status;
     }
 
     /** Binds on {@code bind}, answering requests as {@code access} allows. */
@@ -53,7 +62,9 @@ final class AdminServer {
         router.get("/metrics").handler(this::metrics);
         router.get("/healthz").handler(ctx -> text(ctx, 200, "ok\n"));
         router.get("/readyz").handler(this::readiness);
-        router.get("/api/pools").handler(this::pools);
+        router.get("/api/pools").handler(ctx -> poolRows(ctx, rows -> json(ctx, rows)));
+        router.get("/api/stats").handler(this::stats);
+        StatusAssets.mount(router);
         router.post("/api/reload").handler(this::reload);
         router.get("/api/pool-events").handler(ctx -> json(ctx, PoolReport.events(pools.meters().events())));
         router.get("/api/backends").handler(ctx -> json(ctx, HealthReport.backends(health.snapshot(),
@@ -61,7 +72,13 @@ final class AdminServer {
         router.route().last().handler(ctx -> text(ctx, 404, "not found: " + ctx.request().path() + "\n"));
         HttpServerOptions options = new HttpServerOptions().setHost(bind.host()).setPort(bind.port());
         server = vertx.createHttpServer(options).requestHandler(router);
-        return server.listen();
+        return server.listen().onSuccess(ignored -> sampleStatus());
+    }
+
+    /** The status page's latency windows: read now, then every interval until Vert.x closes. */
+    private void sampleStatus() {
+        status.sample(config.get().listeners());
+        vertx.setPeriodic(StatusReport.SAMPLE_INTERVAL.toMillis(), timer -> status.sample(config.get().listeners()));
     }
 
     int actualPort() {
@@ -83,16 +100,23 @@ final class AdminServer {
         });
     }
 
-    private void pools(RoutingContext ctx) {
+    /** The rows of {@code /api/pools} to {@code answer}, on this context; 500 when they cannot be had. */
+    private void poolRows(RoutingContext ctx, Consumer<JsonArray> answer) {
         // Each event loop's pool is read on its own loop; the answer comes back on this context.
         io.vertx.core.Context context = vertx.getOrCreateContext();
         PoolReport.pools(pools).whenComplete((report, failure) -> context.runOnContext(ignored -> {
             if (failure != null) {
                 text(ctx, 500, "pool report unavailable: " + failure.getMessage() + "\n");
             } else {
-                json(ctx, report);
+                answer.accept(report);
             }
         }));
+    }
+
+    private void stats(RoutingContext ctx) {
+        poolRows(ctx, rows -> json(ctx, status.render(Instant.now(), config.get().listeners(), rows, health.snapshot(),
+                backend -> PoolReport.withoutConnections(backend, pools.meters()),
+                PoolReport.events(pools.meters().events()))));
     }
 
     /** Reloading blocks (validation, binding): off the event loop. 200 when applied, 422 with every problem. */
@@ -112,6 +136,11 @@ final class AdminServer {
 
     private static void json(RoutingContext ctx, JsonArray body) {
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.encodePrettily());
+    }
+
+    /** Compact: the status page polls it every 2 s, and with hundreds of backends indentation would double it. */
+    private static void json(RoutingContext ctx, JsonObject body) {
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(body.encode());
     }
 
     private void readiness(RoutingContext ctx) {

@@ -3,6 +3,7 @@ package io.snipool.app;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.snipool.app.status.ConfigHistory;
 import io.snipool.config.ConfigLoader;
 import io.snipool.config.ConfigProblem;
 import io.snipool.config.InvalidConfigException;
@@ -10,8 +11,8 @@ import io.snipool.config.ProxyConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.logging.Logger;
 
@@ -38,17 +39,20 @@ public final class Reloader {
     private final Function<String, String> environment;
     private final Counter succeeded;
     private final Counter failed;
-    private final AtomicLong lastSuccessSeconds = new AtomicLong(System.currentTimeMillis() / 1000);
+    private final ConfigHistory history;
 
-    public Reloader(Snipool snipool, Path file, Function<String, String> environment, MeterRegistry registry) {
+    /** @param history where each attempt is recorded, and whose load time the last-success gauge reads */
+    public Reloader(Snipool snipool, Path file, Function<String, String> environment, MeterRegistry registry,
+                    ConfigHistory history) {
         this.snipool = snipool;
         this.file = file;
         this.environment = environment;
+        this.history = history;
         this.succeeded = Counter.builder(RELOADS).description("Configuration reloads by result")
                 .tag("result", "success").register(registry);
         this.failed = Counter.builder(RELOADS).description("Configuration reloads by result")
                 .tag("result", "failure").register(registry);
-        Gauge.builder(LAST_SUCCESS, lastSuccessSeconds, AtomicLong::get).baseUnit("seconds")
+        Gauge.builder(LAST_SUCCESS, history, loads -> loads.loadedAt().getEpochSecond()).baseUnit("seconds")
                 .description("When the configuration was last loaded successfully (start or reload), Unix time")
                 .register(registry);
     }
@@ -75,13 +79,14 @@ public final class Reloader {
             return fail(List.of(e.getMessage()));
         }
         succeeded.increment();
-        lastSuccessSeconds.set(System.currentTimeMillis() / 1000);
+        history.reloaded(new ConfigHistory.Reload(Instant.now(), true, List.of()));
         LOG.info("reloaded " + file);
         return new Outcome(true, List.of());
     }
 
     private Outcome fail(List<String> problems) {
         failed.increment();
+        history.reloaded(new ConfigHistory.Reload(Instant.now(), false, problems));
         LOG.warning("reload of " + file + " refused; still running the previous configuration: "
                 + String.join("; ", problems));
         return new Outcome(false, problems);

@@ -2,6 +2,8 @@ package io.snipool.app;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.snipool.app.status.ConfigHistory;
+import io.snipool.app.status.StatusReport;
 import io.snipool.config.AccessLogConfig;
 import io.snipool.config.ListenerConfig;
 import io.snipool.config.ProxyConfig;
@@ -24,6 +26,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Function;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +45,7 @@ public final class Snipool {
     private final Vertx vertx;
     private final PrometheusMeterRegistry registry;
     private final Readiness readiness = new Readiness();
+    private final ConfigHistory history = new ConfigHistory(Instant.now());
     private final AdminServer admin;
     private final int eventLoops;
     private final ProxyServer proxy;
@@ -76,7 +80,8 @@ public final class Snipool {
         this.accessLog = openAccessLog(config.accessLog(), registry);
         this.proxy = new ProxyServer(vertx, config, new ProxyMetrics(registry), new VertxHostResolver(vertx),
                 eventLoops, accessLog);
-        this.admin = new AdminServer(vertx, registry, readiness, proxy.pools(), proxy.health(), this::reloadFromApi);
+        this.admin = new AdminServer(vertx, registry, readiness, proxy.pools(), proxy.health(), this::reloadFromApi,
+                this::config, new StatusReport(registry, history));
     }
 
     /**
@@ -98,7 +103,8 @@ public final class Snipool {
                                 Duration timeout) {
         Snipool snipool = new Snipool(config);
         if (configFile != null) {
-            snipool.reloader = new Reloader(snipool, configFile, environment, snipool.registry);
+            snipool.reloader = new Reloader(snipool, configFile, environment, snipool.registry,
+                    snipool.history);
         }
         try {
             snipool.startAll().toCompletionStage().toCompletableFuture()
@@ -141,7 +147,8 @@ public final class Snipool {
                 .recover(cause -> Future.failedFuture(bindFailure("the admin server (metrics.bind)",
                         config.metrics().bind().toString(), cause)))
                 .onSuccess(server -> LOG.info("admin server bound " + hostPort(config.metrics().bind().host(),
-                        server.actualPort()) + " (/metrics, /healthz, /readyz, /api/pools, /api/pool-events, /api/backends)"))
+                        server.actualPort()) + " (status page /, /metrics, /healthz, /readyz, /api/stats, /api/pools, "
+                        + "/api/pool-events, /api/backends)"))
                 .compose(ignored -> proxy.start()
                         .recover(cause -> Future.failedFuture(cause instanceof ProxyServer.BindFailure failure
                                 ? bindFailure("listener '" + failure.listener().name() + "'",

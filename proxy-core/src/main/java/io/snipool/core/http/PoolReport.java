@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
@@ -51,21 +52,36 @@ public final class PoolReport {
                 sums.add(live);
                 keyArray.add(live.json(new JsonObject().put("tls", tls(key))));
             });
-            PoolMeters.Totals totals = meters.totals(backend);
-            JsonObject evictions = new JsonObject();
-            for (EvictionReason reason : EvictionReason.values()) {
-                evictions.put(reason.label(), totals.evictions().getOrDefault(reason, 0L));
-            }
-            result.add(sums.json(new JsonObject().put("backend", backend))
-                    .put("hits", totals.hits())
-                    .put("misses", totals.misses())
-                    .put("connections_created", totals.connectionsCreated())
-                    .put("stale_retries", totals.staleRetries())
-                    .put("evictions", evictions)
-                    .put("oldest_idle_seconds", sums.oldestIdle.toMillis() / 1000.0)
-                    .put("keys", keyArray));
+            result.add(row(backend, sums, keyArray, meters.totals(backend)));
         });
         return result;
+    }
+
+    /**
+     * The row {@link #pools} would give a backend that has no pool key now (its connections all closed, so every
+     * loop's pool forgot it): its counters since start, no live counts, no keys. Empty if the pools never served it.
+     */
+    public static Optional<JsonObject> withoutConnections(String backend, PoolMeters<BackendKey> meters) {
+        PoolMeters.Totals totals = meters.totals(backend);
+        if (totals.hits() + totals.misses() + totals.connectionsCreated() == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(row(backend, new KeyLive(), new JsonArray(), totals));
+    }
+
+    private static JsonObject row(String backend, KeyLive sums, JsonArray keys, PoolMeters.Totals totals) {
+        JsonObject evictions = new JsonObject();
+        for (EvictionReason reason : EvictionReason.values()) {
+            evictions.put(reason.label(), totals.evictions().getOrDefault(reason, 0L));
+        }
+        return sums.json(new JsonObject().put("backend", backend))
+                .put("hits", totals.hits())
+                .put("misses", totals.misses())
+                .put("connections_created", totals.connectionsCreated())
+                .put("stale_retries", totals.staleRetries())
+                .put("evictions", evictions)
+                .put("oldest_idle_seconds", sums.oldestIdle.toMillis() / 1000.0)
+                .put("keys", keys);
     }
 
     /** The TLS part of a key: {@code null} for a plain backend. */

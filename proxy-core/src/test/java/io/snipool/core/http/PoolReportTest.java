@@ -8,6 +8,7 @@ import io.snipool.core.backend.BackendTlsProfile;
 import io.snipool.core.backend.TlsTarget;
 import io.snipool.core.metrics.PoolEvents;
 import io.snipool.core.metrics.PoolMeters;
+import io.snipool.core.pool.EvictionReason;
 import io.snipool.core.pool.PoolSnapshot;
 import io.snipool.core.testbed.BackendTlsConfigs;
 import io.vertx.core.json.JsonArray;
@@ -70,5 +71,27 @@ class PoolReportTest {
                 "profile", profile.identity().shortFingerprint()));
         assertThat(backend.getJsonArray("keys").getJsonObject(1).getJsonObject("tls").getString("sni"))
                 .isEqualTo("y.wild.test");
+    }
+
+    @Test
+    void aBackendWhoseConnectionsAllClosedKeepsItsCountersButNoLiveOnes() {
+        BackendKey plain = new BackendKey(new HostPort("127.0.0.1", 8080), false, false);
+        assertThat(PoolReport.withoutConnections("127.0.0.1:8080", meters)).as("never served").isEmpty();
+        meters.onMiss(plain);
+        meters.onHit(plain);
+        meters.onEviction(plain, EvictionReason.MAX_REQUESTS, 2);
+
+        JsonObject backend = PoolReport.withoutConnections("127.0.0.1:8080", meters).orElseThrow();
+
+        assertThat(backend.getString("backend")).isEqualTo("127.0.0.1:8080");
+        assertThat(backend.getLong("hits")).isEqualTo(1);
+        assertThat(backend.getLong("misses")).isEqualTo(1);
+        assertThat(backend.getLong("idle")).isZero();
+        assertThat(backend.getLong("active")).isZero();
+        assertThat(backend.getJsonObject("evictions").getLong("max_requests")).isEqualTo(1);
+        assertThat(backend.getJsonArray("keys")).isEmpty();
+        assertThat(backend.fieldNames()).as("the same fields as a row of pools()").containsExactlyElementsOf(
+                PoolReport.render(List.of(loop(List.of(stats(plain, 1, 0, Duration.ZERO)))), meters)
+                        .getJsonObject(0).fieldNames());
     }
 }
