@@ -8,6 +8,7 @@ import io.snipool.core.backend.TlsTarget;
 import io.snipool.core.metrics.BackendTlsMeters;
 import io.snipool.core.pool.ConnectCallback;
 import io.snipool.core.pool.PoolConnector;
+import io.snipool.config.PoolSettings;
 import java.time.Duration;
 
 /**
@@ -38,7 +39,7 @@ final class HttpBackendConnector implements PoolConnector<BackendKey, BackendCon
     }
 
     @Override
-    public void connect(BackendKey key, ConnectCallback<BackendConnection> callback) {
+    public void connect(BackendKey key, PoolSettings settings, ConnectCallback<BackendConnection> callback) {
         long started = System.nanoTime();
         // The pool closes a connection that arrives after it gave up, so this connect is never cancelled.
         connector.connect(key.address(), key.dynamic(), key.allowPrivateTargets(), () -> false,

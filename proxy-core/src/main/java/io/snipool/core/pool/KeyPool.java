@@ -28,6 +28,15 @@ final class KeyPool<K, C extends PooledConnection> {
     private EvictionReason retiredFor = EvictionReason.SHUTDOWN;
     private int connecting;
     private final KeyCounters<K> counters;
+    /** Recent demand, for {@code pool.adaptive}. */
+    private final DemandWindow demand;
+    /** Idle connections with less than {@code min_idle_for_age} of their lifetime left: they count toward no minimum. */
+    private int agingIdle;
+    /** The target last reported to the listener, so that the gauge moves by deltas. */
+    private int reportedTarget;
+    /** Wakes the key when its estimate may fall, so the target gauge follows it in a quiet period; null if none. */
+    private Cancellable targetTimer;
+    private final Runnable targetStep = this::targetTimerFired;
 
     KeyPool(ConnectionPool<K, C> pool, K key, PoolSettings settings) {
         this.pool = pool;
@@ -36,6 +45,7 @@ final class KeyPool<K, C extends PooledConnection> {
         this.counters = new KeyCounters<>(key, pool.listener);
         this.cap = new ConnectionCap<>(this, pool.keySlots, pool.listener);
         this.prewarmer = new Prewarmer<>(this, pool.nanoTime());
+        this.demand = new DemandWindow(settings.adaptive().window(), pool.nanoTime());
     }
 
     long nanoTime() {
@@ -58,6 +68,7 @@ final class KeyPool<K, C extends PooledConnection> {
     void updateSettings(PoolSettings latest) {
         if (latest != settings) {
             settings = latest;
+            demand.window(latest.adaptive().window(), nanoTime());
             cap.grant();
         }
     }
@@ -80,6 +91,7 @@ final class KeyPool<K, C extends PooledConnection> {
             pending = cap.enqueue(callback);
             yieldIdle(); // a fresh lease may queue while this loop holds idle connections
         }
+        observeDemand();
         cap.grant(); // stale idle connections closed on the way freed slots, maybe for older waiters
         prewarmer.topUp();
         settle();
@@ -130,11 +142,19 @@ final class KeyPool<K, C extends PooledConnection> {
             return; // leased: recycle checks its lifetime; closed: nothing left to do
         }
         long now = nanoTime();
-        EvictionReason expired = ExpiryRules.expired(entry, settings, now, idle.size() <= minIdle());
+        boolean startsAging = !entry.aging && ExpiryRules.aging(entry, settings, now);
+        if (startsAging) {
+            markAging(entry);
+        }
+        EvictionReason expired = ExpiryRules.expired(entry, settings, now, isProtected(now));
         if (expired != null) {
             evictIdle(entry, expired);
         } else {
             entry.armExpiryTimer(settings, now, pool.scheduler);
+            if (startsAging) {
+                prewarmer.topUp(); // its replacement, before max_lifetime retires it
+                settle();
+            }
         }
     }
 
@@ -253,7 +273,8 @@ final class KeyPool<K, C extends PooledConnection> {
     KeyStats<K> snapshot(long now) {
         PoolEntry<K, C> oldest = idle.oldest();
         Duration oldestIdleAge = oldest == null ? Duration.ZERO : Duration.ofNanos(now - oldest.idleSinceNanos);
-        return counters.snapshot(idle.size(), active, connecting, cap.pending(), oldestIdleAge);
+        return counters.snapshot(idle.size(), active, connecting, cap.pending(), oldestIdleAge,
+                adaptiveOn() ? demand.peak(now) : 0, targetIdle(now));
     }
 
     // ---- leasing and returning ----
@@ -263,7 +284,7 @@ final class KeyPool<K, C extends PooledConnection> {
         long now = nanoTime();
         for (PoolEntry<K, C> entry = idle.newest(); entry != null; entry = idle.newest()) {
             // Asked while the entry is still on the stack: the min_idle_per_host protection counts it.
-            EvictionReason stale = ExpiryRules.unfitForLease(entry, settings, now, idle.size() <= minIdle());
+            EvictionReason stale = ExpiryRules.unfitForLease(entry, settings, now, isProtected(now));
             removeIdle(entry);
             if (stale == null) {
                 return entry;
@@ -311,6 +332,9 @@ final class KeyPool<K, C extends PooledConnection> {
         entry.state = PoolEntry.State.IDLE;
         entry.idleSinceNanos = now;
         idle.push(entry);
+        if (ExpiryRules.aging(entry, settings, now)) {
+            markAging(entry);
+        }
         pool.listener.onGaugeChange(key, PoolGauge.IDLE, 1);
         entry.armExpiryTimer(settings, now, pool.scheduler);
         entry.connection.watchIdle(entry); // last: it may report a dead connection at once, evicting the entry
@@ -319,6 +343,10 @@ final class KeyPool<K, C extends PooledConnection> {
     /** Takes an entry off the idle stack; the caller leases or closes it. */
     private void removeIdle(PoolEntry<K, C> entry) {
         idle.remove(entry);
+        if (entry.aging) {
+            entry.aging = false;
+            agingIdle--;
+        }
         entry.state = PoolEntry.State.LEASED;
         pool.idleBudget.release();
         pool.listener.onGaugeChange(key, PoolGauge.IDLE, -1);
@@ -369,8 +397,14 @@ final class KeyPool<K, C extends PooledConnection> {
         startConnect(waiter);
     }
 
+    /**
+     * Short of warm connections: fewer idle ones that still count ({@code min_idle_for_age}) than the warm minimum,
+     * with room under the idle caps, and the backend may be warmed (it is not down).
+     */
     boolean needsPrewarm(int prewarming) {
-        return !pool.isShutDown() && idle.size() + prewarming < minIdle() && pool.idleBudget.hasRoom();
+        return !pool.isShutDown() && idle.size() - agingIdle + prewarming < warmMinimum(nanoTime())
+                && idle.size() + prewarming < settings.maxIdlePerHost() && pool.idleBudget.hasRoom()
+                && pool.mayWarm(key);
     }
 
     /** Connections of this key this instance holds, each with a slot: connecting, active and idle. */
@@ -386,18 +420,100 @@ final class KeyPool<K, C extends PooledConnection> {
     /** Ends every entry point: refreshes the idle hint for other loops and lets the pool forget an empty key. */
     void settle() {
         cap.holdsIdle(!idle.isEmpty());
+        reportTarget();
         pool.forgetIfUnused(this);
     }
 
-    /** The pool forgot this key: its slots are all given back, and the key's counter may go. */
+    /** The pool forgot this key: its slots are all given back, and the key's counter and gauges may go. */
     void forgotten() {
         cap.leave();
+        if (targetTimer != null) {
+            targetTimer.cancel();
+            targetTimer = null;
+        }
+        pool.listener.onGaugeChange(key, PoolGauge.TARGET_IDLE, -reportedTarget);
+        reportedTarget = 0;
     }
 
-    // ---- counts ----
+    // ---- counts and targets ----
 
     private int minIdle() {
         return settings.enabled() && !retired ? settings.minIdlePerHost() : 0;
+    }
+
+    private boolean adaptiveOn() {
+        return settings.enabled() && settings.adaptive().enabled();
+    }
+
+    /** Leases in flight: served, connecting for a lease, or queued. */
+    private int leasesInFlight() {
+        return active + connecting - prewarmer.connecting() + cap.pending();
+    }
+
+    /** Counts the leases in flight into the demand estimate. */
+    private void observeDemand() {
+        if (adaptiveOn()) {
+            demand.observe(leasesInFlight(), nanoTime());
+        }
+    }
+
+    /**
+     * {@code pool.adaptive}'s target: {@code ceil(estimate x headroom)}, within {@code max_idle_target} and
+     * {@code max_idle_per_host}; 0 when off or retired.
+     */
+    private int adaptiveTarget(long now) {
+        if (!adaptiveOn() || retired) {
+            return 0;
+        }
+        int peak = demand.peak(now);
+        if (peak == 0) {
+            return 0;
+        }
+        // Less a hair: 50 x 1.2 is 60.00000000000001 in binary, and must not ask for a 61st connection.
+        int wanted = (int) Math.ceil(peak * settings.adaptive().headroom() - 1e-9);
+        return Math.min(wanted, Math.min(settings.adaptive().maxIdleTarget(), settings.maxIdlePerHost()));
+    }
+
+    /** The idle connections this key keeps when none is leased: the gauge, and {@code /api/pools}. */
+    int targetIdle(long now) {
+        return Math.max(minIdle(), adaptiveTarget(now));
+    }
+
+    /**
+     * The idle connections to keep warm now: {@code min_idle_per_host}, or the adaptive target less the leases in
+     * flight, whichever is more (a lease in flight already holds, or is getting, a connection of the target).
+     */
+    private int warmMinimum(long now) {
+        int target = adaptiveTarget(now);
+        return target == 0 ? minIdle() : Math.max(minIdle(), target - leasesInFlight());
+    }
+
+    /** The idle stack is within the warm minimum, the aging connections (which count toward none) aside. */
+    private boolean isProtected(long now) {
+        return idle.size() - agingIdle <= warmMinimum(now);
+    }
+
+    private void markAging(PoolEntry<K, C> entry) {
+        entry.aging = true;
+        agingIdle++;
+    }
+
+    /** Moves the target gauge to the target now, and keeps a timer for when the estimate may fall next. */
+    private void reportTarget() {
+        long now = nanoTime();
+        int target = targetIdle(now);
+        if (target != reportedTarget) {
+            pool.listener.onGaugeChange(key, PoolGauge.TARGET_IDLE, target - reportedTarget);
+            reportedTarget = target;
+        }
+        if (targetTimer == null && adaptiveTarget(now) > 0) {
+            targetTimer = pool.scheduler.schedule(Math.max(0, demand.nextStepNanos() - now), targetStep);
+        }
+    }
+
+    private void targetTimerFired() {
+        targetTimer = null;
+        settle();
     }
 
     private void addActive(int delta) {

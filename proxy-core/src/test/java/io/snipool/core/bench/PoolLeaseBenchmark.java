@@ -162,7 +162,7 @@ public class PoolLeaseBenchmark {
         long connects;
 
         @Override
-        public void connect(String key, ConnectCallback<MemoryConnection> callback) {
+        public void connect(String key, PoolSettings settings, ConnectCallback<MemoryConnection> callback) {
             connects++;
             callback.connected(new MemoryConnection());
         }
