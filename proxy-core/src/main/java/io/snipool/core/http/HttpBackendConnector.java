@@ -3,6 +3,7 @@ package io.snipool.core.http;
 import io.netty.channel.Channel;
 import io.snipool.core.backend.BackendHandshake;
 import io.snipool.core.backend.HandshakeFailure;
+import io.snipool.core.backend.KeepAliveProbes;
 import io.snipool.core.backend.TargetConnector;
 import io.snipool.core.backend.TlsTarget;
 import io.snipool.core.metrics.BackendTlsMeters;
@@ -15,7 +16,8 @@ import java.time.Duration;
  * Opens pooled HTTP connections: a TCP connect through {@link TargetConnector}, for a {@code backend_tls} key a TLS
  * handshake ({@link BackendHandshake}), then the HTTP handlers. A connection reaches the pool only once its
  * handshake succeeded; a failed one (the backend not verified, no common protocol, too slow) is a failed connect.
- * The connect budget covers the TCP connect and the handshake together.
+ * The connect budget covers the TCP connect and the handshake together. The socket gets the key's
+ * {@code tcp_keepalive} as soon as it is connected.
  */
 final class HttpBackendConnector implements PoolConnector<BackendKey, BackendConnection> {
 
@@ -46,6 +48,7 @@ final class HttpBackendConnector implements PoolConnector<BackendKey, BackendCon
                 new TargetConnector.Callback() {
             @Override
             public void connected(Channel channel) {
+                KeepAliveProbes.apply(channel, settings.tcpKeepAlive());
                 if (key.tls().isPresent()) {
                     handshake(channel, key, key.tls().get(), connectBudget.minusNanos(System.nanoTime() - started),
                             callback);
