@@ -28,15 +28,10 @@ final class KeyPool<K, C extends PooledConnection> {
     private EvictionReason retiredFor = EvictionReason.SHUTDOWN;
     private int connecting;
     private final KeyCounters<K> counters;
-    /** Recent demand, for {@code pool.adaptive}. */
-    private final DemandWindow demand;
+    /** {@code pool.adaptive}: recent demand and the target it asks for. */
+    private final AdaptiveTarget<K, C> adaptive;
     /** Idle connections with less than {@code min_idle_for_age} of their lifetime left: they count toward no minimum. */
     private int agingIdle;
-    /** The target last reported to the listener, so that the gauge moves by deltas. */
-    private int reportedTarget;
-    /** Wakes the key when its estimate may fall, so the target gauge follows it in a quiet period; null if none. */
-    private Cancellable targetTimer;
-    private final Runnable targetStep = this::targetTimerFired;
 
     KeyPool(ConnectionPool<K, C> pool, K key, PoolSettings settings) {
         this.pool = pool;
@@ -45,7 +40,7 @@ final class KeyPool<K, C extends PooledConnection> {
         this.counters = new KeyCounters<>(key, pool.listener);
         this.cap = new ConnectionCap<>(this, pool.keySlots, pool.listener);
         this.prewarmer = new Prewarmer<>(this, pool.nanoTime());
-        this.demand = new DemandWindow(settings.adaptive().window(), pool.nanoTime());
+        this.adaptive = new AdaptiveTarget<>(this, pool.nanoTime());
     }
 
     long nanoTime() {
@@ -54,6 +49,10 @@ final class KeyPool<K, C extends PooledConnection> {
 
     Scheduler scheduler() {
         return pool.scheduler;
+    }
+
+    PoolListener<K> listener() {
+        return pool.listener;
     }
 
     ConnectionCap<K, C> cap() {
@@ -68,7 +67,7 @@ final class KeyPool<K, C extends PooledConnection> {
     void updateSettings(PoolSettings latest) {
         if (latest != settings) {
             settings = latest;
-            demand.window(latest.adaptive().window(), nanoTime());
+            adaptive.settingsChanged(nanoTime());
             cap.grant();
         }
     }
@@ -274,7 +273,7 @@ final class KeyPool<K, C extends PooledConnection> {
         PoolEntry<K, C> oldest = idle.oldest();
         Duration oldestIdleAge = oldest == null ? Duration.ZERO : Duration.ofNanos(now - oldest.idleSinceNanos);
         return counters.snapshot(idle.size(), active, connecting, cap.pending(), oldestIdleAge,
-                adaptiveOn() ? demand.peak(now) : 0, targetIdle(now));
+                adaptive.estimate(now), targetIdle(now));
     }
 
     // ---- leasing and returning ----
@@ -420,29 +419,24 @@ final class KeyPool<K, C extends PooledConnection> {
     /** Ends every entry point: refreshes the idle hint for other loops and lets the pool forget an empty key. */
     void settle() {
         cap.holdsIdle(!idle.isEmpty());
-        reportTarget();
+        adaptive.report(nanoTime(), minIdle());
         pool.forgetIfUnused(this);
     }
 
     /** The pool forgot this key: its slots are all given back, and the key's counter and gauges may go. */
     void forgotten() {
         cap.leave();
-        if (targetTimer != null) {
-            targetTimer.cancel();
-            targetTimer = null;
-        }
-        pool.listener.onGaugeChange(key, PoolGauge.TARGET_IDLE, -reportedTarget);
-        reportedTarget = 0;
+        adaptive.forgotten();
     }
 
     // ---- counts and targets ----
 
-    private int minIdle() {
-        return settings.enabled() && !retired ? settings.minIdlePerHost() : 0;
+    boolean isRetired() {
+        return retired;
     }
 
-    private boolean adaptiveOn() {
-        return settings.enabled() && settings.adaptive().enabled();
+    private int minIdle() {
+        return settings.enabled() && !retired ? settings.minIdlePerHost() : 0;
     }
 
     /** Leases in flight: served, connecting for a lease, or queued. */
@@ -450,33 +444,13 @@ final class KeyPool<K, C extends PooledConnection> {
         return active + connecting - prewarmer.connecting() + cap.pending();
     }
 
-    /** Counts the leases in flight into the demand estimate. */
     private void observeDemand() {
-        if (adaptiveOn()) {
-            demand.observe(leasesInFlight(), nanoTime());
-        }
-    }
-
-    /**
-     * {@code pool.adaptive}'s target: {@code ceil(estimate x headroom)}, within {@code max_idle_target} and
-     * {@code max_idle_per_host}; 0 when off or retired.
-     */
-    private int adaptiveTarget(long now) {
-        if (!adaptiveOn() || retired) {
-            return 0;
-        }
-        int peak = demand.peak(now);
-        if (peak == 0) {
-            return 0;
-        }
-        // Less a hair: 50 x 1.2 is 60.00000000000001 in binary, and must not ask for a 61st connection.
-        int wanted = (int) Math.ceil(peak * settings.adaptive().headroom() - 1e-9);
-        return Math.min(wanted, Math.min(settings.adaptive().maxIdleTarget(), settings.maxIdlePerHost()));
+        adaptive.observe(leasesInFlight(), nanoTime());
     }
 
     /** The idle connections this key keeps when none is leased: the gauge, and {@code /api/pools}. */
     int targetIdle(long now) {
-        return Math.max(minIdle(), adaptiveTarget(now));
+        return Math.max(minIdle(), adaptive.target(now));
     }
 
     /**
@@ -484,7 +458,7 @@ final class KeyPool<K, C extends PooledConnection> {
      * flight, whichever is more (a lease in flight already holds, or is getting, a connection of the target).
      */
     private int warmMinimum(long now) {
-        int target = adaptiveTarget(now);
+        int target = adaptive.target(now);
         return target == 0 ? minIdle() : Math.max(minIdle(), target - leasesInFlight());
     }
 
@@ -496,24 +470,6 @@ final class KeyPool<K, C extends PooledConnection> {
     private void markAging(PoolEntry<K, C> entry) {
         entry.aging = true;
         agingIdle++;
-    }
-
-    /** Moves the target gauge to the target now, and keeps a timer for when the estimate may fall next. */
-    private void reportTarget() {
-        long now = nanoTime();
-        int target = targetIdle(now);
-        if (target != reportedTarget) {
-            pool.listener.onGaugeChange(key, PoolGauge.TARGET_IDLE, target - reportedTarget);
-            reportedTarget = target;
-        }
-        if (targetTimer == null && adaptiveTarget(now) > 0) {
-            targetTimer = pool.scheduler.schedule(Math.max(0, demand.nextStepNanos() - now), targetStep);
-        }
-    }
-
-    private void targetTimerFired() {
-        targetTimer = null;
-        settle();
     }
 
     private void addActive(int delta) {
