@@ -1,36 +1,15 @@
 package io.snipool.config;
 
+import static io.snipool.config.HttpListenerYaml.http;
+import static io.snipool.config.HttpListenerYaml.parse;
+import static io.snipool.config.HttpListenerYaml.problems;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** {@code pool.adaptive}, {@code pool.min_idle_for_age} and {@code pool.tcp_keepalive}: defaults, overrides, errors. */
 class PoolConfigTest {
-
-    private static ProxyConfig parse(String yaml) throws InvalidConfigException {
-        return new ConfigLoader(Map.<String, String>of()::get).parse(yaml, "pool.yaml");
-    }
-
-    private static List<String> problems(String yaml) {
-        InvalidConfigException e = catchThrowableOfType(InvalidConfigException.class, () -> parse(yaml));
-        assertThat(e).as("expected the file to be refused").isNotNull();
-        return e.problems().stream().map(ConfigProblem::toString).toList();
-    }
-
-    /** An http listener whose routes are {@code routes}, after {@code top} (top-level keys). */
-    private static String http(String top, String routes) {
-        return top + """
-                listeners:
-                  - name: web
-                    bind: 127.0.0.1:8080
-                    mode: http
-                    routes:
-                """ + routes;
-    }
 
     private static final String ONE_ROUTE = "      - { hosts: [a.test], backends: [\"b:80\"] }\n";
 
