@@ -36,24 +36,27 @@ final class AdaptiveTarget<K, C extends PooledConnection> {
         demand.window(owner.settings().adaptive().window(), nowNanos);
     }
 
-    /** {@code inFlight} leases are in flight now; counted only while adaptive sizing is on. */
-    void observe(int inFlight, long nowNanos) {
+    /**
+     * {@code inFlight} leases are in flight now; counted only while adaptive sizing is on. Here and below the clock is
+     * read only then: with adaptive sizing off, a lease pays nothing for it.
+     */
+    void observe(int inFlight) {
         if (on()) {
-            demand.observe(inFlight, nowNanos);
+            demand.observe(inFlight, owner.nanoTime());
         }
     }
 
     /** The estimate: the most leases in flight at once within the window; 0 while off. */
-    int estimate(long nowNanos) {
-        return on() ? demand.peak(nowNanos) : 0;
+    int estimate() {
+        return on() ? demand.peak(owner.nanoTime()) : 0;
     }
 
     /** The connections the demand asks to keep; 0 while off, or while the key is retired (its backend down). */
-    int target(long nowNanos) {
+    int target() {
         if (!on() || owner.isRetired()) {
             return 0;
         }
-        int peak = demand.peak(nowNanos);
+        int peak = demand.peak(owner.nanoTime());
         if (peak == 0) {
             return 0;
         }
@@ -63,15 +66,15 @@ final class AdaptiveTarget<K, C extends PooledConnection> {
     }
 
     /** Moves the gauge to the key's target now ({@code minIdle} or this target), and keeps the timer for its fall. */
-    void report(long nowNanos, int minIdle) {
-        int target = target(nowNanos);
+    void report(int minIdle) {
+        int target = target();
         int warm = Math.max(minIdle, target);
         if (warm != reported) {
             owner.listener().onGaugeChange(owner.key, PoolGauge.TARGET_IDLE, warm - reported);
             reported = warm;
         }
         if (timer == null && target > 0) {
-            timer = owner.scheduler().schedule(Math.max(0, demand.nextStepNanos() - nowNanos), step);
+            timer = owner.scheduler().schedule(Math.max(0, demand.nextStepNanos() - owner.nanoTime()), step);
         }
     }
 

@@ -145,7 +145,7 @@ final class KeyPool<K, C extends PooledConnection> {
         if (startsAging) {
             markAging(entry);
         }
-        EvictionReason expired = ExpiryRules.expired(entry, settings, now, isProtected(now));
+        EvictionReason expired = ExpiryRules.expired(entry, settings, now, isProtected());
         if (expired != null) {
             evictIdle(entry, expired);
         } else {
@@ -273,7 +273,7 @@ final class KeyPool<K, C extends PooledConnection> {
         PoolEntry<K, C> oldest = idle.oldest();
         Duration oldestIdleAge = oldest == null ? Duration.ZERO : Duration.ofNanos(now - oldest.idleSinceNanos);
         return counters.snapshot(idle.size(), active, connecting, cap.pending(), oldestIdleAge,
-                adaptive.estimate(now), targetIdle(now));
+                adaptive.estimate(), targetIdle());
     }
 
     // ---- leasing and returning ----
@@ -283,7 +283,7 @@ final class KeyPool<K, C extends PooledConnection> {
         long now = nanoTime();
         for (PoolEntry<K, C> entry = idle.newest(); entry != null; entry = idle.newest()) {
             // Asked while the entry is still on the stack: the min_idle_per_host protection counts it.
-            EvictionReason stale = ExpiryRules.unfitForLease(entry, settings, now, isProtected(now));
+            EvictionReason stale = ExpiryRules.unfitForLease(entry, settings, now, isProtected());
             removeIdle(entry);
             if (stale == null) {
                 return entry;
@@ -401,7 +401,7 @@ final class KeyPool<K, C extends PooledConnection> {
      * with room under the idle caps, and the backend may be warmed (it is not down).
      */
     boolean needsPrewarm(int prewarming) {
-        return !pool.isShutDown() && idle.size() - agingIdle + prewarming < warmMinimum(nanoTime())
+        return !pool.isShutDown() && idle.size() - agingIdle + prewarming < warmMinimum()
                 && idle.size() + prewarming < settings.maxIdlePerHost() && pool.idleBudget.hasRoom()
                 && pool.mayWarm(key);
     }
@@ -419,7 +419,7 @@ final class KeyPool<K, C extends PooledConnection> {
     /** Ends every entry point: refreshes the idle hint for other loops and lets the pool forget an empty key. */
     void settle() {
         cap.holdsIdle(!idle.isEmpty());
-        adaptive.report(nanoTime(), minIdle());
+        adaptive.report(minIdle());
         pool.forgetIfUnused(this);
     }
 
@@ -445,26 +445,26 @@ final class KeyPool<K, C extends PooledConnection> {
     }
 
     private void observeDemand() {
-        adaptive.observe(leasesInFlight(), nanoTime());
+        adaptive.observe(leasesInFlight());
     }
 
     /** The idle connections this key keeps when none is leased: the gauge, and {@code /api/pools}. */
-    int targetIdle(long now) {
-        return Math.max(minIdle(), adaptive.target(now));
+    int targetIdle() {
+        return Math.max(minIdle(), adaptive.target());
     }
 
     /**
      * The idle connections to keep warm now: {@code min_idle_per_host}, or the adaptive target less the leases in
      * flight, whichever is more (a lease in flight already holds, or is getting, a connection of the target).
      */
-    private int warmMinimum(long now) {
-        int target = adaptive.target(now);
+    private int warmMinimum() {
+        int target = adaptive.target();
         return target == 0 ? minIdle() : Math.max(minIdle(), target - leasesInFlight());
     }
 
     /** The idle stack is within the warm minimum, the aging connections (which count toward none) aside. */
-    private boolean isProtected(long now) {
-        return idle.size() - agingIdle <= warmMinimum(now);
+    private boolean isProtected() {
+        return idle.size() - agingIdle <= warmMinimum();
     }
 
     private void markAging(PoolEntry<K, C> entry) {
