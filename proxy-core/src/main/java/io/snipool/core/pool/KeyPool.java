@@ -119,6 +119,9 @@ final class KeyPool<K, C extends PooledConnection> {
             closeAndFreeSlot(entry, unfit);
         } else {
             offer(entry);
+            if (entry.aging) {
+                prewarmer.topUp(); // back too old to count toward the minimum: its replacement starts now
+            }
         }
         settle();
     }

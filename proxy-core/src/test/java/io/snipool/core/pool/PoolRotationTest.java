@@ -74,4 +74,21 @@ class PoolRotationTest {
         assertThat(fewestWarmDuringTheWalk(adaptive)).as("three warm while the window remembers three").isEqualTo(3);
         assertThat(h.listener.reasons()).isNotEmpty().containsOnly(EvictionReason.MAX_LIFETIME);
     }
+
+    @Test
+    void aConnectionReturnedTooOldToCountIsReplacedAtOnce() {
+        PoolSettings adaptive = settings().maxLifetime(LIFETIME, Duration.ZERO).minIdle(0, 1000)
+                .minIdleForAge(Duration.ofSeconds(5)).adaptive(Duration.ofMinutes(10), 1.0, 100).build();
+        Lease<FakeConnection> lease = h.leaseFresh(A, adaptive);
+        h.clock.advance(LIFETIME.minusSeconds(4));
+        assertThat(h.connector.inFlight()).as("leased, it is the target's one connection").isZero();
+
+        lease.recycle();
+
+        assertThat(h.connector.inFlight()).as("its replacement, four seconds before it expires").isEqualTo(1);
+        h.connector.complete();
+        h.clock.advance(Duration.ofSeconds(4));
+        h.assertCounts(A, 1, 0, 0, 0);
+        assertThat(h.listener.reasons()).containsExactly(EvictionReason.MAX_LIFETIME);
+    }
 }
