@@ -24,7 +24,7 @@ BULK_MIB=${BENCH_BULK_MIB:-1024}         # size of the file downloaded through t
 IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}   # idle TLS connections held through each proxy
 JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx256m}  # JVM flags after bin/snipool's own (a fixed heap cap keeps RSS comparable)
 PROXIES=${BENCH_PROXIES:-snipool haproxy nginx}
-SCENARIOS=${BENCH_SCENARIOS:-http close tls bulk tls-ka tls-close tls-reenc idle startup}
+SCENARIOS=${BENCH_SCENARIOS:-http close tls bulk tls-ka tls-close tls-reenc idle startup burst}
 TLS_KEYS=${BENCH_TLS_KEYS:-ecdsa rsa}              # key types of the terminated certificates (scenarios 7 to 9)
 TLS_PROVIDERS=${BENCH_TLS_PROVIDERS:-openssl jdk}  # snipool's tls.provider, one terminating listener each
 JAR=${BENCH_JAR:-$root/proxy-app/target/snipool.jar}
@@ -42,7 +42,7 @@ for p in $PROXIES; do
 done
 for s in $SCENARIOS; do
   case $s in
-    http|close|tls|bulk|tls-ka|tls-close|tls-reenc|idle|startup) ;;
+    http|close|tls|bulk|tls-ka|tls-close|tls-reenc|idle|startup|burst) ;;
     *) die "BENCH_SCENARIOS: unknown scenario '$s'" ;;
   esac
 done
@@ -731,6 +731,17 @@ print(d["ready_ms"], d["first_request_ms"])' "$json" 2>/dev/null || echo "None N
   done
 }
 
+# --- 10. bursts after idle, pool.adaptive off and on (snipool alone) ---------------------------------------------
+scenario_burst() {
+  [[ " $PROXIES " == *" snipool "* ]] || return 0
+  log "10. bursts after idle: pool.adaptive off and on"
+  if ! timeout 600 python3 "$here/lib/burst.py" --snipool "$root/bin/snipool" --jar "$work/snipool.jar" \
+      --out "$work/burst.md" 2> "$work/burst.log"; then
+    note "bursts after idle: bench/lib/burst.py failed: $(tail -1 "$work/burst.log")"
+    rm -f "$work/burst.md"
+  fi
+}
+
 # --- run --------------------------------------------------------------------------------------------------------
 started_at=$SECONDS
 if wants http || wants close || wants tls || wants bulk || wants_term; then
@@ -746,6 +757,7 @@ if wants http || wants close || wants tls || wants bulk || wants_term; then
 fi
 wants idle && scenario_idle
 wants startup && scenario_startup
+wants burst && scenario_burst
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- report -----------------------------------------------------------------------------------------------------
@@ -815,4 +827,7 @@ report=$RESULTS/$stamp.md
   echo "| total time | $((SECONDS - started_at)) s |"
 } > "$work/header.md"
 python3 "$here/lib/report.py" --samples "$SAMPLES" --header "$work/header.md" --notes "$NOTES" --out "$report"
+if [ -f "$work/burst.md" ]; then
+  { echo; cat "$work/burst.md"; } >> "$report"
+fi
 log "report written to $report"

@@ -22,6 +22,7 @@ final class ConfigReader {
     private final TlsConfigReader tls;
     private final BackendPolicyReader backendPolicies;
     private final HealthConfigReader health;
+    private final PoolConfigReader pools;
 
     ConfigReader(Problems problems, Problems warnings, EnvSubstitution env, TlsConfigReader tls) {
         this.problems = problems;
@@ -30,6 +31,7 @@ final class ConfigReader {
         this.tls = tls;
         this.backendPolicies = new BackendPolicyReader(problems, warnings);
         this.health = new HealthConfigReader(problems);
+        this.pools = new PoolConfigReader(problems);
     }
 
     ProxyConfig read(Node root) {
@@ -41,7 +43,7 @@ final class ConfigReader {
             }
             return null;
         }
-        PoolSettings pool = readPool(top.map("pool"), PoolSettings.defaults(), true);
+        PoolSettings pool = pools.read(top.map("pool"), PoolSettings.defaults(), true);
         Timeouts timeouts = readTimeouts(top.map("timeouts"));
         Limits limits = readLimits(top.map("limits"));
         MetricsConfig metrics = readMetrics(top.map("metrics"));
@@ -73,47 +75,6 @@ final class ConfigReader {
         top.finish();
         return new ProxyConfig(listeners, pool, timeouts, limits, metrics, shutdown, accessLog, forwarded, logging,
                 reload, transport, warnings.inFileOrder());
-    }
-
-    private PoolSettings readPool(YamlMap map, PoolSettings base, boolean global) {
-        boolean enabled = map.bool("enabled", base.enabled());
-        int maxIdlePerHost = map.intValue("max_idle_per_host", base.maxIdlePerHost(), 0, 100_000);
-        int maxIdleTotal = base.maxIdleTotal();
-        if (global) {
-            maxIdleTotal = map.intValue("max_idle_total", base.maxIdleTotal(), 0, 1_000_000);
-        } else if (map.has("max_idle_total")) {
-            problems.add(map.child("max_idle_total"), map.keyNode("max_idle_total"),
-                    "max_idle_total is a global cap; set it in the top-level pool block");
-        }
-        int maxConnections = map.intValue("max_connections_per_host", base.maxConnectionsPerHost(), 0, 100_000);
-        int maxPending = map.intValue("max_pending_per_host", base.maxPendingPerHost(), 0, 1_000_000);
-        Duration idleTimeout = map.duration("idle_timeout", base.idleTimeout(), MIN_TIMEOUT, Duration.ofDays(1));
-        Duration maxLifetime = map.duration("max_lifetime", base.maxLifetime(), Duration.ofSeconds(1),
-                Duration.ofDays(7));
-        Duration jitter = map.duration("lifetime_jitter", base.lifetimeJitter(), Duration.ZERO, Duration.ofDays(7));
-        long maxRequests = map.integer("max_requests_per_connection", base.maxRequestsPerConnection(), 1,
-                Long.MAX_VALUE);
-        int minIdle = map.intValue("min_idle_per_host", base.minIdlePerHost(), 0, 100_000);
-        int prewarmRate = map.intValue("prewarm_rate", base.prewarmRate(), 1, 10_000);
-        Duration connectTimeout = map.duration("connect_timeout", base.connectTimeout(), MIN_TIMEOUT,
-                Duration.ofMinutes(10));
-        map.finish();
-
-        if (jitter.compareTo(maxLifetime) >= 0) {
-            problems.add(map.child("lifetime_jitter"), map.keyNode("lifetime_jitter"), "lifetime_jitter ("
-                    + Units.formatDuration(jitter) + ") must be shorter than max_lifetime ("
-                    + Units.formatDuration(maxLifetime) + ")");
-        }
-        if (minIdle > maxIdlePerHost) {
-            problems.add(map.child("min_idle_per_host"), map.keyNode("min_idle_per_host"), "min_idle_per_host ("
-                    + minIdle + ") must not exceed max_idle_per_host (" + maxIdlePerHost + ")");
-        }
-        if (maxConnections > 0 && minIdle > maxConnections) {
-            problems.add(map.child("min_idle_per_host"), map.keyNode("min_idle_per_host"), "min_idle_per_host ("
-                    + minIdle + ") must not exceed max_connections_per_host (" + maxConnections + ")");
-        }
-        return new PoolSettings(enabled, maxIdlePerHost, maxIdleTotal, maxConnections, maxPending, idleTimeout,
-                maxLifetime, jitter, maxRequests, minIdle, prewarmRate, connectTimeout);
     }
 
     private Timeouts readTimeouts(YamlMap map) {
@@ -309,7 +270,7 @@ final class ConfigReader {
                         + " (http listeners, terminate: true); a passthrough route tunnels each connection to its"
                         + " own backend socket");
             }
-            pool = readPool(map.map("pool"), globalPool, false);
+            pool = pools.read(map.map("pool"), globalPool, false);
         }
         boolean allowPrivate = map.bool("allow_private_targets", false);
         Optional<BackendTlsConfig> backendTls = tls.backendTls(map, mode, terminate, hosts);

@@ -7,6 +7,9 @@ import java.time.Duration;
  * route. See docs/configuration.md for the meaning of each key.
  *
  * @param maxConnectionsPerHost 0 means unlimited (no wait queue)
+ * @param minIdleForAge         an idle connection counts toward the warm minimum ({@code min_idle_per_host}, the
+ *                              adaptive target) only while it has at least this much of its lifetime left, so that
+ *                              its replacement is made before {@code max_lifetime} retires it
  */
 public record PoolSettings(
         boolean enabled,
@@ -20,7 +23,10 @@ public record PoolSettings(
         long maxRequestsPerConnection,
         int minIdlePerHost,
         int prewarmRate,
-        Duration connectTimeout) {
+        Duration connectTimeout,
+        Duration minIdleForAge,
+        AdaptivePoolSettings adaptive,
+        TcpKeepAlive tcpKeepAlive) {
 
     public static final boolean DEFAULT_ENABLED = true;
     public static final int DEFAULT_MAX_IDLE_PER_HOST = 64;
@@ -34,13 +40,16 @@ public record PoolSettings(
     public static final int DEFAULT_MIN_IDLE_PER_HOST = 0;
     public static final int DEFAULT_PREWARM_RATE = 8;
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** As long as a connect may take by default, so that a replacement is ready before the connection it replaces. */
+    public static final Duration DEFAULT_MIN_IDLE_FOR_AGE = DEFAULT_CONNECT_TIMEOUT;
 
     /** The settings used when the file has no {@code pool:} block. */
     public static PoolSettings defaults() {
         return new PoolSettings(DEFAULT_ENABLED, DEFAULT_MAX_IDLE_PER_HOST, DEFAULT_MAX_IDLE_TOTAL,
                 DEFAULT_MAX_CONNECTIONS_PER_HOST, DEFAULT_MAX_PENDING_PER_HOST, DEFAULT_IDLE_TIMEOUT,
                 DEFAULT_MAX_LIFETIME, DEFAULT_LIFETIME_JITTER, DEFAULT_MAX_REQUESTS_PER_CONNECTION,
-                DEFAULT_MIN_IDLE_PER_HOST, DEFAULT_PREWARM_RATE, DEFAULT_CONNECT_TIMEOUT);
+                DEFAULT_MIN_IDLE_PER_HOST, DEFAULT_PREWARM_RATE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MIN_IDLE_FOR_AGE,
+                AdaptivePoolSettings.defaults(), TcpKeepAlive.defaults());
     }
 
     /** True if a per-host connection cap is set, so requests beyond it wait in a queue. */

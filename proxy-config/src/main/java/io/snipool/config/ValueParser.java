@@ -80,6 +80,15 @@ interface ValueParser<T> {
                 : new Parsed.Accepted<>(value));
     }
 
+    /** A decimal number ({@code 1.2}, {@code 2}) within {@code min..max}; no exponent, NaN or infinity. */
+    static ValueParser<Double> decimal(double min, double max) {
+        ValueParser<Double> number = text -> text.matches("[0-9]+(\\.[0-9]+)?")
+                ? new Parsed.Accepted<>(Double.parseDouble(text))
+                : new Parsed.Refused<>("expected a decimal number such as 1.5, got '" + text + "'");
+        return number.then((text, value) -> value < min || value > max
+                ? outOfRange(plain(min), plain(max), text) : new Parsed.Accepted<>(value));
+    }
+
     /** A duration ({@link Units#parseDuration}) within {@code min..max}. */
     static ValueParser<Duration> duration(Duration min, Duration max) {
         return throwing(Units::parseDuration).then((text, value) -> value.compareTo(min) < 0
@@ -109,6 +118,11 @@ interface ValueParser<T> {
             return new Parsed.Refused<>("expected one of " + String.join(", ", names) + "; got '" + text + "'"
                     + Suggestions.didYouMean(text, names));
         };
+    }
+
+    /** {@code 1} for 1.0, {@code 1.5} for 1.5. */
+    private static String plain(double value) {
+        return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
     }
 
     /** "limit X, got Y", in the file's own words: {@code must be between 1KiB and 16MiB, got 17MiB}. */

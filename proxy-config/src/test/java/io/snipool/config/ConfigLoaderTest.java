@@ -120,7 +120,8 @@ class ConfigLoaderTest {
 
         PoolSettings pool = config.pool();
         assertThat(pool).isEqualTo(new PoolSettings(true, 32, 1000, 100, 50, Duration.ofSeconds(20),
-                Duration.ofMinutes(5), Duration.ofSeconds(30), 500, 2, 4, Duration.ofMillis(250)));
+                Duration.ofMinutes(5), Duration.ofSeconds(30), 500, 2, 4, Duration.ofMillis(250),
+                PoolSettings.DEFAULT_MIN_IDLE_FOR_AGE, AdaptivePoolSettings.defaults(), TcpKeepAlive.defaults()));
         assertThat(config.timeouts()).isEqualTo(new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(3),
                 Duration.ofSeconds(4), Duration.ofHours(1), Duration.ofSeconds(45)));
         assertThat(config.limits()).isEqualTo(new Limits(500, 32 * 1024, 1024 * 1024, 64, 65_536, 0));

@@ -1,38 +1,18 @@
 package io.snipool.config;
 
+import static io.snipool.config.HttpListenerYaml.http;
+import static io.snipool.config.HttpListenerYaml.parse;
+import static io.snipool.config.HttpListenerYaml.problems;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.snipool.config.HealthCheckConfig.StatusRange;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** {@code health_check} and {@code outlier_detection}: defaults, the top level under a route, and every mistake. */
 class HealthConfigTest {
-
-    private static ProxyConfig parse(String yaml) throws InvalidConfigException {
-        return new ConfigLoader(Map.<String, String>of()::get).parse(yaml, "health.yaml");
-    }
-
-    private static List<String> problems(String yaml) {
-        InvalidConfigException e = catchThrowableOfType(InvalidConfigException.class, () -> parse(yaml));
-        assertThat(e).as("expected the file to be refused").isNotNull();
-        return e.problems().stream().map(ConfigProblem::toString).toList();
-    }
-
-    /** An http listener whose routes are {@code routes}, after {@code top} (top-level keys). */
-    private static String http(String top, String routes) {
-        return top + """
-                listeners:
-                  - name: web
-                    bind: 127.0.0.1:8080
-                    mode: http
-                    routes:
-                """ + routes;
-    }
 
     private static BackendHealthConfig route(ProxyConfig config, int index) {
         return config.listeners().get(0).routes().get(index).health();

@@ -3,18 +3,21 @@ package io.snipool.core.http;
 import io.netty.channel.Channel;
 import io.snipool.core.backend.BackendHandshake;
 import io.snipool.core.backend.HandshakeFailure;
+import io.snipool.core.backend.KeepAliveProbes;
 import io.snipool.core.backend.TargetConnector;
 import io.snipool.core.backend.TlsTarget;
 import io.snipool.core.metrics.BackendTlsMeters;
 import io.snipool.core.pool.ConnectCallback;
 import io.snipool.core.pool.PoolConnector;
+import io.snipool.config.PoolSettings;
 import java.time.Duration;
 
 /**
  * Opens pooled HTTP connections: a TCP connect through {@link TargetConnector}, for a {@code backend_tls} key a TLS
  * handshake ({@link BackendHandshake}), then the HTTP handlers. A connection reaches the pool only once its
  * handshake succeeded; a failed one (the backend not verified, no common protocol, too slow) is a failed connect.
- * The connect budget covers the TCP connect and the handshake together.
+ * The connect budget covers the TCP connect and the handshake together. The socket gets the key's
+ * {@code tcp_keepalive} as soon as it is connected.
  */
 final class HttpBackendConnector implements PoolConnector<BackendKey, BackendConnection> {
 
@@ -38,13 +41,14 @@ final class HttpBackendConnector implements PoolConnector<BackendKey, BackendCon
     }
 
     @Override
-    public void connect(BackendKey key, ConnectCallback<BackendConnection> callback) {
+    public void connect(BackendKey key, PoolSettings settings, ConnectCallback<BackendConnection> callback) {
         long started = System.nanoTime();
         // The pool closes a connection that arrives after it gave up, so this connect is never cancelled.
         connector.connect(key.address(), key.dynamic(), key.allowPrivateTargets(), () -> false,
                 new TargetConnector.Callback() {
             @Override
             public void connected(Channel channel) {
+                KeepAliveProbes.apply(channel, settings.tcpKeepAlive());
                 if (key.tls().isPresent()) {
                     handshake(channel, key, key.tls().get(), connectBudget.minusNanos(System.nanoTime() - started),
                             callback);

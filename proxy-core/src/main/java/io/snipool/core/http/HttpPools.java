@@ -9,6 +9,7 @@ import io.snipool.core.backend.TargetConnector;
 import io.snipool.core.backend.TlsIdentity;
 import io.snipool.core.backend.TlsTarget;
 import io.snipool.core.metrics.BackendTlsMeters;
+import io.snipool.core.health.BackendHealth;
 import io.snipool.core.metrics.PoolMeters;
 import io.snipool.core.pool.ConnectionPool;
 import io.snipool.core.pool.EvictionReason;
@@ -30,6 +31,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * The backend pools of a process: one {@link ConnectionPool} per event loop, shared by every HTTP listener on
@@ -49,14 +51,18 @@ public final class HttpPools {
     private final BackendTlsMeters tlsMeters;
     private final BackendTlsLog tlsLog = new BackendTlsLog();
     private final Map<EventLoop, ConnectionPool<BackendKey, BackendConnection>> pools = new ConcurrentHashMap<>();
+    private final Supplier<BackendHealth> health;
 
     /**
      * @param connectBackstop the socket-level connect timeout, TCP and TLS handshake together: the longest
      *                        {@code connect_timeout} of any route (the pool enforces each route's own)
+     * @param health          the backends' health, asked before opening a connection ahead of demand: a backend
+     *                        down or ejected is never warmed (a supplier: health is made after the pools, which it
+     *                        tells of a backend going down)
      */
     public HttpPools(ChannelFactory<? extends Channel> channels, HostResolver resolver, Duration connectBackstop,
                      int maxResponseHeadBytes, int maxIdleTotal, PoolMeters<BackendKey> meters,
-                     BackendTlsMeters tlsMeters) {
+                     BackendTlsMeters tlsMeters, Supplier<BackendHealth> health) {
         this.channels = channels;
         this.resolver = resolver;
         this.connectBackstop = connectBackstop;
@@ -64,6 +70,7 @@ public final class HttpPools {
         this.idleBudget = new IdleBudget(maxIdleTotal);
         this.meters = meters;
         this.tlsMeters = tlsMeters;
+        this.health = health;
     }
 
     /** The pool of {@code loop}, created on first use. Call on that loop. */
@@ -79,7 +86,13 @@ public final class HttpPools {
         TargetConnector connector = new TargetConnector(loop, channels, resolver, connectBackstop);
         return new ConnectionPool<>(new HttpBackendConnector(connector, maxResponseHeadBytes, connectBackstop,
                 tlsMeters, tlsLog),
-                new NettyScheduler(loop), idleBudget, keySlots, meters, new Random());
+                new NettyScheduler(loop), idleBudget, keySlots, meters, new Random(), this::warmable);
+    }
+
+    /** A backend may be warmed unless it is down or ejected (a template's address by passive ejection only). */
+    private boolean warmable(BackendKey key) {
+        BackendHealth backends = health.get();
+        return key.dynamic() ? !backends.isDynamicEjected(key.address()) : backends.isUp(key.address());
     }
 
     /** Every pool's counts, each read on its own loop. */

@@ -98,6 +98,8 @@ public final class PoolReport {
         long active;
         long connecting;
         long pending;
+        long demandEstimate;
+        long targetIdle;
         Duration oldestIdle = Duration.ZERO;
 
         void add(PoolSnapshot.KeyStats<BackendKey> stats) {
@@ -105,6 +107,8 @@ public final class PoolReport {
             active += stats.active();
             connecting += stats.connecting();
             pending += stats.pending();
+            demandEstimate += stats.demandEstimate();
+            targetIdle += stats.targetIdle();
             oldestIdle = max(oldestIdle, stats.oldestIdleAge());
         }
 
@@ -113,11 +117,14 @@ public final class PoolReport {
             active += other.active;
             connecting += other.connecting;
             pending += other.pending;
+            demandEstimate += other.demandEstimate;
+            targetIdle += other.targetIdle;
             oldestIdle = max(oldestIdle, other.oldestIdle);
         }
 
         JsonObject json(JsonObject into) {
-            return into.put("idle", idle).put("active", active).put("connecting", connecting).put("pending", pending);
+            return into.put("idle", idle).put("active", active).put("connecting", connecting).put("pending", pending)
+                    .put("demand_estimate", demandEstimate).put("target_idle", targetIdle);
         }
 
         private static Duration max(Duration a, Duration b) {

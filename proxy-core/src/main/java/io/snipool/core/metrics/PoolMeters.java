@@ -31,6 +31,7 @@ public final class PoolMeters<K> implements PoolListener<K> {
     public static final String IDLE = "snipool.pool.idle.connections";
     public static final String ACTIVE = "snipool.pool.active.connections";
     public static final String PENDING = "snipool.pool.pending.requests";
+    public static final String TARGET_IDLE = "snipool.pool.target.idle.connections";
     public static final String STALE_RETRIES = "snipool.pool.stale.retries";
     public static final String REQUESTS_PER_CONNECTION = "snipool.pool.requests.per.connection";
     public static final String CONNECT_DURATION = "snipool.pool.connect.duration";
@@ -95,6 +96,8 @@ public final class PoolMeters<K> implements PoolListener<K> {
             registry.gauge(IDLE, tags, gauges.get(PoolGauge.IDLE), AtomicLong::get);
             registry.gauge(ACTIVE, tags, gauges.get(PoolGauge.ACTIVE), AtomicLong::get);
             registry.gauge(PENDING, tags, gauges.get(PoolGauge.PENDING), AtomicLong::get);
+            // min_idle_per_host, or pool.adaptive's target when more: what the pool aims at, summed over event loops.
+            registry.gauge(TARGET_IDLE, tags, gauges.get(PoolGauge.TARGET_IDLE), AtomicLong::get);
             requestsPerConnection = DistributionSummary.builder(REQUESTS_PER_CONNECTION)
                     .description("Requests a backend connection served before it closed").tags(tags)
                     .serviceLevelObjectives(REQUEST_BUCKETS).register(registry);

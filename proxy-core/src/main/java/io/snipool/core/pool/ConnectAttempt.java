@@ -31,7 +31,7 @@ final class ConnectAttempt<K, C extends PooledConnection> implements ConnectCall
         // Armed before connecting: a connector may complete synchronously, and must then find a timer to cancel.
         timeout = scheduler.schedule(connectTimeout.toNanos(), () -> timedOut(connectTimeout));
         try {
-            connector.connect(owner.key, this);
+            connector.connect(owner.key, owner.settings(), this);
         } catch (RuntimeException e) {
             failed(e);
         }

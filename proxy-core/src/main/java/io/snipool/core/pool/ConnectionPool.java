@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 
 /**
@@ -32,6 +33,9 @@ public final class ConnectionPool<K, C extends PooledConnection> {
     final KeySlots<K> keySlots;
     final PoolListener<K> listener;
     final RandomGenerator random;
+    private final Predicate<K> warmable;
+    /** True while {@link #reserveIdle} evicts to make room: the room it makes is taken at once, not prewarmed into. */
+    private boolean makingRoom;
     /** In access order, so iteration starts at the least recently used key: the first to give way at the cap. */
     private final LinkedHashMap<K, KeyPool<K, C>> keys = new LinkedHashMap<>(16, 0.75f, true);
     private boolean shutDown;
@@ -45,15 +49,25 @@ public final class ConnectionPool<K, C extends PooledConnection> {
      *                   of all event loops
      * @param listener   metrics; {@link PoolListener#none()} for none
      * @param random     draws each connection's lifetime jitter; seed it in tests
+     * @param warmable   whether connections to a key may be opened ahead of demand (prewarming, the adaptive
+     *                   target): false for a backend that is down or ejected. Asked on this pool's thread, often.
      */
     public ConnectionPool(PoolConnector<K, C> connector, Scheduler scheduler, IdleBudget idleBudget,
-                          KeySlots<K> keySlots, PoolListener<K> listener, RandomGenerator random) {
+                          KeySlots<K> keySlots, PoolListener<K> listener, RandomGenerator random,
+                          Predicate<K> warmable) {
         this.connector = Objects.requireNonNull(connector, "connector");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.idleBudget = Objects.requireNonNull(idleBudget, "idleBudget");
         this.keySlots = Objects.requireNonNull(keySlots, "keySlots");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.random = Objects.requireNonNull(random, "random");
+        this.warmable = Objects.requireNonNull(warmable, "warmable");
+    }
+
+    /** As above, warming every key. */
+    public ConnectionPool(PoolConnector<K, C> connector, Scheduler scheduler, IdleBudget idleBudget,
+                          KeySlots<K> keySlots, PoolListener<K> listener, RandomGenerator random) {
+        this(connector, scheduler, idleBudget, keySlots, listener, random, key -> true);
     }
 
     /**
@@ -163,6 +177,11 @@ public final class ConnectionPool<K, C extends PooledConnection> {
         return scheduler.nanoTime();
     }
 
+    boolean mayWarm(K key) {
+        // A prewarm started in the room an eviction makes would itself evict on arrival, and so on at prewarm_rate.
+        return !makingRoom && warmable.test(key);
+    }
+
     /** Marks the key as just used, for the least-recently-used order of the global idle cap. */
     void touch(KeyPool<K, C> keyPool) {
         keys.get(keyPool.key);
@@ -175,6 +194,15 @@ public final class ConnectionPool<K, C extends PooledConnection> {
      * @return false if nothing here can give way (other instances hold the budget, or every key is at its minimum)
      */
     boolean reserveIdle(KeyPool<K, C> requester) {
+        makingRoom = true;
+        try {
+            return makeRoom(requester);
+        } finally {
+            makingRoom = false;
+        }
+    }
+
+    private boolean makeRoom(KeyPool<K, C> requester) {
         while (!idleBudget.tryAcquire()) {
             KeyPool<K, C> victim = null;
             for (KeyPool<K, C> candidate : keys.values()) {

@@ -84,10 +84,22 @@ final class ExpiryRules {
         return null;
     }
 
+    /**
+     * True once the connection has less than {@code min_idle_for_age} of its lifetime left: it no longer counts toward
+     * the warm minimum, so that its replacement is connected while it still serves.
+     */
+    static boolean aging(PoolEntry<?, ?> entry, PoolSettings settings, long now) {
+        long forAge = settings.minIdleForAge().toNanos();
+        return forAge > 0 && now - (entry.expiresAtNanos - forAge) >= 0;
+    }
+
     /** When to look at an idle connection next: its earliest deadline still ahead. */
     static long nextCheck(PoolEntry<?, ?> entry, PoolSettings settings, long now) {
         long idleTimeout = settings.idleTimeout().toNanos();
         long due = entry.expiresAtNanos;
+        if (!entry.aging && settings.minIdleForAge().toNanos() > 0) {
+            due = earlier(due, entry.expiresAtNanos - settings.minIdleForAge().toNanos());
+        }
         if (entry.keepAliveLimitNanos != PoolEntry.NO_LIMIT) {
             due = earlier(due, entry.idleSinceNanos + entry.keepAliveLimitNanos);
         }

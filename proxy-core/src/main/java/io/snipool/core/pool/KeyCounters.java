@@ -43,13 +43,15 @@ final class KeyCounters<K> {
     }
 
     /** The totals with the key's current counts. */
-    KeyStats<K> snapshot(int idle, int active, int connecting, int pending, Duration oldestIdleAge) {
+    KeyStats<K> snapshot(int idle, int active, int connecting, int pending, Duration oldestIdleAge,
+                         int demandEstimate, int targetIdle) {
         Map<EvictionReason, Long> byReason = new EnumMap<>(EvictionReason.class);
         for (EvictionReason reason : EvictionReason.values()) {
             if (evictions[reason.ordinal()] > 0) {
                 byReason.put(reason, evictions[reason.ordinal()]);
             }
         }
-        return new KeyStats<>(key, idle, active, connecting, pending, hits, misses, created, byReason, oldestIdleAge);
+        return new KeyStats<>(key, idle, active, connecting, pending, hits, misses, created, byReason, oldestIdleAge,
+                demandEstimate, targetIdle);
     }
 }

@@ -28,6 +28,10 @@ final class KeyPool<K, C extends PooledConnection> {
     private EvictionReason retiredFor = EvictionReason.SHUTDOWN;
     private int connecting;
     private final KeyCounters<K> counters;
+    /** {@code pool.adaptive}: recent demand and the target it asks for. */
+    private final AdaptiveTarget<K, C> adaptive;
+    /** Idle connections with less than {@code min_idle_for_age} of their lifetime left: they count toward no minimum. */
+    private int agingIdle;
 
     KeyPool(ConnectionPool<K, C> pool, K key, PoolSettings settings) {
         this.pool = pool;
@@ -36,6 +40,7 @@ final class KeyPool<K, C extends PooledConnection> {
         this.counters = new KeyCounters<>(key, pool.listener);
         this.cap = new ConnectionCap<>(this, pool.keySlots, pool.listener);
         this.prewarmer = new Prewarmer<>(this, pool.nanoTime());
+        this.adaptive = new AdaptiveTarget<>(this, pool.nanoTime());
     }
 
     long nanoTime() {
@@ -44,6 +49,10 @@ final class KeyPool<K, C extends PooledConnection> {
 
     Scheduler scheduler() {
         return pool.scheduler;
+    }
+
+    PoolListener<K> listener() {
+        return pool.listener;
     }
 
     ConnectionCap<K, C> cap() {
@@ -58,6 +67,7 @@ final class KeyPool<K, C extends PooledConnection> {
     void updateSettings(PoolSettings latest) {
         if (latest != settings) {
             settings = latest;
+            adaptive.settingsChanged(nanoTime());
             cap.grant();
         }
     }
@@ -80,6 +90,7 @@ final class KeyPool<K, C extends PooledConnection> {
             pending = cap.enqueue(callback);
             yieldIdle(); // a fresh lease may queue while this loop holds idle connections
         }
+        observeDemand();
         cap.grant(); // stale idle connections closed on the way freed slots, maybe for older waiters
         prewarmer.topUp();
         settle();
@@ -108,6 +119,9 @@ final class KeyPool<K, C extends PooledConnection> {
             closeAndFreeSlot(entry, unfit);
         } else {
             offer(entry);
+            if (entry.aging) {
+                prewarmer.topUp(); // back too old to count toward the minimum: its replacement starts now
+            }
         }
         settle();
     }
@@ -130,11 +144,19 @@ final class KeyPool<K, C extends PooledConnection> {
             return; // leased: recycle checks its lifetime; closed: nothing left to do
         }
         long now = nanoTime();
-        EvictionReason expired = ExpiryRules.expired(entry, settings, now, idle.size() <= minIdle());
+        boolean startsAging = !entry.aging && ExpiryRules.aging(entry, settings, now);
+        if (startsAging) {
+            markAging(entry);
+        }
+        EvictionReason expired = ExpiryRules.expired(entry, settings, now, isProtected());
         if (expired != null) {
             evictIdle(entry, expired);
         } else {
             entry.armExpiryTimer(settings, now, pool.scheduler);
+            if (startsAging) {
+                prewarmer.topUp(); // its replacement, before max_lifetime retires it
+                settle();
+            }
         }
     }
 
@@ -253,7 +275,8 @@ final class KeyPool<K, C extends PooledConnection> {
     KeyStats<K> snapshot(long now) {
         PoolEntry<K, C> oldest = idle.oldest();
         Duration oldestIdleAge = oldest == null ? Duration.ZERO : Duration.ofNanos(now - oldest.idleSinceNanos);
-        return counters.snapshot(idle.size(), active, connecting, cap.pending(), oldestIdleAge);
+        return counters.snapshot(idle.size(), active, connecting, cap.pending(), oldestIdleAge,
+                adaptive.estimate(), targetIdle());
     }
 
     // ---- leasing and returning ----
@@ -263,7 +286,7 @@ final class KeyPool<K, C extends PooledConnection> {
         long now = nanoTime();
         for (PoolEntry<K, C> entry = idle.newest(); entry != null; entry = idle.newest()) {
             // Asked while the entry is still on the stack: the min_idle_per_host protection counts it.
-            EvictionReason stale = ExpiryRules.unfitForLease(entry, settings, now, idle.size() <= minIdle());
+            EvictionReason stale = ExpiryRules.unfitForLease(entry, settings, now, isProtected());
             removeIdle(entry);
             if (stale == null) {
                 return entry;
@@ -311,6 +334,9 @@ final class KeyPool<K, C extends PooledConnection> {
         entry.state = PoolEntry.State.IDLE;
         entry.idleSinceNanos = now;
         idle.push(entry);
+        if (ExpiryRules.aging(entry, settings, now)) {
+            markAging(entry);
+        }
         pool.listener.onGaugeChange(key, PoolGauge.IDLE, 1);
         entry.armExpiryTimer(settings, now, pool.scheduler);
         entry.connection.watchIdle(entry); // last: it may report a dead connection at once, evicting the entry
@@ -319,6 +345,10 @@ final class KeyPool<K, C extends PooledConnection> {
     /** Takes an entry off the idle stack; the caller leases or closes it. */
     private void removeIdle(PoolEntry<K, C> entry) {
         idle.remove(entry);
+        if (entry.aging) {
+            entry.aging = false;
+            agingIdle--;
+        }
         entry.state = PoolEntry.State.LEASED;
         pool.idleBudget.release();
         pool.listener.onGaugeChange(key, PoolGauge.IDLE, -1);
@@ -369,8 +399,14 @@ final class KeyPool<K, C extends PooledConnection> {
         startConnect(waiter);
     }
 
+    /**
+     * Short of warm connections: fewer idle ones that still count ({@code min_idle_for_age}) than the warm minimum,
+     * with room under the idle caps, and the backend may be warmed (it is not down).
+     */
     boolean needsPrewarm(int prewarming) {
-        return !pool.isShutDown() && idle.size() + prewarming < minIdle() && pool.idleBudget.hasRoom();
+        return !pool.isShutDown() && idle.size() - agingIdle + prewarming < warmMinimum()
+                && idle.size() + prewarming < settings.maxIdlePerHost() && pool.idleBudget.hasRoom()
+                && pool.mayWarm(key);
     }
 
     /** Connections of this key this instance holds, each with a slot: connecting, active and idle. */
@@ -386,18 +422,57 @@ final class KeyPool<K, C extends PooledConnection> {
     /** Ends every entry point: refreshes the idle hint for other loops and lets the pool forget an empty key. */
     void settle() {
         cap.holdsIdle(!idle.isEmpty());
+        adaptive.report(minIdle());
         pool.forgetIfUnused(this);
     }
 
-    /** The pool forgot this key: its slots are all given back, and the key's counter may go. */
+    /** The pool forgot this key: its slots are all given back, and the key's counter and gauges may go. */
     void forgotten() {
         cap.leave();
+        adaptive.forgotten();
     }
 
-    // ---- counts ----
+    // ---- counts and targets ----
+
+    boolean isRetired() {
+        return retired;
+    }
 
     private int minIdle() {
         return settings.enabled() && !retired ? settings.minIdlePerHost() : 0;
+    }
+
+    /** Leases in flight: served, connecting for a lease, or queued. */
+    private int leasesInFlight() {
+        return active + connecting - prewarmer.connecting() + cap.pending();
+    }
+
+    private void observeDemand() {
+        adaptive.observe(leasesInFlight());
+    }
+
+    /** The idle connections this key keeps when none is leased: the gauge, and {@code /api/pools}. */
+    int targetIdle() {
+        return Math.max(minIdle(), adaptive.target());
+    }
+
+    /**
+     * The idle connections to keep warm now: {@code min_idle_per_host}, or the adaptive target less the leases in
+     * flight, whichever is more (a lease in flight already holds, or is getting, a connection of the target).
+     */
+    private int warmMinimum() {
+        int target = adaptive.target();
+        return target == 0 ? minIdle() : Math.max(minIdle(), target - leasesInFlight());
+    }
+
+    /** The idle stack is within the warm minimum, the aging connections (which count toward none) aside. */
+    private boolean isProtected() {
+        return idle.size() - agingIdle <= warmMinimum();
+    }
+
+    private void markAging(PoolEntry<K, C> entry) {
+        entry.aging = true;
+        agingIdle++;
     }
 
     private void addActive(int delta) {

@@ -24,6 +24,8 @@ final class PoolEntry<K, C extends PooledConnection> implements IdleWatcher, Run
     long idleSinceNanos;
     /** The longest the backend lets it sit idle, already shortened by a safety margin; {@link #NO_LIMIT} if unknown. */
     long keepAliveLimitNanos = NO_LIMIT;
+    /** Idle with less than {@code min_idle_for_age} of its lifetime left (see {@link ExpiryRules#aging}). */
+    boolean aging;
 
     // Links of the idle stack, so that evicting any idle connection is O(1).
     PoolEntry<K, C> newer;

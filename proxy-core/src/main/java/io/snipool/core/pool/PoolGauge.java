@@ -9,7 +9,12 @@ public enum PoolGauge {
     /** Connects in flight (for a lease, a waiter or prewarming). */
     CONNECTING("connecting"),
     /** Leases queued because {@code max_connections_per_host} was reached. */
-    PENDING("pending");
+    PENDING("pending"),
+    /**
+     * Idle connections the pool keeps warm: {@code min_idle_per_host}, or the {@code pool.adaptive} target when that
+     * is more. Not a count of connections: the pool's aim.
+     */
+    TARGET_IDLE("target_idle");
 
     private final String label;
 

@@ -30,11 +30,15 @@ public record PoolSnapshot<K>(List<KeyStats<K>> keys, int idleTotal, int idleTot
      * One key's counts. Counters start when the pool starts tracking the key; a key with nothing idle, active,
      * connecting or pending and no minimum idle is forgotten, with its counters.
      *
-     * @param oldestIdleAge how long the coldest idle connection has been idle, zero if none is
+     * @param oldestIdleAge  how long the coldest idle connection has been idle, zero if none is
+     * @param demandEstimate {@code pool.adaptive}'s estimate: the most leases in flight at once within its window (0
+     *                       when adaptive sizing is off)
+     * @param targetIdle     the idle connections the pool keeps warm: {@code min_idle_per_host}, or the adaptive
+     *                       target when that is more
      */
     public record KeyStats<K>(K key, int idle, int active, int connecting, int pending, long hits, long misses,
                               long connectionsCreated, Map<EvictionReason, Long> evictions,
-                              Duration oldestIdleAge) {
+                              Duration oldestIdleAge, int demandEstimate, int targetIdle) {
 
         public KeyStats {
             // Kept in EvictionReason order, so the admin API lists reasons the same way every time.

@@ -101,7 +101,7 @@ public final class ProxyServer {
                 longestConnectTimeout(config), config.limits().maxResponseHeadBytes(), config.pool().maxIdleTotal(),
                 new PoolMeters<>(metrics.registry(), BackendKey::label, ProxyMetrics.DEFAULT_MAX_BACKEND_LABELS,
                         new PoolEvents(config.metrics().poolEventHistory())),
-                new BackendTlsMeters(metrics.registry(), ProxyMetrics.DEFAULT_MAX_BACKEND_LABELS));
+                new BackendTlsMeters(metrics.registry(), ProxyMetrics.DEFAULT_MAX_BACKEND_LABELS), this::health);
         // Checks and ejection timers run on one event loop; their transitions are rare and take a lock.
         EventLoop healthLoop = ((VertxInternal) vertx).nettyEventLoopGroup().next();
         this.health = new BackendHealth(new NettyScheduler(healthLoop), new NettyProber(healthLoop, channels, resolver),

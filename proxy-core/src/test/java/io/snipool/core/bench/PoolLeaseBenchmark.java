@@ -1,6 +1,8 @@
 package io.snipool.core.bench;
 
+import io.snipool.config.AdaptivePoolSettings;
 import io.snipool.config.PoolSettings;
+import io.snipool.config.TcpKeepAlive;
 import io.snipool.core.pool.Cancellable;
 import io.snipool.core.pool.ConnectCallback;
 import io.snipool.core.pool.ConnectionPool;
@@ -58,7 +60,8 @@ public class PoolLeaseBenchmark {
     private final Connector connector = new Connector();
     private final Answer answer = new Answer();
     private final PoolSettings settings = new PoolSettings(true, 64, 1_000_000, 0, 1024, Duration.ofSeconds(30),
-            Duration.ofMinutes(10), Duration.ofMinutes(1), Long.MAX_VALUE, 0, 8, Duration.ofSeconds(5));
+            Duration.ofMinutes(10), Duration.ofMinutes(1), Long.MAX_VALUE, 0, 8, Duration.ofSeconds(5),
+            Duration.ofSeconds(5), AdaptivePoolSettings.defaults(), TcpKeepAlive.defaults());
     private String[] keys;
     private int next;
     @SuppressWarnings("unchecked")
@@ -159,7 +162,7 @@ public class PoolLeaseBenchmark {
         long connects;
 
         @Override
-        public void connect(String key, ConnectCallback<MemoryConnection> callback) {
+        public void connect(String key, PoolSettings settings, ConnectCallback<MemoryConnection> callback) {
             connects++;
             callback.connected(new MemoryConnection());
         }

@@ -28,7 +28,7 @@ class PoolReportTest {
             new PoolEvents(10));
 
     private static PoolSnapshot.KeyStats<BackendKey> stats(BackendKey key, int idle, int active, Duration oldest) {
-        return new PoolSnapshot.KeyStats<>(key, idle, active, 0, 0, 0, 0, 0, Map.of(), oldest);
+        return new PoolSnapshot.KeyStats<>(key, idle, active, 0, 0, 0, 0, 0, Map.of(), oldest, 0, 0);
     }
 
     private static PoolSnapshot<BackendKey> loop(List<PoolSnapshot.KeyStats<BackendKey>> keys) {
@@ -51,6 +51,22 @@ class PoolReportTest {
         assertThat(keys.getJsonObject(0).containsKey("tls")).isTrue();
         assertThat(keys.getJsonObject(0).getJsonObject("tls")).isNull();
         assertThat(keys.getJsonObject(0).getLong("idle")).isEqualTo(3);
+    }
+
+    @Test
+    void theDemandEstimateAndTargetAreSummedOverLoops() {
+        BackendKey plain = new BackendKey(new HostPort("127.0.0.1", 8080), false, false);
+        PoolSnapshot.KeyStats<BackendKey> busy = new PoolSnapshot.KeyStats<>(plain, 12, 0, 0, 0, 0, 0, 0, Map.of(),
+                Duration.ZERO, 10, 12);
+        PoolSnapshot.KeyStats<BackendKey> quiet = new PoolSnapshot.KeyStats<>(plain, 2, 0, 0, 0, 0, 0, 0, Map.of(),
+                Duration.ZERO, 1, 2);
+
+        JsonObject backend = PoolReport.render(List.of(loop(List.of(busy)), loop(List.of(quiet))), meters)
+                .getJsonObject(0);
+
+        assertThat(backend.getLong("demand_estimate")).isEqualTo(11);
+        assertThat(backend.getLong("target_idle")).isEqualTo(14);
+        assertThat(backend.getJsonArray("keys").getJsonObject(0).getLong("target_idle")).isEqualTo(14);
     }
 
     @Test

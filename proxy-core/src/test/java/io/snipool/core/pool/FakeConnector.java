@@ -1,5 +1,7 @@
 package io.snipool.core.pool;
 
+import io.snipool.config.PoolSettings;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,14 +13,18 @@ final class FakeConnector implements PoolConnector<String, FakeConnection> {
 
     private record Attempt(String key, ConnectCallback<FakeConnection> callback) { }
 
+    /** The settings the last connect was asked with. */
+    PoolSettings lastSettings;
+
     private final ArrayDeque<Attempt> inFlight = new ArrayDeque<>();
     private final List<String> requestedKeys = new ArrayList<>();
     private final List<FakeConnection> made = new ArrayList<>();
     private boolean completeSynchronously;
 
     @Override
-    public void connect(String key, ConnectCallback<FakeConnection> callback) {
+    public void connect(String key, PoolSettings settings, ConnectCallback<FakeConnection> callback) {
         requestedKeys.add(key);
+        lastSettings = settings;
         if (completeSynchronously) {
             callback.connected(newConnection());
         } else {

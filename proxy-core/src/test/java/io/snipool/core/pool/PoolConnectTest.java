@@ -120,7 +120,7 @@ class PoolConnectTest {
     @Test
     void aConnectorThatThrowsFailsTheLease() {
         PoolHarness throwing = new PoolHarness();
-        ConnectionPool<String, FakeConnection> pool = new ConnectionPool<>((key, callback) -> {
+        ConnectionPool<String, FakeConnection> pool = new ConnectionPool<>((key, poolSettings, callback) -> {
             throw new IllegalArgumentException("no route to " + key);
         }, throwing.clock, throwing.budget, throwing.listener, new java.util.SplittableRandom(1));
         LeaseRecorder recorder = new LeaseRecorder();

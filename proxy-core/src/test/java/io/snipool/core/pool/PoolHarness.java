@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,7 +37,13 @@ final class PoolHarness {
     }
 
     PoolHarness(IdleBudget budget) {
-        this(budget, new KeySlots<>(), new ManualScheduler(), false);
+        this(budget, new KeySlots<>(), new ManualScheduler(), false, key -> true);
+    }
+
+    /** A pool that opens connections ahead of demand only to keys {@code warmable} accepts (backends that are up). */
+    PoolHarness(Predicate<String> warmable) {
+        this(new IdleBudget(PoolSettings.DEFAULT_MAX_IDLE_TOTAL), new KeySlots<>(), new ManualScheduler(), false,
+                warmable);
     }
 
     /**
@@ -44,17 +51,19 @@ final class PoolHarness {
      * tasks one schedules on the other run when either advances the clock.
      */
     PoolHarness(PoolHarness other) {
-        this(other.budget, other.slots, other.clock, true);
+        this(other.budget, other.slots, other.clock, true, key -> true);
         other.shared = true;
     }
 
-    private PoolHarness(IdleBudget budget, KeySlots<String> slots, ManualScheduler clock, boolean shared) {
+    private PoolHarness(IdleBudget budget, KeySlots<String> slots, ManualScheduler clock, boolean shared,
+                        Predicate<String> warmable) {
         this.clock = clock;
         this.budget = budget;
         this.slots = slots;
         this.shared = shared;
         this.listener = new RecordingListener(clock);
-        this.pool = new ConnectionPool<>(connector, clock, budget, slots, listener, new SplittableRandom(SEED));
+        this.pool = new ConnectionPool<>(connector, clock, budget, slots, listener, new SplittableRandom(SEED),
+                warmable);
     }
 
     /**
@@ -63,7 +72,7 @@ final class PoolHarness {
      */
     static PoolHarness onAnotherLoop(PoolHarness other) {
         other.shared = true;
-        return new PoolHarness(other.budget, other.slots, new ManualScheduler(), true);
+        return new PoolHarness(other.budget, other.slots, new ManualScheduler(), true, key -> true);
     }
 
     /** Runs the tasks due on this instance's clock now, as its event loop would between two reads. */

@@ -83,8 +83,9 @@ class PoolPrewarmTest {
 
     @Test
     void theMinimumIsNotProtectedFromLifetimeAndIsRefilled() {
+        // Without min_idle_for_age the replacement starts only once the old connection is gone (PoolRotationTest).
         PoolSettings oneSpare = settings().idleTimeout(IDLE_TIMEOUT)
-                .maxLifetime(Duration.ofMinutes(1), Duration.ZERO).minIdle(1, 1).build();
+                .maxLifetime(Duration.ofMinutes(1), Duration.ZERO).minIdle(1, 1).minIdleForAge(Duration.ZERO).build();
         h.pool.prewarm(A, oneSpare);
         FakeConnection warm = h.connector.complete();
 

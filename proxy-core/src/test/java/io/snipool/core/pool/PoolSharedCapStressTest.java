@@ -157,7 +157,7 @@ class PoolSharedCapStressTest {
         }
 
         /** Completes later on this loop, as a socket would; one connect in twenty is refused. */
-        private void connect(String key, ConnectCallback<StressConnection> callback) {
+        private void connect(String key, PoolSettings settings, ConnectCallback<StressConnection> callback) {
             if (slots.used(key) > CAP) {
                 slotsAtConnectAboveCap.incrementAndGet();
             }

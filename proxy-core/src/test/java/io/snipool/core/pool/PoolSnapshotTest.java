@@ -34,8 +34,8 @@ class PoolSnapshotTest {
 
         assertThat(snapshot.keys()).extracting(KeyStats::key).containsExactly(A, B);
         assertThat(snapshot.key(A)).contains(new KeyStats<>(A, 1, 1, 0, 0, 1, 3, 3,
-                Map.of(EvictionReason.CLOSED_BY_PEER, 1L), Duration.ofSeconds(15)));
-        assertThat(snapshot.key(B)).contains(new KeyStats<>(B, 0, 0, 1, 1, 0, 1, 0, Map.of(), Duration.ZERO));
+                Map.of(EvictionReason.CLOSED_BY_PEER, 1L), Duration.ofSeconds(15), 0, 0));
+        assertThat(snapshot.key(B)).contains(new KeyStats<>(B, 0, 0, 1, 1, 0, 1, 0, Map.of(), Duration.ZERO, 0, 0));
         assertThat(snapshot.idleTotal()).isEqualTo(1);
         assertThat(snapshot.idleTotalLimit()).isEqualTo(PoolSettings.DEFAULT_MAX_IDLE_TOTAL);
         assertThat(snapshot.key(A).orElseThrow().evictions(EvictionReason.CAPACITY)).isZero();

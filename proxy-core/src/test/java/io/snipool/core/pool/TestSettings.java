@@ -1,6 +1,8 @@
 package io.snipool.core.pool;
 
+import io.snipool.config.AdaptivePoolSettings;
 import io.snipool.config.PoolSettings;
+import io.snipool.config.TcpKeepAlive;
 
 import java.time.Duration;
 
@@ -18,6 +20,9 @@ final class TestSettings {
     private int minIdlePerHost;
     private int prewarmRate;
     private Duration connectTimeout;
+    private Duration minIdleForAge;
+    private AdaptivePoolSettings adaptive;
+    private TcpKeepAlive tcpKeepAlive;
 
     private TestSettings() {
         PoolSettings defaults = PoolSettings.defaults();
@@ -32,6 +37,9 @@ final class TestSettings {
         minIdlePerHost = defaults.minIdlePerHost();
         prewarmRate = defaults.prewarmRate();
         connectTimeout = defaults.connectTimeout();
+        minIdleForAge = defaults.minIdleForAge();
+        adaptive = defaults.adaptive();
+        tcpKeepAlive = defaults.tcpKeepAlive();
     }
 
     static TestSettings settings() {
@@ -89,9 +97,20 @@ final class TestSettings {
         return this;
     }
 
+    TestSettings minIdleForAge(Duration value) {
+        minIdleForAge = value;
+        return this;
+    }
+
+    /** Adaptive sizing on, with {@code window}, {@code headroom} and {@code max_idle_target}. */
+    TestSettings adaptive(Duration window, double headroom, int maxIdleTarget) {
+        adaptive = new AdaptivePoolSettings(true, window, headroom, maxIdleTarget);
+        return this;
+    }
+
     PoolSettings build() {
         return new PoolSettings(enabled, maxIdlePerHost, PoolSettings.DEFAULT_MAX_IDLE_TOTAL, maxConnectionsPerHost,
                 maxPendingPerHost, idleTimeout, maxLifetime, lifetimeJitter, maxRequests, minIdlePerHost,
-                prewarmRate, connectTimeout);
+                prewarmRate, connectTimeout, minIdleForAge, adaptive, tcpKeepAlive);
     }
 }
