@@ -24,6 +24,9 @@ public final class SniproxyMigration {
             "bad_requests", "reuseport", "ipv6_v6only", "proxy_header");
     private static final List<String> IN_LOG = List.of("filename", "syslog", "priority");
     private static final String DEFAULT_TABLE = "";
+    private static final String NO_PROXY_HEADER_ON_HTTP = "not migrated: the PROXY header, because a pooled HTTP"
+            + " backend connection carries requests of many clients; snipool adds X-Forwarded-For instead"
+            + " (forwarded_headers)";
 
     private final List<String> notes = new ArrayList<>();
     private final List<MigratedConfig.Section> sections = new ArrayList<>();
@@ -141,20 +144,19 @@ public final class SniproxyMigration {
         if (proxyHeader && mode.equals("tls")) {
             proxyProtocol = "v1";
         } else if (proxyHeader) {
-            listenerNotes.add("not migrated: proxy_header, because a pooled HTTP backend connection carries requests of"
-                    + " many clients; snipool adds X-Forwarded-For instead (forwarded_headers)");
+            listenerNotes.add(NO_PROXY_HEADER_ON_HTTP);
         }
         Directive table = tables.get(tableName);
         if (table == null) {
             throw new MigrationException(directive.line(), tableName.isEmpty()
                     ? "the listener uses the unnamed table, and there is none" : "no table '" + tableName + "'");
         }
-        RouteList routes = new RouteList(address.port(), proxyProtocol);
+        RouteList routes = new RouteList(address.port(), mode, proxyProtocol);
         for (Directive entry : table.block()) {
             routes.add(entry);
         }
         if (fallback != null) {
-            routes.fallback(fallback, mode);
+            routes.fallback(fallback);
         }
         String name = uniqueName(mode + "-" + address.port());
         listenerNotes.addAll(routes.pending);
@@ -171,6 +173,7 @@ public final class SniproxyMigration {
     /** A listener's routes, built entry by entry in table order. */
     private static final class RouteList {
         private final int listenPort;
+        private final String mode;
         private final String proxyProtocol;
         private final List<MigratedConfig.Route> routes = new ArrayList<>();
         /** Hosts already served, with the line of the entry that serves them. */
@@ -182,8 +185,9 @@ public final class SniproxyMigration {
         private record Earlier(int line, Pattern pattern, String backend) {
         }
 
-        RouteList(int listenPort, String proxyProtocol) {
+        RouteList(int listenPort, String mode, String proxyProtocol) {
             this.listenPort = listenPort;
+            this.mode = mode;
             this.proxyProtocol = proxyProtocol;
         }
 
@@ -215,13 +219,18 @@ public final class SniproxyMigration {
                 return;
             }
             routeNotes.addAll(precedenceNotes(host.host(), backend.get()));
-            String protocol = words.size() == 3 ? "v1" : proxyProtocol;
+            String protocol = proxyProtocol;
+            if (words.size() == 3 && mode.equals("tls")) {
+                protocol = "v1";
+            } else if (words.size() == 3) {
+                routeNotes.add(NO_PROXY_HEADER_ON_HTTP);
+            }
             addRoute(host.host(), backend.get(), protocol, entry, routeNotes);
             PcreHostPattern.asSniproxyMatches(pattern)
                     .ifPresent(compiled -> earlier.add(new Earlier(entry.line(), compiled, backend.get())));
         }
 
-        void fallback(Directive fallback, String mode) throws MigrationException {
+        void fallback(Directive fallback) throws MigrationException {
             List<String> routeNotes = new ArrayList<>();
             Optional<String> backend = Backends.of(argument(fallback), listenPort, fallback.line(), routeNotes);
             if (served.containsKey("*")) {

@@ -143,6 +143,46 @@ class SniproxyMigrationTest {
     }
 
     @Test
+    void addressFormsProxyHeadersAndUnixSocketsAreReadAsTheManPageWritesThem() throws MigrationException {
+        String yaml = SourceFormat.SNIPROXY.migrate("""
+                listener [::1]:8443 {
+                    proxy_header yes
+                }
+                listener 127.0.0.1 8080 {
+                    protocol http
+                    proxy_header yes
+                }
+                listener unix:/run/sniproxy.sock {
+                }
+                table {
+                    ^a\\\\.example$ ::1
+                    ^b\\\\.example$ [::1]:9443
+                    ^c\\\\.example$ unix:/run/backend.sock
+                    ^d\\\\.example$ backend.internal
+                    ^e\\\\.example$ 192.0.2.5:443 proxy_protocol
+                }
+                """, "t.conf");
+
+        assertThat(yaml).contains("    bind: '[::1]:8443'\n    mode: tls\n");
+        assertThat(yaml).contains("      - hosts: ['a.example']\n        backends: ['[::1]:8443']\n"
+                + "        proxy_protocol: v1\n");
+        assertThat(yaml).contains("      - hosts: ['b.example']\n        backends: ['[::1]:9443']\n");
+        assertThat(yaml).contains("      - hosts: ['d.example']\n        backends: ['backend.internal:8443']\n");
+        assertThat(yaml).contains("# not migrated: server unix:/run/backend.sock, because snipool connects to backends"
+                + " over TCP only");
+        assertThat(yaml).contains("    bind: '127.0.0.1:8080'\n    mode: http\n");
+        assertThat(yaml).contains("      - hosts: ['a.example']\n        backends: ['[::1]:8080']\n");
+        assertThat(yaml).contains("      - hosts: ['e.example']\n        backends: ['192.0.2.5:443']\n"
+                + "        proxy_protocol: v1\n");
+        assertThat(yaml).contains("# not migrated: the PROXY header, because a pooled HTTP backend connection");
+        assertThat(yaml.split("not migrated: the PROXY header", -1)).hasSize(3);
+        assertThat(yaml).contains("# not migrated: listener unix:/run/sniproxy.sock (line 8), because snipool listens"
+                + " on TCP addresses only");
+        ProxyConfig config = MigratedYamlCheck.loads(yaml);
+        assertThat(config.listeners()).hasSize(2);
+    }
+
+    @Test
     void malformedInputNamesItsLine() {
         assertThatThrownBy(() -> SniproxyMigration.migrate("listener 80 {\n  protocol tls\n"))
                 .isInstanceOf(MigrationException.class).hasMessage("line 1: '{' is never closed");
