@@ -1,19 +1,26 @@
 package io.snipool.app;
 
+import io.snipool.app.migrate.MigrationException;
+import io.snipool.app.migrate.SourceFormat;
 import io.snipool.config.ConfigLoader;
 import io.snipool.config.ConfigProblem;
 import io.snipool.config.InvalidConfigException;
 import io.snipool.config.ProxyConfig;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The command line: {@code [--config FILE] [--check] [--version] [--help]}. Separated from {@link Main} so tests
+ * The command line: {@code [--config FILE] [--check] [--version] [--help]}, or {@code migrate --from FORMAT FILE}
+ * (see {@link SourceFormat}). Separated from {@link Main} so tests
  * can run it and read its exit code and output without a new JVM.
  */
 public final class Cli {
@@ -30,16 +37,22 @@ public final class Cli {
 
     static final String USAGE = """
             Usage: java -jar snipool.jar [--config FILE] [--check] [--version] [--help]
+                   java -jar snipool.jar migrate --from sniproxy|sniproxy-rs FILE
 
               --config FILE  configuration file (default: config.yaml in the working directory)
               --check        validate the configuration, print every problem, and exit:
                              0 if valid, 2 if not; binds nothing
               --version      print the version and exit
               --help         print this help and exit
+              migrate --from sniproxy|sniproxy-rs FILE
+                             print FILE, a sniproxy.conf (sniproxy) or SNIProxy-rs YAML configuration,
+                             as snipool YAML on standard output, with a comment at each setting that
+                             does not map; 0 printed, 1 FILE unreadable or unparseable
 
             Exit codes: 0 success, 1 start-up failure (unreadable file, port in use, bad address),
             2 invalid configuration or command line.
-            Documentation: docs/ in the source tree (configuration.md, operations.md, metrics.md).
+            Documentation: docs/ in the source tree (configuration.md, operations.md, metrics.md,
+            migration.md).
             """;
 
     /** What a run of the command line ended in. */
@@ -65,6 +78,9 @@ public final class Cli {
     }
 
     public Outcome run(String... args) {
+        if (args.length > 0 && args[0].equals("migrate")) {
+            return migrate(Arrays.copyOfRange(args, 1, args.length));
+        }
         Path configFile = Path.of(DEFAULT_CONFIG);
         boolean check = false;
         for (int i = 0; i < args.length; i++) {
@@ -98,15 +114,8 @@ public final class Cli {
         ProxyConfig config;
         try {
             config = new ConfigLoader(environment).load(configFile);
-        } catch (NoSuchFileException e) {
-            err.println("snipool: cannot read config file '" + configFile + "': no such file");
-            return new Exit(EXIT_STARTUP_FAILED);
-        } catch (AccessDeniedException e) {
-            err.println("snipool: cannot read config file '" + configFile + "': permission denied");
-            return new Exit(EXIT_STARTUP_FAILED);
         } catch (IOException e) {
-            err.println("snipool: cannot read config file '" + configFile + "': " + e.getMessage());
-            return new Exit(EXIT_STARTUP_FAILED);
+            return cannotRead("config file", configFile, e);
         } catch (InvalidConfigException e) {
             err.println(configFile + ": " + e.problems().size() + (e.problems().size() == 1 ? " problem" : " problems"));
             for (ConfigProblem problem : e.problems()) {
@@ -135,6 +144,52 @@ public final class Cli {
             err.println("snipool: " + e.getMessage());
             return new Exit(EXIT_STARTUP_FAILED);
         }
+    }
+
+    /** {@code migrate --from FORMAT FILE}: the snipool YAML on standard output. */
+    private Outcome migrate(String... args) {
+        String from = null;
+        Path file = null;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--from") && i + 1 < args.length) {
+                from = args[++i];
+            } else if (arg.startsWith("--from=")) {
+                from = arg.substring("--from=".length());
+            } else if (arg.startsWith("-") || file != null) {
+                return usageError("migrate: unexpected argument '" + arg + "'");
+            } else {
+                file = Path.of(arg);
+            }
+        }
+        if (from == null || file == null) {
+            return usageError("migrate needs --from " + String.join("|", SourceFormat.names()) + " and a file");
+        }
+        Optional<SourceFormat> format = SourceFormat.named(from);
+        if (format.isEmpty()) {
+            return usageError("migrate: --from must be one of " + String.join(", ", SourceFormat.names())
+                    + ", got '" + from + "'");
+        }
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return cannotRead(format.get().formatName() + " file", file, e);
+        }
+        try {
+            out.print(format.get().migrate(text, file.toString()));
+            return new Exit(EXIT_OK);
+        } catch (MigrationException e) {
+            err.println("snipool: " + file + ": " + e.getMessage());
+            return new Exit(EXIT_STARTUP_FAILED);
+        }
+    }
+
+    private Outcome cannotRead(String what, Path file, IOException e) {
+        String reason = e instanceof NoSuchFileException ? "no such file"
+                : e instanceof AccessDeniedException ? "permission denied" : e.getMessage();
+        err.println("snipool: cannot read " + what + " '" + file + "': " + reason);
+        return new Exit(EXIT_STARTUP_FAILED);
     }
 
     private Outcome usageError(String message) {

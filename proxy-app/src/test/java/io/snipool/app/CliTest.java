@@ -139,6 +139,7 @@ class CliTest {
         out.reset();
         assertThat(run("--help")).isEqualTo(new Cli.Exit(0));
         assertThat(out()).startsWith("Usage: java -jar snipool.jar [--config FILE] [--check] [--version] [--help]");
+        assertThat(out()).contains("java -jar snipool.jar migrate --from sniproxy|sniproxy-rs FILE");
     }
 
     @Test
@@ -164,5 +165,80 @@ class CliTest {
         } finally {
             snipool.stop().toCompletionStage().toCompletableFuture().get();
         }
+    }
+
+    @Test
+    void aSniproxyConfIsPrintedAsYamlThatPassesCheck() throws IOException {
+        Path conf = Files.writeString(dir.resolve("sniproxy.conf"), """
+                user daemon
+                listener 127.0.0.1:8443 {
+                    protocol tls
+                    table hosts
+                }
+                table hosts {
+                    ^www\\\\.example\\\\.com$ 127.0.0.1:9443
+                    .*\\\\.example\\\\.com *
+                }
+                """);
+
+        assertThat(run("migrate", "--from", "sniproxy", conf.toString())).isEqualTo(new Cli.Exit(0));
+        assertThat(err()).isEmpty();
+        assertThat(out()).contains("# not migrated: user daemon (line 1), because");
+        Path yaml = Files.writeString(dir.resolve("snipool.yaml"), out());
+        out.reset();
+        err.reset();
+
+        assertThat(run("--check", "--config", yaml.toString())).isEqualTo(new Cli.Exit(0));
+        assertThat(out()).isEqualTo(yaml + ": valid (1 listeners, 2 routes)\n");
+    }
+
+    @Test
+    void anSniproxyRsYamlIsPrintedAsYamlThatPassesCheck() throws IOException {
+        Path config = Files.writeString(dir.resolve("config.yaml"), """
+                listen_addrs: ["127.0.0.1:8443"]
+                timeouts: { connect: 10, client_hello: 5, idle: 300 }
+                metrics: { enabled: true, address: "127.0.0.1:9191" }
+                allowlist: ["*.example.com"]
+                """);
+
+        assertThat(run("migrate", "--from=sniproxy-rs", config.toString())).isEqualTo(new Cli.Exit(0));
+        assertThat(out()).contains("      - hosts: ['*.example.com', 'example.com']\n");
+        Path yaml = Files.writeString(dir.resolve("snipool.yaml"), out());
+        out.reset();
+        err.reset();
+
+        assertThat(run("--check", "--config", yaml.toString())).isEqualTo(new Cli.Exit(0));
+        assertThat(err()).isEmpty();
+    }
+
+    @Test
+    void migrateOfAnUnparseableFileExitsOneNamingTheLine() throws IOException {
+        Path conf = Files.writeString(dir.resolve("sniproxy.conf"), "listener 80 {\n  protocol gopher\n}\n");
+
+        assertThat(run("migrate", "--from", "sniproxy", conf.toString())).isEqualTo(new Cli.Exit(1));
+        assertThat(out()).isEmpty();
+        assertThat(err()).isEqualTo("snipool: " + conf + ": line 2: protocol must be tls or http, got 'gopher'\n");
+    }
+
+    @Test
+    void migrateOfAnUnreadableFileExitsOne() {
+        Path missing = dir.resolve("missing.conf");
+
+        assertThat(run("migrate", "--from", "sniproxy", missing.toString())).isEqualTo(new Cli.Exit(1));
+        assertThat(err()).isEqualTo("snipool: cannot read sniproxy file '" + missing + "': no such file\n");
+    }
+
+    @Test
+    void migrateUsageErrorsExitTwo() {
+        assertThat(run("migrate", "sniproxy.conf")).isEqualTo(new Cli.Exit(2));
+        assertThat(err()).startsWith("snipool: migrate needs --from sniproxy|sniproxy-rs and a file\nUsage:");
+        err.reset();
+
+        assertThat(run("migrate", "--from", "haproxy", "haproxy.cfg")).isEqualTo(new Cli.Exit(2));
+        assertThat(err()).startsWith("snipool: migrate: --from must be one of sniproxy, sniproxy-rs, got 'haproxy'");
+        err.reset();
+
+        assertThat(run("migrate", "--from", "sniproxy", "a.conf", "b.conf")).isEqualTo(new Cli.Exit(2));
+        assertThat(err()).startsWith("snipool: migrate: unexpected argument 'b.conf'");
     }
 }
