@@ -124,11 +124,11 @@ public final class ConnectionPool<K, C extends PooledConnection> {
 
     /**
      * Drains the pools of backends that are no longer configured: for every known key {@code keep} rejects, idle
-     * connections close now (reason {@code shutdown}), leased ones when they are returned, and no minimum is kept
+     * connections close now (reason {@code removed}), leased ones when they are returned, and no minimum is kept
      * warm. A later lease of such a key lifts this. Call on the pool's thread.
      */
     public void retireUnless(java.util.function.Predicate<K> keep) {
-        retire(keep.negate(), EvictionReason.SHUTDOWN);
+        retire(keep.negate(), EvictionReason.REMOVED);
     }
 
     /**

@@ -21,8 +21,10 @@ public enum EvictionReason {
     NOT_REUSABLE("not_reusable"),
     /** An I/O or protocol error while it was leased. */
     ERROR("error"),
-    /** The pool shut down, or its backend left the configuration. */
+    /** The pool shut down (snipool is stopping). */
     SHUTDOWN("shutdown"),
+    /** Its backend left the configuration: a reload removed it. */
+    REMOVED("removed"),
     /** Its backend went down (failed health checks) or was ejected (failing real traffic). */
     BACKEND_DOWN("backend_down");
 

@@ -79,7 +79,7 @@ class BackendRotationTest {
                     .as("requests that started after b was removed and ended before it was added back")
                     .hasSizeGreaterThanOrEqualTo(200).doesNotContain("200 b");
             Counter closedIdle = proxy.registry().find(PoolMeters.EVICTIONS)
-                    .tags("backend", label, "reason", "shutdown").counter();
+                    .tags("backend", label, "reason", "removed").counter();
             assertThat(closedIdle).as("b's pooled connections closed by the reload").isNotNull();
             assertThat(closedIdle.count()).isGreaterThanOrEqualTo(1);
             SteadyLoad.Share back = load.share("b", added, Long.MAX_VALUE);

@@ -70,13 +70,13 @@ class PoolRetireTest {
     }
 
     @Test
-    void retireUnlessKeepsWhatItIsToldToKeepAndClosesTheRestForShutdown() {
+    void retireUnlessKeepsWhatItIsToldToKeepAndClosesTheRestAsRemoved() {
         h.idleConnections(A, settings, 1);
         List<FakeConnection> kept = h.idleConnections(B, settings, 1);
 
         h.pool.retireUnless(B::equals);
 
-        assertThat(h.listener.reasons()).containsExactly(EvictionReason.SHUTDOWN);
+        assertThat(h.listener.reasons()).containsExactly(EvictionReason.REMOVED);
         assertThat(kept.get(0).isOpen()).isTrue();
     }
 }
