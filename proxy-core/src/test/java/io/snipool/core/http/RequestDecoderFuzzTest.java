@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.snipool.core.failure.Failure;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -60,16 +61,30 @@ class RequestDecoderFuzzTest {
     /**
      * Feeds {@code reads} to a fresh decoder and describes what came out: {@code request METHOD TARGET VERSION
      * fields}, {@code content <bytes>} (consecutive parts joined, as reads cut them differently), {@code last
-     * <trailers>}, {@code rejected STATUS}, {@code invalid ...}. Nothing may follow a refusal or a failed message.
+     * <trailers>}, {@code rejected STATUS}, {@code invalid ...}, {@code hold refused STATUS} (more bytes after an
+     * Upgrade request than a head may have). Nothing may follow a refusal or a failed message.
      */
     private static List<String> decode(List<byte[]> reads) {
-        EmbeddedChannel channel = new EmbeddedChannel(new StrictRequestDecoder(MAX_HEAD, MAX_HEADERS,
-                RequestInputEndTest.NO_SESSION));
         List<String> events = new ArrayList<>();
         StringBuilder content = new StringBuilder();
+        // The status of a refused hold, 0 while none: told during a read, after that read's messages were made.
+        int[] holdRefused = {0};
+        EmbeddedChannel channel = new EmbeddedChannel(new StrictRequestDecoder(MAX_HEAD, MAX_HEADERS,
+                new StrictRequestDecoder.Listener() {
+                    @Override
+                    public void headStarted() {
+                    }
+
+                    @Override
+                    public void holdRefused(Failure failure) {
+                        assertThat(holdRefused[0]).as("a second refusal of the hold").isZero();
+                        holdRefused[0] = failure.kind().status();
+                    }
+                }));
         boolean ended = false;
         try {
             for (byte[] read : reads) {
+                ended |= holdRefused[0] != 0;
                 channel.writeInbound(Unpooled.wrappedBuffer(read));
                 channel.checkException();
                 for (Object message = channel.readInbound(); message != null; message = channel.readInbound()) {
@@ -84,8 +99,9 @@ class RequestDecoderFuzzTest {
         } finally {
             channel.finishAndReleaseAll();
         }
-        if (!content.isEmpty()) {
-            events.add("content " + content);
+        flush(events, content);
+        if (holdRefused[0] != 0) {
+            events.add("hold refused " + holdRefused[0]);
         }
         return events;
     }
