@@ -7,6 +7,11 @@ public interface AccessLog {
 
     void log(AccessRecord record);
 
+    /** False when nothing is written: callers then build no record at all. */
+    default boolean enabled() {
+        return true;
+    }
+
     /** Reopens the file (after a log rotation moved it away); a no-op for standard output. */
     default void reopen() {
     }
@@ -16,5 +21,14 @@ public interface AccessLog {
     }
 
     /** Discards everything: {@code access_log.enabled: false}. */
-    AccessLog DISABLED = record -> { };
+    AccessLog DISABLED = new AccessLog() {
+        @Override
+        public void log(AccessRecord record) {
+        }
+
+        @Override
+        public boolean enabled() {
+            return false;
+        }
+    };
 }

@@ -160,6 +160,9 @@ final class RequestLog {
         written = true;
         long nanos = System.nanoTime() - startNanos;
         listener.requests().request(route, status, nanos);
+        if (!listener.accessLog().enabled()) {
+            return; // no record, no clock read: the access log is off
+        }
         listener.accessLog().log(new AccessRecord(Instant.now(), "http", listener.config().name(), client, host,
                 method, path, protocol, RequestMeters.NO_ROUTE.equals(route) ? null : route, backend, status,
                 backendStatus, outcome, bytesIn, bytesOut, nanos / 1000, micros(connectNanos),

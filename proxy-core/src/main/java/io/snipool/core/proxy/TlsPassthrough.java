@@ -312,6 +312,9 @@ public final class TlsPassthrough implements ConnectionHandler {
 
         /** One access log line for this connection, when it ends. */
         void log(String outcome, String backend, long bytesIn, long bytesOut) {
+            if (!listener.accessLog().enabled()) {
+                return;
+            }
             listener.accessLog().log(AccessRecord.tunnel(Instant.now(), listener.config().name(),
                     socket.remoteAddress().toString(), serverName,
                     route == null ? null : route.hosts().get(0).toString(), backend, outcome, bytesIn, bytesOut,
