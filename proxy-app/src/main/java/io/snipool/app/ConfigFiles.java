@@ -1,15 +1,17 @@
 package io.snipool.app;
 
-import io.snipool.config.BackendTlsConfig;
+import io.snipool.config.ConfigLoader;
 import io.snipool.config.ListenerConfig;
 import io.snipool.config.ProxyConfig;
 import io.snipool.config.RouteConfig;
 import io.snipool.config.TlsSettings;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * The files a configuration was read from: the configuration file and every certificate, key, CA and session ticket
@@ -24,27 +26,22 @@ final class ConfigFiles {
 
     static Set<Path> of(Path configFile, ProxyConfig config) {
         Path file = configFile.toAbsolutePath().normalize();
-        Path base = file.getParent();
-        Set<Path> files = new LinkedHashSet<>();
-        files.add(file);
+        List<String> named = new ArrayList<>();
         for (ListenerConfig listener : config.listeners()) {
             for (TlsSettings.CertificateConfig certificate : listener.tls().map(TlsSettings::certificates)
                     .orElse(List.of())) {
-                files.add(base.resolve(certificate.certPath()).normalize());
-                files.add(base.resolve(certificate.keyPath()).normalize());
+                named.add(certificate.certPath());
+                named.add(certificate.keyPath());
             }
-            listener.tls().flatMap(TlsSettings::sessionTicketKeysPath)
-                    .ifPresent(path -> files.add(base.resolve(path).normalize()));
+            listener.tls().flatMap(TlsSettings::sessionTicketKeysPath).ifPresent(named::add);
             for (RouteConfig route : listener.routes()) {
-                route.backendTls().ifPresent(tls -> backendFiles(tls, base, files));
+                route.backendTls().ifPresent(tls -> Stream.of(tls.caPath(), tls.clientCertPath(), tls.clientKeyPath())
+                        .flatMap(Optional::stream).forEach(named::add));
             }
         }
+        Set<Path> files = new LinkedHashSet<>();
+        files.add(file);
+        named.forEach(path -> files.add(ConfigLoader.resolve(file.getParent(), path)));
         return files;
-    }
-
-    private static void backendFiles(BackendTlsConfig tls, Path base, Set<Path> files) {
-        for (Optional<String> configured : List.of(tls.caPath(), tls.clientCertPath(), tls.clientKeyPath())) {
-            configured.ifPresent(path -> files.add(base.resolve(path).normalize()));
-        }
     }
 }

@@ -55,6 +55,15 @@ public final class ConfigLoader {
     }
 
     /**
+     * Where a file the configuration names is: {@code configured} as written if absolute, else against
+     * {@code baseDirectory}, the configuration file's directory. The one rule for certificates, keys, CA and ticket
+     * key files, for the loader and for whoever watches those files.
+     */
+    public static Path resolve(Path baseDirectory, String configured) {
+        return baseDirectory.toAbsolutePath().resolve(configured).normalize();
+    }
+
+    /**
      * Validates YAML text; {@code source} names it in messages. Relative certificate and key paths resolve
      * against the current directory, as there is no file to be relative to.
      */

@@ -51,7 +51,7 @@ final class PemFiles {
 
     /** The configured path resolved: absolute as written, else against the configuration's directory. */
     Path resolve(String configured) {
-        return baseDirectory.resolve(configured).normalize();
+        return ConfigLoader.resolve(baseDirectory, configured);
     }
 
     /**
