@@ -24,7 +24,7 @@ BULK_MIB=${BENCH_BULK_MIB:-1024}         # size of the file downloaded through t
 IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}   # idle TLS connections held through each proxy
 JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx256m}  # JVM flags after bin/snipool's own (a fixed heap cap keeps RSS comparable)
 PROXIES=${BENCH_PROXIES:-snipool haproxy nginx}
-SCENARIOS=${BENCH_SCENARIOS:-http close tls bulk tls-ka tls-close tls-reenc idle startup burst}
+SCENARIOS=${BENCH_SCENARIOS:-http close tls bulk tls-ka tls-close tls-reenc idle startup burst h2}
 TLS_KEYS=${BENCH_TLS_KEYS:-ecdsa rsa}              # key types of the terminated certificates (scenarios 7 to 9)
 TLS_PROVIDERS=${BENCH_TLS_PROVIDERS:-openssl jdk}  # snipool's tls.provider, one terminating listener each
 JAR=${BENCH_JAR:-$root/proxy-app/target/snipool.jar}
@@ -42,7 +42,7 @@ for p in $PROXIES; do
 done
 for s in $SCENARIOS; do
   case $s in
-    http|close|tls|bulk|tls-ka|tls-close|tls-reenc|idle|startup|burst) ;;
+    http|close|tls|bulk|tls-ka|tls-close|tls-reenc|idle|startup|burst|h2) ;;
     *) die "BENCH_SCENARIOS: unknown scenario '$s'" ;;
   esac
 done
@@ -742,6 +742,16 @@ scenario_burst() {
   fi
 }
 
+# --- 11. HTTP/2 (snipool, HAProxy and nginx, each terminating h2; processes of its own) ---------------------------
+scenario_h2() {
+  log "11. HTTP/2: h2load through each proxy, h2c or HTTP/1.1 to the backend"
+  if ! timeout 1800 python3 "$here/lib/h2.py" --snipool "$root/bin/snipool" --jar "$work/snipool.jar" \
+      --repeat "$REPEAT" --duration "$DURATION" --java-opts "$JAVA_OPTS" --out "$work/h2.md" 2> "$work/h2.log"; then
+    note "HTTP/2: bench/lib/h2.py failed: $(tail -1 "$work/h2.log")"
+    rm -f "$work/h2.md"
+  fi
+}
+
 # --- run --------------------------------------------------------------------------------------------------------
 started_at=$SECONDS
 if wants http || wants close || wants tls || wants bulk || wants_term; then
@@ -758,6 +768,7 @@ fi
 wants idle && scenario_idle
 wants startup && scenario_startup
 wants burst && scenario_burst
+wants h2 && scenario_h2
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- report -----------------------------------------------------------------------------------------------------
@@ -827,7 +838,9 @@ report=$RESULTS/$stamp.md
   echo "| total time | $((SECONDS - started_at)) s |"
 } > "$work/header.md"
 python3 "$here/lib/report.py" --samples "$SAMPLES" --header "$work/header.md" --notes "$NOTES" --out "$report"
-if [ -f "$work/burst.md" ]; then
-  { echo; cat "$work/burst.md"; } >> "$report"
-fi
+for section in burst h2; do
+  if [ -f "$work/$section.md" ]; then
+    { echo; cat "$work/$section.md"; } >> "$report"
+  fi
+done
 log "report written to $report"
