@@ -69,12 +69,15 @@ public final class Snipool {
         this.vertx = Vertx.builder()
                 .with(new VertxOptions().setEventLoopPoolSize(eventLoops).setMetricsOptions(metricsOptions))
                 .withMetrics(new MicrometerMetricsFactory(registry))
-                .withTransport(transport.chosen())
+                .withTransport(DeferAcceptTransport.of(transport.chosen(), deferAcceptSeconds(config)))
                 .build();
         if (transport.note().isEmpty()) {
             LOG.info(transport.logLine());
         } else {
             LOG.warning(transport.logLine());
+        }
+        if (deferAcceptSeconds(config) > 0 && DeferAcceptTransport.deferOption(transport.chosen()).isEmpty()) {
+            LOG.info("timeouts.defer_accept has no effect on the " + transport.name() + " transport");
         }
         transport.register(registry);
         this.accessLog = openAccessLog(config.accessLog(), registry);
@@ -177,6 +180,11 @@ public final class Snipool {
         return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
     }
 
+    /** {@code timeouts.defer_accept} in the whole seconds {@code TCP_DEFER_ACCEPT} takes (the reader ensures them). */
+    private static int deferAcceptSeconds(ProxyConfig config) {
+        return (int) config.timeouts().deferAccept().toSeconds();
+    }
+
     /**
      * Applies a validated configuration to the running process (see {@link ProxyServer#reload}); blocks the
      * calling thread, which must not be an event loop. Throws {@link StartupException} naming what could not be
@@ -186,6 +194,10 @@ public final class Snipool {
         if (next.transport() != config.transport()) {
             LOG.warning("transport changed to " + next.transport().name().toLowerCase(Locale.ROOT)
                     + "; the event loops keep theirs until a restart");
+        }
+        if (!next.timeouts().deferAccept().equals(config.timeouts().deferAccept())) {
+            LOG.warning("timeouts.defer_accept changed to " + Units.formatDuration(next.timeouts().deferAccept())
+                    + "; the listening sockets keep theirs until a restart");
         }
         if (!next.metrics().bind().equals(config.metrics().bind())) {
             LOG.warning("metrics.bind changed to " + next.metrics().bind() + "; the admin server keeps "

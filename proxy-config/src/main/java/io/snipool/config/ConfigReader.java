@@ -83,7 +83,9 @@ final class ConfigReader {
                 map.duration("request_head", Timeouts.DEFAULT_REQUEST_HEAD, MIN_TIMEOUT, Duration.ofMinutes(10)),
                 map.duration("connect", Timeouts.DEFAULT_CONNECT, MIN_TIMEOUT, Duration.ofMinutes(10)),
                 map.duration("idle", Timeouts.DEFAULT_IDLE, MIN_TIMEOUT, MAX_TIMEOUT),
-                map.duration("response_header", Timeouts.DEFAULT_RESPONSE_HEADER, MIN_TIMEOUT, Duration.ofHours(1)));
+                map.duration("response_header", Timeouts.DEFAULT_RESPONSE_HEADER, MIN_TIMEOUT, Duration.ofHours(1)),
+                map.value("defer_accept", Timeouts.DEFAULT_DEFER_ACCEPT,
+                        ValueParser.wholeSeconds(Duration.ZERO, Timeouts.MAX_DEFER_ACCEPT)));
         map.finish();
         return timeouts;
     }

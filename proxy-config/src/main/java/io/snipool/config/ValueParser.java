@@ -97,6 +97,13 @@ interface ValueParser<T> {
                 : new Parsed.Accepted<>(value));
     }
 
+    /** A duration within {@code min..max} that is a whole number of seconds ({@code 2s}, {@code 1m}; not {@code 1500ms}). */
+    static ValueParser<Duration> wholeSeconds(Duration min, Duration max) {
+        return duration(min, max).then((text, value) -> value.toNanos() % 1_000_000_000L != 0
+                ? new Parsed.Refused<>("must be whole seconds, got '" + text + "'")
+                : new Parsed.Accepted<>(value));
+    }
+
     /** A size in bytes ({@link Units#parseSize}) within {@code min..max}. */
     static ValueParser<Integer> size(int min, int max) {
         return throwing(Units::parseSize).then((text, bytes) -> bytes < min || bytes > max

@@ -90,6 +90,10 @@ class ConfigErrorsTest {
                 .isEqualTo("'30' is not a duration (expected e.g. 250ms, 30s, 5m, 1h)");
         assertThat(only(base + "timeouts: { idle: 30sec }\n").message())
                 .isEqualTo("'30sec' has an unknown unit (expected ms, s, m or h, e.g. 30s)");
+        assertThat(only(base + "timeouts: { defer_accept: 1500ms }\n").message())
+                .isEqualTo("must be whole seconds, got '1500ms'");
+        assertThat(only(base + "timeouts: { defer_accept: 61s }\n").message())
+                .isEqualTo("must be between 0s and 1m, got 61s");
         assertThat(only(base + "pool: { prewarm_rate: 0 }\n").message())
                 .isEqualTo("must be between 1 and 10000, got 0");
         assertThat(only(base + "shutdown: { grace_period: 11m }\n").message())
