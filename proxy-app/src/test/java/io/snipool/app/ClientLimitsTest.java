@@ -46,6 +46,9 @@ class ClientLimitsTest {
         socket.connect(new InetSocketAddress(host, port), 5000);
         socket.setSoTimeout(300);
         open.add(socket);
+        // The first byte of a request head, as a real client sends at once: with timeouts.defer_accept (on by
+        // default) the kernel hands a connection to snipool only once its first bytes have come.
+        socket.getOutputStream().write('G');
         return socket;
     }
 
