@@ -278,8 +278,37 @@ final class ConfigReader {
                 BackendPolicyReader.shares(backendEntries), mode == ListenerConfig.Mode.TLS && !terminate);
         BackendHealthConfig backendHealth = health.route(map, healthDefaults,
                 !pooled || backendTls.isPresent());
+        BackendProtocol backendProtocol = backendProtocol(map, pooled, backendTls.isPresent());
         map.finish();
         return new RouteConfig(hosts, backends, proxyProtocol, pool, allowPrivate, terminate, backendTls,
-                backendPolicy, backendHealth);
+                backendPolicy, backendHealth, backendProtocol);
+    }
+
+    /**
+     * A route's {@code backend_protocol}: {@code h2} is HTTP/2 inside {@code backend_tls} (chosen by ALPN), {@code h2c}
+     * HTTP/2 on plain TCP (prior knowledge, RFC 9113 §3.3), so each needs, or refuses, {@code backend_tls}. A
+     * passthrough route relays bytes and speaks no HTTP to its backend.
+     */
+    private BackendProtocol backendProtocol(YamlMap map, boolean pooled, boolean backendTls) {
+        if (!map.has("backend_protocol")) {
+            return BackendProtocol.DEFAULT;
+        }
+        BackendProtocol protocol = map.choice("backend_protocol", BackendProtocol.DEFAULT, BackendProtocol.class);
+        String problem = null;
+        if (!pooled) {
+            problem = "backend_protocol applies only to pooled routes (http listeners, terminate: true); a passthrough"
+                    + " route relays the client's bytes and speaks no HTTP to its backend";
+        } else if (protocol == BackendProtocol.H2 && !backendTls) {
+            problem = "backend_protocol: h2 needs backend_tls (HTTP/2 over TLS, chosen by ALPN); use h2c for HTTP/2"
+                    + " on plain TCP";
+        } else if (protocol == BackendProtocol.H2C && backendTls) {
+            problem = "backend_protocol: h2c is HTTP/2 on plain TCP and refuses backend_tls; use h2 for HTTP/2 over"
+                    + " TLS";
+        }
+        if (problem != null) {
+            problems.add(map.child("backend_protocol"), map.keyNode("backend_protocol"), problem);
+            return BackendProtocol.DEFAULT;
+        }
+        return protocol;
     }
 }

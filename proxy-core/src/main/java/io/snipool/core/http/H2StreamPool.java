@@ -1,0 +1,359 @@
+package io.snipool.core.http;
+
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.snipool.config.PoolSettings;
+import io.snipool.core.pool.Cancellable;
+import io.snipool.core.pool.ConnectionPool;
+import io.snipool.core.pool.EvictionReason;
+import io.snipool.core.pool.Lease;
+import io.snipool.core.pool.LeaseCallback;
+import io.snipool.core.pool.LeaseFailure;
+import io.snipool.core.pool.PoolListener;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Leases HTTP/2 streams: per backend key, the connections that carry streams now, each up to
+ * {@code max_streams_per_connection} lowered by the backend's SETTINGS_MAX_CONCURRENT_STREAMS. A lease takes a free
+ * stream on one of them (a hit) or waits for a connection from the generic {@link ConnectionPool} (an idle one: a
+ * hit; a connect: a miss), which this pool holds as one lease for as long as the connection carries a stream and
+ * hands back when it carries none: the generic pool's idle timeout, lifetime, caps and prewarming then apply to the
+ * connection unchanged. One instance per event loop, used only from that loop, like the generic pool.
+ */
+final class H2StreamPool {
+
+    private final ConnectionPool<BackendKey, H2Connection> connections;
+    private final PoolListener<BackendKey> meters;
+    private final Map<BackendKey, KeyStreams> keys = new HashMap<>();
+
+    H2StreamPool(ConnectionPool<BackendKey, H2Connection> connections, PoolListener<BackendKey> meters) {
+        this.connections = connections;
+        this.meters = meters;
+    }
+
+    ConnectionPool<BackendKey, H2Connection> connections() {
+        return connections;
+    }
+
+    /**
+     * A stream to {@code key}; with {@code fresh}, on a connection opened for it (a replay after a broken one).
+     * The answer may come before this returns.
+     */
+    Cancellable lease(BackendKey key, PoolSettings settings, LeaseCallback<BackendConnection> callback,
+                      boolean fresh) {
+        KeyStreams streams = keys.computeIfAbsent(key, KeyStreams::new);
+        streams.settings = settings;
+        Waiter waiter = new Waiter(callback, fresh);
+        if (!fresh) {
+            H2Connection free = streams.withRoom();
+            if (free != null) {
+                meters.onHit(key);
+                streams.open(free, waiter, true);
+                return Cancellable.NONE;
+            }
+        }
+        streams.waiters.add(waiter);
+        if (fresh) {
+            streams.connect(waiter, true);
+        } else {
+            streams.connectForWaiters();
+        }
+        return () -> streams.cancel(waiter);
+    }
+
+    /** Streams open now per key, for {@code /api/pools}. Call on the pool's loop. */
+    Map<BackendKey, Integer> activeStreams() {
+        Map<BackendKey, Integer> counts = new HashMap<>();
+        keys.forEach((key, streams) -> counts.put(key, streams.activeStreams()));
+        return counts;
+    }
+
+    /** One lease request that waits for a stream. */
+    private static final class Waiter {
+        final LeaseCallback<BackendConnection> callback;
+        final boolean fresh;
+        boolean answered;
+
+        Waiter(LeaseCallback<BackendConnection> callback, boolean fresh) {
+            this.callback = callback;
+            this.fresh = fresh;
+        }
+    }
+
+    /** One key's connections that carry streams, the leases waiting for a stream, and the connects under way. */
+    private final class KeyStreams {
+        final BackendKey key;
+        PoolSettings settings;
+        final List<H2Connection> held = new ArrayList<>();
+        final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+        /** Connection leases under way for any waiter; each is expected to bring {@link #expected} streams. */
+        int connecting;
+        /** How many streams a new connection is expected to carry: the last one's capacity. */
+        int expected;
+
+        KeyStreams(BackendKey key) {
+            this.key = key;
+        }
+
+        int capacity(H2Connection connection) {
+            return connection.capacity(settings.maxStreamsPerConnection());
+        }
+
+        /**
+         * A held connection that may take another stream: open, no GOAWAY, below its capacity, its stream budget
+         * ({@code max_requests_per_connection}) and its lifetime.
+         */
+        boolean takesStreams(H2Connection connection) {
+            return connection.isOpen() && connection.activeStreams() < capacity(connection)
+                    && connection.streamsOpened() < settings.maxRequestsPerConnection()
+                    && connection.lease().age().compareTo(settings.maxLifetime()) < 0;
+        }
+
+        H2Connection withRoom() {
+            for (H2Connection connection : held) {
+                if (takesStreams(connection)) {
+                    return connection;
+                }
+            }
+            return null;
+        }
+
+        int activeStreams() {
+            int active = 0;
+            for (H2Connection connection : held) {
+                active += connection.activeStreams();
+            }
+            return active;
+        }
+
+        int sharedWaiters() {
+            int count = 0;
+            for (Waiter waiter : waiters) {
+                count += waiter.fresh ? 0 : 1;
+            }
+            return count;
+        }
+
+        /** Leases connections until those under way are expected to carry every waiter. */
+        void connectForWaiters() {
+            int perConnection = Math.max(1, expected > 0 ? expected : settings.maxStreamsPerConnection());
+            while ((long) connecting * perConnection < sharedWaiters()) {
+                connect(null, false);
+            }
+        }
+
+        /** One connection lease: for {@code owner} alone (fresh), or for whichever waiters are first. */
+        void connect(Waiter owner, boolean fresh) {
+            if (owner == null) {
+                connecting++;
+            }
+            connections.lease(key, settings, new LeaseCallback<>() {
+                @Override
+                public void leased(Lease<H2Connection> lease) {
+                    if (owner == null) {
+                        connecting--;
+                    }
+                    arrived(lease, owner);
+                }
+
+                @Override
+                public void failed(LeaseFailure failure) {
+                    if (owner == null) {
+                        connecting--;
+                        failUncovered(failure);
+                    } else if (!owner.answered) {
+                        waiters.remove(owner);
+                        answerFailure(owner, failure);
+                    }
+                }
+            }, fresh);
+        }
+
+        /** A connection came: its streams go to {@code owner} first, then to the waiters in order. */
+        void arrived(Lease<H2Connection> lease, Waiter owner) {
+            H2Connection connection = lease.connection();
+            connection.held(lease);
+            held.add(connection);
+            expected = capacity(connection);
+            boolean first = true;
+            if (owner != null && !owner.answered) {
+                waiters.remove(owner);
+                open(connection, owner, lease.reused());
+                first = false;
+            }
+            for (Iterator<Waiter> it = waiters.iterator(); it.hasNext() && takesStreams(connection); ) {
+                Waiter waiter = it.next();
+                if (waiter.fresh) {
+                    continue;
+                }
+                it.remove();
+                if (!first) {
+                    // The generic pool counted the connection's lease; every further stream on it is counted here.
+                    if (lease.reused()) {
+                        meters.onHit(key);
+                    } else {
+                        meters.onMiss(key);
+                    }
+                }
+                first = false;
+                open(connection, waiter, lease.reused());
+            }
+            if (connection.activeStreams() == 0) {
+                release(connection);
+            } else {
+                connectForWaiters();
+            }
+        }
+
+        /** The waiters beyond what the connects under way can carry get {@code failure}, the newest first. */
+        void failUncovered(LeaseFailure failure) {
+            int perConnection = Math.max(1, expected > 0 ? expected : settings.maxStreamsPerConnection());
+            while (sharedWaiters() > (long) connecting * perConnection) {
+                Waiter last = null;
+                for (Waiter waiter : waiters) {
+                    if (!waiter.fresh) {
+                        last = waiter;
+                    }
+                }
+                waiters.remove(last);
+                answerFailure(last, failure);
+            }
+        }
+
+        void cancel(Waiter waiter) {
+            if (!waiter.answered) {
+                waiter.answered = true;
+                waiters.remove(waiter);
+            }
+        }
+
+        /** Opens a stream on {@code connection} for {@code waiter}, and answers it. */
+        void open(H2Connection connection, Waiter waiter, boolean reused) {
+            waiter.answered = true;
+            connection.openStream().addListener(future -> {
+                if (future.isSuccess()) {
+                    H2Stream stream = connection.installStream((Http2StreamChannel) future.getNow());
+                    waiter.callback.leased(new StreamLease(this, connection, stream, reused));
+                } else {
+                    streamEnded(connection);
+                    waiter.callback.failed(new LeaseFailure(LeaseFailure.Kind.CONNECT_FAILED, key.label()
+                            + ": cannot open an HTTP/2 stream: " + future.cause().getMessage(), future.cause()));
+                }
+            });
+        }
+
+        /** A stream's lease ended: its slot goes to a waiter, or the connection, carrying none, goes back. */
+        void streamEnded(H2Connection connection) {
+            connection.streamEnded();
+            if (takesStreams(connection)) {
+                for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+                    Waiter waiter = it.next();
+                    if (!waiter.fresh) {
+                        it.remove();
+                        meters.onHit(key);
+                        open(connection, waiter, true);
+                        return;
+                    }
+                }
+            }
+            if (connection.activeStreams() == 0) {
+                release(connection);
+            }
+        }
+
+        /** The connection carries no stream: back to the generic pool, or closed if it may take no more. */
+        private void release(H2Connection connection) {
+            held.remove(connection);
+            Lease<H2Connection> lease = connection.lease();
+            connection.released();
+            if (!connection.isOpen()) {
+                lease.close(EvictionReason.CLOSED_BY_PEER);
+            } else if (connection.streamsOpened() >= settings.maxRequestsPerConnection()) {
+                lease.close(EvictionReason.MAX_REQUESTS);
+            } else {
+                lease.recycle(); // the generic pool applies max_lifetime, the idle caps and idle_timeout
+            }
+            if (held.isEmpty() && waiters.isEmpty() && connecting == 0) {
+                keys.remove(key, this);
+            }
+        }
+    }
+
+    private static void answerFailure(Waiter waiter, LeaseFailure failure) {
+        waiter.answered = true;
+        waiter.callback.failed(failure);
+    }
+
+    /** A lease of one stream: ending it ends the stream (RST_STREAM CANCEL if unfinished), never the connection. */
+    private static final class StreamLease implements Lease<BackendConnection> {
+        private final KeyStreams streams;
+        private final H2Connection connection;
+        private final H2Stream stream;
+        private final boolean reused;
+        private final long requestCount;
+        /** The connection's lease, which the connection may give up before this stream's lease ends is asked. */
+        private final Lease<H2Connection> connectionLease;
+        private boolean ended;
+
+        StreamLease(KeyStreams streams, H2Connection connection, H2Stream stream, boolean reused) {
+            this.streams = streams;
+            this.connection = connection;
+            this.connectionLease = connection.lease();
+            this.stream = stream;
+            this.reused = reused;
+            this.requestCount = connection.streamsOpened();
+        }
+
+        @Override
+        public BackendConnection connection() {
+            if (ended) {
+                throw new IllegalStateException("the stream's lease has ended");
+            }
+            return stream;
+        }
+
+        @Override
+        public boolean reused() {
+            return reused;
+        }
+
+        @Override
+        public long requestCount() {
+            return requestCount;
+        }
+
+        @Override
+        public Duration age() {
+            return connectionLease.age();
+        }
+
+        @Override
+        public void recycle() {
+            end();
+        }
+
+        @Override
+        public void recycle(Duration backendKeepAlive) {
+            end(); // HTTP/2 has no Keep-Alive header (RFC 9113 §8.2.2)
+        }
+
+        @Override
+        public void close(EvictionReason reason) {
+            end();
+        }
+
+        private void end() {
+            if (ended) {
+                throw new IllegalStateException("the stream's lease has already ended");
+            }
+            ended = true;
+            stream.end();
+            streams.streamEnded(connection);
+        }
+    }
+}
