@@ -152,4 +152,18 @@ class H2BackendIntegrationTest {
             }
         }
     }
+
+    @Test
+    void anHttp2ConnectionWithoutStreamsClosesAfterTheIdleTimeout(Vertx vertx) throws Exception {
+        try (GrpcStyleBackend backend = GrpcStyleBackend.start();
+             ProxyUnderTest proxy = proxy(vertx, backend, "pool: { idle_timeout: 300ms }\n");
+             RawClient client = new RawClient(proxy.port())) {
+            assertThat(client.exchange(RawClient.get("a.test", "/once", "x-n: 1")).status()).isEqualTo(200);
+            assertThat(backend.connectionsOpen()).isEqualTo(1);
+
+            Await.until("the idle HTTP/2 connection closed", backend::connectionsOpen, open -> open == 0);
+            assertThat(proxy.registry().find(PoolMeters.EVICTIONS).tag("reason", "idle_timeout").counter().count())
+                    .isEqualTo(1);
+        }
+    }
 }

@@ -106,6 +106,7 @@ public final class GrpcStyleBackend implements AutoCloseable {
     private final Channel server;
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
+    private final AtomicInteger connectionsOpen = new AtomicInteger();
     private final AtomicInteger mostOpenOnOneConnection = new AtomicInteger();
     private final Queue<Seen> seen = new ConcurrentLinkedQueue<>();
     private final List<Runnable> held = new ArrayList<>();
@@ -118,6 +119,8 @@ public final class GrpcStyleBackend implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel channel) {
                         int index = connections.incrementAndGet();
+                        connectionsOpen.incrementAndGet();
+                        channel.closeFuture().addListener(closed -> connectionsOpen.decrementAndGet());
                         openPerConnection.put(index, new AtomicInteger());
                         if (options.tls != null) {
                             channel.pipeline().addLast(options.tls.newHandler(channel.alloc()));
@@ -152,6 +155,11 @@ public final class GrpcStyleBackend implements AutoCloseable {
     /** Connections accepted so far. */
     public int connections() {
         return connections.get();
+    }
+
+    /** Connections open now. */
+    public int connectionsOpen() {
+        return connectionsOpen.get();
     }
 
     /** The most streams one connection had open at once. */
