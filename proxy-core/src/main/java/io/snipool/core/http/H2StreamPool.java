@@ -2,13 +2,13 @@ package io.snipool.core.http;
 
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.snipool.config.PoolSettings;
+import io.snipool.core.metrics.PoolMeters;
 import io.snipool.core.pool.Cancellable;
 import io.snipool.core.pool.ConnectionPool;
 import io.snipool.core.pool.EvictionReason;
 import io.snipool.core.pool.Lease;
 import io.snipool.core.pool.LeaseCallback;
 import io.snipool.core.pool.LeaseFailure;
-import io.snipool.core.pool.PoolListener;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -28,10 +28,10 @@ import java.util.Map;
 final class H2StreamPool {
 
     private final ConnectionPool<BackendKey, H2Connection> connections;
-    private final PoolListener<BackendKey> meters;
+    private final PoolMeters<BackendKey> meters;
     private final Map<BackendKey, KeyStreams> keys = new HashMap<>();
 
-    H2StreamPool(ConnectionPool<BackendKey, H2Connection> connections, PoolListener<BackendKey> meters) {
+    H2StreamPool(ConnectionPool<BackendKey, H2Connection> connections, PoolMeters<BackendKey> meters) {
         this.connections = connections;
         this.meters = meters;
     }
@@ -98,6 +98,10 @@ final class H2StreamPool {
 
         KeyStreams(BackendKey key) {
             this.key = key;
+        }
+
+        PoolMeters<BackendKey> meters() {
+            return meters;
         }
 
         int capacity(H2Connection connection) {
@@ -238,6 +242,7 @@ final class H2StreamPool {
             connection.openStream().addListener(future -> {
                 if (future.isSuccess()) {
                     H2Stream stream = connection.installStream((Http2StreamChannel) future.getNow());
+                    meters.streamsChanged(key, 1);
                     waiter.callback.leased(new StreamLease(this, connection, stream, reused));
                 } else {
                     streamEnded(connection);
@@ -352,6 +357,7 @@ final class H2StreamPool {
                 throw new IllegalStateException("the stream's lease has already ended");
             }
             ended = true;
+            streams.meters().streamsChanged(streams.key, -1);
             stream.end();
             streams.streamEnded(connection);
         }

@@ -13,6 +13,8 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -46,19 +48,24 @@ class H2BackendIntegrationTest {
     static List<String> concurrently(Vertx vertx, int port, int count) {
         HttpClient client = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(count));
         try {
-            List<Future<String>> answers = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                String n = Integer.toString(i);
-                answers.add(client.request(HttpMethod.GET, port, "127.0.0.1", "/n/" + i)
-                        // body() inside send()'s callback: chained after it from this thread, the body could be lost.
-                        .compose(request -> request.putHeader("Host", "a.test").putHeader("x-n", n).send()
-                                .compose(response -> response.body().map(body -> response.statusCode() + " "
-                                        + body.toString(StandardCharsets.UTF_8)))));
-            }
-            return answers.stream().map(Await::result).toList();
+            return send(client, port, 0, count).stream().map(Await::result).toList();
         } finally {
             Await.result(client.close());
         }
+    }
+
+    /** GETs {@code from} to {@code to - 1} at once, without waiting: their answers, status and body. */
+    static List<Future<String>> send(HttpClient client, int port, int from, int to) {
+        List<Future<String>> answers = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            String n = Integer.toString(i);
+            answers.add(client.request(HttpMethod.GET, port, "127.0.0.1", "/n/" + i)
+                    // body() inside send()'s callback: chained after it from this thread, the body could be lost.
+                    .compose(request -> request.putHeader("Host", "a.test").putHeader("x-n", n).send()
+                            .compose(response -> response.body().map(body -> response.statusCode() + " "
+                                    + body.toString(StandardCharsets.UTF_8)))));
+        }
+        return answers;
     }
 
     @Test
@@ -164,6 +171,41 @@ class H2BackendIntegrationTest {
             Await.until("the idle HTTP/2 connection closed", backend::connectionsOpen, open -> open == 0);
             assertThat(proxy.registry().find(PoolMeters.EVICTIONS).tag("reason", "idle_timeout").counter().count())
                     .isEqualTo(1);
+        }
+    }
+
+    @Test
+    void thePoolApiShowsOneConnectionCarryingTheStreamsInFlight(Vertx vertx) throws Exception {
+        // The backend holds every answer until a sixth stream is open: five stay in flight while the API is read.
+        try (GrpcStyleBackend backend = GrpcStyleBackend.start(new GrpcStyleBackend.Options().holdUntilOpen(6));
+             ProxyUnderTest proxy = proxy(vertx, backend, "")) {
+            HttpClient client = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(6));
+            try {
+                List<Future<String>> held = send(client, proxy.port(), 0, 5);
+                JsonObject key = Await.until("five streams in flight", () -> firstKey(proxy),
+                        found -> found != null && found.getLong("streams_active") == 5);
+                assertThat(key.getString("protocol")).isEqualTo("h2c");
+                assertThat(key.getLong("active")).as("connections carrying streams").isEqualTo(1);
+                assertThat(proxy.gauge(PoolMeters.STREAMS_ACTIVE)).isEqualTo(5);
+
+                List<Future<String>> last = send(client, proxy.port(), 5, 6);
+                assertThat(Await.result(last.get(0))).startsWith("200 n=5 ");
+                for (Future<String> answer : held) {
+                    assertThat(Await.result(answer)).startsWith("200 ");
+                }
+                Await.until("no stream in flight", () -> proxy.gauge(PoolMeters.STREAMS_ACTIVE), v -> v == 0);
+            } finally {
+                Await.result(client.close());
+            }
+        }
+    }
+
+    private static JsonObject firstKey(ProxyUnderTest proxy) {
+        try {
+            JsonArray pools = PoolReport.pools(proxy.server().pools()).get(10, TimeUnit.SECONDS);
+            return pools.isEmpty() ? null : pools.getJsonObject(0).getJsonArray("keys").getJsonObject(0);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 }
