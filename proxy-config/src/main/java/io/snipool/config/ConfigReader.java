@@ -3,6 +3,7 @@ package io.snipool.config;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.nodes.Node;
 
@@ -279,6 +280,13 @@ final class ConfigReader {
         BackendHealthConfig backendHealth = health.route(map, healthDefaults,
                 !pooled || backendTls.isPresent());
         BackendProtocol backendProtocol = backendProtocol(map, pooled, backendTls.isPresent());
+        if (backendProtocol.multiplexed() && backendHealth.check().map(HealthCheckConfig::type)
+                .filter(type -> type == HealthCheckConfig.Type.HTTP).isPresent()) {
+            // NettyProber's GET speaks HTTP/1.1: an HTTP/2 backend would fail every check and be marked down.
+            problems.add(map.child("backend_protocol"), map.keyNode("backend_protocol"), "a health_check of type: http"
+                    + " speaks HTTP/1.1, which a backend_protocol " + backendProtocol.name().toLowerCase(Locale.ROOT)
+                    + " backend does not; use type: tcp or type: tls (passive outlier_detection sees every request)");
+        }
         map.finish();
         return new RouteConfig(hosts, backends, proxyProtocol, pool, allowPrivate, terminate, backendTls,
                 backendPolicy, backendHealth, backendProtocol);

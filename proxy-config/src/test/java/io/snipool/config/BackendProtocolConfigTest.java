@@ -89,4 +89,17 @@ class BackendProtocolConfigTest {
                 high -> assertThat(high).startsWith("listeners[0].routes[0].pool.max_streams_per_connection:")
                         .contains("got 1000001"));
     }
+
+    @Test
+    void anHttpHealthCheckIsRefusedOnAnHttp2RouteBecauseItSpeaksHttp1() {
+        assertThat(problems(http("", """
+                      - hosts: [a.test]
+                        backends: ["b:80"]
+                        backend_protocol: h2c
+                        health_check: { type: http, path: /health }
+                      - { hosts: [c.test], backends: ["d:80"], backend_protocol: h2c, health_check: { type: tcp } }
+                """))).satisfiesExactly(only -> assertThat(only).startsWith("listeners[0].routes[0].backend_protocol:"
+                + " a health_check of type: http speaks HTTP/1.1, which a backend_protocol h2c backend does not; use"
+                + " type: tcp or type: tls"));
+    }
 }
