@@ -1,0 +1,67 @@
+package io.snipool.core.http;
+
+import static io.snipool.core.http.H2BackendIntegrationTest.concurrently;
+import static io.snipool.core.http.H2BackendIntegrationTest.proxy;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.snipool.core.metrics.PoolMeters;
+import io.snipool.core.testbed.GrpcStyleBackend;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The pool keys at their edges on HTTP/2 backends: {@code max_streams_per_connection: 1}, the stream budget of
+ * {@code max_requests_per_connection}, and {@code max_connections_per_host}, under which requests wait for a free
+ * stream instead of a connection.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class H2BackendLimitsTest {
+
+    @Test
+    void oneStreamPerConnectionOpensAConnectionPerConcurrentRequest(Vertx vertx) throws Exception {
+        try (GrpcStyleBackend backend = GrpcStyleBackend.start(new GrpcStyleBackend.Options().holdUntilOpen(3));
+             ProxyUnderTest proxy = proxy(vertx, backend, "pool: { max_streams_per_connection: 1 }\n")) {
+            List<String> answers = concurrently(vertx, proxy.port(), 3);
+
+            assertThat(answers).allMatch(answer -> answer.startsWith("200 "));
+            assertThat(backend.connections()).isEqualTo(3);
+            assertThat(backend.mostOpenOnOneConnection()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void maxRequestsPerConnectionCountsStreamsAndRetiresTheConnectionAfterItsLast(Vertx vertx) throws Exception {
+        try (GrpcStyleBackend backend = GrpcStyleBackend.start();
+             ProxyUnderTest proxy = proxy(vertx, backend, "pool: { max_requests_per_connection: 3 }\n");
+             RawClient client = new RawClient(proxy.port())) {
+            for (int i = 0; i < 7; i++) {
+                HttpWire.Response response = client.exchange(RawClient.get("a.test", "/budget", "x-n: " + i));
+                assertThat(response.bodyText()).startsWith("n=" + i + " connection=" + (i / 3 + 1) + " ");
+            }
+            assertThat(backend.connections()).isEqualTo(3);
+            assertThat(proxy.registry().find(PoolMeters.EVICTIONS).tag("reason", "max_requests").counter().count())
+                    .isEqualTo(2);
+        }
+    }
+
+    @Test
+    void atTheConnectionCapRequestsWaitForAFreeStream(Vertx vertx) throws Exception {
+        try (GrpcStyleBackend backend = GrpcStyleBackend.start();
+             ProxyUnderTest proxy = proxy(vertx, backend,
+                     "pool: { max_connections_per_host: 1, max_streams_per_connection: 2 }\n")) {
+            List<String> answers = concurrently(vertx, proxy.port(), 12);
+
+            for (int i = 0; i < answers.size(); i++) {
+                assertThat(answers.get(i)).startsWith("200 n=" + i + " connection=1 ");
+            }
+            assertThat(backend.connections()).isEqualTo(1);
+            assertThat(backend.mostOpenOnOneConnection()).isBetween(1, 2);
+        }
+    }
+}
