@@ -127,6 +127,7 @@ final class H2Stream implements BackendConnection {
                     HttpUtil.setContentLength(only, full.content().readableBytes());
                 }
                 listener.backendRead(only);
+                // The full response's content is handed on inside the end of the body, whose reader releases it.
                 listener.backendRead(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
                 return;
             }

@@ -207,10 +207,19 @@ final class H2StreamPool {
                 first = false;
                 open(connection, waiter, lease.reused());
             }
-            if (connection.activeStreams() == 0) {
-                release(connection);
-            } else {
+            if (connection.activeStreams() > 0) {
                 connectForWaiters();
+            } else if (sharedWaiters() > 0) {
+                // It came for these waiters and could carry none (closed, GOAWAY, or the backend allows no stream
+                // now): closed rather than recycled, or the next lease would take it straight back, without end.
+                held.remove(connection);
+                connection.released();
+                lease.close(connection.isOpen() ? EvictionReason.NOT_REUSABLE : EvictionReason.CLOSED_BY_PEER);
+                failUncovered(new LeaseFailure(LeaseFailure.Kind.CONNECT_FAILED, key.label()
+                        + ": the new HTTP/2 connection could carry no stream (closed, GOAWAY, or the backend's"
+                        + " SETTINGS_MAX_CONCURRENT_STREAMS is 0)", null));
+            } else {
+                release(connection);
             }
         }
 

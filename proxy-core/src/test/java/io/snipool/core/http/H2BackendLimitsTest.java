@@ -64,4 +64,19 @@ class H2BackendLimitsTest {
             assertThat(backend.mostOpenOnOneConnection()).isBetween(1, 2);
         }
     }
+
+    @Test
+    void aBackendThatAllowsNoStreamFailsTheRequestInsteadOfLoopingOnItsConnection(Vertx vertx) throws Exception {
+        try (GrpcStyleBackend backend = GrpcStyleBackend.start(new GrpcStyleBackend.Options()
+                .maxConcurrentStreams(0));
+             ProxyUnderTest proxy = proxy(vertx, backend, "");
+             RawClient client = new RawClient(proxy.port())) {
+            HttpWire.Response response = client.exchange(RawClient.get("a.test", "/none"));
+
+            assertThat(response.status()).isEqualTo(502);
+            assertThat(backend.seen()).isEmpty();
+            assertThat(proxy.registry().find(PoolMeters.EVICTIONS).tag("reason", "not_reusable").counter().count())
+                    .isEqualTo(backend.connections());
+        }
+    }
 }
