@@ -14,6 +14,7 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.snipool.core.pool.EvictionReason;
 import io.snipool.core.pool.IdleWatcher;
 import io.snipool.core.pool.Lease;
 import io.snipool.core.pool.PooledConnection;
@@ -43,6 +44,8 @@ final class H2Connection implements PooledConnection {
     private Ready ready;
     private IdleWatcher watcher;
     private boolean goAwayReceived;
+    /** Its backend was removed by a reload or went down: it finishes its streams and takes no new one. */
+    private EvictionReason retired;
     /** Streams open now, and opened in the connection's life (what {@code max_requests_per_connection} counts). */
     private int activeStreams;
     private long streamsOpened;
@@ -106,6 +109,20 @@ final class H2Connection implements PooledConnection {
 
     boolean goAwayReceived() {
         return goAwayReceived;
+    }
+
+    void retire(EvictionReason reason) {
+        retired = reason;
+    }
+
+    /** Why it was retired; null if it was not. */
+    EvictionReason retired() {
+        return retired;
+    }
+
+    /** True while it may take a new stream as far as its own state goes: open, no GOAWAY, not retired. */
+    boolean takesStreams() {
+        return isOpen() && retired == null;
     }
 
     Lease<H2Connection> lease() {

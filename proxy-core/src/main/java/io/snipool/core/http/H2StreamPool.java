@@ -66,6 +66,19 @@ final class H2StreamPool {
         return () -> streams.cancel(waiter);
     }
 
+    /**
+     * The connections the keys {@code which} accepts hold now take no new stream, and close with {@code reason} when
+     * their last stream ends (a lease of the key after this, which lifts the generic pool's retirement, gets a new
+     * connection).
+     */
+    void retire(java.util.function.Predicate<BackendKey> which, EvictionReason reason) {
+        keys.forEach((key, streams) -> {
+            if (which.test(key)) {
+                streams.held.forEach(connection -> connection.retire(reason));
+            }
+        });
+    }
+
     /** Streams open now per key, for {@code /api/pools}. Call on the pool's loop. */
     Map<BackendKey, Integer> activeStreams() {
         Map<BackendKey, Integer> counts = new HashMap<>();
@@ -113,7 +126,7 @@ final class H2StreamPool {
          * ({@code max_requests_per_connection}) and its lifetime.
          */
         boolean takesStreams(H2Connection connection) {
-            return connection.isOpen() && connection.activeStreams() < capacity(connection)
+            return connection.takesStreams() && connection.activeStreams() < capacity(connection)
                     && connection.streamsOpened() < settings.maxRequestsPerConnection()
                     && connection.lease().age().compareTo(settings.maxLifetime()) < 0;
         }
@@ -285,7 +298,9 @@ final class H2StreamPool {
             held.remove(connection);
             Lease<H2Connection> lease = connection.lease();
             connection.released();
-            if (!connection.isOpen()) {
+            if (connection.retired() != null) {
+                lease.close(connection.retired());
+            } else if (!connection.isOpen()) {
                 lease.close(EvictionReason.CLOSED_BY_PEER);
             } else if (connection.streamsOpened() >= settings.maxRequestsPerConnection()) {
                 lease.close(EvictionReason.MAX_REQUESTS);

@@ -57,6 +57,7 @@ final class LoopPools {
     void retire(Predicate<BackendKey> which, EvictionReason reason) {
         http1.retire(which, reason);
         h2.connections().retire(which, reason);
+        h2.retire(which, reason);
     }
 
     void shutdown() {

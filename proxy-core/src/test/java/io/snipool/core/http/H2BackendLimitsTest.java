@@ -4,9 +4,15 @@ import static io.snipool.core.http.H2BackendIntegrationTest.concurrently;
 import static io.snipool.core.http.H2BackendIntegrationTest.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.snipool.config.HostPort;
 import io.snipool.core.metrics.PoolMeters;
+import io.snipool.core.testbed.Await;
 import io.snipool.core.testbed.GrpcStyleBackend;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.junit5.VertxExtension;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -77,6 +83,32 @@ class H2BackendLimitsTest {
             assertThat(backend.seen()).isEmpty();
             assertThat(proxy.registry().find(PoolMeters.EVICTIONS).tag("reason", "not_reusable").counter().count())
                     .isEqualTo(backend.connections());
+        }
+    }
+
+    @Test
+    void aBackendGoingDownRetiresItsBusyConnectionWhichFinishesItsStreamsAndTakesNoNewOne(Vertx vertx)
+            throws Exception {
+        // Two answers are held until a third stream is open: that one must come on a connection of its own.
+        try (GrpcStyleBackend backend = GrpcStyleBackend.start(new GrpcStyleBackend.Options().holdUntilOpen(3));
+             ProxyUnderTest proxy = proxy(vertx, backend, "")) {
+            HttpClient client = vertx.createHttpClient(new HttpClientOptions(), new PoolOptions().setHttp1MaxSize(3));
+            try {
+                List<Future<String>> first = H2BackendIntegrationTest.send(client, proxy.port(), 0, 2);
+                Await.until("two streams in flight", () -> proxy.gauge(PoolMeters.STREAMS_ACTIVE), v -> v == 2);
+                proxy.server().pools().backendDown(new HostPort("127.0.0.1", backend.port()));
+
+                List<Future<String>> third = H2BackendIntegrationTest.send(client, proxy.port(), 2, 3);
+                assertThat(Await.result(third.get(0))).startsWith("200 n=2 connection=2 ");
+                for (Future<String> answer : first) {
+                    assertThat(Await.result(answer)).contains(" connection=1 ");
+                }
+                Await.until("the retired connection closed", backend::connectionsOpen, open -> open == 1);
+                assertThat(proxy.registry().find(PoolMeters.EVICTIONS).tag("reason", "backend_down").counter()
+                        .count()).isEqualTo(1);
+            } finally {
+                Await.result(client.close());
+            }
         }
     }
 }
