@@ -139,12 +139,7 @@ final class H2Stream implements BackendConnection {
     private final class Dispatcher extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof Http2ResetFrame reset) {
-                if (reset.errorCode() == Http2Error.REFUSED_STREAM.code()) {
-                    unprocessed = true;
-                }
-                ReferenceCountUtil.release(msg);
-            } else if (listener != null) {
+            if (listener != null) {
                 deliver(msg);
             } else {
                 ReferenceCountUtil.release(msg);
@@ -160,6 +155,14 @@ final class H2Stream implements BackendConnection {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            // Netty's multiplex handler passes RST_STREAM and GOAWAY to a stream as events, not reads: they are not
+            // flow-controlled, so they must arrive even while the stream's reading is paused.
+            if (event instanceof Http2ResetFrame reset) {
+                if (reset.errorCode() == Http2Error.REFUSED_STREAM.code()) {
+                    unprocessed = true;
+                }
+                return;
+            }
             if (event instanceof Http2GoAwayFrame goAway) {
                 if (channel.stream().id() > goAway.lastStreamId()) {
                     unprocessed = true;

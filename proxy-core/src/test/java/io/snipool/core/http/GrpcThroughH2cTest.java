@@ -2,6 +2,8 @@ package io.snipool.core.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.snipool.core.metrics.ProxyMetrics;
+import io.snipool.core.testbed.Await;
 import io.snipool.core.testbed.GrpcStyleBackend;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -81,6 +83,39 @@ class GrpcThroughH2cTest {
                     .isEqualTo(List.of("tick 1", "tick 2", "tick 3", "tick 4", "tick 5"));
             assertThat(trailer(response, "grpc-status")).isEqualTo("0");
             assertThat(trailer(response, "grpc-message")).isEqualTo("OK");
+        }
+    }
+
+    @Test
+    void aClientLeavingInTheMiddleOfAStreamResetsThatStreamAndTheConnectionServesTheNext(Vertx vertx)
+            throws Exception {
+        try (GrpcStyleBackend backend = GrpcStyleBackend.start();
+             ProxyUnderTest proxy = H2BackendIntegrationTest.proxy(vertx, backend, "")) {
+            try (RawClient leaving = new RawClient(proxy.port())) {
+                leaving.send(call("/grpc.Echo/Stream", "long", "TE: trailers", "x-count: 1000", "x-interval-ms: 20"));
+                assertThat(leaving.readBytes(12)).isEqualTo("HTTP/1.1 200");
+            }
+            Await.until("the backend saw its stream reset", backend::resets, resets -> resets == 1);
+
+            try (RawClient next = new RawClient(proxy.port())) {
+                HttpWire.Response response = next.exchange(RawClient.get("a.test", "/next", "x-n: 1"));
+                assertThat(response.bodyText()).startsWith("n=1 connection=1 ");
+            }
+            assertThat(backend.connections()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aStreamRefusedUnprocessedIsSentAgainEvenForAPost(Vertx vertx) throws Exception {
+        try (GrpcStyleBackend backend = GrpcStyleBackend.start(new GrpcStyleBackend.Options().refuseFirstStream());
+             ProxyUnderTest proxy = H2BackendIntegrationTest.proxy(vertx, backend, "");
+             RawClient client = new RawClient(proxy.port())) {
+            HttpWire.Response response = client.send(call("/grpc.Echo/Unary", "once", "TE: trailers")).read();
+
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(GrpcStyleBackend.messages(response.body())).containsExactly("once");
+            assertThat(backend.seen()).hasSize(1);
+            assertThat(proxy.count(ProxyMetrics.RETRIES)).isEqualTo(1);
         }
     }
 }

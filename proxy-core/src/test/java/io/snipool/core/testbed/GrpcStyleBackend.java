@@ -15,6 +15,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -22,6 +23,7 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
@@ -59,6 +61,7 @@ public final class GrpcStyleBackend implements AutoCloseable {
         int holdUntilOpen;
         int goAwayAtStreams;
         int goAwayKeep;
+        boolean refuseFirstStream;
 
         /** SETTINGS_MAX_CONCURRENT_STREAMS it announces. */
         public Options maxConcurrentStreams(int streams) {
@@ -77,6 +80,12 @@ public final class GrpcStyleBackend implements AutoCloseable {
             } catch (javax.net.ssl.SSLException e) {
                 throw new IllegalStateException(e);
             }
+            return this;
+        }
+
+        /** The first stream of all is refused with RST_STREAM REFUSED_STREAM, unprocessed (RFC 9113 §8.7). */
+        public Options refuseFirstStream() {
+            refuseFirstStream = true;
             return this;
         }
 
@@ -107,6 +116,7 @@ public final class GrpcStyleBackend implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicInteger connectionsOpen = new AtomicInteger();
+    private final AtomicInteger resets = new AtomicInteger();
     private final AtomicInteger mostOpenOnOneConnection = new AtomicInteger();
     private final Queue<Seen> seen = new ConcurrentLinkedQueue<>();
     private final List<Runnable> held = new ArrayList<>();
@@ -157,6 +167,11 @@ public final class GrpcStyleBackend implements AutoCloseable {
         return connections.get();
     }
 
+    /** RST_STREAM frames received from the client. */
+    public int resets() {
+        return resets.get();
+    }
+
     /** Connections open now. */
     public int connectionsOpen() {
         return connectionsOpen.get();
@@ -203,6 +218,7 @@ public final class GrpcStyleBackend implements AutoCloseable {
         private Http2Headers headers;
         private CompositeByteBuf body;
         private boolean counted;
+        private boolean refused;
 
         StreamHandler(int connection) {
             this.connection = connection;
@@ -230,6 +246,12 @@ public final class GrpcStyleBackend implements AutoCloseable {
         }
 
         private void arrived(ChannelHandlerContext ctx) {
+            if (options.refuseFirstStream) {
+                options.refuseFirstStream = false;
+                refused = true;
+                ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.REFUSED_STREAM));
+                return;
+            }
             counted = true;
             open.incrementAndGet();
             int onConnection = openPerConnection.get(connection).incrementAndGet();
@@ -246,6 +268,14 @@ public final class GrpcStyleBackend implements AutoCloseable {
         }
 
         @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof Http2ResetFrame) {
+                resets.incrementAndGet(); // Netty passes RST_STREAM to a stream as an event
+            }
+            ReferenceCountUtil.release(event);
+        }
+
+        @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             if (counted) {
                 open.decrementAndGet();
@@ -258,6 +288,9 @@ public final class GrpcStyleBackend implements AutoCloseable {
         }
 
         private void answer(ChannelHandlerContext ctx) {
+            if (refused) {
+                return;
+            }
             byte[] bytes = new byte[body.readableBytes()];
             body.readBytes(bytes);
             Map<String, String> fields = new TreeMap<>();
@@ -318,6 +351,9 @@ public final class GrpcStyleBackend implements AutoCloseable {
         }
 
         private void streamMessages(ChannelHandlerContext ctx, String request, int next, int count, long interval) {
+            if (!ctx.channel().isActive()) {
+                return; // reset by the client
+            }
             if (next > count) {
                 grpcTrailers(ctx);
                 return;
