@@ -187,6 +187,7 @@ final class H2StreamPool {
                         waiters.remove(owner);
                         answerFailure(owner, failure);
                     }
+                    forgetIfUnused();
                 }
             }, fresh);
         }
@@ -255,6 +256,14 @@ final class H2StreamPool {
             if (!waiter.answered) {
                 waiter.answered = true;
                 waiters.remove(waiter);
+                forgetIfUnused();
+            }
+        }
+
+        /** Keys come from client input (backend templates): one that holds and awaits nothing is dropped. */
+        void forgetIfUnused() {
+            if (held.isEmpty() && waiters.isEmpty() && connecting == 0) {
+                keys.remove(key, this);
             }
         }
 
@@ -307,9 +316,7 @@ final class H2StreamPool {
             } else {
                 lease.recycle(); // the generic pool applies max_lifetime, the idle caps and idle_timeout
             }
-            if (held.isEmpty() && waiters.isEmpty() && connecting == 0) {
-                keys.remove(key, this);
-            }
+            forgetIfUnused();
         }
     }
 

@@ -118,4 +118,19 @@ class GrpcThroughH2cTest {
             assertThat(proxy.count(ProxyMetrics.RETRIES)).isEqualTo(1);
         }
     }
+
+    @Test
+    void aMessageFarLargerThanTheFlowControlWindowsGoesBothWaysWhole(Vertx vertx) throws Exception {
+        // 1 MiB each way: sixteen times HTTP/2's initial 64 KiB window, so both directions need WINDOW_UPDATEs.
+        String large = "x".repeat(1 << 20);
+        try (GrpcStyleBackend backend = GrpcStyleBackend.start();
+             ProxyUnderTest proxy = H2BackendIntegrationTest.proxy(vertx, backend, "");
+             RawClient client = new RawClient(proxy.port())) {
+            HttpWire.Response response = client.send(call("/grpc.Echo/Unary", large, "TE: trailers")).read();
+
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(GrpcStyleBackend.messages(response.body())).containsExactly(large);
+            assertThat(trailer(response, "grpc-status")).isEqualTo("0");
+        }
+    }
 }
