@@ -14,6 +14,7 @@ import io.snipool.core.pool.ConnectCallback;
 import io.snipool.core.pool.PoolConnector;
 import io.snipool.config.PoolSettings;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -98,29 +99,42 @@ final class H2Connector implements PoolConnector<BackendKey, H2Connection> {
 
     /** The preface goes out; the connection is handed over when the backend's SETTINGS come, within the budget. */
     private void speak(Channel channel, BackendKey key, long started, ConnectCallback<H2Connection> callback) {
-        long leftNanos = Math.max(1, left(started).toNanos());
-        ScheduledFuture<?>[] timer = new ScheduledFuture<?>[1];
-        H2Connection.install(channel, key, maxResponseHeadBytes, new H2Connection.Ready() {
-            @Override
-            public void ready(H2Connection connection) {
-                if (timer[0] != null) {
-                    timer[0].cancel(false);
-                }
-                callback.connected(connection);
-            }
+        new Preface(channel, key, callback).start(Math.max(1, left(started).toNanos()));
+    }
 
-            @Override
-            public void closedBeforeSettings() {
-                if (timer[0] != null) {
-                    timer[0].cancel(false);
-                }
-                callback.failed(new HttpBackendConnector.BackendConnectException(key.label()
-                        + ": the backend closed the connection before its HTTP/2 SETTINGS (does it speak "
-                        + key.protocol().name().toLowerCase(java.util.Locale.ROOT) + "?)"));
-            }
-        });
-        timer[0] = channel.eventLoop().schedule(() -> {
-            channel.close(); // closedBeforeSettings reports it
-        }, leftNanos, TimeUnit.NANOSECONDS);
+    /** Waits for the backend's first SETTINGS, at most the rest of the connect budget. */
+    private final class Preface implements H2Connection.Ready {
+        private final Channel channel;
+        private final BackendKey key;
+        private final ConnectCallback<H2Connection> callback;
+        private ScheduledFuture<?> timer;
+
+        Preface(Channel channel, BackendKey key, ConnectCallback<H2Connection> callback) {
+            this.channel = channel;
+            this.key = key;
+            this.callback = callback;
+        }
+
+        void start(long budgetNanos) {
+            // Armed first: the SETTINGS can only be read after this returns, on the same loop.
+            timer = channel.eventLoop().schedule(() -> {
+                channel.close(); // closedBeforeSettings reports it
+            }, budgetNanos, TimeUnit.NANOSECONDS);
+            H2Connection.install(channel, key, maxResponseHeadBytes, this);
+        }
+
+        @Override
+        public void ready(H2Connection connection) {
+            timer.cancel(false);
+            callback.connected(connection);
+        }
+
+        @Override
+        public void closedBeforeSettings() {
+            timer.cancel(false);
+            callback.failed(new HttpBackendConnector.BackendConnectException(key.label()
+                    + ": the backend closed the connection before its HTTP/2 SETTINGS (does it speak "
+                    + key.protocol().name().toLowerCase(Locale.ROOT) + "?)"));
+        }
     }
 }

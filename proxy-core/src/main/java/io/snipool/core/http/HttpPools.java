@@ -16,6 +16,7 @@ import io.snipool.core.pool.EvictionReason;
 import io.snipool.core.pool.IdleBudget;
 import io.snipool.core.pool.KeySlots;
 import io.snipool.core.pool.PoolSnapshot;
+import io.snipool.config.BackendProtocol;
 import io.snipool.config.BackendTemplate;
 import io.snipool.config.HostPort;
 import io.snipool.config.ListenerConfig;
@@ -131,7 +132,7 @@ public final class HttpPools {
 
     /**
      * After a reload: the new {@code max_idle_total}, and the pools of static backends that are no longer
-     * configured, or no longer with the same TLS settings, drain (their idle connections close, leased ones close
+     * configured, or no longer with the same TLS settings or protocol, drain (their idle connections close, leased ones close
      * when returned). Template backends stay, and so do TLS pools of an SNI template: the names that expand into them
      * come from clients, and unused ones are forgotten anyway.
      */
@@ -147,7 +148,8 @@ public final class HttpPools {
                 Optional<String> sni = route.backendTls().flatMap(config -> SniTemplate.parse(config.sni()).fixed());
                 for (BackendTemplate backend : route.backends()) {
                     if (backend.isStatic()) {
-                        configured.add(new Pinned(backend.staticAddress(), route.allowPrivateTargets(), tls, sni));
+                        configured.add(new Pinned(backend.staticAddress(), route.allowPrivateTargets(), tls, sni,
+                                route.backendProtocol()));
                     }
                 }
             }
@@ -163,13 +165,13 @@ public final class HttpPools {
      * @param sni the fixed SNI; empty for a template (any SNI) or no TLS
      */
     private record Pinned(HostPort address, boolean allowPrivateTargets, Optional<TlsIdentity> tls,
-                          Optional<String> sni) {
+                          Optional<String> sni, BackendProtocol protocol) {
 
         /** The part of {@code key} a backend pins: with its SNI, or without (a template would have made it). */
         static Pinned of(BackendKey key, boolean withSni) {
             return new Pinned(key.address(), key.allowPrivateTargets(),
                     key.tls().map(target -> target.profile().identity()),
-                    withSni ? key.tls().map(TlsTarget::sni) : Optional.empty());
+                    withSni ? key.tls().map(TlsTarget::sni) : Optional.empty(), key.protocol());
         }
     }
 

@@ -3,9 +3,11 @@ package io.snipool.core.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.snipool.config.RouteConfig;
 import io.snipool.core.metrics.PoolMeters;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.snipool.core.testbed.Await;
+import io.snipool.core.testbed.BackendTlsConfigs;
 import io.snipool.core.testbed.GrpcStyleBackend;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -197,6 +199,25 @@ class H2BackendIntegrationTest {
             } finally {
                 Await.result(client.close());
             }
+        }
+    }
+
+    @Test
+    void aReloadKeepsTheWarmHttp2ConnectionAndOneToHttp1RetiresIt(Vertx vertx) throws Exception {
+        try (GrpcStyleBackend backend = GrpcStyleBackend.start();
+             ProxyUnderTest proxy = proxy(vertx, backend, "");
+             RawClient client = new RawClient(proxy.port())) {
+            assertThat(client.exchange(RawClient.get("a.test", "/", "x-n: 1")).bodyText()).contains("connection=1 ");
+            Await.result(proxy.server().reload(proxy.server().config()));
+            assertThat(client.exchange(RawClient.get("a.test", "/", "x-n: 2")).bodyText()).contains("connection=1 ");
+
+            Await.result(proxy.server().reload(BackendTlsConfigs.withRoutes(proxy.server().config(),
+                    route -> new RouteConfig(route.hosts(), route.backends(), route.proxyProtocol(), route.pool(),
+                            route.allowPrivateTargets(), route.terminate(), route.backendTls(),
+                            route.backendPolicy(), route.health()))));
+            Await.until("the h2c connection retired", backend::connectionsOpen, open -> open == 0);
+            assertThat(proxy.registry().find(PoolMeters.EVICTIONS).tag("reason", "removed").counter().count())
+                    .isEqualTo(1);
         }
     }
 

@@ -111,4 +111,18 @@ class H2BackendLimitsTest {
             }
         }
     }
+
+    @Test
+    void anH2cRouteToABackendThatSpeaksOnlyHttp1FailsTheConnect(Vertx vertx) throws Exception {
+        try (RawBackend http1 = new RawBackend(RawBackend.replying(request ->
+                "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"));
+             ProxyUnderTest proxy = new ProxyUnderTest(vertx, "{ hosts: [a.test], backends: [\"127.0.0.1:"
+                     + http1.port() + "\"], backend_protocol: h2c }", "", "", 1);
+             RawClient client = new RawClient(proxy.port())) {
+            HttpWire.Response response = client.exchange(RawClient.get("a.test", "/"));
+
+            assertThat(response.status()).isEqualTo(502);
+            assertThat(proxy.count(PoolMeters.CONNECT_ERRORS)).isGreaterThanOrEqualTo(1);
+        }
+    }
 }
