@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -48,7 +47,7 @@ final class H2StreamPool {
                       boolean fresh) {
         KeyStreams streams = keys.computeIfAbsent(key, KeyStreams::new);
         streams.settings = settings;
-        Waiter waiter = new Waiter(callback, fresh);
+        Waiter waiter = new Waiter(callback);
         if (!fresh) {
             H2Connection free = streams.withRoom();
             if (free != null) {
@@ -57,10 +56,10 @@ final class H2StreamPool {
                 return Cancellable.NONE;
             }
         }
-        streams.waiters.add(waiter);
         if (fresh) {
-            streams.connect(waiter, true);
+            streams.connect(waiter);
         } else {
+            streams.waiters.add(waiter);
             streams.connectForWaiters();
         }
         return () -> streams.cancel(waiter);
@@ -89,12 +88,10 @@ final class H2StreamPool {
     /** One lease request that waits for a stream. */
     private static final class Waiter {
         final LeaseCallback<BackendConnection> callback;
-        final boolean fresh;
         boolean answered;
 
-        Waiter(LeaseCallback<BackendConnection> callback, boolean fresh) {
+        Waiter(LeaseCallback<BackendConnection> callback) {
             this.callback = callback;
-            this.fresh = fresh;
         }
     }
 
@@ -103,9 +100,12 @@ final class H2StreamPool {
         final BackendKey key;
         PoolSettings settings;
         final List<H2Connection> held = new ArrayList<>();
+        /** Waiting for a stream on any connection, in order; a fresh waiter waits on its own connection lease. */
         final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
         /** Connection leases under way for any waiter; each is expected to bring {@link #expected} streams. */
         int connecting;
+        /** Connection leases under way for one fresh waiter each. */
+        int connectingFresh;
         /** How many streams a new connection is expected to carry: the last one's capacity. */
         int expected;
 
@@ -149,31 +149,34 @@ final class H2StreamPool {
         }
 
         int sharedWaiters() {
-            int count = 0;
-            for (Waiter waiter : waiters) {
-                count += waiter.fresh ? 0 : 1;
-            }
-            return count;
+            return waiters.size();
         }
 
         /** Leases connections until those under way are expected to carry every waiter. */
         void connectForWaiters() {
             int perConnection = Math.max(1, expected > 0 ? expected : settings.maxStreamsPerConnection());
             while ((long) connecting * perConnection < sharedWaiters()) {
-                connect(null, false);
+                connect(null);
             }
         }
 
-        /** One connection lease: for {@code owner} alone (fresh), or for whichever waiters are first. */
-        void connect(Waiter owner, boolean fresh) {
+        /**
+         * One connection lease: for {@code owner} alone, a new connection (a replay after a broken one), or, with
+         * none, for whichever waiters are first.
+         */
+        void connect(Waiter owner) {
             if (owner == null) {
                 connecting++;
+            } else {
+                connectingFresh++;
             }
             connections.lease(key, settings, new LeaseCallback<>() {
                 @Override
                 public void leased(Lease<H2Connection> lease) {
                     if (owner == null) {
                         connecting--;
+                    } else {
+                        connectingFresh--;
                     }
                     arrived(lease, owner);
                 }
@@ -183,13 +186,15 @@ final class H2StreamPool {
                     if (owner == null) {
                         connecting--;
                         failUncovered(failure);
-                    } else if (!owner.answered) {
-                        waiters.remove(owner);
-                        answerFailure(owner, failure);
+                    } else {
+                        connectingFresh--;
+                        if (!owner.answered) {
+                            answerFailure(owner, failure);
+                        }
                     }
                     forgetIfUnused();
                 }
-            }, fresh);
+            }, owner != null);
         }
 
         /** A connection came: its streams go to {@code owner} first, then to the waiters in order. */
@@ -200,16 +205,11 @@ final class H2StreamPool {
             expected = capacity(connection);
             boolean first = true;
             if (owner != null && !owner.answered) {
-                waiters.remove(owner);
                 open(connection, owner, lease.reused());
                 first = false;
             }
-            for (Iterator<Waiter> it = waiters.iterator(); it.hasNext() && takesStreams(connection); ) {
-                Waiter waiter = it.next();
-                if (waiter.fresh) {
-                    continue;
-                }
-                it.remove();
+            while (!waiters.isEmpty() && takesStreams(connection)) {
+                Waiter waiter = waiters.poll();
                 if (!first) {
                     // The generic pool counted the connection's lease; every further stream on it is counted here.
                     if (lease.reused()) {
@@ -241,14 +241,7 @@ final class H2StreamPool {
         void failUncovered(LeaseFailure failure) {
             int perConnection = Math.max(1, expected > 0 ? expected : settings.maxStreamsPerConnection());
             while (sharedWaiters() > (long) connecting * perConnection) {
-                Waiter last = null;
-                for (Waiter waiter : waiters) {
-                    if (!waiter.fresh) {
-                        last = waiter;
-                    }
-                }
-                waiters.remove(last);
-                answerFailure(last, failure);
+                answerFailure(waiters.pollLast(), failure);
             }
         }
 
@@ -262,7 +255,7 @@ final class H2StreamPool {
 
         /** Keys come from client input (backend templates): one that holds and awaits nothing is dropped. */
         void forgetIfUnused() {
-            if (held.isEmpty() && waiters.isEmpty() && connecting == 0) {
+            if (held.isEmpty() && waiters.isEmpty() && connecting == 0 && connectingFresh == 0) {
                 keys.remove(key, this);
             }
         }
@@ -286,16 +279,10 @@ final class H2StreamPool {
         /** A stream's lease ended: its slot goes to a waiter, or the connection, carrying none, goes back. */
         void streamEnded(H2Connection connection) {
             connection.streamEnded();
-            if (takesStreams(connection)) {
-                for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-                    Waiter waiter = it.next();
-                    if (!waiter.fresh) {
-                        it.remove();
-                        meters.onHit(key);
-                        open(connection, waiter, true);
-                        return;
-                    }
-                }
+            if (takesStreams(connection) && !waiters.isEmpty()) {
+                meters.onHit(key);
+                open(connection, waiters.poll(), true);
+                return;
             }
             if (connection.activeStreams() == 0) {
                 release(connection);
