@@ -3,6 +3,7 @@ package io.snipool.config;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.snakeyaml.engine.v2.nodes.Node;
 
@@ -280,8 +281,44 @@ final class ConfigReader {
                 BackendPolicyReader.shares(backendEntries), mode == ListenerConfig.Mode.TLS && !terminate);
         BackendHealthConfig backendHealth = health.route(map, healthDefaults,
                 !pooled || backendTls.isPresent());
+        BackendProtocol backendProtocol = backendProtocol(map, pooled, backendTls.isPresent());
+        if (backendProtocol.multiplexed() && backendHealth.check().map(HealthCheckConfig::type)
+                .filter(type -> type == HealthCheckConfig.Type.HTTP).isPresent()) {
+            // NettyProber's GET speaks HTTP/1.1: an HTTP/2 backend would fail every check and be marked down.
+            problems.add(map.child("backend_protocol"), map.keyNode("backend_protocol"), "a health_check of type: http"
+                    + " speaks HTTP/1.1, which a backend_protocol " + backendProtocol.name().toLowerCase(Locale.ROOT)
+                    + " backend does not; use type: tcp or type: tls (passive outlier_detection sees every request)");
+        }
         map.finish();
         return new RouteConfig(hosts, backends, proxyProtocol, pool, allowPrivate, terminate, backendTls,
-                backendPolicy, backendHealth);
+                backendPolicy, backendHealth, backendProtocol);
+    }
+
+    /**
+     * A route's {@code backend_protocol}: {@code h2} is HTTP/2 inside {@code backend_tls} (chosen by ALPN), {@code h2c}
+     * HTTP/2 on plain TCP (prior knowledge, RFC 9113 §3.3), so each needs, or refuses, {@code backend_tls}. A
+     * passthrough route relays bytes and speaks no HTTP to its backend.
+     */
+    private BackendProtocol backendProtocol(YamlMap map, boolean pooled, boolean backendTls) {
+        if (!map.has("backend_protocol")) {
+            return BackendProtocol.DEFAULT;
+        }
+        BackendProtocol protocol = map.choice("backend_protocol", BackendProtocol.DEFAULT, BackendProtocol.class);
+        String problem = null;
+        if (!pooled) {
+            problem = "backend_protocol applies only to pooled routes (http listeners, terminate: true); a passthrough"
+                    + " route relays the client's bytes and speaks no HTTP to its backend";
+        } else if (protocol == BackendProtocol.H2 && !backendTls) {
+            problem = "backend_protocol: h2 needs backend_tls (HTTP/2 over TLS, chosen by ALPN); use h2c for HTTP/2"
+                    + " on plain TCP";
+        } else if (protocol == BackendProtocol.H2C && backendTls) {
+            problem = "backend_protocol: h2c is HTTP/2 on plain TCP and refuses backend_tls; use h2 for HTTP/2 over"
+                    + " TLS";
+        }
+        if (problem != null) {
+            problems.add(map.child("backend_protocol"), map.keyNode("backend_protocol"), problem);
+            return BackendProtocol.DEFAULT;
+        }
+        return protocol;
     }
 }

@@ -59,6 +59,8 @@ final class PoolConfigReader {
                 Duration.ofMinutes(10));
         Duration minIdleForAge = map.duration("min_idle_for_age", base.minIdleForAge(), Duration.ZERO,
                 Duration.ofDays(1));
+        int maxStreams = map.intValue("max_streams_per_connection", base.maxStreamsPerConnection(), 1,
+                PoolSettings.MAX_STREAMS_PER_CONNECTION);
         AdaptivePoolSettings adaptive = map.has(ADAPTIVE) ? adaptive(map.map(ADAPTIVE), base.adaptive())
                 : base.adaptive();
         TcpKeepAlive keepAlive = map.has(TCP_KEEPALIVE) ? keepAlive(map.map(TCP_KEEPALIVE), base.tcpKeepAlive())
@@ -88,7 +90,7 @@ final class PoolConfigReader {
         }
         return new PoolSettings(enabled, maxIdlePerHost, maxIdleTotal, maxConnections, maxPending, idleTimeout,
                 maxLifetime, jitter, maxRequests, minIdle, prewarmRate, connectTimeout, minIdleForAge, adaptive,
-                keepAlive);
+                keepAlive, maxStreams);
     }
 
     private AdaptivePoolSettings adaptive(YamlMap map, AdaptivePoolSettings base) {

@@ -7,6 +7,8 @@ import java.time.Duration;
  * route. See docs/configuration.md for the meaning of each key.
  *
  * @param maxConnectionsPerHost 0 means unlimited (no wait queue)
+ * @param maxStreamsPerConnection how many requests one HTTP/2 backend connection carries at once (its streams);
+ *                                the backend's {@code SETTINGS_MAX_CONCURRENT_STREAMS} lowers it
  * @param minIdleForAge         an idle connection counts toward the warm minimum ({@code min_idle_per_host}, the
  *                              adaptive target) only while it has at least this much of its lifetime left, so that
  *                              its replacement is made before {@code max_lifetime} retires it
@@ -26,7 +28,8 @@ public record PoolSettings(
         Duration connectTimeout,
         Duration minIdleForAge,
         AdaptivePoolSettings adaptive,
-        TcpKeepAlive tcpKeepAlive) {
+        TcpKeepAlive tcpKeepAlive,
+        int maxStreamsPerConnection) {
 
     public static final boolean DEFAULT_ENABLED = true;
     public static final int DEFAULT_MAX_IDLE_PER_HOST = 64;
@@ -42,6 +45,23 @@ public record PoolSettings(
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** As long as a connect may take by default, so that a replacement is ready before the connection it replaces. */
     public static final Duration DEFAULT_MIN_IDLE_FOR_AGE = DEFAULT_CONNECT_TIMEOUT;
+    /**
+     * RFC 9113 §6.5.2 recommends that SETTINGS_MAX_CONCURRENT_STREAMS be "no smaller than 100"; a backend that allows
+     * more still gets at most this many of one connection's streams, so a burst spreads over a few connections.
+     */
+    public static final int DEFAULT_MAX_STREAMS_PER_CONNECTION = 100;
+    /** The most streams one connection may carry at once: the largest value a SETTINGS frame can announce is 2^31-1. */
+    public static final int MAX_STREAMS_PER_CONNECTION = 1_000_000;
+
+    /** As the canonical constructor, with the default {@code max_streams_per_connection}. */
+    public PoolSettings(boolean enabled, int maxIdlePerHost, int maxIdleTotal, int maxConnectionsPerHost,
+                        int maxPendingPerHost, Duration idleTimeout, Duration maxLifetime, Duration lifetimeJitter,
+                        long maxRequestsPerConnection, int minIdlePerHost, int prewarmRate, Duration connectTimeout,
+                        Duration minIdleForAge, AdaptivePoolSettings adaptive, TcpKeepAlive tcpKeepAlive) {
+        this(enabled, maxIdlePerHost, maxIdleTotal, maxConnectionsPerHost, maxPendingPerHost, idleTimeout,
+                maxLifetime, lifetimeJitter, maxRequestsPerConnection, minIdlePerHost, prewarmRate, connectTimeout,
+                minIdleForAge, adaptive, tcpKeepAlive, DEFAULT_MAX_STREAMS_PER_CONNECTION);
+    }
 
     /** The settings used when the file has no {@code pool:} block. */
     public static PoolSettings defaults() {

@@ -15,11 +15,21 @@ import java.util.Optional;
  * @param backendPolicy       balancing, weights and backups (one share per entry of {@code backends}), slow start
  *                            and retries: the top-level defaults with this route's overrides applied
  * @param health              how its backends are checked (active) and ejected (passive)
+ * @param backendProtocol     HTTP/1.1, h2 (over {@code backendTls}) or h2c to the backends; pooled routes only
  */
 public record RouteConfig(List<HostPattern> hosts, List<BackendTemplate> backends, ProxyProtocol proxyProtocol,
                           PoolSettings pool, boolean allowPrivateTargets, boolean terminate,
                           Optional<BackendTlsConfig> backendTls, BackendPolicy backendPolicy,
-                          BackendHealthConfig health) {
+                          BackendHealthConfig health, BackendProtocol backendProtocol) {
+
+    /** As the canonical constructor, speaking HTTP/1.1 to the backends. */
+    public RouteConfig(List<HostPattern> hosts, List<BackendTemplate> backends, ProxyProtocol proxyProtocol,
+                       PoolSettings pool, boolean allowPrivateTargets, boolean terminate,
+                       Optional<BackendTlsConfig> backendTls, BackendPolicy backendPolicy,
+                       BackendHealthConfig health) {
+        this(hosts, backends, proxyProtocol, pool, allowPrivateTargets, terminate, backendTls, backendPolicy, health,
+                BackendProtocol.DEFAULT);
+    }
 
     public RouteConfig {
         hosts = List.copyOf(hosts);

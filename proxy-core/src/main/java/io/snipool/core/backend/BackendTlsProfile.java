@@ -3,6 +3,8 @@ package io.snipool.core.backend;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
@@ -56,8 +58,26 @@ public final class BackendTlsProfile {
         return of(config, OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK);
     }
 
+    /**
+     * As {@link #of(BackendTlsConfig)}, offering ALPN {@code h2} alone (RFC 9113 §3.2): the handshake fails when the
+     * backend picks no protocol or another one, which {@link #negotiatedH2} tells apart.
+     */
+    public static BackendTlsProfile forH2(BackendTlsConfig config) throws SSLException {
+        return of(config, OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK, true);
+    }
+
+    /** True if the finished handshake of {@code ssl} chose {@code h2} by ALPN. */
+    public static boolean negotiatedH2(SslHandler ssl) {
+        return ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol());
+    }
+
     /** As {@link #of(BackendTlsConfig)}, on {@code provider}. */
     static BackendTlsProfile of(BackendTlsConfig config, SslProvider provider) throws SSLException {
+        return of(config, provider, false);
+    }
+
+    private static BackendTlsProfile of(BackendTlsConfig config, SslProvider provider, boolean h2)
+            throws SSLException {
         BackendTrust trust = new BackendTrust(config.verify() ? Optional.of(verifier(config.trustAnchors()))
                 : Optional.empty());
         SslContextBuilder builder = SslContextBuilder.forClient()
@@ -67,6 +87,12 @@ public final class BackendTlsProfile {
                 .trustManager(trust)
                 // RFC 2818 / RFC 6125 name checks of the SNI (the engine's peer host) against the certificate.
                 .endpointIdentificationAlgorithm(config.verify() ? "HTTPS" : null);
+        if (h2) {
+            // Only h2 is offered: a backend that knows no ALPN still answers, and negotiatedH2 refuses it after.
+            builder.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_2));
+        }
         if (config.clientCertificate().isPresent()) {
             CertifiedKey client = config.clientCertificate().get();
             builder.keyManager(client.key(), client.chain());

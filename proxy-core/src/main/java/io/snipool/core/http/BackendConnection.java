@@ -1,23 +1,20 @@
 package io.snipool.core.http;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpRequestEncoder;
-import io.netty.util.ReferenceCountUtil;
-import io.snipool.core.pool.IdleWatcher;
-import io.snipool.core.pool.PooledConnection;
+import io.netty.handler.codec.http.HttpRequest;
 
 /**
- * A pooled HTTP/1.1 connection to a backend: a Netty channel with a request encoder and a
- * {@link StrictResponseDecoder}, and a dispatcher that hands what arrives to the exchange using the connection,
- * or, while the connection sits idle in the pool, reports it to the pool's watcher.
+ * What an {@link Exchange} holds while it uses a backend: an HTTP/1.1 connection ({@link Http1Connection}) or one
+ * stream of a multiplexed HTTP/2 connection ({@link H2Stream}). Either way the exchange writes {@code HttpRequest} and
+ * {@code HttpContent} to {@link #channel()} and gets {@code HttpResponse}, {@code HttpContent} and
+ * {@code LastHttpContent} (with trailers) back through its {@link Listener}.
  */
-final class BackendConnection implements PooledConnection, StrictResponseDecoder.Observer {
+interface BackendConnection {
 
-    static final String ENCODER = "snipool-request-encoder";
-    static final String DECODER = "snipool-response-decoder";
-    static final String DISPATCHER = "snipool-backend";
+    /** Handler names of an HTTP/1.1 backend pipeline, which a 101 takes apart. */
+    String ENCODER = "snipool-request-encoder";
+    String DECODER = "snipool-response-decoder";
+    String DISPATCHER = "snipool-backend";
 
     /** The exchange currently using the connection. Runs on the connection's event loop. */
     interface Listener {
@@ -33,139 +30,31 @@ final class BackendConnection implements PooledConnection, StrictResponseDecoder
         void backendWritable();
     }
 
-    private final Channel channel;
-    private final BackendKey key;
-    private final StrictResponseDecoder decoder;
-    private IdleWatcher watcher;
-    private Listener listener;
-    private boolean tainted;
+    /** Where the exchange writes the request, and whose auto-read its back-pressure turns off and on. */
+    Channel channel();
 
-    private BackendConnection(Channel channel, BackendKey key, int maxResponseHeadBytes) {
-        this.channel = channel;
-        this.key = key;
-        this.decoder = new StrictResponseDecoder(maxResponseHeadBytes, this);
-    }
+    BackendKey key();
 
-    /** Installs the HTTP handlers on a freshly connected channel. */
-    static BackendConnection install(Channel channel, BackendKey key, int maxResponseHeadBytes) {
-        BackendConnection connection = new BackendConnection(channel, key, maxResponseHeadBytes);
-        channel.pipeline()
-                .addLast(ENCODER, new HttpRequestEncoder())
-                .addLast(DECODER, connection.decoder)
-                .addLast(DISPATCHER, connection.new Dispatcher());
-        return connection;
-    }
+    /** The exchange takes the connection; {@code head}: the request is a HEAD, whose response has no body. */
+    void attach(Listener exchange, boolean head);
 
-    Channel channel() {
-        return channel;
-    }
-
-    BackendKey key() {
-        return key;
-    }
-
-    /** The exchange takes the connection; the decoder expects one response ({@code head}: to a HEAD request). */
-    void attach(Listener exchange, boolean head) {
-        listener = exchange;
-        decoder.expectResponse(head);
-        channel.config().setAutoRead(true);
-    }
-
-    void detach() {
-        listener = null;
-    }
+    void detach();
 
     /** True if bytes came that belonged to no request: the connection cannot be reused. */
-    boolean tainted() {
-        return tainted || decoder.bytesAfterResponse();
+    boolean tainted();
+
+    /**
+     * True when the backend said it never processed the request (an HTTP/2 GOAWAY whose last stream id is below this
+     * stream's, or RST_STREAM REFUSED_STREAM, RFC 9113 §8.7): it may be sent again whatever its method.
+     */
+    default boolean unprocessed() {
+        return false;
     }
 
-    StrictResponseDecoder decoder() {
-        return decoder;
-    }
-
-    @Override
-    public boolean isOpen() {
-        return channel.isActive() && !tainted;
-    }
-
-    @Override
-    public void close() {
-        channel.close();
-    }
-
-    @Override
-    public void watchIdle(IdleWatcher idleWatcher) {
-        watcher = idleWatcher;
-        decoder.markIdle();
-        // Reading stays on while idle, so a FIN or stray bytes are seen at once.
-        channel.config().setAutoRead(true);
-        if (!channel.isActive()) {
-            idleWatcher.peerClosed();
-        }
-    }
-
-    @Override
-    public void unwatchIdle() {
-        watcher = null;
-    }
-
-    @Override
-    public void unexpectedBytes() {
-        tainted = true;
-        if (watcher != null) {
-            IdleWatcher current = watcher;
-            watcher = null;
-            current.unexpectedData();
-        }
-    }
-
-    /** The last handler of the backend pipeline. */
-    private final class Dispatcher extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (listener != null) {
-                listener.backendRead(msg);
-            } else {
-                ReferenceCountUtil.release(msg);
-            }
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            if (listener != null) {
-                listener.backendReadComplete();
-            }
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            if (listener != null) {
-                listener.backendClosed();
-            } else if (watcher != null) {
-                IdleWatcher current = watcher;
-                watcher = null;
-                current.peerClosed();
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (listener != null) {
-                listener.backendFailed(cause);
-            } else if (watcher != null) {
-                IdleWatcher current = watcher;
-                watcher = null;
-                current.peerClosed();
-            }
-            ctx.close();
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            if (listener != null && ctx.channel().isWritable()) {
-                listener.backendWritable();
-            }
-        }
+    /**
+     * The client sent {@code TE: trailers}, which snipool removes as hop-by-hop: a connection that passes it on
+     * (HTTP/2, where gRPC servers require it) sets it again on {@code request}.
+     */
+    default void clientAcceptsTrailers(HttpRequest request) {
     }
 }

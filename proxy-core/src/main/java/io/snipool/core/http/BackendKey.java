@@ -1,5 +1,6 @@
 package io.snipool.core.http;
 
+import io.snipool.config.BackendProtocol;
 import io.snipool.config.HostPort;
 import io.snipool.core.backend.TlsTarget;
 import java.util.Objects;
@@ -19,6 +20,7 @@ public final class BackendKey {
     private final boolean dynamic;
     private final boolean allowPrivateTargets;
     private final Optional<TlsTarget> tls;
+    private final BackendProtocol protocol;
     private final String label;
     private final int hash;
 
@@ -29,12 +31,22 @@ public final class BackendKey {
 
     /** @param tls the TLS part: present for a {@code backend_tls} route */
     public BackendKey(HostPort address, boolean dynamic, boolean allowPrivateTargets, Optional<TlsTarget> tls) {
+        this(address, dynamic, allowPrivateTargets, tls, BackendProtocol.HTTP1);
+    }
+
+    /**
+     * @param protocol how the connections speak: an HTTP/1.1 connection is never lent for h2, nor the reverse (an
+     *                 h2 key's TLS profile offers ALPN {@code h2} only)
+     */
+    public BackendKey(HostPort address, boolean dynamic, boolean allowPrivateTargets, Optional<TlsTarget> tls,
+                      BackendProtocol protocol) {
         this.address = address;
         this.dynamic = dynamic;
         this.allowPrivateTargets = allowPrivateTargets;
         this.tls = tls;
+        this.protocol = protocol;
         this.label = address.toString();
-        this.hash = Objects.hash(address, dynamic, allowPrivateTargets, tls);
+        this.hash = Objects.hash(address, dynamic, allowPrivateTargets, tls, protocol);
     }
 
     public HostPort address() {
@@ -54,6 +66,11 @@ public final class BackendKey {
         return tls;
     }
 
+    /** HTTP/1.1, h2 or h2c. */
+    public BackendProtocol protocol() {
+        return protocol;
+    }
+
     /**
      * The {@code backend} label of metrics and the pool API: {@code host:port}, the same for every SNI (the pool API
      * shows each key's TLS part beside it).
@@ -66,7 +83,7 @@ public final class BackendKey {
     public boolean equals(Object other) {
         return other instanceof BackendKey key && hash == key.hash && dynamic == key.dynamic
                 && allowPrivateTargets == key.allowPrivateTargets && address.equals(key.address)
-                && tls.equals(key.tls);
+                && protocol == key.protocol && tls.equals(key.tls);
     }
 
     @Override
@@ -76,6 +93,7 @@ public final class BackendKey {
 
     @Override
     public String toString() {
-        return label + (dynamic ? " (dynamic)" : "") + tls.map(target -> " " + target).orElse("");
+        return label + (dynamic ? " (dynamic)" : "") + (protocol.multiplexed() ? " " + protocol.name().toLowerCase(
+                java.util.Locale.ROOT) : "") + tls.map(target -> " " + target).orElse("");
     }
 }

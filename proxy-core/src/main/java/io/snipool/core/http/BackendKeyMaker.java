@@ -1,5 +1,6 @@
 package io.snipool.core.http;
 
+import io.snipool.config.BackendProtocol;
 import io.snipool.config.BackendTemplate;
 import io.snipool.config.HostPort;
 import io.snipool.config.RouteConfig;
@@ -36,16 +37,20 @@ public final class BackendKeyMaker {
     /** The address of a static backend: computed once even when its SNI is per request. */
     private final Optional<HostPort> staticAddress;
     private final Optional<BackendKey> fixed;
+    private final BackendProtocol protocol;
 
-    private BackendKeyMaker(BackendTemplate backend, boolean allowPrivateTargets, Optional<RouteTls> tls) {
+    private BackendKeyMaker(BackendTemplate backend, boolean allowPrivateTargets, Optional<RouteTls> tls,
+                            BackendProtocol protocol) {
         this.backend = backend;
+        this.protocol = protocol;
         this.allowPrivateTargets = allowPrivateTargets;
         this.tls = tls;
         this.staticAddress = backend.isStatic() ? Optional.of(backend.staticAddress()) : Optional.empty();
         boolean sniFixed = tls.isEmpty() || tls.get().sni().fixed().isPresent();
         this.fixed = staticAddress.isPresent() && sniFixed
                 ? Optional.of(new BackendKey(staticAddress.get(), false, allowPrivateTargets,
-                        tls.map(routeTls -> new TlsTarget(routeTls.sni().fixed().orElseThrow(), routeTls.profile()))))
+                        tls.map(routeTls -> new TlsTarget(routeTls.sni().fixed().orElseThrow(), routeTls.profile())),
+                        protocol))
                 : Optional.empty();
     }
 
@@ -59,14 +64,16 @@ public final class BackendKeyMaker {
     static Map<BackendTemplate, BackendKeyMaker> forRoute(String listener, RouteConfig route) {
         Optional<RouteTls> tls;
         try {
-            tls = route.backendTls().map(RouteTls::of);
+            // An h2 route's profile offers ALPN h2 alone: a backend that would choose HTTP/1.1 fails the handshake.
+            tls = route.backendTls().map(config -> RouteTls.of(config, route.backendProtocol() == BackendProtocol.H2));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("listener " + listener + ", route " + HttpListener.routeLabel(route)
                     + ": " + e.getMessage(), e);
         }
         Map<BackendTemplate, BackendKeyMaker> makers = new IdentityHashMap<>();
         for (BackendTemplate backend : route.backends()) {
-            makers.put(backend, new BackendKeyMaker(backend, route.allowPrivateTargets(), tls));
+            makers.put(backend, new BackendKeyMaker(backend, route.allowPrivateTargets(), tls,
+                    route.backendProtocol()));
         }
         return Collections.unmodifiableMap(makers);
     }
@@ -90,12 +97,13 @@ public final class BackendKeyMaker {
             tlsTarget = Optional.of(new TlsTarget(((SniTemplate.Expansion.Name) sni).sni(), tls.get().profile()));
         }
         if (staticAddress.isPresent()) {
-            return new Made.Key(new BackendKey(staticAddress.get(), false, allowPrivateTargets, tlsTarget));
+            return new Made.Key(new BackendKey(staticAddress.get(), false, allowPrivateTargets, tlsTarget,
+                    protocol));
         }
         BackendTarget target = BackendTarget.expand(backend, match);
         if (target instanceof BackendTarget.Dynamic dynamic) {
             return new Made.Key(new BackendKey(new HostPort(dynamic.host(), dynamic.port()), true,
-                    allowPrivateTargets, tlsTarget));
+                    allowPrivateTargets, tlsTarget, protocol));
         }
         // A template never expands to a Static target; only to a host to check, or to nothing.
         return new Made.Refused(backend.text() + ": " + ((BackendTarget.Invalid) target).reason());

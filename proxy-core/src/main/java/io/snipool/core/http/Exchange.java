@@ -48,6 +48,8 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
     private final boolean upgradeRequested;
     /** A body on a method that gives it no meaning: the backend connection is not reused after it. */
     private final boolean contentWithoutMeaning;
+    /** The client sent {@code TE: trailers} (removed as hop-by-hop; an HTTP/2 backend is told again). */
+    private final boolean acceptsTrailers;
     private final Deadline responseTimer;
     private final Deadline idleTimer;
     private final Runnable responseTimedOut = this::responseTimedOut;
@@ -79,6 +81,7 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         this.upgradeRequested = StrictRequestDecoder.asksForUpgrade(request);
         this.contentWithoutMeaning = ReusePolicy.contentWithoutMeaning(request.method().name())
                 && (HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0);
+        this.acceptsTrailers = request.headers().containsValue(HttpHeaderNames.TE, "trailers", true);
         this.responseTimer = session.responseTimer();
         this.idleTimer = session.exchangeIdleTimer();
         this.replay = new RequestReplay(listener.limits().maxRetryBodyBytes(), HttpUtil.getContentLength(request, 0L));
@@ -149,6 +152,9 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
         lease = granted;
         connection = granted.connection();
         connection.attach(this, head);
+        if (acceptsTrailers) {
+            connection.clientAcceptsTrailers(request);
+        }
         log.backend(key.label(), granted.reused());
         Channel backend = connection.channel();
         requestWritten = false;
@@ -305,8 +311,11 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
      * {@code retry}, except for the one replay of a reused connection the backend may have closed as it idled.
      */
     private void backendFailed(Failure failure) {
+        // A stream the backend said it never processed (HTTP/2 GOAWAY, REFUSED_STREAM) counts as not written.
+        boolean unprocessed = connection != null && connection.unprocessed();
         if (phase == ExchangePhase.SENDING && failure.retrySafe()
-                && leaser.afterBreak(requestWritten, lease.reused(), replay.replayable())
+                && leaser.afterBreak(requestWritten && !unprocessed, lease.reused() || unprocessed,
+                replay.replayable())
                 instanceof RetryRule.Retry retry) {
             replay(retry);
         } else {

@@ -19,7 +19,7 @@ import java.time.Duration;
  * The connect budget covers the TCP connect and the handshake together. The socket gets the key's
  * {@code tcp_keepalive} as soon as it is connected.
  */
-final class HttpBackendConnector implements PoolConnector<BackendKey, BackendConnection> {
+final class HttpBackendConnector implements PoolConnector<BackendKey, Http1Connection> {
 
     private final TargetConnector connector;
     private final int maxResponseHeadBytes;
@@ -41,7 +41,7 @@ final class HttpBackendConnector implements PoolConnector<BackendKey, BackendCon
     }
 
     @Override
-    public void connect(BackendKey key, PoolSettings settings, ConnectCallback<BackendConnection> callback) {
+    public void connect(BackendKey key, PoolSettings settings, ConnectCallback<Http1Connection> callback) {
         long started = System.nanoTime();
         // The pool closes a connection that arrives after it gave up, so this connect is never cancelled.
         connector.connect(key.address(), key.dynamic(), key.allowPrivateTargets(), () -> false,
@@ -53,7 +53,7 @@ final class HttpBackendConnector implements PoolConnector<BackendKey, BackendCon
                     handshake(channel, key, key.tls().get(), connectBudget.minusNanos(System.nanoTime() - started),
                             callback);
                 } else {
-                    callback.connected(BackendConnection.install(channel, key, maxResponseHeadBytes));
+                    callback.connected(Http1Connection.install(channel, key, maxResponseHeadBytes));
                 }
             }
 
@@ -65,12 +65,12 @@ final class HttpBackendConnector implements PoolConnector<BackendKey, BackendCon
     }
 
     private void handshake(Channel channel, BackendKey key, TlsTarget tls, Duration left,
-                           ConnectCallback<BackendConnection> callback) {
+                           ConnectCallback<Http1Connection> callback) {
         BackendHandshake.start(channel, tls, key.address().port(), left, new BackendHandshake.Outcome() {
             @Override
             public void established(boolean resumed) {
                 tlsMeters.handshake(key.label(), resumed);
-                callback.connected(BackendConnection.install(channel, key, maxResponseHeadBytes));
+                callback.connected(Http1Connection.install(channel, key, maxResponseHeadBytes));
             }
 
             @Override

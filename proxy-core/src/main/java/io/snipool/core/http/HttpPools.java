@@ -16,6 +16,7 @@ import io.snipool.core.pool.EvictionReason;
 import io.snipool.core.pool.IdleBudget;
 import io.snipool.core.pool.KeySlots;
 import io.snipool.core.pool.PoolSnapshot;
+import io.snipool.config.BackendProtocol;
 import io.snipool.config.BackendTemplate;
 import io.snipool.config.HostPort;
 import io.snipool.config.ListenerConfig;
@@ -50,7 +51,7 @@ public final class HttpPools {
     private final PoolMeters<BackendKey> meters;
     private final BackendTlsMeters tlsMeters;
     private final BackendTlsLog tlsLog = new BackendTlsLog();
-    private final Map<EventLoop, ConnectionPool<BackendKey, BackendConnection>> pools = new ConcurrentHashMap<>();
+    private final Map<EventLoop, LoopPools> pools = new ConcurrentHashMap<>();
     private final Supplier<BackendHealth> health;
 
     /**
@@ -73,8 +74,8 @@ public final class HttpPools {
         this.health = health;
     }
 
-    /** The pool of {@code loop}, created on first use. Call on that loop. */
-    ConnectionPool<BackendKey, BackendConnection> forLoop(EventLoop loop) {
+    /** The pools of {@code loop}, created on first use. Call on that loop. */
+    LoopPools forLoop(EventLoop loop) {
         return pools.computeIfAbsent(loop, this::create);
     }
 
@@ -82,11 +83,18 @@ public final class HttpPools {
         return meters;
     }
 
-    private ConnectionPool<BackendKey, BackendConnection> create(EventLoop loop) {
+    private LoopPools create(EventLoop loop) {
         TargetConnector connector = new TargetConnector(loop, channels, resolver, connectBackstop);
-        return new ConnectionPool<>(new HttpBackendConnector(connector, maxResponseHeadBytes, connectBackstop,
-                tlsMeters, tlsLog),
-                new NettyScheduler(loop), idleBudget, keySlots, meters, new Random(), this::warmable);
+        NettyScheduler scheduler = new NettyScheduler(loop);
+        ConnectionPool<BackendKey, Http1Connection> http1 = new ConnectionPool<>(new HttpBackendConnector(connector,
+                maxResponseHeadBytes, connectBackstop, tlsMeters, tlsLog),
+                scheduler, idleBudget, keySlots, meters, new Random(), this::warmable);
+        // HTTP/2 connections sit in a generic pool of their own (their keys never meet HTTP/1.1 ones), under the same
+        // idle budget and per-host connection counts.
+        ConnectionPool<BackendKey, H2Connection> h2 = new ConnectionPool<>(new H2Connector(connector,
+                maxResponseHeadBytes, connectBackstop, tlsMeters, tlsLog),
+                scheduler, idleBudget, keySlots, meters, new Random(), this::warmable);
+        return new LoopPools(http1, new H2StreamPool(h2, meters));
     }
 
     /** A backend may be warmed unless it is down or ejected (a template's address by passive ejection only). */
@@ -97,19 +105,34 @@ public final class HttpPools {
 
     /** Every pool's counts, each read on its own loop. */
     public CompletableFuture<List<PoolSnapshot<BackendKey>>> snapshots() {
-        List<CompletableFuture<PoolSnapshot<BackendKey>>> parts = new ArrayList<>();
+        List<CompletableFuture<List<PoolSnapshot<BackendKey>>>> parts = new ArrayList<>();
         pools.forEach((loop, pool) -> {
-            CompletableFuture<PoolSnapshot<BackendKey>> part = new CompletableFuture<>();
-            loop.execute(() -> part.complete(pool.snapshot()));
+            CompletableFuture<List<PoolSnapshot<BackendKey>>> part = new CompletableFuture<>();
+            loop.execute(() -> part.complete(pool.snapshots()));
             parts.add(part);
         });
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
-                .thenApply(ignored -> parts.stream().map(CompletableFuture::join).toList());
+                .thenApply(ignored -> parts.stream().flatMap(part -> part.join().stream()).toList());
+    }
+
+    /** The HTTP/2 streams open now, per key, summed over every loop, each read on its own loop. */
+    public CompletableFuture<Map<BackendKey, Integer>> activeStreams() {
+        List<CompletableFuture<Map<BackendKey, Integer>>> parts = new ArrayList<>();
+        pools.forEach((loop, pool) -> {
+            CompletableFuture<Map<BackendKey, Integer>> part = new CompletableFuture<>();
+            loop.execute(() -> part.complete(pool.activeStreams()));
+            parts.add(part);
+        });
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+            Map<BackendKey, Integer> sums = new java.util.HashMap<>();
+            parts.forEach(part -> part.join().forEach((key, count) -> sums.merge(key, count, Integer::sum)));
+            return sums;
+        });
     }
 
     /**
      * After a reload: the new {@code max_idle_total}, and the pools of static backends that are no longer
-     * configured, or no longer with the same TLS settings, drain (their idle connections close, leased ones close
+     * configured, or no longer with the same TLS settings or protocol, drain (their idle connections close, leased ones close
      * when returned). Template backends stay, and so do TLS pools of an SNI template: the names that expand into them
      * come from clients, and unused ones are forgotten anyway.
      */
@@ -125,13 +148,15 @@ public final class HttpPools {
                 Optional<String> sni = route.backendTls().flatMap(config -> SniTemplate.parse(config.sni()).fixed());
                 for (BackendTemplate backend : route.backends()) {
                     if (backend.isStatic()) {
-                        configured.add(new Pinned(backend.staticAddress(), route.allowPrivateTargets(), tls, sni));
+                        configured.add(new Pinned(backend.staticAddress(), route.allowPrivateTargets(), tls, sni,
+                                route.backendProtocol()));
                     }
                 }
             }
         }
-        pools.forEach((loop, pool) -> loop.execute(() -> pool.retireUnless(key -> key.dynamic()
-                || configured.contains(Pinned.of(key, true)) || configured.contains(Pinned.of(key, false)))));
+        pools.forEach((loop, pool) -> loop.execute(() -> pool.retire(key -> !(key.dynamic()
+                || configured.contains(Pinned.of(key, true)) || configured.contains(Pinned.of(key, false))),
+                EvictionReason.REMOVED)));
     }
 
     /**
@@ -140,13 +165,13 @@ public final class HttpPools {
      * @param sni the fixed SNI; empty for a template (any SNI) or no TLS
      */
     private record Pinned(HostPort address, boolean allowPrivateTargets, Optional<TlsIdentity> tls,
-                          Optional<String> sni) {
+                          Optional<String> sni, BackendProtocol protocol) {
 
         /** The part of {@code key} a backend pins: with its SNI, or without (a template would have made it). */
         static Pinned of(BackendKey key, boolean withSni) {
             return new Pinned(key.address(), key.allowPrivateTargets(),
                     key.tls().map(target -> target.profile().identity()),
-                    withSni ? key.tls().map(TlsTarget::sni) : Optional.empty());
+                    withSni ? key.tls().map(TlsTarget::sni) : Optional.empty(), key.protocol());
         }
     }
 

@@ -10,7 +10,6 @@ import io.snipool.config.RouteConfig;
 import io.snipool.core.accept.ConnectionHandler;
 import io.snipool.core.health.BackendHealth;
 import io.snipool.core.metrics.ProxyMetrics;
-import io.snipool.core.pool.ConnectionPool;
 import io.snipool.core.route.BackendSelector;
 import io.snipool.core.route.BackendStates;
 import io.vertx.core.internal.net.NetSocketInternal;
@@ -34,7 +33,7 @@ public final class HttpProxy implements ConnectionHandler {
     private final EventLoop loop;
     private final HttpPools pools;
     private final BackendHealth health;
-    private final ConnectionPool<BackendKey, BackendConnection> pool;
+    private final LoopPools pool;
     private final RequestIds requestIds = new RequestIds();
     private HttpListener selectorsFor;
     private BackendSelector[] selectors;
@@ -129,7 +128,7 @@ public final class HttpProxy implements ConnectionHandler {
         return current.get();
     }
 
-    ConnectionPool<BackendKey, BackendConnection> pool() {
+    LoopPools pool() {
         return pool;
     }
 

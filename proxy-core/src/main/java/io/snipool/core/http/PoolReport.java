@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -32,10 +33,20 @@ public final class PoolReport {
      * SNI and profile) with its TLS part and its own live counts.
      */
     public static CompletableFuture<JsonArray> pools(HttpPools pools) {
-        return pools.snapshots().thenApply(snapshots -> render(snapshots, pools.meters()));
+        return pools.snapshots().thenCombine(pools.activeStreams(),
+                (snapshots, streams) -> render(snapshots, streams, pools.meters()));
     }
 
     static JsonArray render(List<PoolSnapshot<BackendKey>> snapshots, PoolMeters<BackendKey> meters) {
+        return render(snapshots, Map.of(), meters);
+    }
+
+    /**
+     * @param streams HTTP/2 streams open now per key: a key of {@code backend_protocol} h2 or h2c shows them as
+     *                {@code streams_active}, its connections under the same counts as HTTP/1.1 ones
+     */
+    static JsonArray render(List<PoolSnapshot<BackendKey>> snapshots, Map<BackendKey, Integer> streams,
+                            PoolMeters<BackendKey> meters) {
         // Backend label -> its keys (the same key on several loops summed), in a stable order.
         Map<String, Map<BackendKey, KeyLive>> byBackend = new TreeMap<>();
         for (PoolSnapshot<BackendKey> snapshot : snapshots) {
@@ -50,7 +61,10 @@ public final class PoolReport {
             JsonArray keyArray = new JsonArray();
             keys.forEach((key, live) -> {
                 sums.add(live);
-                keyArray.add(live.json(new JsonObject().put("tls", tls(key))));
+                live.streams = streams.getOrDefault(key, 0);
+                sums.streams += live.streams;
+                keyArray.add(live.json(new JsonObject().put("tls", tls(key))
+                        .put("protocol", key.protocol().name().toLowerCase(Locale.ROOT))));
             });
             result.add(row(backend, sums, keyArray, meters.totals(backend)));
         });
@@ -100,6 +114,7 @@ public final class PoolReport {
         long pending;
         long demandEstimate;
         long targetIdle;
+        long streams;
         Duration oldestIdle = Duration.ZERO;
 
         void add(PoolSnapshot.KeyStats<BackendKey> stats) {
@@ -124,7 +139,8 @@ public final class PoolReport {
 
         JsonObject json(JsonObject into) {
             return into.put("idle", idle).put("active", active).put("connecting", connecting).put("pending", pending)
-                    .put("demand_estimate", demandEstimate).put("target_idle", targetIdle);
+                    .put("demand_estimate", demandEstimate).put("target_idle", targetIdle)
+                    .put("streams_active", streams);
         }
 
         private static Duration max(Duration a, Duration b) {

@@ -36,6 +36,7 @@ public final class PoolMeters<K> implements PoolListener<K> {
     public static final String REQUESTS_PER_CONNECTION = "snipool.pool.requests.per.connection";
     public static final String CONNECT_DURATION = "snipool.pool.connect.duration";
     public static final String CONNECT_ERRORS = "snipool.pool.connect.errors";
+    public static final String STREAMS_ACTIVE = "snipool.pool.streams.active";
 
     private static final double[] REQUEST_BUCKETS = {1, 2, 5, 10, 100, 1000, 10_000, 100_000};
     private static final Duration[] CONNECT_BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(5),
@@ -74,6 +75,8 @@ public final class PoolMeters<K> implements PoolListener<K> {
         final Map<PoolGauge, AtomicLong> gauges = new EnumMap<>(PoolGauge.class);
         final DistributionSummary requestsPerConnection;
         final Timer connectDuration;
+        /** HTTP/2 streams carrying a request now (0 for an HTTP/1.1 backend, whose connections carry one each). */
+        final AtomicLong streams = new AtomicLong();
 
         Backend(String backend) {
             Tags tags = Tags.of("backend", backend);
@@ -98,6 +101,7 @@ public final class PoolMeters<K> implements PoolListener<K> {
             registry.gauge(PENDING, tags, gauges.get(PoolGauge.PENDING), AtomicLong::get);
             // min_idle_per_host, or pool.adaptive's target when more: what the pool aims at, summed over event loops.
             registry.gauge(TARGET_IDLE, tags, gauges.get(PoolGauge.TARGET_IDLE), AtomicLong::get);
+            registry.gauge(STREAMS_ACTIVE, tags, streams, AtomicLong::get);
             requestsPerConnection = DistributionSummary.builder(REQUESTS_PER_CONNECTION)
                     .description("Requests a backend connection served before it closed").tags(tags)
                     .serviceLevelObjectives(REQUEST_BUCKETS).register(registry);
@@ -164,6 +168,11 @@ public final class PoolMeters<K> implements PoolListener<K> {
     @Override
     public void onGaugeChange(K key, PoolGauge gauge, int delta) {
         backend(key).gauges.get(gauge).addAndGet(delta);
+    }
+
+    /** HTTP/2 streams to {@code key}'s backend carrying a request changed by {@code delta}. */
+    public void streamsChanged(K key, int delta) {
+        backend(key).streams.addAndGet(delta);
     }
 
     /** A request was replayed on a fresh connection after failing on a reused one. */

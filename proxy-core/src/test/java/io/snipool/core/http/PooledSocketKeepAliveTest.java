@@ -66,10 +66,10 @@ class PooledSocketKeepAliveTest {
                 defaults.maxRequestsPerConnection(), defaults.minIdlePerHost(), defaults.prewarmRate(),
                 defaults.connectTimeout(), defaults.minIdleForAge(), defaults.adaptive(), keepAlive);
         BackendKey key = new BackendKey(new HostPort("127.0.0.1", backend.actualPort()), false, false);
-        CompletableFuture<BackendConnection> connected = new CompletableFuture<>();
+        CompletableFuture<Http1Connection> connected = new CompletableFuture<>();
         loop.execute(() -> connector.connect(key, settings, new ConnectCallback<>() {
             @Override
-            public void connected(BackendConnection connection) {
+            public void connected(Http1Connection connection) {
                 connected.complete(connection);
             }
 
