@@ -46,6 +46,7 @@ final class ConfigReader {
         PoolSettings pool = pools.read(top.map("pool"), PoolSettings.defaults(), true);
         Timeouts timeouts = readTimeouts(top.map("timeouts"));
         Limits limits = readLimits(top.map("limits"));
+        Http2Limits http2 = Http2LimitsReader.read(top.map("http2"));
         MetricsConfig metrics = readMetrics(top.map("metrics"));
         ShutdownConfig shutdown = readShutdown(top.map("shutdown"));
         AccessLogConfig accessLog = readAccessLog(top.map("access_log"));
@@ -73,8 +74,8 @@ final class ConfigReader {
                     "at least one listener is required");
         }
         top.finish();
-        return new ProxyConfig(listeners, pool, timeouts, limits, metrics, shutdown, accessLog, forwarded, logging,
-                reload, transport, warnings.inFileOrder());
+        return new ProxyConfig(listeners, pool, timeouts, limits, http2, metrics, shutdown, accessLog, forwarded,
+                logging, reload, transport, warnings.inFileOrder());
     }
 
     private Timeouts readTimeouts(YamlMap map) {

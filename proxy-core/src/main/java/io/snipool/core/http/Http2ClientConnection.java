@@ -8,14 +8,14 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.ReferenceCountUtil;
 import io.snipool.config.InetLiterals;
 import io.snipool.core.accesslog.AccessRecord;
+import io.snipool.core.http2.Http2ConnectionGuard;
+import io.snipool.core.http2.Http2ServerCodecs;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -29,6 +29,7 @@ import java.util.Optional;
 final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
 
     static final String FRAME_CODEC = "snipool-h2-frames";
+    static final String GUARD = "snipool-h2-guard";
     static final String MULTIPLEX = "snipool-h2-streams";
     static final String NAME = "snipool-h2";
     /** The access log's protocol field for a request on a stream. */
@@ -69,7 +70,9 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
         // A FIN ends an h2 connection: no request can be half sent the way an HTTP/1.1 one is answered after it.
         channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
         ChannelPipeline pipeline = channel.pipeline();
-        pipeline.addBefore(before, FRAME_CODEC, frameCodec());
+        HttpListener listener = proxy.listener();
+        pipeline.addBefore(before, FRAME_CODEC, Http2ServerCodecs.frameCodec(listener.http2(), listener.http2Meters()));
+        pipeline.addBefore(before, GUARD, new Http2ConnectionGuard(listener.http2(), listener.http2Meters()));
         pipeline.addBefore(before, MULTIPLEX, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
@@ -83,22 +86,6 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
         // The streams' flow control paces the client; the connection itself is always read.
         channel.config().setAutoRead(true);
         return connection;
-    }
-
-    /**
-     * The server codec with snipool's limits. TODO(h2-limits): replaced by {@code Http2ServerCodecs} and its
-     * connection guard once helper limits' API is merged.
-     */
-    private static Http2FrameCodec frameCodec() {
-        return Http2FrameCodecBuilder.forServer()
-                .initialSettings(Http2Settings.defaultSettings()
-                        .maxConcurrentStreams(100)
-                        .maxHeaderListSize(64 * 1024)
-                        .headerTableSize(4096)
-                        .maxFrameSize(16 * 1024)
-                        .initialWindowSize(64 * 1024))
-                .validateHeaders(true)
-                .build();
     }
 
     HttpProxy proxy() {
@@ -131,7 +118,7 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
     /**
      * The listener is shutting down: the codec's close is graceful (RFC 9113 §6.8): GOAWAY(NO_ERROR) with the last
      * stream it took, then the close once those streams are done, within the listener's drain {@code timeout}
-     * (the codec's own default is far shorter).
+     * (the codec's own is {@code http2.window_stall_timeout}, meant for a close of snipool's own).
      */
     void drain(Duration timeout) {
         Runnable close = () -> {

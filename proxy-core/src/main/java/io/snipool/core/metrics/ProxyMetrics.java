@@ -114,6 +114,7 @@ public final class ProxyMetrics {
         private final BoundedLabels backendLabels;
         private final Timer tunnelDuration;
         private final Timer helloDuration;
+        private Http2Meters http2;
 
         private ListenerMeters(String listener, int maxBackendLabels) {
             this.listener = listener;
@@ -204,6 +205,14 @@ public final class ProxyMetrics {
             retries.computeIfAbsent(route + '\0' + reason, key -> Counter.builder(RETRIES)
                     .description("Attempts tried again on a backend, by route and reason").tag("listener", listener)
                     .tag("route", route).tag("reason", reason).register(registry)).increment();
+        }
+
+        /** This listener's HTTP/2 refusal and GOAWAY meters, made at the first ask and shared from then on. */
+        public synchronized Http2Meters http2() {
+            if (http2 == null) {
+                http2 = new Http2Meters(registry, listener);
+            }
+            return http2;
         }
 
         /** A client connection became HTTP/2 (ALPN h2, or h2c with prior knowledge). */

@@ -54,8 +54,8 @@ public final class BackendTlsConfigs {
                 listener.name(), listener.bind(), listener.mode(), listener.proxyProtocolIn(), listener.allow(),
                 listener.deny(), listener.routes().stream().map(edit).toList(), listener.forwardedHeaders(),
                 listener.clientLimits(), listener.tls(), listener.http2())).toList();
-        return new ProxyConfig(listeners, config.pool(), config.timeouts(), config.limits(), config.metrics(),
-                config.shutdown(), config.accessLog(), config.forwarded(), config.logging(), config.reload(), config.transport(),
+        return new ProxyConfig(listeners, config.pool(), config.timeouts(), config.limits(), config.http2(),
+                config.metrics(), config.shutdown(), config.accessLog(), config.forwarded(), config.logging(), config.reload(), config.transport(),
                 config.warnings());
     }
 }
