@@ -16,6 +16,7 @@ import io.snipool.config.InetLiterals;
 import io.snipool.core.accesslog.AccessRecord;
 import io.snipool.core.http2.Http2ConnectionGuard;
 import io.snipool.core.http2.Http2ServerCodecs;
+import io.snipool.core.loop.Deadline;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -44,6 +45,13 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
     /** The configuration {@link #trustedPeer} was last worked out for, and its answer. */
     private HttpListener trustJudgedFor;
     private boolean trustedPeer;
+    /**
+     * The connection's own timer: {@code timeouts.request_head} from its start to its first stream (the preface and
+     * a request, as an HTTP/1.1 connection's first head), then {@code timeouts.idle} whenever no stream is open.
+     */
+    private final Deadline idleTimer;
+    private final Runnable idleExpired = this::idleExpired;
+    private int openStreams;
 
     private Http2ClientConnection(HttpProxy proxy, Channel channel, String clientAddress, String clientEndpoint,
                                   Optional<TerminatedTls> tls) {
@@ -54,6 +62,7 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
         this.tls = tls;
         this.accessLogTls = tls.map(t -> new AccessRecord.Tls(t.protocol(), t.cipher(), t.serverName().orElse(null)))
                 .orElse(null);
+        this.idleTimer = new Deadline(channel.eventLoop());
     }
 
     /**
@@ -83,6 +92,7 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
             }
         }));
         pipeline.addBefore(before, NAME, connection);
+        connection.idleTimer.arm(listener.timeouts().requestHead(), connection.idleExpired);
         // The streams' flow control paces the client; the connection itself is always read.
         channel.config().setAutoRead(true);
         return connection;
@@ -133,6 +143,36 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
         } else {
             channel.eventLoop().execute(close);
         }
+    }
+
+    /** A stream session started: the connection is not idle. */
+    void streamOpened() {
+        openStreams++;
+        idleTimer.cancel();
+    }
+
+    /** A stream session ended; the last one starts {@code timeouts.idle}. */
+    void streamClosed() {
+        openStreams--;
+        if (openStreams == 0 && channel.isActive()) {
+            idleTimer.arm(proxy.listener().timeouts().idle(), idleExpired);
+        }
+    }
+
+    /**
+     * No stream for the timeout: the close is the codec's graceful one (GOAWAY NO_ERROR, RFC 9113 §9.1: a server
+     * that closes an idle connection says so first), which a stream opened meanwhile would wait for.
+     */
+    private void idleExpired() {
+        if (openStreams == 0) {
+            channel.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext context) {
+        idleTimer.dispose();
+        context.fireChannelInactive();
     }
 
     @Override

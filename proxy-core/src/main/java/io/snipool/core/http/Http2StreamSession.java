@@ -95,6 +95,7 @@ final class Http2StreamSession extends ChannelDuplexHandler implements ClientSid
     @Override
     public void handlerAdded(ChannelHandlerContext context) {
         ctx = context;
+        connection.streamOpened();
         context.read(); // the request's HEADERS
     }
 
@@ -414,6 +415,7 @@ final class Http2StreamSession extends ChannelDuplexHandler implements ClientSid
         releasePendingBody();
         responseTimer.dispose();
         exchangeIdleTimer.dispose();
+        connection.streamClosed();
         context.fireChannelInactive();
     }
 

@@ -198,4 +198,45 @@ class Http2ClientTest extends Http2ProxyBase {
             Await.until("the drained connection closed", client::isOpen, open -> !open);
         }
     }
+
+    @Test
+    void aConnectionWithoutStreamsForTheIdleTimeoutIsClosedWithGoAway() throws Exception {
+        try (H2Client client = h2c("a.test")) {
+            assertThat(result(client.get("/")).status()).isEqualTo(200);
+            var goAway = client.goAway().get(10, TimeUnit.SECONDS);
+            assertThat(goAway.errorCode()).isEqualTo(Http2Error.NO_ERROR.code());
+            goAway.release();
+            Await.until("the idle connection closed", client::isOpen, open -> !open);
+        }
+    }
+
+    @Test
+    void malformedRequestsAreStreamErrorsThatReachNoBackend() throws Exception {
+        try (H2Client client = h2c("a.test")) {
+            Http2Headers te = client.head("GET", "/").add("te", "gzip");
+            assertThat(result(client.send(te, null, null)).resetCode()).as("te other than trailers")
+                    .isEqualTo(Http2Error.PROTOCOL_ERROR.code());
+            Http2Headers connection = client.head("GET", "/").add("connection", "keep-alive");
+            assertThat(result(client.send(connection, null, null)).resetCode()).as("a connection-specific field")
+                    .isEqualTo(Http2Error.PROTOCOL_ERROR.code());
+            Http2Headers upper = new DefaultHttp2Headers(false).method("GET").path("/").scheme("http")
+                    .authority("a.test").add("X-Upper", "1");
+            assertThat(result(client.send(upper, null, null)).resetCode()).as("an uppercase field name")
+                    .isEqualTo(Http2Error.PROTOCOL_ERROR.code());
+            assertThat(result(client.get("/fine")).status()).as("the connection goes on").isEqualTo(200);
+        }
+        assertThat(received).hasSize(1);
+    }
+
+    @Test
+    void aBodyShorterThanItsContentLengthIsAStreamError() throws Exception {
+        try (H2Client client = h2c("a.test")) {
+            Http2Headers head = client.head("POST", "/").add("content-length", "10");
+            assertThat(result(client.send(head, "12345".getBytes(), null)).resetCode())
+                    .isEqualTo(Http2Error.PROTOCOL_ERROR.code());
+            assertThat(result(client.get("/fine")).status()).isEqualTo(200);
+        }
+        assertThat(received).extracting(HttpWire.Request::target).as("the short body never completed a request")
+                .containsExactly("/fine");
+    }
 }

@@ -87,6 +87,7 @@ abstract class Http2ProxyBase {
                       - { hosts: ["a.test", "b.test"], terminate: true, backends: ["%2$s"] }
                       - { hosts: ["c.test"], terminate: true, backends: ["%2$s"] }
                 metrics: { bind: "127.0.0.1:0" }
+                timeouts: { idle: 3s }
                 """.formatted(certs, backend.address()), Map.of(),
                 (host, loop, callback) -> callback.failed(new UnknownHostException(host)));
     }
