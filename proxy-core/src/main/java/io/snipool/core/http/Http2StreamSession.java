@@ -12,8 +12,6 @@ import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -22,13 +20,10 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.failure.FailureKind;
 import io.snipool.core.loop.Deadline;
-import io.snipool.core.route.RouteMatch;
-import java.util.List;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -96,6 +91,7 @@ final class Http2StreamSession extends ChannelDuplexHandler implements ClientSid
     public void handlerAdded(ChannelHandlerContext context) {
         ctx = context;
         connection.streamOpened();
+        proxy().listener().meters().http2Stream();
         context.read(); // the request's HEADERS
     }
 
@@ -126,85 +122,21 @@ final class Http2StreamSession extends ChannelDuplexHandler implements ClientSid
         return head;
     }
 
-    /** Routes the stream's request with the listener configuration current now, and runs its exchange. */
+    /** Checks and routes the stream's request with the listener configuration current now, and runs its exchange. */
     private void onRequest(HttpRequest whole) {
         HttpRequest request = headOf(whole);
         HttpListener listener = proxy().listener();
         RequestLog log = connection.newLog(listener);
-        // Netty's conversion adds x-http2-* fields (stream id, scheme); a client may send them too. None goes on.
-        for (HttpConversionUtil.ExtensionHeaderNames extension : HttpConversionUtil.ExtensionHeaderNames.values()) {
-            request.headers().remove(extension.text());
-        }
-        List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
-        String authority = hosts.isEmpty() ? null : hosts.get(0);
+        String authority = Http2RequestCheck.stripExtensions(request);
         log.request(request, authority, proxy().requestIds().idFor(request.headers()));
         log.protocol(Http2ClientConnection.PROTOCOL);
-        listener.meters().http2Stream();
-        if (request.decoderResult().isFailure()) {
-            refuse(Failure.of(FailureKind.BAD_REQUEST, "malformed request: "
-                    + request.decoderResult().cause().getMessage()), log);
-            return;
-        }
-        // Netty turns :authority into Host, beside any host field the client sent. RFC 9113 §8.3.1: both may come,
-        // but two names for one request are an ambiguity a backend could read the other way.
-        if (hosts.stream().anyMatch(host -> !host.equalsIgnoreCase(hosts.get(0)))) {
-            refuse(Failure.of(FailureKind.BAD_REQUEST, ":authority and host name different hosts"), log);
-            return;
-        }
-        if (hosts.size() > 1) {
-            request.headers().set(HttpHeaderNames.HOST, authority);
-        }
-        if (request.method().equals(HttpMethod.CONNECT)) {
-            refuse(Failure.of(FailureKind.NOT_IMPLEMENTED, "CONNECT is not supported: snipool is a reverse proxy"),
-                    log);
-            return;
-        }
-        // RFC 9113 §8.3.1: :path is origin-form, or '*' for OPTIONS.
-        String target = request.uri();
-        if (!target.startsWith("/") && !(target.equals("*") && request.method().equals(HttpMethod.OPTIONS))) {
-            refuse(Failure.of(FailureKind.BAD_REQUEST, "invalid :path"), log);
-            return;
-        }
-        Optional<RouteMatch> match = route(listener, authority, request, log);
-        if (match.isPresent()) {
-            exchange = new Exchange(this, listener, request, match.get(), null,
-                    request.headers().get(HttpHeaderNames.HOST), log);
+        Http2RequestCheck.Verdict verdict = Http2RequestCheck.check(listener, tls(), request);
+        if (verdict instanceof Http2RequestCheck.Routed routed) {
+            exchange = new Exchange(this, listener, request, routed.match(), null, routed.authority(), log);
             exchange.start();
+        } else if (verdict instanceof Http2RequestCheck.Refused refused) {
+            refuse(refused.failure(), log);
         }
-    }
-
-    /**
-     * The route for the request's authority, as on HTTP/1.1: within the names of the connection's certificate when
-     * snipool terminated its TLS (RFC 9110 §7.4, which also answers h2 connection coalescing), else 421; no route,
-     * 421. Empty when the request was refused.
-     */
-    private Optional<RouteMatch> route(HttpListener listener, String authority, HttpRequest request,
-                                       RequestLog log) {
-        String host = authority == null ? "" : HostAuthority.hostOf(authority);
-        if (host == null) {
-            refuse(Failure.of(FailureKind.BAD_REQUEST, "malformed :authority '" + authority + "'"), log);
-            return Optional.empty();
-        }
-        Optional<TerminatedTls> tls = tls();
-        if (tls.isPresent()) {
-            if (host.isEmpty() && tls.get().serverName().isPresent()) {
-                // No :authority: the request is for the name the connection was opened for, which the backend gets.
-                host = tls.get().serverName().get();
-                request.headers().set(HttpHeaderNames.HOST, host);
-            }
-            if (!tls.get().covers(host)) {
-                refuse(Failure.of(FailureKind.MISDIRECTED, "the certificate of this connection does not cover '"
-                        + (host.isEmpty() ? "(none)" : host) + "'"), log);
-                return Optional.empty();
-            }
-        }
-        Optional<RouteMatch> match = host.isEmpty() ? listener.routes().matchWithoutName()
-                : listener.routes().match(host);
-        if (match.isEmpty()) {
-            refuse(Failure.of(FailureKind.MISDIRECTED, "no route for host '" + (host.isEmpty() ? "(none)" : host)
-                    + "'"), log);
-        }
-        return match;
     }
 
     @Override

@@ -221,9 +221,9 @@ public final class ProxyMetrics {
                     .tag("listener", listener).register(registry).increment();
         }
 
-        /** A client HTTP/2 stream carried a request (each is also one request in the request meters). */
+        /** A client opened an HTTP/2 stream (its request is also one in the request meters once it is read). */
         public void http2Stream() {
-            Counter.builder(HTTP2_STREAMS).description("Client HTTP/2 streams that carried a request")
+            Counter.builder(HTTP2_STREAMS).description("Client HTTP/2 streams opened")
                     .tag("listener", listener).register(registry).increment();
         }
     }

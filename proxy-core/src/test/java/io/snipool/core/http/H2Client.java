@@ -34,6 +34,8 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
@@ -46,7 +48,7 @@ import javax.net.ssl.SSLContext;
 final class H2Client implements AutoCloseable {
 
     /** What one stream got back: the final head, the body, the trailers (empty if none), the reset code (-1). */
-    record Response(Http2Headers headers, byte[] body, Http2Headers trailers, long resetCode) {
+    record Response(Http2Headers headers, byte[] body, Http2Headers trailers, long resetCode, List<Integer> interim) {
 
         int status() {
             return Integer.parseInt(headers.status().toString());
@@ -65,6 +67,7 @@ final class H2Client implements AutoCloseable {
         private Http2Headers headers;
         private Http2Headers trailers = new DefaultHttp2Headers();
         private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        private final List<Integer> interim = new ArrayList<>();
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -72,7 +75,8 @@ final class H2Client implements AutoCloseable {
                 if (msg instanceof Http2HeadersFrame frame) {
                     CharSequence status = frame.headers().status();
                     if (headers == null && status != null && status.charAt(0) == '1') {
-                        return; // an interim response
+                        interim.add(Integer.parseInt(status.toString()));
+                        return;
                     }
                     if (headers == null) {
                         headers = frame.headers();
@@ -111,7 +115,7 @@ final class H2Client implements AutoCloseable {
         }
 
         private void finish(long resetCode) {
-            done.complete(new Response(headers, body.toByteArray(), trailers, resetCode));
+            done.complete(new Response(headers, body.toByteArray(), trailers, resetCode, List.copyOf(interim)));
         }
     }
 

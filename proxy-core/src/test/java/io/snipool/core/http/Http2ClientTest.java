@@ -239,4 +239,31 @@ class Http2ClientTest extends Http2ProxyBase {
         assertThat(received).extracting(HttpWire.Request::target).as("the short body never completed a request")
                 .containsExactly("/fine");
     }
+
+    @Test
+    void aResponseCompleteBeforeTheRequestBodyEndsTheStreamAndNothingElse() throws Exception {
+        byte[] body = new byte[1024 * 1024];
+        try (H2Client client = h2c("a.test")) {
+            H2Client.Response response = result(client.send(client.head("POST", "/early"), body, null));
+            assertThat(response.status()).isEqualTo(413);
+            assertThat(response.text()).isEqualTo("nope");
+            assertThat(result(client.get("/after")).status()).as("the connection goes on").isEqualTo(200);
+        }
+        assertThat(proxy.registry().find(io.snipool.core.metrics.Http2Meters.GOAWAYS).tag("direction", "sent")
+                .counters()).as("no connection error").allMatch(counter -> counter.count() == 0);
+    }
+
+    @Test
+    void interimResponsesPassAsHeadersBeforeTheFinalOne() throws Exception {
+        byte[] body = new byte[100_000];
+        try (H2Client client = h2c("a.test")) {
+            Http2Headers head = client.head("POST", "/continue").add("expect", "100-continue");
+            H2Client.Response response = result(client.send(head, body, null));
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.interim()).containsExactly(100, 103);
+            assertThat(response.text()).startsWith("method=POST host=a.test proto=http length=100000");
+        }
+        assertThat(proxy.registry().find(io.snipool.core.metrics.Http2Meters.GOAWAYS).tag("direction", "sent")
+                .counters()).as("no connection error").allMatch(counter -> counter.count() == 0);
+    }
 }

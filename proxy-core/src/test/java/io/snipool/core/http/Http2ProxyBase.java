@@ -101,8 +101,18 @@ abstract class Http2ProxyBase {
     }
 
     void serve(RawBackend.Connection connection) throws IOException {
-        for (HttpWire.Request request = connection.readRequest(); request != null;
-             request = connection.readRequest()) {
+        for (HttpWire.Request head = HttpWire.readRequestHead(connection::read); head != null;
+             head = HttpWire.readRequestHead(connection::read)) {
+            if (head.target().equals("/early")) {
+                // Answers before the body, and closes (as a server refusing an upload does).
+                connection.write("HTTP/1.1 413 Content Too Large\r\nContent-Length: 4\r\nConnection: close\r\n\r\n"
+                        + "nope");
+                return;
+            }
+            if (head.target().equals("/continue")) {
+                connection.write("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n");
+            }
+            HttpWire.Request request = HttpWire.readRequestBody(connection::read, head);
             received.add(request);
             switch (request.target()) {
                 case "/trailers" -> connection.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
