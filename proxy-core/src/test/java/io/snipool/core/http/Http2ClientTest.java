@@ -104,6 +104,7 @@ class Http2ClientTest extends Http2ProxyBase {
         assertThat(received).hasSize(70);
         assertThat(backend.accepted()).as("70 requests, at most 10 at once: connections are reused")
                 .isLessThanOrEqualTo(10);
+        awaitNoLease();
     }
 
     @Test
@@ -179,6 +180,7 @@ class Http2ClientTest extends Http2ProxyBase {
             assertThat(result(client.get("/after")).status()).as("the connection goes on").isEqualTo(200);
         }
         assertThat(backend.accepted()).as("the next request needed a new backend connection").isEqualTo(2);
+        awaitNoLease();
     }
 
     @Test
@@ -240,6 +242,7 @@ class Http2ClientTest extends Http2ProxyBase {
         }
         assertThat(received).extracting(HttpWire.Request::target).as("the short body never completed a request")
                 .containsExactly("/fine");
+        awaitNoLease();
     }
 
     @Test
@@ -302,5 +305,14 @@ class Http2ClientTest extends Http2ProxyBase {
         assertThat(proxy.registry().find(io.snipool.core.metrics.RequestMeters.REQUESTS).tag("listener", "edge")
                 .counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum())
                 .as("each stream one request in the metrics").isEqualTo(2);
+    }
+
+    @Test
+    void aPostWithoutABodyReachesTheBackendWithContentLengthZero() throws Exception {
+        try (H2Client client = h2c("a.test")) {
+            assertThat(result(client.send(client.head("POST", "/empty"), null, null)).text())
+                    .startsWith("method=POST host=a.test proto=http length=0");
+        }
+        assertThat(received.peek().header("Content-Length")).isEqualTo("0");
     }
 }

@@ -174,6 +174,12 @@ abstract class Http2ProxyBase {
         return response.get(Await.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     }
 
+    /** Waits until no backend connection is leased: every exchange gave its lease back, whatever ended it. */
+    void awaitNoLease() throws InterruptedException {
+        Await.until("no backend connection leased", () -> proxy.gauge(io.snipool.core.metrics.PoolMeters.ACTIVE),
+                active -> active == 0);
+    }
+
     double counter(String name, String listener) {
         var counter = proxy.registry().find(name).tag("listener", listener).counter();
         return counter == null ? 0 : counter.count();
