@@ -15,6 +15,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -27,8 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A stand-in for a snipool listener until the client-side mapping is on this branch: the pipeline snipool builds
  * ({@link Http2ServerCodecs#frameCodec}, {@link Http2ConnectionGuard}, a multiplexer) with, per stream, a responder
- * that counts each complete request head as one request reaching the backend, and answers 200 with
- * {@code bodyBytes} bytes.
+ * that counts each complete request head as one request reaching the backend (snipool forwards a head as soon as
+ * it is complete), and once the request has ended answers 200 with {@code bodyBytes} bytes.
  */
 final class StandInServer implements AutoCloseable {
 
@@ -79,6 +80,7 @@ final class StandInServer implements AutoCloseable {
     /** Answers a complete request head with 200 and the body; counts the head. */
     private final class Responder extends SimpleChannelInboundHandler<Http2StreamFrame> {
         private final int bodyBytes;
+        private boolean headSeen;
 
         Responder(int bodyBytes) {
             this.bodyBytes = bodyBytes;
@@ -86,8 +88,12 @@ final class StandInServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Http2StreamFrame frame) {
-            if (frame instanceof Http2HeadersFrame headers && headers.isEndStream()) {
+            if (frame instanceof Http2HeadersFrame && !headSeen) {
+                headSeen = true;
                 backendRequests.incrementAndGet();
+            }
+            if (frame instanceof Http2HeadersFrame headers && headers.isEndStream()
+                    || frame instanceof Http2DataFrame data && data.isEndStream()) {
                 ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200"), bodyBytes == 0));
                 if (bodyBytes > 0) {
                     // Handed to the stream channel, which releases it once written.
