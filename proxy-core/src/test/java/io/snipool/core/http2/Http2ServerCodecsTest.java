@@ -48,6 +48,25 @@ class Http2ServerCodecsTest {
         }
     }
 
+    /** A client's GOAWAY is counted as received, by its error code. */
+    @Test
+    void aGoAwayFromTheClientIsCounted() throws Exception {
+        try (StandInServer server = new StandInServer(Http2Limits.defaults(), 0);
+             RawH2Client client = new RawH2Client(server.port())) {
+            client.settings();
+            client.get(1, "/");
+            client.readUntil(f -> f.streamId() == 1 && (f.flags() & END_STREAM) != 0, WAIT);
+
+            client.frame(RawH2Client.GOAWAY, 0, 0, ByteBuffer.allocate(8).putInt(0).putInt(0xb).array());
+
+            Http2Attacks.awaitCount("GOAWAY received", () -> {
+                var counter = server.registry.find(io.snipool.core.metrics.Http2Meters.GOAWAYS)
+                        .tag("direction", "received").tag("error", "enhance_your_calm").counter();
+                return counter == null ? 0 : counter.count();
+            }, 1);
+        }
+    }
+
     private static Map<Integer, Long> parameters(byte[] payload) {
         Map<Integer, Long> parameters = new HashMap<>();
         ByteBuffer buffer = ByteBuffer.wrap(payload);
