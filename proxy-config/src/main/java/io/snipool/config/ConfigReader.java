@@ -213,6 +213,12 @@ final class ConfigReader {
                     + " applies only to http listeners; a tls listener never reads or changes the bytes it tunnels");
         }
 
+        ListenerConfig.Http2 http2 = map.choice("http2", ListenerConfig.DEFAULT_HTTP2, ListenerConfig.Http2.class);
+        if (mode == ListenerConfig.Mode.TLS && map.has("http2")) {
+            problems.add(map.child("http2"), map.keyNode("http2"), "http2 applies only to http listeners; a tls"
+                    + " listener negotiates HTTP/2 with ALPN (tls.alpn)");
+        }
+
         ClientLimits clientLimits = new ClientLimits(
                 map.intValue("max_connections_per_ip", ClientLimits.DEFAULT_MAX_CONNECTIONS_PER_IP, 0, 10_000_000),
                 map.intValue("new_connections_per_ip", ClientLimits.DEFAULT_NEW_CONNECTIONS_PER_SECOND, 0,
@@ -236,7 +242,7 @@ final class ConfigReader {
             return null;
         }
         return new ListenerConfig(name, bind, mode, proxyProtocolIn, allow, deny, routes, forwarded,
-                clientLimits, tlsSettings);
+                clientLimits, tlsSettings, http2);
     }
 
     /** Always a route, with whichever of its hosts and backends could be read, for the checks across routes. */
