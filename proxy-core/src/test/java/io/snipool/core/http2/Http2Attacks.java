@@ -36,7 +36,7 @@ final class Http2Attacks {
         assertThat(counter.getAsDouble()).as(what).isEqualTo(expected);
     }
 
-    static void awaitRefusals(StandInServer server, Refusal reason, double expected) throws InterruptedException {
+    static void awaitRefusals(H2Server server, Refusal reason, double expected) throws InterruptedException {
         awaitCount("refusals " + reason.label(), () -> server.refusals(reason), expected);
     }
 }

@@ -1,5 +1,6 @@
 package io.snipool.core.http2;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -31,12 +32,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that counts each complete request head as one request reaching the backend (snipool forwards a head as soon as
  * it is complete), and once the request has ended answers 200 with {@code bodyBytes} bytes.
  */
-final class StandInServer implements AutoCloseable {
+final class StandInServer implements H2Server {
 
-    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    final Http2Meters meters = new Http2Meters(registry, "h2");
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final Http2Meters meters = new Http2Meters(registry, "h2");
     /** Requests whose head was complete: what would have reached a backend. */
-    final AtomicInteger backendRequests = new AtomicInteger();
+    private final AtomicInteger backendRequests = new AtomicInteger();
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
 
@@ -57,18 +58,29 @@ final class StandInServer implements AutoCloseable {
                 }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
     }
 
-    int port() {
+    @Override
+    public int port() {
         return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
-    double refusals(Http2Meters.Refusal reason) {
-        return meters.refusals(reason);
+    @Override
+    public int backendRequests() {
+        return backendRequests.get();
     }
 
-    /** The count of GOAWAY frames snipool sent with {@code error} (lower-case RFC 9113 §7 name). */
-    double goAwaysSent(String error) {
-        var counter = registry.find(Http2Meters.GOAWAYS).tag("direction", "sent").tag("error", error).counter();
-        return counter == null ? 0 : counter.count();
+    @Override
+    public int openBackendConnections() {
+        return 0;
+    }
+
+    @Override
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public String listener() {
+        return "h2";
     }
 
     @Override
