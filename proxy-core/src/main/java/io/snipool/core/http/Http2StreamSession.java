@@ -12,8 +12,10 @@ import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
@@ -42,6 +44,9 @@ import java.util.logging.Logger;
 final class Http2StreamSession extends ChannelDuplexHandler implements ClientSide {
 
     static final String NAME = "snipool-h2-stream";
+    /** Methods whose empty body an HTTP/1.1 backend is told of with {@code Content-Length: 0}. */
+    private static final java.util.Set<HttpMethod> METHODS_WITH_BODY = java.util.Set.of(HttpMethod.POST,
+            HttpMethod.PUT, HttpMethod.PATCH);
     private static final Logger LOG = Logger.getLogger(Http2StreamSession.class.getName());
 
     /** Where the stream is; {@link #moveTo} is the only place it changes. */
@@ -119,6 +124,11 @@ final class Http2StreamSession extends ChannelDuplexHandler implements ClientSid
         head.setDecoderResult(full.decoderResult());
         // The content passes to pendingBody, whose reader (the exchange) releases it.
         pendingBody = new DefaultLastHttpContent(full.content(), full.trailingHeaders());
+        if (!HttpUtil.isContentLengthSet(head) && full.content().readableBytes() == 0
+                && METHODS_WITH_BODY.contains(head.method())) {
+            // An HTTP/1.1 POST without a length or chunks has no body, but some servers answer it 411.
+            HttpUtil.setContentLength(head, 0);
+        }
         return head;
     }
 

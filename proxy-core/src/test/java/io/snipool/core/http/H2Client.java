@@ -188,6 +188,15 @@ final class H2Client implements AutoCloseable {
         return new Http2StreamChannelBootstrap(channel).handler(recorder).open().sync().getNow();
     }
 
+    /**
+     * Opens a stream that reads nothing until auto-read is turned on: its window, given back only as frames are
+     * read, stays closed once the server filled it.
+     */
+    Http2StreamChannel openPaused(StreamRecorder recorder) throws InterruptedException {
+        return new Http2StreamChannelBootstrap(channel).option(io.netty.channel.ChannelOption.AUTO_READ, false)
+                .handler(recorder).open().sync().getNow();
+    }
+
     /** Sends a whole request: the head, the body if any (in 16 KiB DATA frames), then trailers if any. */
     CompletableFuture<Response> send(Http2Headers headers, byte[] body, Http2Headers trailers)
             throws InterruptedException {

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.snipool.core.accesslog.AccessRecord;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.snipool.core.testbed.Await;
 import io.snipool.core.testbed.TestPki;
@@ -20,6 +21,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Queue;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -102,6 +104,7 @@ class Http2ClientTest extends Http2ProxyBase {
         assertThat(received).hasSize(70);
         assertThat(backend.accepted()).as("70 requests, at most 10 at once: connections are reused")
                 .isLessThanOrEqualTo(10);
+        awaitNoLease();
     }
 
     @Test
@@ -177,6 +180,7 @@ class Http2ClientTest extends Http2ProxyBase {
             assertThat(result(client.get("/after")).status()).as("the connection goes on").isEqualTo(200);
         }
         assertThat(backend.accepted()).as("the next request needed a new backend connection").isEqualTo(2);
+        awaitNoLease();
     }
 
     @Test
@@ -238,6 +242,7 @@ class Http2ClientTest extends Http2ProxyBase {
         }
         assertThat(received).extracting(HttpWire.Request::target).as("the short body never completed a request")
                 .containsExactly("/fine");
+        awaitNoLease();
     }
 
     @Test
@@ -265,5 +270,49 @@ class Http2ClientTest extends Http2ProxyBase {
         }
         assertThat(proxy.registry().find(io.snipool.core.metrics.Http2Meters.GOAWAYS).tag("direction", "sent")
                 .counters()).as("no connection error").allMatch(counter -> counter.count() == 0);
+    }
+
+    @Test
+    void anErrorOfSnipoolsOwnIsAnH2ResponseWithTheHttp11StatusAndBody() throws Exception {
+        try (H2Client client = h2c("down.test")) {
+            H2Client.Response response = result(client.get("/"));
+            assertThat(response.status()).isEqualTo(502);
+            assertThat(response.text()).startsWith("502 Bad Gateway: ");
+            assertThat(response.headers().get("connection")).as("no connection-specific field in h2").isNull();
+            assertThat(result(client.send(client.head("GET", "/").authority("a.test"), null, null)).status())
+                    .as("the connection and its other streams go on").isEqualTo(200);
+        }
+    }
+
+    @Test
+    void eachStreamIsOneAccessLogLineWithProtocolHttp2() throws Exception {
+        Queue<AccessRecord> log = new ConcurrentLinkedQueue<>();
+        proxy.server().accessLog(log::add);
+        Await.result(proxy.server().reload(proxy.server().config()));
+        try (H2Client client = h2("a.test", "a.test")) {
+            assertThat(result(client.get("/logged?x=1")).status()).isEqualTo(200);
+            assertThat(result(client.send(client.head("GET", "/").authority("c.test"), null, null)).status())
+                    .isEqualTo(421);
+        }
+        Await.until("two lines", log::size, lines -> lines == 2);
+        List<AccessRecord> lines = new ArrayList<>(log);
+        assertThat(lines).extracting(AccessRecord::protocol).containsOnly("HTTP/2.0");
+        assertThat(lines).extracting(AccessRecord::status).containsExactlyInAnyOrder(200, 421);
+        AccessRecord ok = lines.stream().filter(line -> line.status() == 200).findFirst().orElseThrow();
+        assertThat(ok.path()).isEqualTo("/logged?x=1");
+        assertThat(ok.host()).isEqualTo("a.test");
+        assertThat(ok.tls().sni()).isEqualTo("a.test");
+        assertThat(proxy.registry().find(io.snipool.core.metrics.RequestMeters.REQUESTS).tag("listener", "edge")
+                .counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum())
+                .as("each stream one request in the metrics").isEqualTo(2);
+    }
+
+    @Test
+    void aPostWithoutABodyReachesTheBackendWithContentLengthZero() throws Exception {
+        try (H2Client client = h2c("a.test")) {
+            assertThat(result(client.send(client.head("POST", "/empty"), null, null)).text())
+                    .startsWith("method=POST host=a.test proto=http length=0");
+        }
+        assertThat(received.peek().header("Content-Length")).isEqualTo("0");
     }
 }

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.snipool.core.testbed.Await;
+import io.snipool.core.testbed.ClosedPort;
 import io.snipool.core.testbed.TestPki;
 import io.snipool.core.testbed.TestProxy;
 import io.vertx.core.Vertx;
@@ -76,6 +77,7 @@ abstract class Http2ProxyBase {
                     http2: prior_knowledge
                     routes:
                       - { hosts: ["a.test", "b.test"], backends: ["%2$s"] }
+                      - { hosts: ["down.test"], backends: ["127.0.0.1:%3$d"] }
                   - name: edge
                     bind: "127.0.0.1:0"
                     mode: tls
@@ -88,7 +90,7 @@ abstract class Http2ProxyBase {
                       - { hosts: ["c.test"], terminate: true, backends: ["%2$s"] }
                 metrics: { bind: "127.0.0.1:0" }
                 timeouts: { idle: 3s }
-                """.formatted(certs, backend.address()), Map.of(),
+                """.formatted(certs, backend.address(), ClosedPort.get()), Map.of(),
                 (host, loop, callback) -> callback.failed(new UnknownHostException(host)));
     }
 
@@ -170,6 +172,12 @@ abstract class Http2ProxyBase {
 
     static H2Client.Response result(CompletableFuture<H2Client.Response> response) throws Exception {
         return response.get(Await.TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    /** Waits until no backend connection is leased: every exchange gave its lease back, whatever ended it. */
+    void awaitNoLease() throws InterruptedException {
+        Await.until("no backend connection leased", () -> proxy.gauge(io.snipool.core.metrics.PoolMeters.ACTIVE),
+                active -> active == 0);
     }
 
     double counter(String name, String listener) {
