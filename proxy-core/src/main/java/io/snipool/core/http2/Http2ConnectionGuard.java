@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2Error;
@@ -38,6 +39,10 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * The guard watches the streams itself (stream events, the frames the streams write, the client's window
  * updates): the per-stream sessions need to call nothing.
+ *
+ * <p>A connection error the codec raised stops here: the codec answers it itself (GOAWAY with the error's code,
+ * then the close), and a handler further on that closed the channel on it would have the codec send GOAWAY
+ * NO_ERROR first, hiding the code from the client. Stream errors and every other exception go on.
  */
 public final class Http2ConnectionGuard extends ChannelDuplexHandler {
 
@@ -93,6 +98,15 @@ public final class Http2ConnectionGuard extends ChannelDuplexHandler {
     public void handlerRemoved(ChannelHandlerContext ctx) {
         stallTimers.values().forEach(timer -> timer.cancel(false));
         stallTimers.clear();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+        Http2Exception error = Http2CodecUtil.getEmbeddedHttp2Exception(cause);
+        if (error != null && !(error instanceof Http2Exception.StreamException)) {
+            return;
+        }
+        super.exceptionCaught(ctx, cause);
     }
 
     @Override

@@ -11,14 +11,13 @@ import io.snipool.core.metrics.Http2Meters;
 /**
  * Builds the server side of a client's HTTP/2 connection from {@link Http2Limits}: Netty's
  * {@link Http2FrameCodec} with every defence it offers switched on and set from the limits. Place an
- * {@link Http2ConnectionGuard} right after it; the guard raises the connection window, enforces the stream budget
- * and the window stall, validates header values, and counts what the codec refuses.
+ * {@link Http2ConnectionGuard} right after it; the guard raises the connection window and enforces the stream
+ * budget and the window stall. The codec counts what it refuses in {@link Http2Meters}.
  *
- * <p>Header field values: Netty 4.2.18's builder hard-codes its HPACK decoder with name validation only
- * ({@code DefaultHttp2HeadersDecoder(validateHeaders, maxHeaderListSize, -1)}); the one way to supply another
- * decoder ({@code codec(decoder, encoder)}) would also drop the control-frame and RST_STREAM limits, which it adds
- * only on its own path through package-private classes. So names are validated here and values in the guard, with
- * Netty's own validator.
+ * <p>Header fields: with {@code validateHeaders} Netty 4.2.18's HPACK decoder refuses invalid names,
+ * connection-specific fields, a {@code te} other than {@code trailers}, and values with NUL, CR, LF, other controls
+ * or leading white space (RFC 9113 §8.2.1, §8.2.2), each a stream error PROTOCOL_ERROR; the codec adds the check of
+ * trailing white space it leaves out.
  */
 public final class Http2ServerCodecs {
 

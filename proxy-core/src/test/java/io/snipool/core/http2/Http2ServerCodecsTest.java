@@ -6,24 +6,34 @@ import static io.snipool.core.http2.RawH2Client.SETTINGS;
 import static io.snipool.core.http2.RawH2Client.WINDOW_UPDATE;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.snipool.config.Http2Limits;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** What a client hears first from a connection built by {@link Http2ServerCodecs} and {@link Http2ConnectionGuard}. */
+@ParameterizedClass(name = "through {0}")
+@EnumSource(H2Server.Target.class)
 class Http2ServerCodecsTest {
+
+    private final H2Server.Target target;
+
+    Http2ServerCodecsTest(H2Server.Target target) {
+        this.target = target;
+    }
+
 
     private static final Duration WAIT = Duration.ofSeconds(5);
 
     @Test
     void theSettingsAndTheConnectionWindowComeFromTheLimits() throws Exception {
-        Http2Limits limits = new Http2Limits(42, 8 * 1024, 1024, 32 * 1024, 128 * 1024, 4 * 1024 * 1024, 100, 200,
-                Duration.ofSeconds(30), 100, 16, 2, Duration.ofSeconds(30));
-        try (StandInServer server = new StandInServer(limits, 5);
+        try (H2Server server = target.start("max_concurrent_streams: 42, max_header_list_size: 8KiB,"
+                + " header_table_size: 1KiB, max_frame_size: 32KiB, initial_window_size: 128KiB,"
+                + " connection_window_size: 4MiB", 5);
              RawH2Client client = new RawH2Client(server.port())) {
             client.settings();
 
@@ -44,7 +54,22 @@ class Http2ServerCodecsTest {
                     f -> (f.flags() & END_STREAM) != 0 && f.streamId() == 1, WAIT);
             RawH2Client.Frame head = response.stream().filter(f -> f.type() == HEADERS).findFirst().orElseThrow();
             assertThat(client.decode(head).status().toString()).isEqualTo("200");
-            assertThat(server.backendRequests).hasValue(1);
+            Http2Attacks.awaitCount("backend requests", server::backendRequests, 1);
+        }
+    }
+
+    /** A client's GOAWAY is counted as received, by its error code. */
+    @Test
+    void aGoAwayFromTheClientIsCounted() throws Exception {
+        try (H2Server server = target.start("", 0);
+             RawH2Client client = new RawH2Client(server.port())) {
+            client.settings();
+            client.get(1, "/");
+            client.readUntil(f -> f.streamId() == 1 && (f.flags() & END_STREAM) != 0, WAIT);
+
+            client.frame(RawH2Client.GOAWAY, 0, 0, ByteBuffer.allocate(8).putInt(0).putInt(0xb).array());
+
+            Http2Attacks.awaitCount("GOAWAY received", () -> server.goAwaysReceived("enhance_your_calm"), 1);
         }
     }
 

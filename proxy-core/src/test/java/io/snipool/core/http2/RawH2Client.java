@@ -128,6 +128,26 @@ final class RawH2Client implements AutoCloseable {
 
     /** Any frame, as is: the length field is the payload's length. */
     RawH2Client frame(int type, int flags, int streamId, byte[] payload) throws IOException {
+        out.write(encode(type, flags, streamId, payload));
+        return this;
+    }
+
+    /** {@code count} copies of one frame in one array, to flood with few writes. */
+    static byte[] frames(int type, int flags, int streamId, byte[] payload, int count) {
+        byte[] one = encode(type, flags, streamId, payload);
+        byte[] all = new byte[one.length * count];
+        for (int i = 0; i < count; i++) {
+            System.arraycopy(one, 0, all, i * one.length, one.length);
+        }
+        return all;
+    }
+
+    /** Bytes as they are. */
+    void raw(byte[] bytes) throws IOException {
+        out.write(bytes);
+    }
+
+    private static byte[] encode(int type, int flags, int streamId, byte[] payload) {
         byte[] frame = new byte[9 + payload.length];
         frame[0] = (byte) (payload.length >>> 16);
         frame[1] = (byte) (payload.length >>> 8);
@@ -136,8 +156,7 @@ final class RawH2Client implements AutoCloseable {
         frame[4] = (byte) flags;
         ByteBuffer.wrap(frame, 5, 4).putInt(streamId);
         System.arraycopy(payload, 0, frame, 9, payload.length);
-        out.write(frame);
-        return this;
+        return frame;
     }
 
     /** The HPACK block of {@code headers} on this connection's encoder. */

@@ -1,5 +1,6 @@
 package io.snipool.core.http2;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -15,6 +16,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -27,15 +29,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A stand-in for a snipool listener until the client-side mapping is on this branch: the pipeline snipool builds
  * ({@link Http2ServerCodecs#frameCodec}, {@link Http2ConnectionGuard}, a multiplexer) with, per stream, a responder
- * that counts each complete request head as one request reaching the backend, and answers 200 with
- * {@code bodyBytes} bytes.
+ * that counts each complete request head as one request reaching the backend (snipool forwards a head as soon as
+ * it is complete), and once the request has ended answers 200 with {@code bodyBytes} bytes.
  */
-final class StandInServer implements AutoCloseable {
+final class StandInServer implements H2Server {
 
-    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    final Http2Meters meters = new Http2Meters(registry, "h2");
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final Http2Meters meters = new Http2Meters(registry, "h2");
     /** Requests whose head was complete: what would have reached a backend. */
-    final AtomicInteger backendRequests = new AtomicInteger();
+    private final AtomicInteger backendRequests = new AtomicInteger();
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
 
@@ -56,18 +58,29 @@ final class StandInServer implements AutoCloseable {
                 }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
     }
 
-    int port() {
+    @Override
+    public int port() {
         return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
-    double refusals(Http2Meters.Refusal reason) {
-        return meters.refusals(reason);
+    @Override
+    public int backendRequests() {
+        return backendRequests.get();
     }
 
-    /** The count of GOAWAY frames snipool sent with {@code error} (lower-case RFC 9113 §7 name). */
-    double goAwaysSent(String error) {
-        var counter = registry.find(Http2Meters.GOAWAYS).tag("direction", "sent").tag("error", error).counter();
-        return counter == null ? 0 : counter.count();
+    @Override
+    public int openBackendConnections() {
+        return 0;
+    }
+
+    @Override
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public String listener() {
+        return "h2";
     }
 
     @Override
@@ -79,6 +92,7 @@ final class StandInServer implements AutoCloseable {
     /** Answers a complete request head with 200 and the body; counts the head. */
     private final class Responder extends SimpleChannelInboundHandler<Http2StreamFrame> {
         private final int bodyBytes;
+        private boolean headSeen;
 
         Responder(int bodyBytes) {
             this.bodyBytes = bodyBytes;
@@ -86,8 +100,12 @@ final class StandInServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Http2StreamFrame frame) {
-            if (frame instanceof Http2HeadersFrame headers && headers.isEndStream()) {
+            if (frame instanceof Http2HeadersFrame && !headSeen) {
+                headSeen = true;
                 backendRequests.incrementAndGet();
+            }
+            if (frame instanceof Http2HeadersFrame headers && headers.isEndStream()
+                    || frame instanceof Http2DataFrame data && data.isEndStream()) {
                 ctx.write(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().status("200"), bodyBytes == 0));
                 if (bodyBytes > 0) {
                     // Handed to the stream channel, which releases it once written.
