@@ -1,6 +1,7 @@
 package io.snipool.core.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
@@ -10,6 +11,7 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
@@ -27,6 +29,7 @@ import io.snipool.core.failure.Failure;
 import io.snipool.core.failure.FailureKind;
 import io.snipool.core.loop.Deadline;
 import java.util.Optional;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -45,7 +48,7 @@ final class Http2StreamSession extends ChannelDuplexHandler implements ClientSid
 
     static final String NAME = "snipool-h2-stream";
     /** Methods whose empty body an HTTP/1.1 backend is told of with {@code Content-Length: 0}. */
-    private static final java.util.Set<HttpMethod> METHODS_WITH_BODY = java.util.Set.of(HttpMethod.POST,
+    private static final Set<HttpMethod> METHODS_WITH_BODY = Set.of(HttpMethod.POST,
             HttpMethod.PUT, HttpMethod.PATCH);
     private static final Logger LOG = Logger.getLogger(Http2StreamSession.class.getName());
 
@@ -77,6 +80,8 @@ final class Http2StreamSession extends ChannelDuplexHandler implements ClientSid
     private LastHttpContent pendingBody;
     /** The write of the response's end, whose success sends END_STREAM: a NO_ERROR reset must come after it. */
     private ChannelPromise responseEnd;
+    /** An interim response's head was written; its empty end is dropped. */
+    private boolean interim;
 
     Http2StreamSession(Http2ClientConnection connection, Http2StreamChannel stream) {
         this.connection = connection;
@@ -309,8 +314,7 @@ final class Http2StreamSession extends ChannelDuplexHandler implements ClientSid
                 && response.status().code() < 200) {
             interim = true;
             context.write(new DefaultFullHttpResponse(response.protocolVersion(), response.status(),
-                    io.netty.buffer.Unpooled.EMPTY_BUFFER, response.headers(),
-                    io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE), promise);
+                    Unpooled.EMPTY_BUFFER, response.headers(), EmptyHttpHeaders.INSTANCE), promise);
             return;
         }
         if (interim && msg instanceof HttpContent content) {
@@ -330,9 +334,6 @@ final class Http2StreamSession extends ChannelDuplexHandler implements ClientSid
         }
         context.write(msg, promise);
     }
-
-    /** An interim response's head was written; its empty end is dropped. */
-    private boolean interim;
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext context) {
