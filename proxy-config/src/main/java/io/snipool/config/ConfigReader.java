@@ -47,6 +47,7 @@ final class ConfigReader {
         PoolSettings pool = pools.read(top.map("pool"), PoolSettings.defaults(), true);
         Timeouts timeouts = readTimeouts(top.map("timeouts"));
         Limits limits = readLimits(top.map("limits"));
+        Http2Limits http2 = Http2LimitsReader.read(top.map("http2"));
         MetricsConfig metrics = readMetrics(top.map("metrics"));
         ShutdownConfig shutdown = readShutdown(top.map("shutdown"));
         AccessLogConfig accessLog = readAccessLog(top.map("access_log"));
@@ -74,8 +75,8 @@ final class ConfigReader {
                     "at least one listener is required");
         }
         top.finish();
-        return new ProxyConfig(listeners, pool, timeouts, limits, metrics, shutdown, accessLog, forwarded, logging,
-                reload, transport, warnings.inFileOrder());
+        return new ProxyConfig(listeners, pool, timeouts, limits, http2, metrics, shutdown, accessLog, forwarded,
+                logging, reload, transport, warnings.inFileOrder());
     }
 
     private Timeouts readTimeouts(YamlMap map) {
@@ -215,6 +216,12 @@ final class ConfigReader {
                     + " applies only to http listeners; a tls listener never reads or changes the bytes it tunnels");
         }
 
+        ListenerConfig.Http2 http2 = map.choice("http2", ListenerConfig.DEFAULT_HTTP2, ListenerConfig.Http2.class);
+        if (mode == ListenerConfig.Mode.TLS && map.has("http2")) {
+            problems.add(map.child("http2"), map.keyNode("http2"), "http2 applies only to http listeners; a tls"
+                    + " listener negotiates HTTP/2 with ALPN (tls.alpn)");
+        }
+
         ClientLimits clientLimits = new ClientLimits(
                 map.intValue("max_connections_per_ip", ClientLimits.DEFAULT_MAX_CONNECTIONS_PER_IP, 0, 10_000_000),
                 map.intValue("new_connections_per_ip", ClientLimits.DEFAULT_NEW_CONNECTIONS_PER_SECOND, 0,
@@ -238,7 +245,7 @@ final class ConfigReader {
             return null;
         }
         return new ListenerConfig(name, bind, mode, proxyProtocolIn, allow, deny, routes, forwarded,
-                clientLimits, tlsSettings);
+                clientLimits, tlsSettings, http2);
     }
 
     /** Always a route, with whichever of its hosts and backends could be read, for the checks across routes. */

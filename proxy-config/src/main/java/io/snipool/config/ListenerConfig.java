@@ -13,10 +13,11 @@ import java.util.Optional;
  * @param forwardedHeaders which headers an HTTP listener adds to tell backends about the client
  * @param clientLimits     per-client-address connection limits
  * @param tls              a TLS listener's certificates and settings for its terminating routes, if it has any
+ * @param http2            whether an http listener takes h2c with prior knowledge; TLS negotiates it with ALPN
  */
 public record ListenerConfig(String name, HostPort bind, Mode mode, boolean proxyProtocolIn, List<Cidr> allow,
                              List<Cidr> deny, List<RouteConfig> routes, ForwardedHeaders forwardedHeaders,
-                             ClientLimits clientLimits, Optional<TlsSettings> tls) {
+                             ClientLimits clientLimits, Optional<TlsSettings> tls, Http2 http2) {
 
     /** {@code tls}: route by ClientHello SNI and tunnel; {@code http}: route each request by Host. */
     public enum Mode { TLS, HTTP }
@@ -27,9 +28,26 @@ public record ListenerConfig(String name, HostPort bind, Mode mode, boolean prox
      */
     public enum ForwardedHeaders { X_FORWARDED, FORWARDED, NONE }
 
+    /**
+     * {@code http2} of an http listener: {@code off} serves HTTP/1.1 only; {@code prior_knowledge} also serves a
+     * connection that opens with the HTTP/2 client preface (RFC 9113 §3.3, h2c without the Upgrade dance).
+     */
+    public enum Http2 { OFF, PRIOR_KNOWLEDGE }
+
+    /** {@code http2: off} unless configured. */
+    public static final Http2 DEFAULT_HTTP2 = Http2.OFF;
+
     public ListenerConfig {
         allow = List.copyOf(allow);
         deny = List.copyOf(deny);
         routes = List.copyOf(routes);
+    }
+
+    /** A listener with the default {@code http2} ({@link #DEFAULT_HTTP2}). */
+    public ListenerConfig(String name, HostPort bind, Mode mode, boolean proxyProtocolIn, List<Cidr> allow,
+                          List<Cidr> deny, List<RouteConfig> routes, ForwardedHeaders forwardedHeaders,
+                          ClientLimits clientLimits, Optional<TlsSettings> tls) {
+        this(name, bind, mode, proxyProtocolIn, allow, deny, routes, forwardedHeaders, clientLimits, tls,
+                DEFAULT_HTTP2);
     }
 }

@@ -10,8 +10,10 @@ import java.util.List;
  *                 and at every reload, printed by {@code --check}
  * @param transport the socket transport of the event loops; read at start only
  * @param forwarded whose forwarding headers HTTP listeners believe
+ * @param http2     the limits of every client-side HTTP/2 connection
  */
 public record ProxyConfig(List<ListenerConfig> listeners, PoolSettings pool, Timeouts timeouts, Limits limits,
+                          Http2Limits http2,
                           MetricsConfig metrics, ShutdownConfig shutdown, AccessLogConfig accessLog,
                           ForwardedConfig forwarded, LoggingConfig logging, ReloadConfig reload, Transport transport,
                           List<ConfigProblem> warnings) {

@@ -21,8 +21,9 @@ final class TlsConfigReader {
 
     /** RFC 7301 §3.1: {@code opaque ProtocolName<1..2^8-1>}. */
     static final int MAX_ALPN_PROTOCOL_BYTES = 255;
-    /** The one application protocol snipool serves on a terminated connection. */
+    /** The application protocols snipool serves on a terminated connection (RFC 7301 §6 ids). */
     static final String HTTP_1_1 = "http/1.1";
+    static final String H2 = "h2";
     /** How many of a listener's certificate names a coverage problem lists before "...". */
     private static final int NAMES_SHOWN = 8;
     private static final ValueParser<TlsSettings.Version> MIN_VERSION = text -> {
@@ -276,9 +277,8 @@ final class TlsConfigReader {
             if (!seen.add(protocol)) {
                 throw new IllegalArgumentException("'" + protocol + "' is listed twice");
             }
-            if (!protocol.equals(HTTP_1_1)) {
-                throw new IllegalArgumentException("'" + protocol + "': only http/1.1 is served; HTTP/2 is not"
-                        + " served yet (issue 18)");
+            if (!protocol.equals(HTTP_1_1) && !protocol.equals(H2)) {
+                throw new IllegalArgumentException("'" + protocol + "': only h2 and http/1.1 are served");
             }
             return protocol;
         });

@@ -18,7 +18,8 @@ public record TlsSettings(List<CertificateConfig> certificates, Version minVersi
                           List<SessionTicketKey> sessionTicketKeys) {
 
     public static final Version DEFAULT_MIN_VERSION = Version.TLSV1_2;
-    public static final List<String> DEFAULT_ALPN = List.of("http/1.1");
+    /** HTTP/2 first (RFC 9113 §3.2), HTTP/1.1 for the clients that do not speak it. */
+    public static final List<String> DEFAULT_ALPN = List.of("h2", "http/1.1");
     public static final Provider DEFAULT_PROVIDER = Provider.AUTO;
 
     /** {@code TLSv1.2} or {@code TLSv1.3}. */

@@ -103,14 +103,13 @@ class TlsConfigErrorsTest {
     void protocolVersionsAlpnAndProvider() {
         List<String> found = problems(edge(TWO_CERTIFICATES + """
                       min_version: TLSv1.1
-                      alpn: [http/1.1, h2, http/1.1, "http 1.1", ""]
+                      alpn: [http/1.1, h2c, http/1.1, "http 1.1", ""]
                       provider: boringssl
                 """, TERMINATING_ROUTE));
         assertThat(found).containsExactly(
                 "listeners[0].tls.min_version (line 9): 'TLSv1.1' is refused: TLS 1.0 and 1.1 are deprecated (RFC"
                         + " 8996: no AEAD cipher, SHA-1 in the handshake) and SSL is broken; use TLSv1.2 or TLSv1.3",
-                "listeners[0].tls.alpn[1] (line 10): 'h2': only http/1.1 is served; HTTP/2 is not served yet"
-                        + " (issue 18)",
+                "listeners[0].tls.alpn[1] (line 10): 'h2c': only h2 and http/1.1 are served",
                 "listeners[0].tls.alpn[2] (line 10): 'http/1.1' is listed twice",
                 "listeners[0].tls.alpn[3] (line 10): 'http 1.1' is not a protocol id: printable ASCII without"
                         + " spaces, such as http/1.1",

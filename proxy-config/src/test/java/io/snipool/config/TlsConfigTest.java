@@ -127,7 +127,7 @@ class TlsConfigTest {
 
         TlsSettings tls = config.listeners().get(0).tls().orElseThrow();
         assertThat(tls.minVersion()).isEqualTo(TlsSettings.Version.TLSV1_2);
-        assertThat(tls.alpn()).containsExactly("http/1.1");
+        assertThat(tls.alpn()).as("h2 first by default").containsExactly("h2", "http/1.1");
         assertThat(tls.provider()).isEqualTo(TlsSettings.Provider.AUTO);
         assertThat(tls.certificates().get(0).material().key().getAlgorithm()).isIn("EdDSA", "Ed25519");
         assertThat(config.listeners().get(1).tls()).isEmpty();

@@ -38,7 +38,7 @@ import java.util.logging.Logger;
  * <p>A client may end its stream (half-close) and go on reading: the end reaches the session as a last message
  * ({@link StrictRequestDecoder.InputEnded}), after the requests that came whole before it, which are answered first.
  */
-final class ClientSession extends ChannelInboundHandlerAdapter implements StrictRequestDecoder.Listener {
+final class ClientSession extends ChannelInboundHandlerAdapter implements StrictRequestDecoder.Listener, ClientSide {
 
     /** Where the connection is; {@link #moveTo} is the only place it changes. */
     enum Phase {
@@ -116,23 +116,28 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         this.exchangeIdleTimer = new Deadline(channel.eventLoop());
     }
 
-    HttpProxy proxy() {
+    @Override
+    public HttpProxy proxy() {
         return proxy;
     }
 
-    Deadline responseTimer() {
+    @Override
+    public Deadline responseTimer() {
         return responseTimer;
     }
 
-    Deadline exchangeIdleTimer() {
+    @Override
+    public Deadline exchangeIdleTimer() {
         return exchangeIdleTimer;
     }
 
-    Channel channel() {
+    @Override
+    public Channel channel() {
         return channel;
     }
 
-    String clientAddress() {
+    @Override
+    public String clientAddress() {
         return clientAddress;
     }
 
@@ -140,7 +145,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
      * Whether the client is one of {@code forwarded.trusted_proxies}, whose forwarding headers are kept: worked out
      * once per connection and configuration, not per request.
      */
-    boolean trustedPeer(HttpListener listener) {
+    @Override
+    public boolean trustedPeer(HttpListener listener) {
         if (listener != trustJudgedFor) {
             trustJudgedFor = listener;
             trustedPeer = !listener.forwarded().trustedProxies().isEmpty() && InetLiterals.isIpLiteral(clientAddress)
@@ -149,19 +155,22 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         return trustedPeer;
     }
 
-    Optional<TerminatedTls> tls() {
+    @Override
+    public Optional<TerminatedTls> tls() {
         return tls;
     }
 
-    ClientResponseEncoder encoder() {
-        return encoder;
+    @Override
+    public void headRequest(boolean head) {
+        encoder.headRequest(head);
     }
 
     /**
      * True once this connection will carry no further request: closing, draining, or holding bytes sent after an
      * upgrade request, which are not known to be a request if the upgrade is refused.
      */
-    boolean isClosing() {
+    @Override
+    public boolean isClosing() {
         return phase == Phase.CLOSED || draining || decoder().holdsBytes();
     }
 
@@ -174,7 +183,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
      * What the client sent after its upgrade request, for the tunnel its 101 starts (ownership passes). Taken before
      * the decoder leaves the pipeline, which would otherwise hand the bytes on to this handler.
      */
-    ByteBuf takeHeldBytes() {
+    @Override
+    public ByteBuf takeHeldBytes() {
         return decoder().takeHeld();
     }
 
@@ -312,7 +322,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     }
 
     /** Whether the client ended its stream (a tunnel started now must carry the end to the backend). */
-    boolean inputEnded() {
+    @Override
+    public boolean inputEnded() {
         return inputEnded;
     }
 
@@ -389,7 +400,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     }
 
     /** Asks for the next message of the current request's body. */
-    void readRequestBody() {
+    @Override
+    public void readRequestBody() {
         if (phase != Phase.CLOSED) {
             requestRead();
         }
@@ -399,7 +411,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
      * The exchange is over; {@code keepAlive}: the client connection may carry the next request. After an upgrade
      * that did not happen, only if the client sent nothing after it (HAProxy closes too).
      */
-    void exchangeDone(boolean keepAlive) {
+    @Override
+    public void exchangeDone(boolean keepAlive) {
         exchange = null;
         if (!keepAlive || isClosing() || inputEnded) {
             closeAfterFlush();
@@ -411,10 +424,22 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     }
 
     /** The exchange became a tunnel (an accepted Upgrade): the connection is the tunnel's from now on. */
-    void exchangeUpgraded() {
+    @Override
+    public void exchangeUpgraded() {
         exchange = null;
         moveTo(Phase.CLOSED);
         // The tunnel owns the connection now and this handler leaves the pipeline: it will not see the close.
+        timer.dispose();
+        responseTimer.dispose();
+        exchangeIdleTimer.dispose();
+    }
+
+    /**
+     * The connection opened with the HTTP/2 preface ({@code http2: prior_knowledge}): it was never an HTTP/1.1 one.
+     * Called before any request, as its handlers leave the pipeline; nothing of this session may act on it again.
+     */
+    void handOverToHttp2() {
+        moveTo(Phase.CLOSED);
         timer.dispose();
         responseTimer.dispose();
         exchangeIdleTimer.dispose();
@@ -428,7 +453,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         refuse(failure, new RequestLog(proxy.listener(), clientEndpoint, accessLogTls));
     }
 
-    void refuse(Failure failure, RequestLog log) {
+    @Override
+    public void refuse(Failure failure, RequestLog log) {
         if (phase == Phase.CLOSED) {
             return;
         }
@@ -440,13 +466,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         channel.writeAndFlush(ErrorResponses.of(failure, channel.alloc())).addListener(ChannelFutureListener.CLOSE);
     }
 
-    void closeAfterFlush() {
+    @Override
+    public void closeAfterFlush() {
         moveTo(Phase.CLOSED);
         timer.cancel();
         channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
-    void closeNow() {
+    @Override
+    public void closeNow() {
         moveTo(Phase.CLOSED);
         timer.cancel();
         channel.close();

@@ -38,7 +38,7 @@ import io.snipool.core.route.RouteMatch;
  */
 final class Exchange implements BackendLeaser.Callback, BackendConnection.Listener {
 
-    private final ClientSession session;
+    private final ClientSide session;
     private final HttpListener listener;
     private final HttpRequest request;
     private final RequestLog log;
@@ -68,7 +68,7 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
     /** The request head went out whole on the current connection: the backend may have acted on the request. */
     private boolean requestWritten;
 
-    Exchange(ClientSession session, HttpListener listener, HttpRequest request, RouteMatch match,
+    Exchange(ClientSide session, HttpListener listener, HttpRequest request, RouteMatch match,
              String absoluteAuthority, String authority, RequestLog log) {
         this.session = session;
         this.listener = listener;

@@ -5,7 +5,10 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslHandler;
 import io.snipool.config.BackendTemplate;
+import io.snipool.config.ListenerConfig;
 import io.snipool.config.RouteConfig;
 import io.snipool.core.accept.ConnectionHandler;
 import io.snipool.core.health.BackendHealth;
@@ -93,7 +96,25 @@ public final class HttpProxy implements ConnectionHandler {
      * within the names its certificate covers.
      */
     public void handleTerminated(NetSocket socket, TerminatedTls tls) {
-        start(socket, Optional.of(tls));
+        Channel channel = ((NetSocketInternal) socket).channelHandlerContext().channel();
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        if (ssl != null && ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
+            // The client chose h2 in ALPN (RFC 9113 §3.2); any other choice, or none, is HTTP/1.1.
+            startHttp2(socket, channel, ((NetSocketInternal) socket).channelHandlerContext().name(),
+                    Optional.of(tls));
+        } else {
+            start(socket, Optional.of(tls));
+        }
+    }
+
+    /** Serves {@code channel} as HTTP/2, its handlers in front of {@code before}. */
+    private void startHttp2(NetSocket socket, Channel channel, String before, Optional<TerminatedTls> tls) {
+        if (channel.eventLoop() != loop) {
+            throw new IllegalStateException("connection on a foreign event loop");
+        }
+        Http2ClientConnection connection = Http2ClientConnection.start(this, channel, before,
+                socket.remoteAddress().hostAddress(), socket.remoteAddress().toString(), tls);
+        socket.shutdownHandler(connection::drain);
     }
 
     private void start(NetSocket socket, Optional<TerminatedTls> tls) {
@@ -120,6 +141,17 @@ public final class HttpProxy implements ConnectionHandler {
         pipeline.addBefore(vertxHandler, ENCODER, encoder);
         pipeline.addBefore(vertxHandler, FLOW, new FlowControlHandler());
         pipeline.addBefore(vertxHandler, ClientSession.NAME, session);
+        if (tls.isEmpty() && listener.config().http2() == ListenerConfig.Http2.PRIOR_KNOWLEDGE) {
+            // h2c with prior knowledge: the first bytes say which protocol the connection speaks.
+            pipeline.addBefore(DECODER, H2cPrefaceSniffer.NAME, new H2cPrefaceSniffer(context -> {
+                session.handOverToHttp2();
+                pipeline.remove(DECODER);
+                pipeline.remove(ENCODER);
+                pipeline.remove(FLOW);
+                pipeline.remove(ClientSession.NAME);
+                startHttp2(socket, channel, vertxHandler, Optional.empty());
+            }));
+        }
         session.start();
     }
 

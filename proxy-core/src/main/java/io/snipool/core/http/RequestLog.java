@@ -76,6 +76,11 @@ final class RequestLog {
         }
     }
 
+    /** The protocol as the access log shows it, when the request head's version does not say it (h2: HTTP/2.0). */
+    void protocol(String name) {
+        protocol = name;
+    }
+
     void route(String label) {
         route = label;
     }

@@ -25,7 +25,7 @@ import java.util.Optional;
 final class ResponseForwarder {
 
     private final Exchange exchange;
-    private final ClientSession session;
+    private final ClientSide session;
     private final Channel client;
     private final boolean clientHttp10;
     private final boolean head;
@@ -52,7 +52,7 @@ final class ResponseForwarder {
     private ResponseFraming framing;
     private boolean clientKeepsAlive;
 
-    ResponseForwarder(Exchange exchange, ClientSession session, boolean clientHttp10, boolean head, RequestLog log) {
+    ResponseForwarder(Exchange exchange, ClientSide session, boolean clientHttp10, boolean head, RequestLog log) {
         this.log = log;
         this.exchange = exchange;
         this.session = session;
@@ -92,7 +92,7 @@ final class ResponseForwarder {
             stage = Stage.UPGRADING;
             ForwardingHeaders.removeHopByHop(response.headers(), true);
             exchange.responseBegan();
-            session.encoder().headRequest(false);
+            session.headRequest(false);
             client.write(response, client.voidPromise());
             return;
         }
@@ -101,7 +101,7 @@ final class ResponseForwarder {
             stage = clientHttp10 ? Stage.INTERIM_DROPPED : Stage.INTERIM_FORWARDED;
             if (stage == Stage.INTERIM_FORWARDED) {
                 ForwardingHeaders.removeHopByHop(response.headers(), false);
-                session.encoder().headRequest(false);
+                session.headRequest(false);
                 client.write(response, client.voidPromise());
             }
             return;
@@ -138,7 +138,7 @@ final class ResponseForwarder {
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         stage = Stage.BODY;
         exchange.responseBegan();
-        session.encoder().headRequest(head);
+        session.headRequest(head);
         client.write(response, client.voidPromise());
     }
 

@@ -222,13 +222,35 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
         in.skipBytes(in.readableBytes());
     }
 
-    /** Whether a request asks to switch protocols (RFC 9110 §7.8): an {@code Upgrade} field, named by Connection. */
+    /**
+     * Whether a request asks to switch protocols (RFC 9110 §7.8): an {@code Upgrade} field, named by Connection, that
+     * does not offer {@code h2c}.
+     */
     static boolean asksForUpgrade(HttpRequest request) {
         // RFC 9110 §7.8: an Upgrade in an HTTP/1.0 request is ignored (Connection was not hop-by-hop in 1.0); it is
         // then removed with the other hop-by-hop fields, so no backend switches on it either.
         return request.protocolVersion() != HttpVersion.HTTP_1_0
                 && request.headers().contains(HttpHeaderNames.UPGRADE)
-                && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderNames.UPGRADE, true);
+                && request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderNames.UPGRADE, true)
+                && !offersH2c(request);
+    }
+
+    /**
+     * {@code Upgrade: h2c} (RFC 7540 §3.2, dropped by RFC 9113 §3.1) is never honoured: a backend that switched would
+     * get a tunnel in which the client speaks h2 to it directly, past routing and every check of snipool's (h2c
+     * smuggling). The request goes on as plain HTTP/1.1, its Upgrade removed as any hop-by-hop field.
+     */
+    static boolean offersH2c(HttpRequest request) {
+        for (String field : request.headers().getAll(HttpHeaderNames.UPGRADE)) {
+            for (String protocol : field.split(",")) {
+                String name = protocol.strip();
+                int slash = name.indexOf('/');
+                if ((slash < 0 ? name : name.substring(0, slash)).strip().equalsIgnoreCase("h2c")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**

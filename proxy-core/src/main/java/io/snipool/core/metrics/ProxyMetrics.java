@@ -32,6 +32,8 @@ public final class ProxyMetrics {
     public static final String BACKEND_CONNECT_ERRORS = "snipool.backend.connect.errors";
     public static final String TUNNEL_DURATION = "snipool.tunnel.duration";
     public static final String RETRIES = "snipool.retries";
+    public static final String HTTP2_CONNECTIONS = "snipool.http2.connections";
+    public static final String HTTP2_STREAMS = "snipool.http2.streams";
 
     /** Distinct {@code backend} label values per listener before further ones are reported as {@code other}. */
     public static final int DEFAULT_MAX_BACKEND_LABELS = 200;
@@ -112,6 +114,7 @@ public final class ProxyMetrics {
         private final BoundedLabels backendLabels;
         private final Timer tunnelDuration;
         private final Timer helloDuration;
+        private Http2Meters http2;
 
         private ListenerMeters(String listener, int maxBackendLabels) {
             this.listener = listener;
@@ -202,6 +205,26 @@ public final class ProxyMetrics {
             retries.computeIfAbsent(route + '\0' + reason, key -> Counter.builder(RETRIES)
                     .description("Attempts tried again on a backend, by route and reason").tag("listener", listener)
                     .tag("route", route).tag("reason", reason).register(registry)).increment();
+        }
+
+        /** This listener's HTTP/2 refusal and GOAWAY meters, made at the first ask and shared from then on. */
+        public synchronized Http2Meters http2() {
+            if (http2 == null) {
+                http2 = new Http2Meters(registry, listener);
+            }
+            return http2;
+        }
+
+        /** A client connection became HTTP/2 (ALPN h2, or h2c with prior knowledge). */
+        public void http2Connection() {
+            Counter.builder(HTTP2_CONNECTIONS).description("Client connections served as HTTP/2")
+                    .tag("listener", listener).register(registry).increment();
+        }
+
+        /** A client opened an HTTP/2 stream (its request is also one in the request meters once it is read). */
+        public void http2Stream() {
+            Counter.builder(HTTP2_STREAMS).description("Client HTTP/2 streams opened")
+                    .tag("listener", listener).register(registry).increment();
         }
     }
 

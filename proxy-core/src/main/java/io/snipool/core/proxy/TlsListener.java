@@ -50,6 +50,6 @@ public record TlsListener(ListenerConfig config, RouteTable routes, Timeouts tim
         List<RouteConfig> terminating = config.routes().stream().filter(RouteConfig::terminate).toList();
         return new ListenerConfig(config.name(), config.bind(), config.mode(), config.proxyProtocolIn(),
                 config.allow(), config.deny(), terminating, config.forwardedHeaders(), config.clientLimits(),
-                config.tls());
+                config.tls(), config.http2());
     }
 }

@@ -102,7 +102,7 @@ class BackPressureTest {
     }
 
     /** Polls a byte count until it has not moved for half a second, and returns it; bounded by ten seconds. */
-    private static long awaitStall(LongSupplier count) throws InterruptedException {
+    static long awaitStall(LongSupplier count) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         long last = -1;
         long stableSince = System.nanoTime();
@@ -119,7 +119,7 @@ class BackPressureTest {
         throw new AssertionError("the sender never stalled; it sent " + last + " bytes");
     }
 
-    private static String sha256OfRepeated(byte[] block, int times) {
+    static String sha256OfRepeated(byte[] block, int times) {
         MessageDigest sha256 = sha256();
         for (int i = 0; i < times; i++) {
             sha256.update(block);

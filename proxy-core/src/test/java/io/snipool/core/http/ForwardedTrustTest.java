@@ -89,7 +89,7 @@ class ForwardedTrustTest {
             client.exchange(RawClient.get("a.test", "/", FORGED));
             ProxyConfig now = proxy.server().config();
             Await.result(proxy.server().reload(new ProxyConfig(now.listeners(), now.pool(), now.timeouts(),
-                    now.limits(), now.metrics(), now.shutdown(), now.accessLog(),
+                    now.limits(), now.http2(), now.metrics(), now.shutdown(), now.accessLog(),
                     new ForwardedConfig(List.of(Cidr.parse("127.0.0.1"))), now.logging(), now.reload(),
                     now.transport(), now.warnings())));
             client.exchange(RawClient.get("a.test", "/", FORGED));

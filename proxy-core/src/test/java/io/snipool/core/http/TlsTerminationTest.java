@@ -201,10 +201,10 @@ class TlsTerminationTest {
 
     @Test
     void aClientOfferingOnlyProtocolsSnipoolDoesNotSpeakGetsNoApplicationProtocol() throws Exception {
-        assertThatThrownBy(() -> https("a.test", "h2")).isInstanceOf(SSLHandshakeException.class)
+        assertThatThrownBy(() -> https("a.test", "spdy/3")).isInstanceOf(SSLHandshakeException.class)
                 .hasMessageContaining("no_application_protocol");
         assertThat(handshakes("no_alpn")).isEqualTo(1);
-        try (RawClient client = https("a.test", "h2", "http/1.1")) {
+        try (RawClient client = https("a.test", "spdy/3", "http/1.1")) {
             assertThat(client.exchange(RawClient.get("a.test", "/")).status()).isEqualTo(200);
         }
     }

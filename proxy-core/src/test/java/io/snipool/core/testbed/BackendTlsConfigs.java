@@ -53,9 +53,9 @@ public final class BackendTlsConfigs {
         List<ListenerConfig> listeners = config.listeners().stream().map(listener -> new ListenerConfig(
                 listener.name(), listener.bind(), listener.mode(), listener.proxyProtocolIn(), listener.allow(),
                 listener.deny(), listener.routes().stream().map(edit).toList(), listener.forwardedHeaders(),
-                listener.clientLimits(), listener.tls())).toList();
-        return new ProxyConfig(listeners, config.pool(), config.timeouts(), config.limits(), config.metrics(),
-                config.shutdown(), config.accessLog(), config.forwarded(), config.logging(), config.reload(), config.transport(),
+                listener.clientLimits(), listener.tls(), listener.http2())).toList();
+        return new ProxyConfig(listeners, config.pool(), config.timeouts(), config.limits(), config.http2(),
+                config.metrics(), config.shutdown(), config.accessLog(), config.forwarded(), config.logging(), config.reload(), config.transport(),
                 config.warnings());
     }
 }
