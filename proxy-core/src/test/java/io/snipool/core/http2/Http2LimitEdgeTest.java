@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.snipool.core.metrics.Http2Meters.Refusal;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -73,6 +74,33 @@ class Http2LimitEdgeTest {
             awaitCount("backend requests", server::backendRequests, 5);
             awaitRefusals(server, Refusal.STREAM_BUDGET, 1);
             awaitCount("GOAWAY no_error sent", () -> server.goAwaysSent("no_error"), 1);
+        }
+    }
+
+    /**
+     * A stream in flight when the budget runs out finishes: the connection stays open until it has. (A backend
+     * that answers before the body, as the proxy target's does, may finish it sooner: the answer counts wherever it
+     * comes.)
+     */
+    @Test
+    void aStreamInFlightWhenTheBudgetRunsOutFinishes() throws Exception {
+        try (H2Server server = target.start("max_streams_per_connection: 2", 10);
+             RawH2Client client = new RawH2Client(server.port())) {
+            client.settings();
+            client.headers(1, RawH2Client.request("/upload"), END_HEADERS);
+            client.get(3, "/");
+            List<RawH2Client.Frame> first = client.readUntil(f -> endOf(f, 3), WAIT);
+            assertThat(first).filteredOn(f -> f.type() == GOAWAY).singleElement()
+                    .matches(f -> f.isGoAway(Http2Error.NO_ERROR) && f.lastStreamId() == 3, "GOAWAY NO_ERROR last=3");
+            assertThat(client.closedByServer()).isFalse();
+
+            client.frame(DATA, END_STREAM, 1, new byte[] {'x'});
+            List<RawH2Client.Frame> all = new ArrayList<>(first);
+            all.addAll(client.readToEnd(WAIT));
+
+            assertThat(all).filteredOn(f -> endOf(f, 1)).hasSize(1);
+            assertThat(client.closedByServer()).isTrue();
+            awaitCount("backend requests", server::backendRequests, 2);
         }
     }
 
