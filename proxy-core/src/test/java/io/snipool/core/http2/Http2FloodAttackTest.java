@@ -58,6 +58,29 @@ class Http2FloodAttackTest {
         }
     }
 
+    /**
+     * MadeYouReset (CVE-2025-55163): frames that make snipool reset streams (a zero WINDOW_UPDATE on an open stream
+     * is a stream error, RFC 9113 §6.9), on the same budget as the client's own resets.
+     */
+    @Test
+    void resetsTheClientMakesSnipoolSendAreBoundedToo() throws Exception {
+        try (H2Server server = target.start("max_resets_per_window: 10, reset_window: 30s", 0);
+             RawH2Client client = new RawH2Client(server.port())) {
+            client.settings();
+            for (int stream = 1; stream <= 59; stream += 2) {
+                client.headers(stream, RawH2Client.request("/upload"), END_HEADERS).windowUpdate(stream, 0);
+            }
+
+            List<RawH2Client.Frame> frames = client.readUntil(f -> f.type() == RawH2Client.GOAWAY, WAIT);
+
+            assertThat(frames).last().matches(f -> f.isGoAway(Http2Error.ENHANCE_YOUR_CALM), "GOAWAY ENHANCE_YOUR_CALM");
+            assertThat(frames).filteredOn(f -> f.type() == RawH2Client.RST_STREAM).hasSizeLessThanOrEqualTo(11)
+                    .allMatch(f -> f.errorCode() == Http2Error.PROTOCOL_ERROR.code());
+            awaitRefusals(server, Refusal.RAPID_RESET, 1);
+            assertThat(server.backendRequests()).isLessThanOrEqualTo(11);
+        }
+    }
+
     /** A header block that never ends, in CONTINUATION frames of a few bytes each (CVE-2024-27316 family). */
     @Test
     void smallContinuationFramesAreClosedWithEnhanceYourCalm() throws Exception {
