@@ -48,7 +48,8 @@ class Http2FloodAttackTest {
 
             List<RawH2Client.Frame> frames = client.readUntil(f -> f.type() == RawH2Client.GOAWAY, WAIT);
 
-            assertThat(frames).last().matches(f -> f.isGoAway(Http2Error.ENHANCE_YOUR_CALM), "GOAWAY ENHANCE_YOUR_CALM");
+            assertThat(frames).last()
+                    .matches(f -> f.isGoAway(Http2Error.ENHANCE_YOUR_CALM), "GOAWAY ENHANCE_YOUR_CALM");
             client.readToEnd(WAIT);
             assertThat(client.closedByServer()).isTrue();
             awaitRefusals(server, Refusal.RAPID_RESET, 1);
@@ -73,7 +74,8 @@ class Http2FloodAttackTest {
 
             List<RawH2Client.Frame> frames = client.readUntil(f -> f.type() == RawH2Client.GOAWAY, WAIT);
 
-            assertThat(frames).last().matches(f -> f.isGoAway(Http2Error.ENHANCE_YOUR_CALM), "GOAWAY ENHANCE_YOUR_CALM");
+            assertThat(frames).last()
+                    .matches(f -> f.isGoAway(Http2Error.ENHANCE_YOUR_CALM), "GOAWAY ENHANCE_YOUR_CALM");
             assertThat(frames).filteredOn(f -> f.type() == RawH2Client.RST_STREAM).hasSizeLessThanOrEqualTo(11)
                     .allMatch(f -> f.errorCode() == Http2Error.PROTOCOL_ERROR.code());
             awaitRefusals(server, Refusal.RAPID_RESET, 1);
@@ -97,7 +99,8 @@ class Http2FloodAttackTest {
 
             List<RawH2Client.Frame> frames = client.readUntil(f -> f.type() == RawH2Client.GOAWAY, WAIT);
 
-            assertThat(frames).last().matches(f -> f.isGoAway(Http2Error.ENHANCE_YOUR_CALM), "GOAWAY ENHANCE_YOUR_CALM");
+            assertThat(frames).last()
+                    .matches(f -> f.isGoAway(Http2Error.ENHANCE_YOUR_CALM), "GOAWAY ENHANCE_YOUR_CALM");
             awaitRefusals(server, Refusal.CONTINUATION_FLOOD, 1);
             assertThat(server.backendRequests()).isZero();
         }
@@ -179,7 +182,8 @@ class Http2FloodAttackTest {
 
             List<RawH2Client.Frame> frames = client.readUntil(f -> f.type() == RawH2Client.GOAWAY, WAIT);
 
-            assertThat(frames).last().matches(f -> f.isGoAway(Http2Error.ENHANCE_YOUR_CALM), "GOAWAY ENHANCE_YOUR_CALM");
+            assertThat(frames).last()
+                    .matches(f -> f.isGoAway(Http2Error.ENHANCE_YOUR_CALM), "GOAWAY ENHANCE_YOUR_CALM");
             awaitRefusals(server, Refusal.EMPTY_DATA_FLOOD, 1);
             // The head was complete and would have gone to a backend, as a well-behaved client's upload would.
             assertThat(server.backendRequests()).isLessThanOrEqualTo(1);

@@ -43,7 +43,8 @@ class Http2LimitEdgeTest {
     /** The {@code :status} of the response head on {@code stream}. */
     private static String status(RawH2Client client, List<RawH2Client.Frame> frames, int stream) throws Exception {
         RawH2Client.Frame head = frames.stream().filter(f -> f.type() == HEADERS && f.streamId() == stream)
-                .findFirst().orElseThrow(() -> new AssertionError("no response head on stream " + stream + ": " + frames));
+                .findFirst().orElseThrow(() -> new AssertionError("no response head on stream " + stream + ": "
+                        + frames));
         return client.decode(head).status().toString();
     }
 
@@ -212,7 +213,8 @@ class Http2LimitEdgeTest {
 
             List<RawH2Client.Frame> frames = client.readUntil(f -> f.type() == RST_STREAM, WAIT);
 
-            assertThat(frames).last().matches(f -> f.isReset(1, Http2Error.PROTOCOL_ERROR), "RST_STREAM PROTOCOL_ERROR");
+            assertThat(frames).last()
+                    .matches(f -> f.isReset(1, Http2Error.PROTOCOL_ERROR), "RST_STREAM PROTOCOL_ERROR");
             assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(200_000_000L);
             assertThat(frames).noneMatch(f -> f.type() == DATA);
             awaitRefusals(server, Refusal.WINDOW_STALL, 1);
@@ -233,7 +235,8 @@ class Http2LimitEdgeTest {
 
             List<RawH2Client.Frame> frames = client.readUntil(f -> f.type() == RST_STREAM, WAIT);
 
-            assertThat(frames).last().matches(f -> f.isReset(1, Http2Error.PROTOCOL_ERROR), "RST_STREAM PROTOCOL_ERROR");
+            assertThat(frames).last()
+                    .matches(f -> f.isReset(1, Http2Error.PROTOCOL_ERROR), "RST_STREAM PROTOCOL_ERROR");
             awaitRefusals(server, Refusal.WINDOW_STALL, 1);
             awaitCount("backend connections closed", () -> -server.openBackendConnections(), 0);
         }
