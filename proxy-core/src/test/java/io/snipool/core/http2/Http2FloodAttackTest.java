@@ -48,13 +48,40 @@ class Http2FloodAttackTest {
 
             List<RawH2Client.Frame> frames = client.readUntil(f -> f.type() == RawH2Client.GOAWAY, WAIT);
 
-            assertThat(frames).last().matches(f -> f.isGoAway(Http2Error.ENHANCE_YOUR_CALM), "GOAWAY ENHANCE_YOUR_CALM");
+            assertThat(frames).last()
+                    .matches(f -> f.isGoAway(Http2Error.ENHANCE_YOUR_CALM), "GOAWAY ENHANCE_YOUR_CALM");
             client.readToEnd(WAIT);
             assertThat(client.closedByServer()).isTrue();
             awaitRefusals(server, Refusal.RAPID_RESET, 1);
             awaitCount("GOAWAY enhance_your_calm sent", () -> server.goAwaysSent("enhance_your_calm"), 1);
             // A well-behaved client cancelling 11 requests would have sent those 11 heads too; never the 30.
             assertThat(server.backendRequests()).isLessThanOrEqualTo(11);
+        }
+    }
+
+    /**
+     * MadeYouReset (CVE-2025-55163): frames that make snipool reset streams (a zero WINDOW_UPDATE on an open stream
+     * is a stream error, RFC 9113 §6.9), on the same budget as the client's own resets.
+     */
+    @Test
+    void resetsTheClientMakesSnipoolSendAreBoundedToo() throws Exception {
+        try (H2Server server = target.start("max_resets_per_window: 10, reset_window: 30s", 0);
+             RawH2Client client = new RawH2Client(server.port())) {
+            client.settings();
+            for (int stream = 1; stream <= 59; stream += 2) {
+                client.headers(stream, RawH2Client.request("/upload"), END_HEADERS).windowUpdate(stream, 0);
+            }
+
+            List<RawH2Client.Frame> frames = client.readUntil(f -> f.type() == RawH2Client.GOAWAY, WAIT);
+
+            assertThat(frames).last()
+                    .matches(f -> f.isGoAway(Http2Error.ENHANCE_YOUR_CALM), "GOAWAY ENHANCE_YOUR_CALM");
+            assertThat(frames).filteredOn(f -> f.type() == RawH2Client.RST_STREAM).hasSizeLessThanOrEqualTo(11)
+                    .allMatch(f -> f.errorCode() == Http2Error.PROTOCOL_ERROR.code());
+            awaitRefusals(server, Refusal.RAPID_RESET, 1);
+            // Each head was complete, as a well-behaved client's would be: the defence bounds snipool's resets, and
+            // the heads it read before the close (how many depends on how the bytes arrived) went on once each.
+            assertThat(server.backendRequests()).isLessThanOrEqualTo(30);
         }
     }
 
@@ -72,7 +99,8 @@ class Http2FloodAttackTest {
 
             List<RawH2Client.Frame> frames = client.readUntil(f -> f.type() == RawH2Client.GOAWAY, WAIT);
 
-            assertThat(frames).last().matches(f -> f.isGoAway(Http2Error.ENHANCE_YOUR_CALM), "GOAWAY ENHANCE_YOUR_CALM");
+            assertThat(frames).last()
+                    .matches(f -> f.isGoAway(Http2Error.ENHANCE_YOUR_CALM), "GOAWAY ENHANCE_YOUR_CALM");
             awaitRefusals(server, Refusal.CONTINUATION_FLOOD, 1);
             assertThat(server.backendRequests()).isZero();
         }
@@ -154,7 +182,8 @@ class Http2FloodAttackTest {
 
             List<RawH2Client.Frame> frames = client.readUntil(f -> f.type() == RawH2Client.GOAWAY, WAIT);
 
-            assertThat(frames).last().matches(f -> f.isGoAway(Http2Error.ENHANCE_YOUR_CALM), "GOAWAY ENHANCE_YOUR_CALM");
+            assertThat(frames).last()
+                    .matches(f -> f.isGoAway(Http2Error.ENHANCE_YOUR_CALM), "GOAWAY ENHANCE_YOUR_CALM");
             awaitRefusals(server, Refusal.EMPTY_DATA_FLOOD, 1);
             // The head was complete and would have gone to a backend, as a well-behaved client's upload would.
             assertThat(server.backendRequests()).isLessThanOrEqualTo(1);

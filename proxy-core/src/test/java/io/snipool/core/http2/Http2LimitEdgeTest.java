@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.snipool.core.metrics.Http2Meters.Refusal;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -42,7 +43,8 @@ class Http2LimitEdgeTest {
     /** The {@code :status} of the response head on {@code stream}. */
     private static String status(RawH2Client client, List<RawH2Client.Frame> frames, int stream) throws Exception {
         RawH2Client.Frame head = frames.stream().filter(f -> f.type() == HEADERS && f.streamId() == stream)
-                .findFirst().orElseThrow(() -> new AssertionError("no response head on stream " + stream + ": " + frames));
+                .findFirst().orElseThrow(() -> new AssertionError("no response head on stream " + stream + ": "
+                        + frames));
         return client.decode(head).status().toString();
     }
 
@@ -73,6 +75,33 @@ class Http2LimitEdgeTest {
             awaitCount("backend requests", server::backendRequests, 5);
             awaitRefusals(server, Refusal.STREAM_BUDGET, 1);
             awaitCount("GOAWAY no_error sent", () -> server.goAwaysSent("no_error"), 1);
+        }
+    }
+
+    /**
+     * A stream in flight when the budget runs out finishes: the connection stays open until it has. (A backend
+     * that answers before the body, as the proxy target's does, may finish it sooner: the answer counts wherever it
+     * comes.)
+     */
+    @Test
+    void aStreamInFlightWhenTheBudgetRunsOutFinishes() throws Exception {
+        try (H2Server server = target.start("max_streams_per_connection: 2", 10);
+             RawH2Client client = new RawH2Client(server.port())) {
+            client.settings();
+            client.headers(1, RawH2Client.request("/upload"), END_HEADERS);
+            client.get(3, "/");
+            List<RawH2Client.Frame> first = client.readUntil(f -> endOf(f, 3), WAIT);
+            assertThat(first).filteredOn(f -> f.type() == GOAWAY).singleElement()
+                    .matches(f -> f.isGoAway(Http2Error.NO_ERROR) && f.lastStreamId() == 3, "GOAWAY NO_ERROR last=3");
+            assertThat(client.closedByServer()).isFalse();
+
+            client.frame(DATA, END_STREAM, 1, new byte[] {'x'});
+            List<RawH2Client.Frame> all = new ArrayList<>(first);
+            all.addAll(client.readToEnd(WAIT));
+
+            assertThat(all).filteredOn(f -> endOf(f, 1)).hasSize(1);
+            assertThat(client.closedByServer()).isTrue();
+            awaitCount("backend requests", server::backendRequests, 2);
         }
     }
 
@@ -184,7 +213,8 @@ class Http2LimitEdgeTest {
 
             List<RawH2Client.Frame> frames = client.readUntil(f -> f.type() == RST_STREAM, WAIT);
 
-            assertThat(frames).last().matches(f -> f.isReset(1, Http2Error.PROTOCOL_ERROR), "RST_STREAM PROTOCOL_ERROR");
+            assertThat(frames).last()
+                    .matches(f -> f.isReset(1, Http2Error.PROTOCOL_ERROR), "RST_STREAM PROTOCOL_ERROR");
             assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(200_000_000L);
             assertThat(frames).noneMatch(f -> f.type() == DATA);
             awaitRefusals(server, Refusal.WINDOW_STALL, 1);
@@ -205,7 +235,8 @@ class Http2LimitEdgeTest {
 
             List<RawH2Client.Frame> frames = client.readUntil(f -> f.type() == RST_STREAM, WAIT);
 
-            assertThat(frames).last().matches(f -> f.isReset(1, Http2Error.PROTOCOL_ERROR), "RST_STREAM PROTOCOL_ERROR");
+            assertThat(frames).last()
+                    .matches(f -> f.isReset(1, Http2Error.PROTOCOL_ERROR), "RST_STREAM PROTOCOL_ERROR");
             awaitRefusals(server, Refusal.WINDOW_STALL, 1);
             awaitCount("backend connections closed", () -> -server.openBackendConnections(), 0);
         }
