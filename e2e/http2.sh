@@ -28,6 +28,9 @@ e2e_nginx "$work/nginx" "$(cat <<SERVERS
   server {
     listen 127.0.0.1:$port_plain;
     location = /stub { stub_status; }
+    # Reads the whole request body before it answers (proxy_request_buffering), as an upload's endpoint does.
+    location = /upload { proxy_pass http://127.0.0.1:$port_plain/uploaded; }
+    location = /uploaded { return 200 "uploaded\n"; }
     location / { return 200 "plain-backend host=\$host proto=\$http_x_forwarded_proto upgrade=\$http_upgrade\n"; }
   }
 SERVERS
@@ -88,7 +91,7 @@ e2e_check "curl --http2 (Upgrade: h2c) stays HTTP/1.1 and no Upgrade reaches the
 head -c 3000000 /dev/urandom > "$work/big.bin"
 e2e_check "a 3 MB upload over h2c (beyond every window) is answered 200" \
   test "$(h2c_curl --http2-prior-knowledge -o /dev/null -w '%{http_code}' --data-binary @"$work/big.bin" \
-    "http://127.0.0.1:$port_h2c/")" = 200
+    "http://127.0.0.1:$port_h2c/upload")" = 200
 
 before=$(accepted)
 timeout 120 h2load -n 4000 -c 4 -m 10 --connect-to="127.0.0.1:$port_tls" "https://a.example.test:$port_tls/" \
