@@ -28,7 +28,7 @@ final class Http2LimitsReader {
                         Http2Limits.MAX_WINDOW_SIZE),
                 map.size("connection_window_size", Http2Limits.DEFAULT_CONNECTION_WINDOW_SIZE, 64 * 1024,
                         Http2Limits.MAX_WINDOW_SIZE),
-                map.intValue("max_streams_per_connection", Http2Limits.DEFAULT_MAX_STREAMS_PER_CONNECTION, 1,
+                map.intValue("max_requests_per_connection", Http2Limits.DEFAULT_MAX_REQUESTS_PER_CONNECTION, 1,
                         Http2Limits.MAX_CLIENT_STREAM_IDS),
                 map.intValue("max_resets_per_window", Http2Limits.DEFAULT_MAX_RESETS_PER_WINDOW, 1, 1_000_000),
                 map.value("reset_window", Http2Limits.DEFAULT_RESET_WINDOW, RESET_WINDOW),

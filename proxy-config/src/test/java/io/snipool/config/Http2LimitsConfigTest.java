@@ -16,7 +16,7 @@ class Http2LimitsConfigTest {
     void withoutTheBlockEveryDefaultApplies() throws Exception {
         assertThat(parse("").http2()).isEqualTo(Http2Limits.defaults());
         assertThat(Http2Limits.defaults()).isEqualTo(new Http2Limits(100, 65_536, 4096, 16_384, 65_536, 1_048_576,
-                10_000, 200, Duration.ofSeconds(30), 10_000, 16, 2, Duration.ofSeconds(30)));
+                1_000_000, 200, Duration.ofSeconds(30), 10_000, 16, 2, Duration.ofSeconds(30)));
     }
 
     @Test
@@ -29,7 +29,7 @@ class Http2LimitsConfigTest {
                   max_frame_size: 1MiB
                   initial_window_size: 256KiB
                   connection_window_size: 16MiB
-                  max_streams_per_connection: 5
+                  max_requests_per_connection: 5
                   max_resets_per_window: 50
                   reset_window: 10s
                   max_queued_control_frames: 100
@@ -54,7 +54,7 @@ class Http2LimitsConfigTest {
             max_frame_size                    | 16KiB   | 16777215   | 16383      | 16MiB      | 16KiB and 16777215
             initial_window_size               | 1KiB    | 2147483647 | 1023       | 2GiB       | 1KiB and 2147483647
             connection_window_size            | 64KiB   | 2147483647 | 65535      | 2GiB       | 64KiB and 2147483647
-            max_streams_per_connection        | 1       | 1073741824 | 0          | 1073741825 | 1 and 1073741824
+            max_requests_per_connection       | 1       | 1073741824 | 0          | 1073741825 | 1 and 1073741824
             max_resets_per_window             | 1       | 1000000    | 0          | 1000001    | 1 and 1000000
             reset_window                      | 1s      | 1h         | 999ms      | 3601s      | 1s and 1h
             max_queued_control_frames         | 1       | 1000000    | 0          | 1000001    | 1 and 1000000

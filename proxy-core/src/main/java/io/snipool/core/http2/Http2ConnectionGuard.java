@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * that {@link Http2ServerCodecs#frameCodec} built, before the {@code Http2MultiplexHandler}:
  * <ul>
  *   <li>the connection's flow-control window is raised to {@code http2.connection_window_size} at start;</li>
- *   <li>the stream budget: the stream that uses up {@code http2.max_streams_per_connection} is served, and
+ *   <li>the stream budget: the stream that uses up {@code http2.max_requests_per_connection} is served, and
  *       GOAWAY NO_ERROR with its id as the last stream tells the client to open a new connection; streams in
  *       flight finish, later ones are ignored (RFC 9113 §6.8), and the connection closes when the last one ends.
  *       This is also the defence against stream-id exhaustion;</li>
@@ -151,7 +151,7 @@ public final class Http2ConnectionGuard extends ChannelDuplexHandler {
             return;
         }
         streamsOpened++;
-        if (streamsOpened >= limits.maxStreamsPerConnection()) {
+        if (streamsOpened >= limits.maxRequestsPerConnection()) {
             budgetSpent = true;
             meters.refused(Refusal.STREAM_BUDGET);
             // This stream is the last one served; RFC 9113 §6.8 lets the client retry any later one elsewhere.

@@ -32,7 +32,7 @@ public final class Http2Meters {
         FRAME_TOO_LARGE,
         /** A stream beyond {@code http2.max_concurrent_streams} open at once (RST_STREAM REFUSED_STREAM). */
         CONCURRENT_STREAMS,
-        /** The connection used up {@code http2.max_streams_per_connection} (GOAWAY NO_ERROR). */
+        /** The connection used up {@code http2.max_requests_per_connection} (GOAWAY NO_ERROR). */
         STREAM_BUDGET,
         /** A response waited {@code http2.window_stall_timeout} on a zero flow-control window. */
         WINDOW_STALL,

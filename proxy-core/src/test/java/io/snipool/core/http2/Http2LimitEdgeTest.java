@@ -58,7 +58,7 @@ class Http2LimitEdgeTest {
      */
     @Test
     void theStreamBudgetEndsTheConnectionWithNoError() throws Exception {
-        try (H2Server server = target.start("max_streams_per_connection: 5", 10);
+        try (H2Server server = target.start("max_requests_per_connection: 5", 10);
              RawH2Client client = new RawH2Client(server.port())) {
             client.settings();
             for (int stream = 1; stream <= 11; stream += 2) {
@@ -85,7 +85,7 @@ class Http2LimitEdgeTest {
      */
     @Test
     void aStreamInFlightWhenTheBudgetRunsOutFinishes() throws Exception {
-        try (H2Server server = target.start("max_streams_per_connection: 2", 10);
+        try (H2Server server = target.start("max_requests_per_connection: 2", 10);
              RawH2Client client = new RawH2Client(server.port())) {
             client.settings();
             client.headers(1, RawH2Client.request("/upload"), END_HEADERS);
