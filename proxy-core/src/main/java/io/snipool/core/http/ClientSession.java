@@ -23,7 +23,6 @@ import io.snipool.core.accesslog.AccessRecord;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.failure.FailureKind;
 import io.snipool.core.loop.Deadline;
-import io.snipool.core.route.RouteMatch;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.logging.Level;
@@ -358,33 +357,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         if (absoluteAuthority != null) {
             authority = absoluteAuthority;
         }
-        String host = authority == null ? "" : HostAuthority.hostOf(authority);
-        if (host == null) {
-            refuse(Failure.of(FailureKind.BAD_REQUEST, "malformed Host '" + authority + "'"), log);
+        RequestRouting.Verdict verdict = RequestRouting.route(listener, tls, request, authority, "Host");
+        if (verdict instanceof RequestRouting.Refused refused) {
+            refuse(refused.failure(), log);
             return;
         }
-        if (tls.isPresent()) {
-            // An HTTP/1.0 request without Host asks for the name the connection was opened for.
-            if (host.isEmpty() && tls.get().serverName().isPresent()) {
-                host = tls.get().serverName().get();
-                // The backend gets the name the request is routed by: an HTTP/1.1 head without Host is invalid.
-                authority = host;
-                request.headers().set(HttpHeaderNames.HOST, host);
-            }
-            if (!tls.get().covers(host)) {
-                refuse(Failure.of(FailureKind.MISDIRECTED, "the certificate of this connection does not cover '"
-                        + (host.isEmpty() ? "(none)" : host) + "'"), log);
-                return;
-            }
-        }
-        Optional<RouteMatch> match = host.isEmpty() ? listener.routes().matchWithoutName()
-                : listener.routes().match(host);
-        if (match.isEmpty()) {
-            refuse(Failure.of(FailureKind.MISDIRECTED, "no route for host '" + (host.isEmpty() ? "(none)" : host)
-                    + "'"), log);
-            return;
-        }
-        exchange = new Exchange(this, listener, request, match.get(), absoluteAuthority, authority, log);
+        RequestRouting.Routed routed = (RequestRouting.Routed) verdict;
+        exchange = new Exchange(this, listener, request, routed.match(), absoluteAuthority, routed.authority(), log);
         exchange.start();
     }
 

@@ -6,27 +6,15 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.failure.FailureKind;
-import io.snipool.core.route.RouteMatch;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * What snipool adds to Netty's checks of an HTTP/2 request (converted to an HttpRequest), and where it goes: the
- * rules of an HTTP/1.1 request's routing ({@link ClientSession}) in h2's terms. Rewrites the head in place into what
+ * What snipool adds to Netty's checks of an HTTP/2 request (converted to an HttpRequest), and where it goes
+ * ({@link RequestRouting}, as for an HTTP/1.1 request). Rewrites the head in place into what
  * an HTTP/1.1 backend may get (one {@code Host}, no {@code x-http2-*} fields) and returns a verdict.
  */
 final class Http2RequestCheck {
-
-    /** The request goes to {@code match}, for {@code authority} (its Host as forwarded). */
-    record Routed(RouteMatch match, String authority) implements Verdict {
-    }
-
-    /** The request is answered with the failure's status. */
-    record Refused(Failure failure) implements Verdict {
-    }
-
-    sealed interface Verdict permits Routed, Refused {
-    }
 
     private Http2RequestCheck() {
     }
@@ -44,7 +32,7 @@ final class Http2RequestCheck {
     }
 
     /** The verdict on {@code request} (its extensions stripped) on {@code listener}, over {@code tls} if any. */
-    static Verdict check(HttpListener listener, Optional<TerminatedTls> tls, HttpRequest request) {
+    static RequestRouting.Verdict check(HttpListener listener, Optional<TerminatedTls> tls, HttpRequest request) {
         if (request.decoderResult().isFailure()) {
             return refused(FailureKind.BAD_REQUEST, "malformed request: " + request.decoderResult().cause()
                     .getMessage());
@@ -67,33 +55,10 @@ final class Http2RequestCheck {
         if (!target.startsWith("/") && !(target.equals("*") && request.method().equals(HttpMethod.OPTIONS))) {
             return refused(FailureKind.BAD_REQUEST, "invalid :path '" + target + "'");
         }
-        String host = authority == null ? "" : HostAuthority.hostOf(authority);
-        if (host == null) {
-            return refused(FailureKind.BAD_REQUEST, "malformed :authority '" + authority + "'");
-        }
-        if (tls.isPresent()) {
-            if (host.isEmpty() && tls.get().serverName().isPresent()) {
-                // No authority: the request is for the name the connection was opened for, which the backend gets.
-                host = tls.get().serverName().get();
-                authority = host;
-                request.headers().set(HttpHeaderNames.HOST, host);
-            }
-            // RFC 9110 §7.4: a connection serves only the names its certificate covers. This is also the answer to
-            // a client that coalesces connections (RFC 9113 §9.1.1) for a name on another certificate.
-            if (!tls.get().covers(host)) {
-                return refused(FailureKind.MISDIRECTED, "the certificate of this connection does not cover '"
-                        + (host.isEmpty() ? "(none)" : host) + "'");
-            }
-        }
-        Optional<RouteMatch> match = host.isEmpty() ? listener.routes().matchWithoutName()
-                : listener.routes().match(host);
-        if (match.isEmpty()) {
-            return refused(FailureKind.MISDIRECTED, "no route for host '" + (host.isEmpty() ? "(none)" : host) + "'");
-        }
-        return new Routed(match.get(), authority);
+        return RequestRouting.route(listener, tls, request, authority, ":authority");
     }
 
-    private static Refused refused(FailureKind kind, String detail) {
-        return new Refused(Failure.of(kind, detail));
+    private static RequestRouting.Refused refused(FailureKind kind, String detail) {
+        return new RequestRouting.Refused(Failure.of(kind, detail));
     }
 }

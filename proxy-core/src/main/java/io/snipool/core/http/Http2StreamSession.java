@@ -145,11 +145,11 @@ final class Http2StreamSession extends ChannelDuplexHandler implements ClientSid
         String authority = Http2RequestCheck.stripExtensions(request);
         log.request(request, authority, proxy().requestIds().idFor(request.headers()));
         log.protocol(Http2ClientConnection.PROTOCOL);
-        Http2RequestCheck.Verdict verdict = Http2RequestCheck.check(listener, tls(), request);
-        if (verdict instanceof Http2RequestCheck.Routed routed) {
+        RequestRouting.Verdict verdict = Http2RequestCheck.check(listener, tls(), request);
+        if (verdict instanceof RequestRouting.Routed routed) {
             exchange = new Exchange(this, listener, request, routed.match(), null, routed.authority(), log);
             exchange.start();
-        } else if (verdict instanceof Http2RequestCheck.Refused refused) {
+        } else if (verdict instanceof RequestRouting.Refused refused) {
             refuse(refused.failure(), log);
         }
     }
