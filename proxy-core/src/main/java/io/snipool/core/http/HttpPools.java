@@ -86,14 +86,13 @@ public final class HttpPools {
     private LoopPools create(EventLoop loop) {
         TargetConnector connector = new TargetConnector(loop, channels, resolver, connectBackstop);
         NettyScheduler scheduler = new NettyScheduler(loop);
-        ConnectionPool<BackendKey, Http1Connection> http1 = new ConnectionPool<>(new HttpBackendConnector(connector,
-                maxResponseHeadBytes, connectBackstop, tlsMeters, tlsLog),
-                scheduler, idleBudget, keySlots, meters, new Random(), this::warmable);
+        BackendTransport transport = new BackendTransport(connector, connectBackstop, tlsMeters, tlsLog);
+        ConnectionPool<BackendKey, Http1Connection> http1 = new ConnectionPool<>(new HttpBackendConnector(transport,
+                maxResponseHeadBytes), scheduler, idleBudget, keySlots, meters, new Random(), this::warmable);
         // HTTP/2 connections sit in a generic pool of their own (their keys never meet HTTP/1.1 ones), under the same
         // idle budget and per-host connection counts.
-        ConnectionPool<BackendKey, H2Connection> h2 = new ConnectionPool<>(new H2Connector(connector,
-                maxResponseHeadBytes, connectBackstop, tlsMeters, tlsLog),
-                scheduler, idleBudget, keySlots, meters, new Random(), this::warmable);
+        ConnectionPool<BackendKey, H2Connection> h2 = new ConnectionPool<>(new H2Connector(transport,
+                maxResponseHeadBytes), scheduler, idleBudget, keySlots, meters, new Random(), this::warmable);
         return new LoopPools(http1, new H2StreamPool(h2, meters));
     }
 

@@ -49,8 +49,8 @@ class PooledSocketKeepAliveTest {
         Duration budget = Duration.ofSeconds(5);
         TargetConnector target = new TargetConnector(loop, internal.transport().channelFactory(false),
                 (host, on, callback) -> callback.failed(new UnknownHostException(host)), budget);
-        connector = new HttpBackendConnector(target, 16 * 1024, budget,
-                new BackendTlsMeters(new SimpleMeterRegistry(), 10), new BackendTlsLog());
+        connector = new HttpBackendConnector(new BackendTransport(target, budget,
+                new BackendTlsMeters(new SimpleMeterRegistry(), 10), new BackendTlsLog()), 16 * 1024);
     }
 
     @AfterEach
