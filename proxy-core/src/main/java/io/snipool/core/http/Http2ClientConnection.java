@@ -51,6 +51,8 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
      */
     private final Deadline idleTimer;
     private final Runnable idleExpired = this::idleExpired;
+    /** The streams' flushes: the responses written in one loop run leave in one TLS record and write. */
+    private final CoalescedFlush flush;
     private int openStreams;
 
     private Http2ClientConnection(HttpProxy proxy, Channel channel, String clientAddress, String clientEndpoint,
@@ -63,6 +65,7 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
         this.accessLogTls = tls.map(t -> new AccessRecord.Tls(t.protocol(), t.cipher(), t.serverName().orElse(null)))
                 .orElse(null);
         this.idleTimer = new Deadline(channel.eventLoop());
+        this.flush = new CoalescedFlush(channel);
     }
 
     /**
@@ -87,6 +90,7 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
             protected void initChannel(Http2StreamChannel stream) {
                 // The stream session asks for each frame: an unread DATA frame keeps its bytes out of the window.
                 stream.config().setAutoRead(false);
+                stream.pipeline().addLast(CoalescedFlush.NAME, connection.flush);
                 stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true, true));
                 stream.pipeline().addLast(Http2StreamSession.NAME, new Http2StreamSession(connection, stream));
             }
@@ -96,6 +100,11 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
         // The streams' flow control paces the client; the connection itself is always read.
         channel.config().setAutoRead(true);
         return connection;
+    }
+
+    /** Sends what the streams wrote now, ahead of a frame that must not overtake it. */
+    void flushNow() {
+        flush.flushNow();
     }
 
     HttpProxy proxy() {

@@ -276,8 +276,9 @@ final class Http2StreamSession extends ChannelDuplexHandler implements ClientSid
         }
         exchange = null;
         releasePendingBody();
-        // Closing a child channel whose stream is not closed sends RST_STREAM(CANCEL): the response is cut.
-        stream.flush();
+        // Closing a child channel whose stream is not closed sends RST_STREAM(CANCEL): the response is cut, after
+        // what was written of it, which the stream's own flush would only have scheduled (CoalescedFlush).
+        connection.flushNow();
         stream.close();
     }
 
