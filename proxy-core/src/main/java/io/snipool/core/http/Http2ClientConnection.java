@@ -18,6 +18,7 @@ import io.snipool.core.http2.Http2ConnectionGuard;
 import io.snipool.core.http2.Http2ServerCodecs;
 import io.snipool.core.loop.Deadline;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Optional;
 
 /**
@@ -54,6 +55,12 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
     /** The streams' flushes: the responses written in one loop run leave in one TLS record and write. */
     private final CoalescedFlush flush;
     private int openStreams;
+    /**
+     * The timers of ended streams, for the next ones: a timer reused keeps its scheduled task, which a stream with
+     * the same timeout need not replace, where a new timer per stream scheduled one and cancelled it at the end.
+     */
+    private final ArrayDeque<Deadline> spareTimers = new ArrayDeque<>();
+    private boolean closed;
 
     private Http2ClientConnection(HttpProxy proxy, Channel channel, String clientAddress, String clientEndpoint,
                                   Optional<TerminatedTls> tls) {
@@ -154,6 +161,22 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** A timer for a stream, a spare one if an ended stream left one. */
+    Deadline streamTimer() {
+        Deadline spare = spareTimers.poll();
+        return spare != null ? spare : new Deadline(channel.eventLoop());
+    }
+
+    /** An ended stream's timer, cancelled, kept for the next stream; disposed once the connection is closed. */
+    void streamTimerDone(Deadline timer) {
+        if (closed) {
+            timer.dispose();
+        } else {
+            timer.cancel();
+            spareTimers.push(timer);
+        }
+    }
+
     /** A stream session started: the connection is not idle. */
     void streamOpened() {
         openStreams++;
@@ -181,6 +204,9 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext context) {
         idleTimer.dispose();
+        closed = true;
+        spareTimers.forEach(Deadline::dispose);
+        spareTimers.clear();
         context.fireChannelInactive();
     }
 

@@ -86,8 +86,8 @@ final class Http2StreamSession extends ChannelDuplexHandler implements ClientSid
     Http2StreamSession(Http2ClientConnection connection, Http2StreamChannel stream) {
         this.connection = connection;
         this.stream = stream;
-        this.responseTimer = new Deadline(stream.eventLoop());
-        this.exchangeIdleTimer = new Deadline(stream.eventLoop());
+        this.responseTimer = connection.streamTimer();
+        this.exchangeIdleTimer = connection.streamTimer();
     }
 
     private void moveTo(Phase target) {
@@ -357,8 +357,8 @@ final class Http2StreamSession extends ChannelDuplexHandler implements ClientSid
             current.clientClosed();
         }
         releasePendingBody();
-        responseTimer.dispose();
-        exchangeIdleTimer.dispose();
+        connection.streamTimerDone(responseTimer);
+        connection.streamTimerDone(exchangeIdleTimer);
         connection.streamClosed();
         context.fireChannelInactive();
     }
