@@ -41,6 +41,8 @@ final class H2Connection implements PooledConnection {
     private final BackendKey key;
     private final Http2FrameCodec codec;
     private final Http2StreamChannelBootstrap streams;
+    /** The streams' flushes: the requests written in one loop run leave in one write. */
+    private final CoalescedFlush flush;
     private Ready ready;
     private IdleWatcher watcher;
     private boolean goAwayReceived;
@@ -57,6 +59,7 @@ final class H2Connection implements PooledConnection {
         this.key = key;
         this.codec = codec;
         this.streams = new Http2StreamChannelBootstrap(channel);
+        this.flush = new CoalescedFlush(channel);
     }
 
     /**
@@ -150,7 +153,7 @@ final class H2Connection implements PooledConnection {
     }
 
     H2Stream installStream(Http2StreamChannel child) {
-        return H2Stream.install(child, key, codec);
+        return H2Stream.install(child, key, codec, flush);
     }
 
     @Override

@@ -44,9 +44,11 @@ final class H2Stream implements BackendConnection {
     }
 
     /** Installs the stream's handlers on a child channel just opened on {@code parent}'s codec. */
-    static H2Stream install(Http2StreamChannel channel, BackendKey key, Http2FrameCodec codec) {
+    static H2Stream install(Http2StreamChannel channel, BackendKey key, Http2FrameCodec codec,
+                            CoalescedFlush flush) {
         H2Stream stream = new H2Stream(channel, key, codec.connection());
         channel.pipeline()
+                .addLast(CoalescedFlush.NAME, flush)
                 .addLast(CODEC, new Http2StreamFrameToHttpObjectCodec(false))
                 .addLast(H2RequestHead.NAME, new H2RequestHead(key.tls().isPresent()))
                 .addLast(DISPATCHER, stream.new Dispatcher());

@@ -18,6 +18,7 @@ import io.snipool.core.http2.Http2ConnectionGuard;
 import io.snipool.core.http2.Http2ServerCodecs;
 import io.snipool.core.loop.Deadline;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Optional;
 
 /**
@@ -51,7 +52,15 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
      */
     private final Deadline idleTimer;
     private final Runnable idleExpired = this::idleExpired;
+    /** The streams' flushes: the responses written in one loop run leave in one TLS record and write. */
+    private final CoalescedFlush flush;
     private int openStreams;
+    /**
+     * The timers of ended streams, for the next ones: a timer reused keeps its scheduled task, which a stream with
+     * the same timeout need not replace, where a new timer per stream scheduled one and cancelled it at the end.
+     */
+    private final ArrayDeque<Deadline> spareTimers = new ArrayDeque<>();
+    private boolean closed;
 
     private Http2ClientConnection(HttpProxy proxy, Channel channel, String clientAddress, String clientEndpoint,
                                   Optional<TerminatedTls> tls) {
@@ -63,6 +72,7 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
         this.accessLogTls = tls.map(t -> new AccessRecord.Tls(t.protocol(), t.cipher(), t.serverName().orElse(null)))
                 .orElse(null);
         this.idleTimer = new Deadline(channel.eventLoop());
+        this.flush = new CoalescedFlush(channel);
     }
 
     /**
@@ -87,6 +97,7 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
             protected void initChannel(Http2StreamChannel stream) {
                 // The stream session asks for each frame: an unread DATA frame keeps its bytes out of the window.
                 stream.config().setAutoRead(false);
+                stream.pipeline().addLast(CoalescedFlush.NAME, connection.flush);
                 stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true, true));
                 stream.pipeline().addLast(Http2StreamSession.NAME, new Http2StreamSession(connection, stream));
             }
@@ -96,6 +107,11 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
         // The streams' flow control paces the client; the connection itself is always read.
         channel.config().setAutoRead(true);
         return connection;
+    }
+
+    /** Sends what the streams wrote now, ahead of a frame that must not overtake it. */
+    void flushNow() {
+        flush.flushNow();
     }
 
     HttpProxy proxy() {
@@ -145,6 +161,22 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** A timer for a stream, a spare one if an ended stream left one. */
+    Deadline streamTimer() {
+        Deadline spare = spareTimers.poll();
+        return spare != null ? spare : new Deadline(channel.eventLoop());
+    }
+
+    /** An ended stream's timer, cancelled, kept for the next stream; disposed once the connection is closed. */
+    void streamTimerDone(Deadline timer) {
+        if (closed) {
+            timer.dispose();
+        } else {
+            timer.cancel();
+            spareTimers.push(timer);
+        }
+    }
+
     /** A stream session started: the connection is not idle. */
     void streamOpened() {
         openStreams++;
@@ -172,6 +204,9 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext context) {
         idleTimer.dispose();
+        closed = true;
+        spareTimers.forEach(Deadline::dispose);
+        spareTimers.clear();
         context.fireChannelInactive();
     }
 

@@ -86,8 +86,8 @@ final class Http2StreamSession extends ChannelDuplexHandler implements ClientSid
     Http2StreamSession(Http2ClientConnection connection, Http2StreamChannel stream) {
         this.connection = connection;
         this.stream = stream;
-        this.responseTimer = new Deadline(stream.eventLoop());
-        this.exchangeIdleTimer = new Deadline(stream.eventLoop());
+        this.responseTimer = connection.streamTimer();
+        this.exchangeIdleTimer = connection.streamTimer();
     }
 
     private void moveTo(Phase target) {
@@ -276,8 +276,9 @@ final class Http2StreamSession extends ChannelDuplexHandler implements ClientSid
         }
         exchange = null;
         releasePendingBody();
-        // Closing a child channel whose stream is not closed sends RST_STREAM(CANCEL): the response is cut.
-        stream.flush();
+        // Closing a child channel whose stream is not closed sends RST_STREAM(CANCEL): the response is cut, after
+        // what was written of it, which the stream's own flush would only have scheduled (CoalescedFlush).
+        connection.flushNow();
         stream.close();
     }
 
@@ -356,8 +357,8 @@ final class Http2StreamSession extends ChannelDuplexHandler implements ClientSid
             current.clientClosed();
         }
         releasePendingBody();
-        responseTimer.dispose();
-        exchangeIdleTimer.dispose();
+        connection.streamTimerDone(responseTimer);
+        connection.streamTimerDone(exchangeIdleTimer);
         connection.streamClosed();
         context.fireChannelInactive();
     }

@@ -115,6 +115,13 @@ public final class ProxyMetrics {
         private final Timer tunnelDuration;
         private final Timer helloDuration;
         private Http2Meters http2;
+        /**
+         * Registered at the first HTTP/2 connection, not before (a listener that never sees one shows no series),
+         * then kept: a lookup in the registry per stream cost more than the rest of the stream's metrics. Two loops
+         * racing to register get the same counter.
+         */
+        private volatile Counter http2Connections;
+        private volatile Counter http2Streams;
 
         private ListenerMeters(String listener, int maxBackendLabels) {
             this.listener = listener;
@@ -217,14 +224,24 @@ public final class ProxyMetrics {
 
         /** A client connection became HTTP/2 (ALPN h2, or h2c with prior knowledge). */
         public void http2Connection() {
-            Counter.builder(HTTP2_CONNECTIONS).description("Client connections served as HTTP/2")
-                    .tag("listener", listener).register(registry).increment();
+            Counter connections = http2Connections;
+            if (connections == null) {
+                connections = Counter.builder(HTTP2_CONNECTIONS).description("Client connections served as HTTP/2")
+                        .tag("listener", listener).register(registry);
+                http2Connections = connections;
+            }
+            connections.increment();
         }
 
         /** A client opened an HTTP/2 stream (its request is also one in the request meters once it is read). */
         public void http2Stream() {
-            Counter.builder(HTTP2_STREAMS).description("Client HTTP/2 streams opened")
-                    .tag("listener", listener).register(registry).increment();
+            Counter streams = http2Streams;
+            if (streams == null) {
+                streams = Counter.builder(HTTP2_STREAMS).description("Client HTTP/2 streams opened")
+                        .tag("listener", listener).register(registry);
+                http2Streams = streams;
+            }
+            streams.increment();
         }
     }
 
