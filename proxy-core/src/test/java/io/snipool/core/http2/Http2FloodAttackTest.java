@@ -54,8 +54,10 @@ class Http2FloodAttackTest {
             assertThat(client.closedByServer()).isTrue();
             awaitRefusals(server, Refusal.RAPID_RESET, 1);
             awaitCount("GOAWAY enhance_your_calm sent", () -> server.goAwaysSent("enhance_your_calm"), 1);
-            // A well-behaved client cancelling 11 requests would have sent those 11 heads too; never the 30.
-            assertThat(server.backendRequests()).isLessThanOrEqualTo(11);
+            // A well-behaved client cancelling 11 requests would have sent those 11 heads too; never the 30. One more
+            // may be read: the head after the 11th reset can come in the same read, and the GOAWAY names the last
+            // stream processed, so nothing past it is taken (RFC 9113 §6.8).
+            assertThat(server.backendRequests()).isLessThanOrEqualTo(12);
         }
     }
 
@@ -93,9 +95,9 @@ class Http2FloodAttackTest {
             client.settings();
             byte[] block = client.headerBlock(1, RawH2Client.request("/"));
             client.frame(HEADERS, END_STREAM, 1, block);
-            for (int i = 0; i < 200; i++) {
-                client.frame(CONTINUATION, 0, 1, new byte[] {0x40});
-            }
+            // One write: frame by frame, a write after the server's close could meet its reset and fail the test
+            // rather than the server.
+            client.raw(RawH2Client.frames(CONTINUATION, 0, 1, new byte[] {0x40}, 200));
 
             List<RawH2Client.Frame> frames = client.readUntil(f -> f.type() == RawH2Client.GOAWAY, WAIT);
 
