@@ -29,6 +29,7 @@ TLS_KEYS=${BENCH_TLS_KEYS:-ecdsa rsa}              # key types of the terminated
 TLS_PROVIDERS=${BENCH_TLS_PROVIDERS:-openssl jdk}  # snipool's tls.provider, one terminating listener each
 JAR=${BENCH_JAR:-$root/proxy-app/target/snipool.jar}
 TRANSPORT=${BENCH_TRANSPORT:-auto}      # snipool's transport key: auto (io_uring here), io_uring, epoll or nio
+DEFER_ACCEPT=${BENCH_DEFER_ACCEPT:-1s}  # snipool's timeouts.defer_accept (1s, the default; 0s turns it off)
 SYSCALLS=${BENCH_SYSCALLS:-0}           # 1: also count each proxy's system calls and context switches (perf stat)
 RESULTS=${BENCH_RESULTS:-$here/results}
 IDLE_HISTO=${BENCH_IDLE_HISTOGRAM:-}    # a directory: snipool's live-object histogram with the idle tunnels open

@@ -149,6 +149,7 @@ listeners:
 $(for spec in "$@"; do snipool_term_listener "${spec%%:*}" "${spec#*:}"; done)
 pool: { max_idle_per_host: $IDLE_PER_HOST }
 limits: { max_connections: $CONN_CAP }
+timeouts: { defer_accept: ${DEFER_ACCEPT:-1s} }
 metrics: { bind: "127.0.0.1:$admin" }
 shutdown: { drain_timeout: 0 }
 access_log: { enabled: false }
