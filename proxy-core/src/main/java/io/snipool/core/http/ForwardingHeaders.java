@@ -2,9 +2,11 @@ package io.snipool.core.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 import io.snipool.config.ListenerConfig;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -33,7 +35,22 @@ public final class ForwardingHeaders {
     static final List<AsciiString> CLIENT_ADDRESS_FIELDS = List.of(X_FORWARDED_FOR, X_FORWARDED_PROTO,
             X_FORWARDED_HOST, FORWARDED, AsciiString.cached("X-Real-IP"));
 
+    /**
+     * The fields Netty's HTTP/2-to-HTTP/1.1 conversion adds ({@code x-http2-stream-id}, {@code x-http2-scheme}, ...),
+     * held once: {@code values()} would copy the array for every head.
+     */
+    private static final List<AsciiString> HTTP2_EXTENSIONS = Arrays.stream(
+            HttpConversionUtil.ExtensionHeaderNames.values()).map(HttpConversionUtil.ExtensionHeaderNames::text)
+            .toList();
+
     private ForwardingHeaders() {
+    }
+
+    /** Removes the {@code x-http2-*} fields of Netty's conversion (or a peer's own): none may go on. */
+    static void removeHttp2Extensions(HttpHeaders headers) {
+        for (AsciiString name : HTTP2_EXTENSIONS) {
+            headers.remove(name);
+        }
     }
 
     /**

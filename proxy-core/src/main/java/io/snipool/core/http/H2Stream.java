@@ -18,7 +18,6 @@ import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -117,9 +116,7 @@ final class H2Stream implements BackendConnection {
     /** What Netty's conversion made of a response, in the shape {@link ResponseForwarder} reads from HTTP/1.1. */
     private void deliver(Object message) {
         if (message instanceof HttpResponse head) {
-            for (HttpConversionUtil.ExtensionHeaderNames extension : HttpConversionUtil.ExtensionHeaderNames.values()) {
-                head.headers().remove(extension.text());
-            }
+            ForwardingHeaders.removeHttp2Extensions(head.headers());
             if (message instanceof FullHttpResponse full) {
                 // HEADERS with END_STREAM: a head, then an end with the body the codec gathered (none), no trailers.
                 HttpResponse only = new DefaultHttpResponse(full.protocolVersion(), full.status(), full.headers());

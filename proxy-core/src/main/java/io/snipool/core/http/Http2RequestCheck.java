@@ -3,7 +3,6 @@ package io.snipool.core.http;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.failure.FailureKind;
 import java.util.List;
@@ -25,9 +24,7 @@ final class Http2RequestCheck {
      * {@code host}, else null.
      */
     static String stripExtensions(HttpRequest request) {
-        for (HttpConversionUtil.ExtensionHeaderNames extension : HttpConversionUtil.ExtensionHeaderNames.values()) {
-            request.headers().remove(extension.text());
-        }
+        ForwardingHeaders.removeHttp2Extensions(request.headers());
         return request.headers().get(HttpHeaderNames.HOST);
     }
 

@@ -192,7 +192,8 @@ public final class Http2ConnectionGuard extends ChannelDuplexHandler {
     }
 
     private void checkStall(Http2Stream stream) {
-        if (stream == null || stallTimers.containsKey(stream.id()) || !stalled(stream)) {
+        // Asked on every frame written: the cheap state test first, the map (a boxed id) only for a stalled stream.
+        if (stream == null || !stalled(stream) || stallTimers.containsKey(stream.id())) {
             return;
         }
         int streamId = stream.id();

@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.codec.http2.Http2Error;
 import io.snipool.core.metrics.Http2Meters.Refusal;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedClass;
@@ -42,8 +43,13 @@ class Http2StreamErrorTest {
             client.readUntil(f -> f.type() == RawH2Client.SETTINGS, WAIT);
             client.frame(RawH2Client.SETTINGS, RawH2Client.ACK, 0, new byte[0]);
             client.headers(1, RawH2Client.request("/upload"), END_HEADERS);
-            client.frame(DATA, 0, 1, new byte[1024]);
-            client.frame(DATA, 0, 1, new byte[1]);
+            // The window's worth and the byte beyond it in one write, so that both are read before the stream could
+            // give the window back (a stream's consumed bytes are returned when the connection's read completes).
+            byte[] full = RawH2Client.frames(DATA, 0, 1, new byte[1024], 1);
+            byte[] over = RawH2Client.frames(DATA, 0, 1, new byte[1], 1);
+            byte[] both = Arrays.copyOf(full, full.length + over.length);
+            System.arraycopy(over, 0, both, full.length, over.length);
+            client.raw(both);
             client.get(3, "/");
 
             List<RawH2Client.Frame> frames = client.readUntil(
