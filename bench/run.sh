@@ -30,6 +30,7 @@ TLS_PROVIDERS=${BENCH_TLS_PROVIDERS:-openssl jdk}  # snipool's tls.provider, one
 JAR=${BENCH_JAR:-$root/proxy-app/target/snipool.jar}
 TRANSPORT=${BENCH_TRANSPORT:-auto}      # snipool's transport key: auto (io_uring here), io_uring, epoll or nio
 DEFER_ACCEPT=${BENCH_DEFER_ACCEPT:-1s}  # snipool's timeouts.defer_accept (1s, the default; 0s turns it off)
+HAPROXY_SPLICE=${BENCH_HAPROXY_SPLICE:-0}  # 1: HAProxy with "option splice-auto" (kernel splicing; off by default)
 SYSCALLS=${BENCH_SYSCALLS:-0}           # 1: also count each proxy's system calls and context switches (perf stat)
 RESULTS=${BENCH_RESULTS:-$here/results}
 IDLE_HISTO=${BENCH_IDLE_HISTOGRAM:-}    # a directory: snipool's live-object histogram with the idle tunnels open
@@ -484,14 +485,14 @@ scenario_tls() {
 }
 
 # --- 4. TLS bulk ------------------------------------------------------------------------------------------------
-curl_bulk() { # curl_bulk PORT [curl args]: prints "size seconds"
+curl_bulk() { # curl_bulk PORT [curl args]: prints "size seconds" (under syscalls_begin's perf stat, if any)
   local port=$1; shift
-  curl -sS -o /dev/null --max-time 600 --cacert "$CA" --resolve "bulk.bench.test:$port:127.0.0.1" \
+  measured curl -sS -o /dev/null --max-time 600 --cacert "$CA" --resolve "bulk.bench.test:$port:127.0.0.1" \
     -w '%{size_download} %{time_total}\n' "$@" "https://bulk.bench.test:$port/bulk.bin"
 }
 
 scenario_bulk() {
-  local t rep port result mbps
+  local t rep port result mbps cpu_before cpu_after
   log "4. TLS passthrough bulk: ${BULK_MIB} MiB download x $REPEAT"
   # One whole untimed download per target first: a JIT compiler that has not yet compiled the relay path makes the
   # first timed run of snipool several times slower, which says nothing about its steady state.
@@ -499,12 +500,19 @@ scenario_bulk() {
   for rep in $(seq "$REPEAT"); do
     for t in $TARGETS; do
       port=$(tls_port "$t" bulk)
+      syscalls_begin "$t"
+      cpu_before=$(cpu_ticks "$t")
       result=$(curl_bulk "$port" 2>&1 || true)
+      cpu_after=$(cpu_ticks "$t")
       if ! mbps=$(python3 "$here/lib/parse.py" curl "$BULK_BYTES" "$result" 2>/dev/null); then
-        note "TLS bulk, $t, run $rep: incomplete download ($result)"; continue
+        note "TLS bulk, $t, run $rep: incomplete download ($result)"; COUNTING=0; continue
       fi
       sample tls_bulk mbps "$t" "$rep" "$mbps"
-      log "   $t run $rep: $mbps MB/s"
+      # CPU per MB (10^6 bytes, as MB/s): the download's bytes, whatever the ticks' resolution (10 ms) rounds.
+      [ "$t" = direct ] || sample tls_bulk cpu_us "$t" "$rep" \
+        "$(python3 -c "print(($cpu_after - $cpu_before) * 1e6 / $CLK_TCK / ($BULK_BYTES / 1e6))")"
+      syscalls_end tls_bulk "$t" "$rep" "$((BULK_BYTES / 1000000))"
+      log "   $t run $rep: $mbps MB/s, $(python3 -c "print(round(($cpu_after - $cpu_before) * 1e6 / $CLK_TCK / ($BULK_BYTES / 1e6), 1))") µs CPU per MB"
     done
   done
 }
@@ -819,6 +827,7 @@ report=$RESULTS/$stamp.md
   echo "| TLS handshake load | h2load, $H2LOAD_THREADS thread(s), $TLS_CLIENTS clients, one request per connection" \
        "(BENCH_H2LOAD_THREADS, BENCH_TLS_CLIENTS) |"
   echo "| bulk download | $BULK_MIB MiB, one curl (BENCH_BULK_MIB) |"
+  echo "| HAProxy splice | $([ "$HAPROXY_SPLICE" = 1 ] && echo 'option splice-auto' || echo 'off, its default') (BENCH_HAPROXY_SPLICE) |"
   echo "| idle tunnels | $IDLE_CONNS per proxy (BENCH_IDLE_CONNS) |"
   if wants_term; then
     echo "| TLS termination (7 to 9) | key types: $TLS_KEYS (BENCH_TLS_KEYS); snipool's tls.provider: $TLS_PROVIDERS" \

@@ -196,11 +196,11 @@ write_haproxy_conf() {
   cat > "$file" <<CONF
 global
   nbthread 2
-  maxconn $CONN_CAP
+  maxconn $CONN_CAP$([ "${HAPROXY_SPLICE:-0}" = 1 ] && printf '\n  # pipes cost two descriptors each: maxconn/4 of them (the default) would pass the open-files limit\n  maxpipes 256')
   # no "log" line: HAProxy logs nothing
 
 defaults
-  maxconn $CONN_CAP
+  maxconn $CONN_CAP$([ "${HAPROXY_SPLICE:-0}" = 1 ] && printf '\n  option splice-auto')
   timeout connect 5s
   timeout client 300s
   timeout server 300s
