@@ -22,7 +22,7 @@ for l in open(gclog):
         t=base_ts+float(m.group(1))
     g=re.search(r'Pause Young.* (\d+)M->(\d+)M\(\d+M\) ([\d.]+)ms',l)
     if g: gcs.append((t,int(g.group(1)),int(g.group(2)),float(g.group(3)))); continue
-    z=re.search(r'Garbage Collection \(([^)]*)\) (\d+)M\(\d+%\)->(\d+)M',l)
+    z=re.search(r'(?:Garbage|Minor|Major) Collection \(([^)]*)\) (\d+)M\(\d+%\)->(\d+)M',l)
     if z: gcs.append((t,int(z.group(2)),int(z.group(3)),0.0)); continue
     s=re.search(r'Safepoint "([^"]+)".*Total: (\d+) ns',l)
     if s: sps.append((t,s.group(1),int(s.group(2))/1e6))
