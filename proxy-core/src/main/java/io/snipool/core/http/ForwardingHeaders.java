@@ -61,15 +61,7 @@ public final class ForwardingHeaders {
      * @return the lower-cased tokens the {@code Connection} field carried (e.g. "close", "keep-alive")
      */
     public static List<String> removeHopByHop(HttpHeaders headers, boolean keepUpgrade) {
-        List<String> tokens = new ArrayList<>(2);
-        for (String connection : headers.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : connection.split(",")) {
-                String name = token.strip().toLowerCase(Locale.ROOT);
-                if (!name.isEmpty()) {
-                    tokens.add(name);
-                }
-            }
-        }
+        List<String> tokens = connectionTokens(headers);
         for (String named : tokens) {
             if (!(keepUpgrade && named.equals("upgrade")) && !isFramingField(named)) {
                 headers.remove(named);
@@ -82,6 +74,31 @@ public final class ForwardingHeaders {
         }
         if (keepUpgrade) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderNames.UPGRADE);
+        }
+        return tokens;
+    }
+
+    /**
+     * The lower-cased tokens of every {@code Connection} field. Runs on every request and response head, so it
+     * allocates nothing for a head without the field and no split array otherwise: a lower-case token that fills
+     * its field (the usual "keep-alive" or "close") is the field's own string.
+     */
+    private static List<String> connectionTokens(HttpHeaders headers) {
+        if (!headers.contains(HttpHeaderNames.CONNECTION)) {
+            return List.of();
+        }
+        List<String> tokens = new ArrayList<>(2);
+        for (String field : headers.getAll(HttpHeaderNames.CONNECTION)) {
+            int start = 0;
+            while (start <= field.length()) {
+                int comma = field.indexOf(',', start);
+                int end = comma < 0 ? field.length() : comma;
+                String name = field.substring(start, end).strip().toLowerCase(Locale.ROOT);
+                if (!name.isEmpty()) {
+                    tokens.add(name);
+                }
+                start = end + 1;
+            }
         }
         return tokens;
     }

@@ -2,21 +2,23 @@ package io.snipool.core.http;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.List;
 
 /**
  * Request ids for one event loop's share of a listener: a client's {@code X-Request-Id} is kept when it is
  * well-formed, else replaced by a new id, which the backend receives. A new id is 32 lower-case hex digits: a random
- * prefix drawn once per instance, then a counter, so making one costs no random numbers and no lock. Not
- * thread-safe: used on its loop only.
+ * prefix drawn once per instance, then a counter, so making one costs no random numbers and no lock, and one
+ * array: a new id is an {@link AsciiString} over the bytes it was written in, which the encoder copies as they are.
+ * Not thread-safe: used on its loop only.
  */
 final class RequestIds {
 
     /** The longest client id kept; a longer one is replaced. */
     static final int MAX_LENGTH = 128;
     static final AsciiString HEADER = AsciiString.cached("X-Request-Id");
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private final long prefix;
     private long counter;
@@ -33,7 +35,7 @@ final class RequestIds {
      * The request's id: its one {@code X-Request-Id} if well-formed, else a new one, set in {@code headers} in place
      * of whatever the client sent.
      */
-    String idFor(HttpHeaders headers) {
+    CharSequence idFor(HttpHeaders headers) {
         String sent = headers.get(HEADER);
         if (sent != null && wellFormed(sent)) {
             List<String> all = headers.getAll(HEADER);
@@ -41,7 +43,7 @@ final class RequestIds {
                 return sent;
             }
         }
-        String id = next();
+        AsciiString id = next();
         headers.set(HEADER, id);
         return id;
     }
@@ -63,14 +65,14 @@ final class RequestIds {
         return true;
     }
 
-    private String next() {
-        char[] id = new char[32];
+    private AsciiString next() {
+        byte[] id = new byte[32];
         hex(prefix, id, 0);
         hex(counter++, id, 16);
-        return new String(id);
+        return new AsciiString(id, false);
     }
 
-    private static void hex(long value, char[] into, int offset) {
+    private static void hex(long value, byte[] into, int offset) {
         for (int i = 15; i >= 0; i--) {
             into[offset + i] = HEX[(int) (value & 0xf)];
             value >>>= 4;

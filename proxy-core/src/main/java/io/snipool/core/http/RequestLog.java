@@ -34,7 +34,8 @@ final class RequestLog {
     private String method;
     private String path;
     private String protocol;
-    private String requestId;
+    /** Kept as given: a new id is an AsciiString, made a String only if the access log writes it. */
+    private CharSequence requestId;
     private String userAgent;
     private String referer;
     private String route = RequestMeters.NO_ROUTE;
@@ -61,7 +62,7 @@ final class RequestLog {
     }
 
     /** The request as the client sent it, before any header is rewritten; {@code requestHost} is its Host. */
-    void request(HttpRequest request, String requestHost, String id) {
+    void request(HttpRequest request, String requestHost, CharSequence id) {
         method = request.method().name();
         path = request.uri();
         protocol = request.protocolVersion().text();
@@ -171,7 +172,7 @@ final class RequestLog {
         listener.accessLog().log(new AccessRecord(Instant.now(), "http", listener.config().name(), client, host,
                 method, path, protocol, RequestMeters.NO_ROUTE.equals(route) ? null : route, backend, status,
                 backendStatus, outcome, bytesIn, bytesOut, nanos / 1000, micros(connectNanos),
-                micros(firstByteNanos), pool, staleRetry, attempts, requestId, userAgent, referer, tls));
+                micros(firstByteNanos), pool, staleRetry, attempts, requestId == null ? null : requestId.toString(), userAgent, referer, tls));
     }
 
     private static long micros(long nanos) {

@@ -110,7 +110,9 @@ final class ResponseForwarder {
         Optional<Duration> backendKeepAlive = keepAliveTimeout(response.headers().get("keep-alive"));
         boolean chunked = HttpUtil.isTransferEncodingChunked(response);
         boolean hasLength = response.headers().contains(HttpHeaderNames.CONTENT_LENGTH);
-        String codings = otherCodings(response.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING));
+        // Most responses have a length and no Transfer-Encoding: no list and no builder for them.
+        String codings = response.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)
+                ? otherCodings(response.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING)) : "";
         List<String> tokens = ForwardingHeaders.removeHopByHop(response.headers(), false);
         boolean bodyless = head || code == 204 || code == 304;
         framing = new ResponseFraming(backendHttp10, tokens.contains("keep-alive"), tokens.contains("close"),

@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import java.util.List;
 
 /**
@@ -105,6 +106,44 @@ final class StrictResponseDecoder extends HttpResponseDecoder {
     @Override
     protected boolean isSwitchingToNonHttp1Protocol(HttpResponse msg) {
         return switching(msg);
+    }
+
+    /** The usual field names are shared, not made anew per head ({@link KnownHeaderNames}). */
+    @Override
+    protected AsciiString splitHeaderName(byte[] bytes, int start, int length) {
+        AsciiString known = KnownHeaderNames.find(bytes, start, length);
+        return known != null ? known : super.splitHeaderName(bytes, start, length);
+    }
+
+    // The status line of nearly every response is "HTTP/1.1 200 OK": its three words are shared strings, as Netty's
+    // request decoder shares "GET", "POST" and "HTTP/1.1".
+
+    @Override
+    protected String splitFirstWordInitialLine(byte[] bytes, int start, int length) {
+        return spelled(bytes, start, length, "HTTP/1.1") ? "HTTP/1.1"
+                : super.splitFirstWordInitialLine(bytes, start, length);
+    }
+
+    @Override
+    protected String splitSecondWordInitialLine(byte[] bytes, int start, int length) {
+        return spelled(bytes, start, length, "200") ? "200" : super.splitSecondWordInitialLine(bytes, start, length);
+    }
+
+    @Override
+    protected String splitThirdWordInitialLine(byte[] bytes, int start, int length) {
+        return spelled(bytes, start, length, "OK") ? "OK" : super.splitThirdWordInitialLine(bytes, start, length);
+    }
+
+    private static boolean spelled(byte[] bytes, int start, int length, String text) {
+        if (length != text.length()) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (bytes[start + i] != text.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean switching(HttpResponse response) {

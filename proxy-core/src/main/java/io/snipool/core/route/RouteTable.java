@@ -22,7 +22,11 @@ import java.util.regex.Matcher;
 public final class RouteTable {
 
     private final List<RouteConfig> routes;
-    private final Map<String, Entry> exactNames;
+    /**
+     * An exact name always matches the same way, so its match is made once here rather than per request (with its
+     * variables map): it was a measurable share of the garbage of HTTP keep-alive load (bench/results/issue-13-tail).
+     */
+    private final Map<String, RouteMatch> exactNames;
     /** Keyed by the wildcard's suffix: {@code *.example.test} is stored under {@code example.test}. */
     private final Map<String, Entry> wildcardSuffixes;
     private final List<RegexEntry> regexes;
@@ -55,7 +59,9 @@ public final class RouteTable {
                 }
             }
         }
-        this.exactNames = Map.copyOf(exact);
+        Map<String, RouteMatch> exactMatches = new HashMap<>();
+        exact.forEach((name, entry) -> exactMatches.put(name, nameMatch(entry, name)));
+        this.exactNames = Map.copyOf(exactMatches);
         this.wildcardSuffixes = Map.copyOf(wildcards);
         this.regexes = List.copyOf(regexList);
         this.catchAll = firstCatchAll;
@@ -82,9 +88,9 @@ public final class RouteTable {
         if (normalizedHost.isEmpty()) {
             return matchWithoutName();
         }
-        Entry exact = exactNames.get(normalizedHost);
+        RouteMatch exact = exactNames.get(normalizedHost);
         if (exact != null) {
-            return Optional.of(nameMatch(exact, normalizedHost));
+            return Optional.of(exact);
         }
         Entry wildcard = longestWildcard(normalizedHost);
         if (wildcard != null) {

@@ -23,6 +23,13 @@ class ForwardingHeadersTest {
     }
 
     @Test
+    void emptyConnectionTokensAreSkipped() {
+        HttpHeaders headers = headers("Connection", ",close,, X-A ,", "Connection", "", "X-A", "a", "X-B", "b");
+        assertThat(ForwardingHeaders.removeHopByHop(headers, false)).containsExactly("close", "x-a");
+        assertThat(names(headers)).containsExactly("X-B");
+    }
+
+    @Test
     void removesTheFixedHopByHopFieldsWhetherNamedOrNot() {
         HttpHeaders headers = headers("Proxy-Connection", "keep-alive", "TE", "trailers", "Upgrade", "h2c",
                 "Trailer", "X-Checksum", "Transfer-Encoding", "chunked", "Keep-Alive", "timeout=1", "Accept", "*/*");

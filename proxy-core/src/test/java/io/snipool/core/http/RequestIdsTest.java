@@ -30,8 +30,8 @@ class RequestIdsTest {
         HttpHeaders first = DefaultHttpHeadersFactory.headersFactory().newHeaders();
         HttpHeaders second = DefaultHttpHeadersFactory.headersFactory().newHeaders().add("X-Request-Id", "a b");
 
-        assertThat(ids.idFor(first)).isEqualTo("0123456789abcdef0000000000000000");
-        assertThat(ids.idFor(second)).isEqualTo("0123456789abcdef0000000000000001");
+        assertThat(ids.idFor(first)).hasToString("0123456789abcdef0000000000000000");
+        assertThat(ids.idFor(second)).hasToString("0123456789abcdef0000000000000001");
         assertThat(first.getAll("x-request-id")).containsExactly("0123456789abcdef0000000000000000");
         assertThat(second.getAll("x-request-id")).as("replaced, not added").containsExactly(
                 "0123456789abcdef0000000000000001");
@@ -44,8 +44,8 @@ class RequestIdsTest {
         HttpHeaders two = DefaultHttpHeadersFactory.headersFactory().newHeaders().add("X-Request-Id", "abc")
                 .add("X-Request-Id", "def");
 
-        assertThat(ids.idFor(one)).isEqualTo("abc");
-        assertThat(ids.idFor(two)).isEqualTo("00000000000000000000000000000000");
+        assertThat(ids.idFor(one)).hasToString("abc");
+        assertThat(ids.idFor(two)).hasToString("00000000000000000000000000000000");
         assertThat(two.getAll("x-request-id")).containsExactly("00000000000000000000000000000000");
     }
 
@@ -55,8 +55,8 @@ class RequestIdsTest {
         RequestIds b = new RequestIds();
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < 1000; i++) {
-            seen.add(a.idFor(DefaultHttpHeadersFactory.headersFactory().newHeaders()));
-            seen.add(b.idFor(DefaultHttpHeadersFactory.headersFactory().newHeaders()));
+            seen.add(a.idFor(DefaultHttpHeadersFactory.headersFactory().newHeaders()).toString());
+            seen.add(b.idFor(DefaultHttpHeadersFactory.headersFactory().newHeaders()).toString());
         }
         assertThat(seen).hasSize(2000);
     }
