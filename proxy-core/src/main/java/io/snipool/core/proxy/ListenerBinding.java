@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntFunction;
 
 /** How the instances of one listener (one per event loop) bind its address. */
-sealed interface ListenerBinding {
+public sealed interface ListenerBinding {
 
     /**
      * Vert.x's {@code NetServer}: one socket shared by every instance, accepting on Vert.x's acceptor thread.
@@ -23,7 +23,7 @@ sealed interface ListenerBinding {
      * A socket per event loop ({@link LoopAcceptor}), all on one port: for {@code :0} the first instance to bind
      * takes a free port and the others bind that one; a configured port is bound by each at once.
      */
-    final class PerLoop implements ListenerBinding {
+    public final class PerLoop implements ListenerBinding {
 
         private final int configuredPort;
         private final AtomicBoolean claimed = new AtomicBoolean();

@@ -44,8 +44,8 @@ public final class ListenerVerticle extends VerticleBase {
      * @param binding            how the instances of this listener bind its address
      * @param proxyHeaderTimeout with {@code proxy_protocol_in}, how long the PROXY header may take to arrive
      */
-    public ListenerVerticle(LiveListener live, ListenerBinding binding, Duration proxyHeaderTimeout, ConnectionLimiter limiter,
-                            RefusalLog refusalLog, ConnectionHandler.Factory handlers) {
+    public ListenerVerticle(LiveListener live, ListenerBinding binding, Duration proxyHeaderTimeout,
+                            ConnectionLimiter limiter, RefusalLog refusalLog, ConnectionHandler.Factory handlers) {
         this.listener = live.config();
         this.binding = binding;
         this.proxyHeaderTimeout = proxyHeaderTimeout;
