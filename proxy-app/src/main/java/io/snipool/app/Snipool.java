@@ -4,6 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.snipool.app.status.ConfigHistory;
 import io.snipool.app.status.StatusReport;
+import io.snipool.config.AcceptMode;
 import io.snipool.config.AccessLogConfig;
 import io.snipool.config.ListenerConfig;
 import io.snipool.config.ProxyConfig;
@@ -83,6 +84,10 @@ public final class Snipool {
         this.accessLog = openAccessLog(config.accessLog(), registry);
         this.proxy = new ProxyServer(vertx, config, new ProxyMetrics(registry), new VertxHostResolver(vertx),
                 eventLoops, accessLog);
+        if (config.accept() == AcceptMode.PER_LOOP && !proxy.acceptsPerLoop()) {
+            LOG.info("accept: per_loop needs a native transport; on " + transport.name()
+                    + " the event loops share one listening socket per address");
+        }
         this.admin = new AdminServer(vertx, registry, readiness, proxy.pools(), proxy.health(), this::reloadFromApi,
                 this::config, new StatusReport(registry, history));
     }
@@ -161,7 +166,7 @@ public final class Snipool {
                     for (ListenerConfig listener : config.listeners()) {
                         LOG.info("listener " + listener.name() + " (" + listener.mode().name().toLowerCase(Locale.ROOT)
                                 + ") bound " + hostPort(listener.bind().host(), proxy.port(listener.name())) + " on "
-                                + eventLoops + " event loops");
+                                + eventLoops + " event loops" + (proxy.acceptsPerLoop() ? ", a socket each" : ""));
                     }
                 });
     }
@@ -194,6 +199,10 @@ public final class Snipool {
         if (next.transport() != config.transport()) {
             LOG.warning("transport changed to " + next.transport().name().toLowerCase(Locale.ROOT)
                     + "; the event loops keep theirs until a restart");
+        }
+        if (next.accept() != config.accept()) {
+            LOG.warning("accept changed to " + next.accept().name().toLowerCase(Locale.ROOT)
+                    + "; the listeners keep theirs until a restart");
         }
         if (!next.timeouts().deferAccept().equals(config.timeouts().deferAccept())) {
             LOG.warning("timeouts.defer_accept changed to " + Units.formatDuration(next.timeouts().deferAccept())

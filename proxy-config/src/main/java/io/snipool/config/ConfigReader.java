@@ -58,6 +58,7 @@ final class ConfigReader {
                 reloadMap.duration("watch_delay", ReloadConfig.DEFAULT_WATCH_DELAY, Duration.ZERO, Duration.ofMinutes(1)));
         reloadMap.finish();
         Transport transport = top.choice("transport", Transport.DEFAULT, Transport.class);
+        AcceptMode accept = top.choice("accept", AcceptMode.DEFAULT, AcceptMode.class);
         BackendPolicy backendDefaults = backendPolicies.defaults(top);
         HealthConfigReader.Defaults healthDefaults = health.defaults(top);
 
@@ -76,7 +77,7 @@ final class ConfigReader {
         }
         top.finish();
         return new ProxyConfig(listeners, pool, timeouts, limits, http2, metrics, shutdown, accessLog, forwarded,
-                logging, reload, transport, warnings.inFileOrder());
+                logging, reload, transport, accept, warnings.inFileOrder());
     }
 
     private Timeouts readTimeouts(YamlMap map) {

@@ -9,6 +9,7 @@ import java.util.List;
  *                 14 days, {@code verify: false}), each with its key path and line like a problem; logged at start
  *                 and at every reload, printed by {@code --check}
  * @param transport the socket transport of the event loops; read at start only
+ * @param accept    whether each event loop accepts on a socket of its own; read at start only
  * @param forwarded whose forwarding headers HTTP listeners believe
  * @param http2     the limits of every client-side HTTP/2 connection
  */
@@ -16,7 +17,7 @@ public record ProxyConfig(List<ListenerConfig> listeners, PoolSettings pool, Tim
                           Http2Limits http2,
                           MetricsConfig metrics, ShutdownConfig shutdown, AccessLogConfig accessLog,
                           ForwardedConfig forwarded, LoggingConfig logging, ReloadConfig reload, Transport transport,
-                          List<ConfigProblem> warnings) {
+                          AcceptMode accept, List<ConfigProblem> warnings) {
 
     public ProxyConfig {
         listeners = List.copyOf(listeners);

@@ -258,6 +258,10 @@ class ConfigErrorsTest {
         assertThat(transport.message())
                 .isEqualTo("expected one of auto, epoll, io_uring, nio; got 'iouring' (did you mean 'io_uring'?)");
         assertThat(transport.path()).isEqualTo("transport");
+        ConfigProblem accept = only(listener("      - { hosts: [a.test], backends: [b:1] }\n") + "accept: per-loop\n");
+        assertThat(accept.message())
+                .isEqualTo("expected one of per_loop, shared; got 'per-loop' (did you mean 'per_loop'?)");
+        assertThat(accept.path()).isEqualTo("accept");
     }
 
     @Test

@@ -66,6 +66,7 @@ class ConfigLoaderTest {
             logging: { level: debug, format: json }
             reload: { watch: true, watch_delay: 2s }
             transport: io_uring
+            accept: shared
             """;
 
     private static ProxyConfig parse(String yaml) throws InvalidConfigException {
@@ -139,6 +140,7 @@ class ConfigLoaderTest {
                 LoggingConfig.Format.JSON));
         assertThat(config.reload()).isEqualTo(new ReloadConfig(true, Duration.ofSeconds(2)));
         assertThat(config.transport()).isEqualTo(Transport.IO_URING);
+        assertThat(config.accept()).isEqualTo(AcceptMode.SHARED);
     }
 
     @Test
@@ -158,6 +160,7 @@ class ConfigLoaderTest {
         assertThat(config.logging()).isEqualTo(LoggingConfig.defaults());
         assertThat(config.reload()).isEqualTo(new ReloadConfig(false, Duration.ofMillis(500)));
         assertThat(config.transport()).isEqualTo(Transport.AUTO);
+        assertThat(config.accept()).isEqualTo(AcceptMode.PER_LOOP);
         ListenerConfig listener = config.listeners().get(0);
         assertThat(listener.proxyProtocolIn()).isFalse();
         assertThat(listener.allow()).isEmpty();

@@ -17,13 +17,14 @@ import java.time.Duration;
 
 /**
  * One event loop's share of a listener: accepts client connections and hands each to the listener's protocol
- * handler. Vert.x deploys one instance per event loop; instances binding the same address share one socket
- * and Vert.x spreads accepted connections over them, so each connection lives on one loop for its whole life.
+ * handler. Vert.x deploys one instance per event loop; each connection lives on one loop for its whole life.
+ * Per {@link ListenerBinding}, each instance accepts on a socket of its own ({@link LoopAcceptor}, the default on
+ * the native transports), or all share Vert.x's one socket and Vert.x spreads the accepted connections.
  */
 public final class ListenerVerticle extends VerticleBase {
 
     private final ListenerConfig listener;
-    private final int port;
+    private final ListenerBinding binding;
     private final Duration proxyHeaderTimeout;
     private final ConnectionLimiter limiter;
     private final LiveListener live;
@@ -36,16 +37,17 @@ public final class ListenerVerticle extends VerticleBase {
     private final ConnectionHandler.Factory handlers;
     private ConnectionHandler handler;
     private NetServer server;
+    private LoopAcceptor acceptor;
+    private volatile int actualPort;
 
     /**
-     * @param port               the port to bind: the configured one, or a negative one shared by all instances
-     *                           when the configuration says {@code :0}
+     * @param binding            how the instances of this listener bind its address
      * @param proxyHeaderTimeout with {@code proxy_protocol_in}, how long the PROXY header may take to arrive
      */
-    public ListenerVerticle(LiveListener live, int port, Duration proxyHeaderTimeout, ConnectionLimiter limiter,
-                            RefusalLog refusalLog, ConnectionHandler.Factory handlers) {
+    public ListenerVerticle(LiveListener live, ListenerBinding binding, Duration proxyHeaderTimeout,
+                            ConnectionLimiter limiter, RefusalLog refusalLog, ConnectionHandler.Factory handlers) {
         this.listener = live.config();
-        this.port = port;
+        this.binding = binding;
         this.proxyHeaderTimeout = proxyHeaderTimeout;
         this.limiter = limiter;
         this.live = live;
@@ -56,22 +58,29 @@ public final class ListenerVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        handler = handlers.create(((ContextInternal) context).nettyEventLoop());
+        ContextInternal loopContext = (ContextInternal) context;
+        handler = handlers.create(loopContext.nettyEventLoop());
+        if (binding instanceof ListenerBinding.PerLoop perLoop) {
+            acceptor = new LoopAcceptor(loopContext, this::accept,
+                    listener.proxyProtocolIn() ? proxyHeaderTimeout : null);
+            return perLoop.bind(loopContext, port -> acceptor.listen(listener.bind().host(), port))
+                    .onSuccess(port -> actualPort = port);
+        }
         NetServerOptions options = new NetServerOptions()
                 .setHost(listener.bind().host())
-                .setPort(port)
+                .setPort(((ListenerBinding.Shared) binding).port())
                 .setTcpNoDelay(true)
                 .setReuseAddress(true)
                 .setUseProxyProtocol(listener.proxyProtocolIn())
                 .setProxyProtocolTimeout(proxyHeaderTimeout.toMillis())
                 .setProxyProtocolTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
         server = vertx.createNetServer(options).connectHandler(this::accept);
-        return server.listen();
+        return server.listen().onSuccess(bound -> actualPort = bound.actualPort());
     }
 
     /** The port actually bound (differs from the configured one for {@code :0}). */
     public int actualPort() {
-        return server.actualPort();
+        return actualPort;
     }
 
     /**
@@ -111,11 +120,17 @@ public final class ListenerVerticle extends VerticleBase {
      * is told (Vert.x's shutdown handler) and may finish what it is doing; the rest are closed when it elapses.
      */
     public Future<Void> shutdown(Duration timeout) {
+        if (acceptor != null) {
+            return acceptor.shutdown(timeout);
+        }
         return server == null ? Future.succeededFuture() : server.shutdown(timeout);
     }
 
     @Override
     public Future<?> stop() {
+        if (acceptor != null) {
+            return acceptor.shutdown(Duration.ZERO);
+        }
         return server == null ? Future.succeededFuture() : server.close();
     }
 }

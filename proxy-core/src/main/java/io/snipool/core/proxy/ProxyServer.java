@@ -1,6 +1,7 @@
 package io.snipool.core.proxy;
 
 import io.netty.channel.EventLoop;
+import io.snipool.config.AcceptMode;
 import io.snipool.config.ListenerConfig;
 import io.snipool.config.ProxyConfig;
 import io.snipool.config.RouteConfig;
@@ -71,6 +72,7 @@ public final class ProxyServer {
     private final ProxyMetrics metrics;
     private final HostResolver resolver;
     private final int instances;
+    private final boolean perLoopAccept;
     private final ConnectionLimiter limiter;
     private final HttpPools pools;
     private final BackendHealth health;
@@ -94,6 +96,7 @@ public final class ProxyServer {
         this.metrics = metrics;
         this.resolver = resolver;
         this.instances = instances;
+        this.perLoopAccept = config.accept() == AcceptMode.PER_LOOP && LoopAcceptor.supported((VertxInternal) vertx);
         this.limiter = new ConnectionLimiter(config.limits().maxConnections());
         metrics.connectionLimit(limiter::maxConnections);
         var channels = ((VertxInternal) vertx).transport().channelFactory(false);
@@ -136,19 +139,20 @@ public final class ProxyServer {
     }
 
     /**
-     * Instances binding the same address share one socket. For {@code :0} each listener binds a distinct
-     * negative port instead: Vert.x reads that as "a random port, shared by every server given this same negative
-     * number", so all instances of the listener still share one socket (a plain 0 would give each its own).
+     * Deploys one instance per event loop. With {@code accept: per_loop} on a native transport each binds a socket
+     * of its own on the listener's port; otherwise they share Vert.x's one socket ({@link ListenerBinding}).
      */
     private Future<Void> deploy(ListenerConfig listener) {
         // A listener that is rebound or changes mode gets a fresh live configuration; its meters continue.
         LiveListener live = new LiveListener(listener, config, liveMeters(listener.name()), accessLog);
         ConnectionHandler.Factory handlers = ListenerHandlers.forListener(live, config, vertx, resolver, pools, health);
-        int port = listener.bind().port() == 0 ? -(++negativePorts) : listener.bind().port();
+        int configuredPort = listener.bind().port();
+        ListenerBinding binding = perLoopAccept ? new ListenerBinding.PerLoop(configuredPort)
+                : new ListenerBinding.Shared(configuredPort == 0 ? -(++negativePorts) : configuredPort);
         RefusalLog refusalLog = new RefusalLog(listener.name(), RefusalLog.DEFAULT_INTERVAL);
         List<ListenerVerticle> started = new ArrayList<>();
         return vertx.deployVerticle(() -> {
-                    ListenerVerticle instance = new ListenerVerticle(live, port, config.timeouts().clientHello(),
+                    ListenerVerticle instance = new ListenerVerticle(live, binding, config.timeouts().clientHello(),
                             limiter, refusalLog, handlers);
                     started.add(instance);
                     return instance;
@@ -295,6 +299,11 @@ public final class ProxyServer {
     /** Names of the listeners deployed now, in deployment order. */
     public List<String> listenerNames() {
         return List.copyOf(listeners.keySet());
+    }
+
+    /** Whether each event loop accepts on a socket of its own ({@code accept: per_loop} on a native transport). */
+    public boolean acceptsPerLoop() {
+        return perLoopAccept;
     }
 
     public ProxyConfig config() {

@@ -91,7 +91,7 @@ class ForwardedTrustTest {
             Await.result(proxy.server().reload(new ProxyConfig(now.listeners(), now.pool(), now.timeouts(),
                     now.limits(), now.http2(), now.metrics(), now.shutdown(), now.accessLog(),
                     new ForwardedConfig(List.of(Cidr.parse("127.0.0.1"))), now.logging(), now.reload(),
-                    now.transport(), now.warnings())));
+                    now.transport(), now.accept(), now.warnings())));
             client.exchange(RawClient.get("a.test", "/", FORGED));
 
             assertThat(received.remove().message().all("X-Forwarded-For")).containsExactly("127.0.0.1");

@@ -55,7 +55,7 @@ public final class BackendTlsConfigs {
                 listener.deny(), listener.routes().stream().map(edit).toList(), listener.forwardedHeaders(),
                 listener.clientLimits(), listener.tls(), listener.http2())).toList();
         return new ProxyConfig(listeners, config.pool(), config.timeouts(), config.limits(), config.http2(),
-                config.metrics(), config.shutdown(), config.accessLog(), config.forwarded(), config.logging(), config.reload(), config.transport(),
+                config.metrics(), config.shutdown(), config.accessLog(), config.forwarded(), config.logging(), config.reload(), config.transport(), config.accept(),
                 config.warnings());
     }
 }
