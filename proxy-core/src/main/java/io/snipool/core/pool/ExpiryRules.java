@@ -18,6 +18,9 @@ final class ExpiryRules {
      */
     static final Duration KEEP_ALIVE_MARGIN = Duration.ofSeconds(1);
 
+    /** A connection's request budget is up to a tenth short of {@code max_requests_per_connection}. */
+    static final int REQUEST_BUDGET_JITTER_DIVISOR = 10;
+
     private ExpiryRules() {
     }
 
@@ -26,6 +29,23 @@ final class ExpiryRules {
         // Connections made together (a burst, a prewarm) would otherwise all expire together and reconnect at once.
         long jitter = settings.lifetimeJitter().toNanos();
         return settings.maxLifetime().toNanos() - (jitter > 0 ? random.nextLong(jitter + 1) : 0);
+    }
+
+    /**
+     * How many requests this connection's budget is short of {@code max_requests_per_connection}: a uniform draw
+     * from {@code [0, max / REQUEST_BUDGET_JITTER_DIVISOR]}. Connections that start together under an even load
+     * (every client connection leasing one) serve requests at the same pace; with one budget they would all be
+     * retired within the same moment and the backend would take that many new connections at once, a latency spike
+     * every budget's worth of requests. A budget under the divisor is exact.
+     */
+    static int requestBudgetCut(PoolSettings settings, RandomGenerator random) {
+        long most = Math.min(Integer.MAX_VALUE - 1, settings.maxRequestsPerConnection() / REQUEST_BUDGET_JITTER_DIVISOR);
+        return (int) random.nextLong(most + 1);
+    }
+
+    /** This connection's request budget, never below one, also when a reload lowered the limit below its cut. */
+    static long requestBudget(PoolEntry<?, ?> entry, PoolSettings settings) {
+        return Math.max(1, settings.maxRequestsPerConnection() - entry.requestBudgetCut);
     }
 
     /** The idle time a backend's {@code Keep-Alive: timeout} allows us, strictly less than it. */
@@ -42,7 +62,7 @@ final class ExpiryRules {
         if (now - entry.expiresAtNanos >= 0) {
             return EvictionReason.MAX_LIFETIME;
         }
-        if (entry.requestCount >= settings.maxRequestsPerConnection()) {
+        if (entry.requestCount >= requestBudget(entry, settings)) {
             return EvictionReason.MAX_REQUESTS;
         }
         if (entry.keepAliveLimitNanos == 0) {
@@ -62,7 +82,7 @@ final class ExpiryRules {
         if (!entry.connection.isOpen()) {
             return EvictionReason.CLOSED_BY_PEER;
         }
-        if (entry.requestCount >= settings.maxRequestsPerConnection()) {
+        if (entry.requestCount >= requestBudget(entry, settings)) {
             return EvictionReason.MAX_REQUESTS; // the limit may have been lowered since it was recycled
         }
         return expired(entry, settings, now, protectedByMinIdle);

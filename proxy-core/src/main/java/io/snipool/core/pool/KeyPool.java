@@ -168,7 +168,8 @@ final class KeyPool<K, C extends PooledConnection> {
             prewarmer.connectEnded(true, now);
         }
         PoolEntry<K, C> entry = new PoolEntry<>(this, connection, now,
-                now + ExpiryRules.lifetimeNanos(settings, pool.random));
+                now + ExpiryRules.lifetimeNanos(settings, pool.random),
+                ExpiryRules.requestBudgetCut(settings, pool.random));
         PendingLease<K, C> request = attempt.request;
         if (request != null && request.state == State.CONNECTING) {
             request.state = State.ANSWERED;

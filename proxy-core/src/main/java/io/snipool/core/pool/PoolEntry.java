@@ -21,6 +21,8 @@ final class PoolEntry<K, C extends PooledConnection> implements IdleWatcher, Run
 
     State state = State.LEASED;
     long requestCount;
+    /** Taken off {@code max_requests_per_connection} for this connection: see {@link ExpiryRules#requestBudgetCut}. */
+    final int requestBudgetCut;
     long idleSinceNanos;
     /** The longest the backend lets it sit idle, already shortened by a safety margin; {@link #NO_LIMIT} if unknown. */
     long keepAliveLimitNanos = NO_LIMIT;
@@ -38,11 +40,12 @@ final class PoolEntry<K, C extends PooledConnection> implements IdleWatcher, Run
     Cancellable timer;
     long timerDueNanos;
 
-    PoolEntry(KeyPool<K, C> owner, C connection, long createdNanos, long expiresAtNanos) {
+    PoolEntry(KeyPool<K, C> owner, C connection, long createdNanos, long expiresAtNanos, int requestBudgetCut) {
         this.owner = owner;
         this.connection = connection;
         this.createdNanos = createdNanos;
         this.expiresAtNanos = expiresAtNanos;
+        this.requestBudgetCut = requestBudgetCut;
     }
 
     /** Arms the expiry timer for the next deadline, unless it is already armed to fire no later. */

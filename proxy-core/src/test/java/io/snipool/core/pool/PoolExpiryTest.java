@@ -218,6 +218,41 @@ class PoolExpiryTest {
     }
 
     @Test
+    void requestBudgetsDifferByUpToATenthSoConnectionsStartedTogetherRetireApart() {
+        PoolSettings hundred = settings().maxRequests(100).build();
+        java.util.Set<Long> served = new java.util.TreeSet<>();
+        for (int connection = 0; connection < 20; connection++) {
+            served.add(requestsUntilRetired(hundred));
+        }
+        assertThat(served).allSatisfy(count -> assertThat(count).isBetween(90L, 100L));
+        assertThat(served).hasSizeGreaterThan(3); // 20 draws from 11 values
+        assertThat(h.listener.reasons()).containsOnly(EvictionReason.MAX_REQUESTS);
+    }
+
+    @Test
+    void aBudgetUnderTenIsExact() {
+        PoolSettings nine = settings().maxRequests(9).build();
+        for (int connection = 0; connection < 5; connection++) {
+            assertThat(requestsUntilRetired(nine)).isEqualTo(9);
+        }
+    }
+
+    /** Leases one new connection and reuses it until the pool retires it; how many requests it served. */
+    private long requestsUntilRetired(PoolSettings settings) {
+        Lease<FakeConnection> lease = h.leaseFresh(A, settings);
+        int evictions = h.listener.evictions.size();
+        while (true) {
+            long count = lease.requestCount();
+            lease.recycle();
+            if (h.listener.evictions.size() > evictions) {
+                assertThat(h.listener.evictions.get(evictions).requestsServed()).isEqualTo(count);
+                return count;
+            }
+            lease = h.leaseHit(A, settings);
+        }
+    }
+
+    @Test
     void aLeaseSkipsIdleConnectionsThatDiedUnnoticedAndTakesTheNextGoodOne() {
         List<FakeConnection> connections = h.idleConnections(A, settings, 3);
         connections.get(2).peerClosesUnnoticed(); // the FIN is in flight; the watcher has not fired
