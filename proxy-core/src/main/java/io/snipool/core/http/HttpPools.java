@@ -178,10 +178,14 @@ public final class HttpPools {
      * {@code address} went down or was ejected: every loop's pool closes its idle connections to it now and its busy
      * ones when their requests end (reason {@code backend_down}), and keeps none warm until it is leased again.
      * Template keys that resolved to the same address are not the configured backend, and are left alone.
+     *
+     * @return completes when every loop's pool has retired them (a lease after that never gets one)
      */
-    public void backendDown(HostPort address) {
-        pools.forEach((loop, pool) -> loop.execute(() -> pool.retire(key -> !key.dynamic()
-                && key.address().equals(address), EvictionReason.BACKEND_DOWN)));
+    public CompletableFuture<Void> backendDown(HostPort address) {
+        List<CompletableFuture<Void>> parts = new ArrayList<>();
+        pools.forEach((loop, pool) -> parts.add(CompletableFuture.runAsync(() -> pool.retire(key -> !key.dynamic()
+                && key.address().equals(address), EvictionReason.BACKEND_DOWN), loop)));
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
     }
 
     /** Closes every idle connection and refuses further leases, each pool on its own loop. */

@@ -96,7 +96,7 @@ class H2BackendLimitsTest {
             try {
                 List<Future<String>> first = H2BackendIntegrationTest.send(client, proxy.port(), 0, 2);
                 Await.until("two streams in flight", () -> proxy.gauge(PoolMeters.STREAMS_ACTIVE), v -> v == 2);
-                proxy.server().pools().backendDown(new HostPort("127.0.0.1", backend.port()));
+                proxy.server().pools().backendDown(new HostPort("127.0.0.1", backend.port())).get(5, TimeUnit.SECONDS);
 
                 List<Future<String>> third = H2BackendIntegrationTest.send(client, proxy.port(), 2, 3);
                 assertThat(Await.result(third.get(0))).startsWith("200 n=2 connection=2 ");

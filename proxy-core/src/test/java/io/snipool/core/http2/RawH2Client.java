@@ -110,6 +110,11 @@ final class RawH2Client implements AutoCloseable {
         return headers(streamId, request(path), END_STREAM | END_HEADERS);
     }
 
+    /** A GET of {@code path} whose stream stays open (no END_STREAM): nothing can answer it before a reset. */
+    RawH2Client open(int streamId, String path) throws IOException {
+        return headers(streamId, request(path), END_HEADERS);
+    }
+
     RawH2Client headers(int streamId, Http2Headers headers, int flags) throws IOException {
         return frame(HEADERS, flags, streamId, headerBlock(streamId, headers));
     }
