@@ -2,6 +2,7 @@ package io.snipool.core.http;
 
 import io.netty.util.AsciiString;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -31,20 +32,11 @@ final class KnownHeaderNames {
             return null;
         }
         for (AsciiString name : BY_LENGTH[length]) {
-            if (sameBytes(name.array(), bytes, start, length)) {
+            if (Arrays.equals(name.array(), 0, length, bytes, start, start + length)) {
                 return name;
             }
         }
         return null;
-    }
-
-    private static boolean sameBytes(byte[] name, byte[] bytes, int start, int length) {
-        for (int i = 0; i < length; i++) {
-            if (name[i] != bytes[start + i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static AsciiString[][] byLength() {

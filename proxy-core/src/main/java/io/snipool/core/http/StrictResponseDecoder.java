@@ -8,6 +8,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -120,30 +122,26 @@ final class StrictResponseDecoder extends HttpResponseDecoder {
 
     @Override
     protected String splitFirstWordInitialLine(byte[] bytes, int start, int length) {
-        return spelled(bytes, start, length, "HTTP/1.1") ? "HTTP/1.1"
+        return spelled(bytes, start, length, HTTP_1_1) ? "HTTP/1.1"
                 : super.splitFirstWordInitialLine(bytes, start, length);
     }
 
     @Override
     protected String splitSecondWordInitialLine(byte[] bytes, int start, int length) {
-        return spelled(bytes, start, length, "200") ? "200" : super.splitSecondWordInitialLine(bytes, start, length);
+        return spelled(bytes, start, length, OK_CODE) ? "200" : super.splitSecondWordInitialLine(bytes, start, length);
     }
 
     @Override
     protected String splitThirdWordInitialLine(byte[] bytes, int start, int length) {
-        return spelled(bytes, start, length, "OK") ? "OK" : super.splitThirdWordInitialLine(bytes, start, length);
+        return spelled(bytes, start, length, OK_REASON) ? "OK" : super.splitThirdWordInitialLine(bytes, start, length);
     }
 
-    private static boolean spelled(byte[] bytes, int start, int length, String text) {
-        if (length != text.length()) {
-            return false;
-        }
-        for (int i = 0; i < length; i++) {
-            if (bytes[start + i] != text.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
+    private static final byte[] HTTP_1_1 = "HTTP/1.1".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] OK_CODE = "200".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] OK_REASON = "OK".getBytes(StandardCharsets.US_ASCII);
+
+    private static boolean spelled(byte[] bytes, int start, int length, byte[] word) {
+        return Arrays.equals(bytes, start, start + length, word, 0, word.length);
     }
 
     private static boolean switching(HttpResponse response) {

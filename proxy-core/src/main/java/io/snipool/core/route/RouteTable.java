@@ -26,7 +26,7 @@ public final class RouteTable {
      * An exact name always matches the same way, so its match is made once here rather than per request (with its
      * variables map): it was a measurable share of the garbage of HTTP keep-alive load (bench/results/issue-13-tail).
      */
-    private final Map<String, RouteMatch> exactNames;
+    private final Map<String, Optional<RouteMatch>> exactNames;
     /** Keyed by the wildcard's suffix: {@code *.example.test} is stored under {@code example.test}. */
     private final Map<String, Entry> wildcardSuffixes;
     private final List<RegexEntry> regexes;
@@ -59,8 +59,8 @@ public final class RouteTable {
                 }
             }
         }
-        Map<String, RouteMatch> exactMatches = new HashMap<>();
-        exact.forEach((name, entry) -> exactMatches.put(name, nameMatch(entry, name)));
+        Map<String, Optional<RouteMatch>> exactMatches = new HashMap<>();
+        exact.forEach((name, entry) -> exactMatches.put(name, Optional.of(nameMatch(entry, name))));
         this.exactNames = Map.copyOf(exactMatches);
         this.wildcardSuffixes = Map.copyOf(wildcards);
         this.regexes = List.copyOf(regexList);
@@ -88,9 +88,9 @@ public final class RouteTable {
         if (normalizedHost.isEmpty()) {
             return matchWithoutName();
         }
-        RouteMatch exact = exactNames.get(normalizedHost);
+        Optional<RouteMatch> exact = exactNames.get(normalizedHost);
         if (exact != null) {
-            return Optional.of(exact);
+            return exact;
         }
         Entry wildcard = longestWildcard(normalizedHost);
         if (wildcard != null) {
