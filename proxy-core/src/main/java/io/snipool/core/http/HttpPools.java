@@ -104,29 +104,36 @@ public final class HttpPools {
 
     /** Every pool's counts, each read on its own loop. */
     public CompletableFuture<List<PoolSnapshot<BackendKey>>> snapshots() {
-        List<CompletableFuture<List<PoolSnapshot<BackendKey>>>> parts = new ArrayList<>();
-        pools.forEach((loop, pool) -> {
-            CompletableFuture<List<PoolSnapshot<BackendKey>>> part = new CompletableFuture<>();
-            loop.execute(() -> part.complete(pool.snapshots()));
-            parts.add(part);
-        });
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
-                .thenApply(ignored -> parts.stream().flatMap(part -> part.join().stream()).toList());
+        return onEveryLoop(LoopPools::snapshots)
+                .thenApply(parts -> parts.stream().flatMap(List::stream).toList());
     }
 
-    /** The HTTP/2 streams open now, per key, summed over every loop, each read on its own loop. */
-    public CompletableFuture<Map<BackendKey, Integer>> activeStreams() {
-        List<CompletableFuture<Map<BackendKey, Integer>>> parts = new ArrayList<>();
-        pools.forEach((loop, pool) -> {
-            CompletableFuture<Map<BackendKey, Integer>> part = new CompletableFuture<>();
-            loop.execute(() -> part.complete(pool.activeStreams()));
-            parts.add(part);
+    /** Each loop's pool counts and the HTTP/2 streams open on it, read in one task so the two agree. */
+    public record LiveCounts(List<PoolSnapshot<BackendKey>> snapshots, Map<BackendKey, Integer> streams) {
+    }
+
+    /**
+     * Every pool's counts and the HTTP/2 streams open now per key, summed over loops; each loop's two read together
+     * (read apart, a connection could be counted as connecting in one and carrying streams in the other).
+     */
+    public CompletableFuture<LiveCounts> liveCounts() {
+        return onEveryLoop(pool -> new LiveCounts(pool.snapshots(), pool.activeStreams())).thenApply(parts -> {
+            List<PoolSnapshot<BackendKey>> snapshots = new ArrayList<>();
+            Map<BackendKey, Integer> streams = new java.util.HashMap<>();
+            for (LiveCounts part : parts) {
+                snapshots.addAll(part.snapshots());
+                part.streams().forEach((key, count) -> streams.merge(key, count, Integer::sum));
+            }
+            return new LiveCounts(snapshots, streams);
         });
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
-            Map<BackendKey, Integer> sums = new java.util.HashMap<>();
-            parts.forEach(part -> part.join().forEach((key, count) -> sums.merge(key, count, Integer::sum)));
-            return sums;
-        });
+    }
+
+    /** {@code read} of every loop's pools, each on its own loop. */
+    private <T> CompletableFuture<List<T>> onEveryLoop(java.util.function.Function<LoopPools, T> read) {
+        List<CompletableFuture<T>> parts = new ArrayList<>();
+        pools.forEach((loop, pool) -> parts.add(CompletableFuture.supplyAsync(() -> read.apply(pool), loop)));
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+                .thenApply(ignored -> parts.stream().map(CompletableFuture::join).toList());
     }
 
     /**

@@ -33,8 +33,7 @@ public final class PoolReport {
      * SNI and profile) with its TLS part and its own live counts.
      */
     public static CompletableFuture<JsonArray> pools(HttpPools pools) {
-        return pools.snapshots().thenCombine(pools.activeStreams(),
-                (snapshots, streams) -> render(snapshots, streams, pools.meters()));
+        return pools.liveCounts().thenApply(live -> render(live.snapshots(), live.streams(), pools.meters()));
     }
 
     static JsonArray render(List<PoolSnapshot<BackendKey>> snapshots, PoolMeters<BackendKey> meters) {
