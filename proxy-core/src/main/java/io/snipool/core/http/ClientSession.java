@@ -482,7 +482,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     public void userEventTriggered(ChannelHandlerContext context, Object event) {
         if (event instanceof ChannelInputShutdownEvent || event instanceof ChannelInputShutdownReadComplete) {
             // The end of the client's stream comes as a message, in order after the requests before it; the events
-            // say nothing more, and Vert.x's handler behind has no use for them.
+            // say nothing more, and the pipeline's end behind has no use for them.
             return;
         }
         if (event instanceof SslCloseCompletionEvent closure && closure.isSuccess() && phase != Phase.CLOSED
@@ -514,7 +514,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
 
     @Override
     public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
-        // A reset or read error: the client is gone. Vert.x's handler behind must not log it as unhandled.
+        // A reset or read error: the client is gone; the pipeline's end must not take it as unhandled.
         context.close();
     }
 }

@@ -10,13 +10,12 @@ import io.netty.handler.ssl.SslHandler;
 import io.snipool.config.BackendTemplate;
 import io.snipool.config.ListenerConfig;
 import io.snipool.config.RouteConfig;
+import io.snipool.core.accept.ClientConnection;
 import io.snipool.core.accept.ConnectionHandler;
 import io.snipool.core.health.BackendHealth;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.snipool.core.route.BackendSelector;
 import io.snipool.core.route.BackendStates;
-import io.vertx.core.internal.net.NetSocketInternal;
-import io.vertx.core.net.NetSocket;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -85,9 +84,9 @@ public final class HttpProxy implements ConnectionHandler {
     }
 
     @Override
-    public void handle(NetSocket socket) {
+    public void handle(ClientConnection connection) {
         current.get().meters().outcome(ProxyMetrics.Outcome.ACCEPTED);
-        start(socket, Optional.empty());
+        start(connection, Optional.empty());
     }
 
     /**
@@ -95,31 +94,28 @@ public final class HttpProxy implements ConnectionHandler {
      * the handshake is done): from here it is an HTTP client connection like any other, whose requests must stay
      * within the names its certificate covers.
      */
-    public void handleTerminated(NetSocket socket, TerminatedTls tls) {
-        Channel channel = ((NetSocketInternal) socket).channelHandlerContext().channel();
-        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+    public void handleTerminated(ClientConnection connection, TerminatedTls tls) {
+        SslHandler ssl = connection.channel().pipeline().get(SslHandler.class);
         if (ssl != null && ApplicationProtocolNames.HTTP_2.equals(ssl.applicationProtocol())) {
             // The client chose h2 in ALPN (RFC 9113 §3.2); any other choice, or none, is HTTP/1.1.
-            startHttp2(socket, channel, ((NetSocketInternal) socket).channelHandlerContext().name(),
-                    Optional.of(tls));
+            startHttp2(connection, connection.anchor(), Optional.of(tls));
         } else {
-            start(socket, Optional.of(tls));
+            start(connection, Optional.of(tls));
         }
     }
 
-    /** Serves {@code channel} as HTTP/2, its handlers in front of {@code before}. */
-    private void startHttp2(NetSocket socket, Channel channel, String before, Optional<TerminatedTls> tls) {
-        if (channel.eventLoop() != loop) {
+    /** Serves {@code client} as HTTP/2, its handlers in front of {@code before}. */
+    private void startHttp2(ClientConnection client, String before, Optional<TerminatedTls> tls) {
+        if (client.channel().eventLoop() != loop) {
             throw new IllegalStateException("connection on a foreign event loop");
         }
-        Http2ClientConnection connection = Http2ClientConnection.start(this, channel, before,
-                socket.remoteAddress().hostAddress(), socket.remoteAddress().toString(), tls);
-        socket.shutdownHandler(connection::drain);
+        Http2ClientConnection connection = Http2ClientConnection.start(this, client.channel(), before,
+                client.remoteHost(), client.remoteLabel(), tls);
+        client.onDrain(connection::drain);
     }
 
-    private void start(NetSocket socket, Optional<TerminatedTls> tls) {
-        NetSocketInternal internal = (NetSocketInternal) socket;
-        Channel channel = internal.channelHandlerContext().channel();
+    private void start(ClientConnection client, Optional<TerminatedTls> tls) {
+        Channel channel = client.channel();
         if (channel.eventLoop() != loop) {
             throw new IllegalStateException("connection on a foreign event loop");
         }
@@ -131,16 +127,16 @@ public final class HttpProxy implements ConnectionHandler {
         // half-closed after its request would lose the response.
         channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         ClientResponseEncoder encoder = new ClientResponseEncoder();
-        ClientSession session = new ClientSession(this, channel, socket.remoteAddress().hostAddress(),
-                socket.remoteAddress().toString(), encoder, tls);
-        socket.shutdownHandler(timeout -> session.drain());
-        String vertxHandler = internal.channelHandlerContext().name();
+        ClientSession session = new ClientSession(this, channel, client.remoteHost(), client.remoteLabel(), encoder,
+                tls);
+        client.onDrain(timeout -> session.drain());
+        String anchor = client.anchor();
         ChannelPipeline pipeline = channel.pipeline();
-        pipeline.addBefore(vertxHandler, DECODER, new StrictRequestDecoder(listener.limits().maxRequestHeadBytes(),
+        pipeline.addBefore(anchor, DECODER, new StrictRequestDecoder(listener.limits().maxRequestHeadBytes(),
                 listener.limits().maxHeaders(), session));
-        pipeline.addBefore(vertxHandler, ENCODER, encoder);
-        pipeline.addBefore(vertxHandler, FLOW, new FlowControlHandler());
-        pipeline.addBefore(vertxHandler, ClientSession.NAME, session);
+        pipeline.addBefore(anchor, ENCODER, encoder);
+        pipeline.addBefore(anchor, FLOW, new FlowControlHandler());
+        pipeline.addBefore(anchor, ClientSession.NAME, session);
         if (tls.isEmpty() && listener.config().http2() == ListenerConfig.Http2.PRIOR_KNOWLEDGE) {
             // h2c with prior knowledge: the first bytes say which protocol the connection speaks.
             pipeline.addBefore(DECODER, H2cPrefaceSniffer.NAME, new H2cPrefaceSniffer(context -> {
@@ -149,7 +145,7 @@ public final class HttpProxy implements ConnectionHandler {
                 pipeline.remove(ENCODER);
                 pipeline.remove(FLOW);
                 pipeline.remove(ClientSession.NAME);
-                startHttp2(socket, channel, vertxHandler, Optional.empty());
+                startHttp2(client, anchor, Optional.empty());
             }));
         }
         session.start();

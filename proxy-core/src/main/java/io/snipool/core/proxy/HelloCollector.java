@@ -12,7 +12,7 @@ import io.snipool.core.tls.HelloResult;
 
 /**
  * Gathers a TLS client's first bytes until the {@link ClientHelloReader} decides, then stops reading. Sits in
- * the client pipeline in front of Vert.x's handler, so Vert.x never sees these bytes. Owns the gathered bytes
+ * the client pipeline in front of the pipeline's end, so nothing behind it sees these bytes. Owns the gathered bytes
  * until {@link #takeReceived()} hands them on (to the backend, unchanged), or releases them if the connection
  * ends first.
  *

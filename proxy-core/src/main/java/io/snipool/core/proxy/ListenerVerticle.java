@@ -2,6 +2,7 @@ package io.snipool.core.proxy;
 
 import io.snipool.config.InetLiterals;
 import io.snipool.config.ListenerConfig;
+import io.snipool.core.accept.ClientConnection;
 import io.snipool.core.accept.ConnectionHandler;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.failure.FailureKind;
@@ -9,10 +10,13 @@ import io.snipool.core.metrics.ProxyMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 
 /**
@@ -74,7 +78,7 @@ public final class ListenerVerticle extends VerticleBase {
                 .setUseProxyProtocol(listener.proxyProtocolIn())
                 .setProxyProtocolTimeout(proxyHeaderTimeout.toMillis())
                 .setProxyProtocolTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
-        server = vertx.createNetServer(options).connectHandler(this::accept);
+        server = vertx.createNetServer(options).connectHandler(this::acceptShared);
         return server.listen().onSuccess(bound -> actualPort = bound.actualPort());
     }
 
@@ -87,32 +91,48 @@ public final class ListenerVerticle extends VerticleBase {
      * Client lists and per-client limits first, so a refused client never takes one of the process-wide slots;
      * then {@code limits.max_connections}.
      */
-    private void accept(NetSocket socket) {
-        InetAddress client = InetLiterals.parse(socket.remoteAddress().hostAddress());
+    private void accept(ClientConnection connection) {
+        InetAddress client = connection.remoteAddress().getAddress();
         ClientAdmission.Decision decision = live.admission().admit(client);
         if (decision instanceof ClientAdmission.Refused refused) {
-            refuse(socket, refused.failure(), client);
+            refuse(connection, refused.failure(), client);
             return;
         }
         ClientAdmission.Ticket ticket = ((ClientAdmission.Admitted) decision).ticket();
         if (!limiter.tryAcquire()) {
             ticket.release();
-            refuse(socket, OVER_LIMIT, client);
+            refuse(connection, OVER_LIMIT, client);
             return;
         }
         meters.opened();
-        socket.closeHandler(ignored -> {
+        connection.channel().closeFuture().addListener(ignored -> {
             limiter.release();
             ticket.release();
             meters.closed();
         });
-        handler.handle(socket);
+        handler.handle(connection);
     }
 
-    private void refuse(NetSocket socket, Failure failure, InetAddress client) {
+    /**
+     * A connection Vert.x's {@code NetServer} accepted: the same connection, its handlers in front of Vert.x's,
+     * its addresses as Vert.x read them (from the PROXY header when there was one), its drain Vert.x's shutdown.
+     */
+    private void acceptShared(NetSocket socket) {
+        NetSocketInternal internal = (NetSocketInternal) socket;
+        ClientConnection connection = new ClientConnection(internal.channelHandlerContext().channel(),
+                internal.channelHandlerContext().name(), inet(socket.remoteAddress()), inet(socket.localAddress()));
+        socket.shutdownHandler(connection::drain);
+        accept(connection);
+    }
+
+    private static InetSocketAddress inet(SocketAddress address) {
+        return new InetSocketAddress(InetLiterals.parse(address.hostAddress()), address.port());
+    }
+
+    private void refuse(ClientConnection connection, Failure failure, InetAddress client) {
         meters.refused(failure.kind());
         refusalLog.refused(client, failure.kind().outcome());
-        socket.close();
+        connection.channel().close();
     }
 
     /**

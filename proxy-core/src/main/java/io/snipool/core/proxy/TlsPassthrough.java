@@ -6,10 +6,10 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslHandler;
 import io.snipool.config.BackendTemplate;
 import io.snipool.config.HostPort;
-import io.snipool.config.InetLiterals;
 import io.snipool.config.RouteConfig;
 import io.snipool.config.TlsSettings;
 import io.snipool.config.Units;
+import io.snipool.core.accept.ClientConnection;
 import io.snipool.core.accept.ConnectionHandler;
 import io.snipool.core.accesslog.AccessRecord;
 import io.snipool.core.backend.BackendDialer;
@@ -33,10 +33,6 @@ import io.snipool.core.tls.HelloResult;
 import io.snipool.core.tunnel.ProxyProtocolHeader;
 import io.snipool.core.tunnel.TlsAlert;
 import io.snipool.core.tunnel.Tunnel;
-import io.vertx.core.internal.net.NetSocketInternal;
-import io.vertx.core.net.NetSocket;
-import io.vertx.core.net.SocketAddress;
-import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -89,16 +85,13 @@ public final class TlsPassthrough implements ConnectionHandler {
     }
 
     @Override
-    public void handle(NetSocket socket) {
-        NetSocketInternal internal = (NetSocketInternal) socket;
-        Channel channel = internal.channelHandlerContext().channel();
-        if (channel.eventLoop() != loop) {
+    public void handle(ClientConnection client) {
+        if (client.channel().eventLoop() != loop) {
             throw new IllegalStateException("connection on a foreign event loop");
         }
         TlsListener listener = current.get();
-        Connection connection = new Connection(listener, selectors(listener), socket, channel,
-                internal.channelHandlerContext().name());
-        socket.shutdownHandler(timeout -> connection.drain());
+        Connection connection = new Connection(listener, selectors(listener), client);
+        client.onDrain(timeout -> connection.drain());
         connection.start();
     }
 
@@ -106,9 +99,8 @@ public final class TlsPassthrough implements ConnectionHandler {
     private final class Connection implements HelloCollector.Session, BackendDialer.Callback {
         private final TlsListener listener;
         private final BackendSelector[] selectors;
-        private final NetSocket socket;
+        private final ClientConnection connection;
         private final Channel client;
-        private final String vertxHandler;
         private final long acceptedNanos = System.nanoTime();
         private HelloCollector collector;
         private Deadline helloTimer;
@@ -124,18 +116,16 @@ public final class TlsPassthrough implements ConnectionHandler {
         private int attempts;
         private boolean finished;
 
-        Connection(TlsListener listener, BackendSelector[] selectors, NetSocket socket, Channel client,
-                   String vertxHandler) {
+        Connection(TlsListener listener, BackendSelector[] selectors, ClientConnection connection) {
             this.listener = listener;
             this.selectors = selectors;
-            this.socket = socket;
-            this.client = client;
-            this.vertxHandler = vertxHandler;
+            this.connection = connection;
+            this.client = connection.channel();
         }
 
         void start() {
             collector = new HelloCollector(new ClientHelloReader(listener.limits().maxClientHelloBytes()), this);
-            client.pipeline().addBefore(vertxHandler, HelloCollector.NAME, collector);
+            client.pipeline().addBefore(connection.anchor(), HelloCollector.NAME, collector);
             helloTimer = new Deadline(loop);
             helloTimer.arm(listener.timeouts().clientHello(), this::helloTimedOut);
         }
@@ -181,7 +171,7 @@ public final class TlsPassthrough implements ConnectionHandler {
             String routeLabel = route.hosts().get(0).toString();
             attempts = 1;
             dialing = dialer.dial(match.get(), selector, BalanceInput.ofConnection(
-                    socket.remoteAddress().hostAddress(), match.get().host()), new BackendDialer.Observer() {
+                    connection.remoteHost(), match.get().host()), new BackendDialer.Observer() {
                         @Override
                         public void connectFailed(String backend, String reason) {
                             listener.meters().backendConnectError(backend);
@@ -234,7 +224,7 @@ public final class TlsPassthrough implements ConnectionHandler {
                 return;
             }
             finished = true;
-            new TlsTermination(listener, socket, hello, served.get(), terminated,
+            new TlsTermination(listener, connection, hello, served.get(), terminated,
                     outcome -> log(outcome, null, 0, 0)).start(client, collector);
             collector = null;
         }
@@ -255,8 +245,7 @@ public final class TlsPassthrough implements ConnectionHandler {
             health.tunnels().opened(backendLabel);
             try {
                 // Written ahead of the tunnel so that bytes_total counts only what the client sent.
-                ProxyProtocolHeader.writeTo(backend, route.proxyProtocol(), inet(socket.remoteAddress()),
-                        inet(socket.localAddress()));
+                ProxyProtocolHeader.writeTo(backend, route.proxyProtocol(), connection);
                 Tunnel.start(client, HelloCollector.NAME, backend, collector.takeReceived(), collector.inputEnded(),
                         listener.timeouts().idle(), new TunnelObserver(this, backendLabel));
                 // The tunnel may idle for hours: let the hello's reader, its parsed hello, the cancelled timer and
@@ -266,7 +255,7 @@ public final class TlsPassthrough implements ConnectionHandler {
                 dialing = null;
             } catch (RuntimeException e) {
                 // Without this, Netty would only log the failure and leave both sockets open, unread, unbounded.
-                LOG.log(Level.WARNING, "could not start the tunnel for " + socket.remoteAddress(), e);
+                LOG.log(Level.WARNING, "could not start the tunnel for " + connection.remoteLabel(), e);
                 releaseBackend();
                 backend.close();
                 client.close();
@@ -316,7 +305,7 @@ public final class TlsPassthrough implements ConnectionHandler {
                 return;
             }
             listener.accessLog().log(AccessRecord.tunnel(Instant.now(), listener.config().name(),
-                    socket.remoteAddress().toString(), serverName,
+                    connection.remoteLabel(), serverName,
                     route == null ? null : route.hosts().get(0).toString(), backend, outcome, bytesIn, bytesOut,
                     (System.nanoTime() - acceptedNanos) / 1000, attempts));
         }
@@ -329,7 +318,7 @@ public final class TlsPassthrough implements ConnectionHandler {
         /** Counts and logs the failure, sends {@code alert} if there is one, and closes the client. */
         private void refuse(Failure failure, OptionalInt alert) {
             finished = true;
-            LOG.log(Level.FINE, () -> "refused " + socket.remoteAddress() + ": " + failure);
+            LOG.log(Level.FINE, () -> "refused " + connection.remoteLabel() + ": " + failure);
             listener.meters().refused(failure.kind());
             log(failure.kind().outcome(), null, 0, 0);
             if (alert.isPresent() && client.isActive()) {
@@ -339,10 +328,6 @@ public final class TlsPassthrough implements ConnectionHandler {
                 client.close();
             }
         }
-    }
-
-    private static InetSocketAddress inet(SocketAddress address) {
-        return new InetSocketAddress(InetLiterals.parse(address.hostAddress()), address.port());
     }
 
     /** Feeds a tunnel's traffic into the listener's meters, and its end into the access log. */

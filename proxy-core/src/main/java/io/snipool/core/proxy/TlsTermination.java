@@ -2,6 +2,7 @@ package io.snipool.core.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
+import io.snipool.core.accept.ClientConnection;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.failure.FailureKind;
 import io.snipool.core.http.HttpProxy;
@@ -9,7 +10,6 @@ import io.snipool.core.http.TerminatedTls;
 import io.snipool.core.metrics.ProxyMetrics.Outcome;
 import io.snipool.core.termination.ServerContexts;
 import io.snipool.core.tls.ClientHelloInfo;
-import io.vertx.core.net.NetSocket;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -30,17 +30,17 @@ final class TlsTermination implements TlsHandshake.Outcome {
     private static final Logger LOG = Logger.getLogger(TlsTermination.class.getName());
 
     private final TlsListener listener;
-    private final NetSocket socket;
+    private final ClientConnection connection;
     private final ClientHelloInfo hello;
     private final ServerContexts.Served certificate;
     private final HttpProxy http;
     /** Writes the connection's access log line with an outcome. */
     private final Consumer<String> accessLog;
 
-    TlsTermination(TlsListener listener, NetSocket socket, ClientHelloInfo hello, ServerContexts.Served certificate,
-                   HttpProxy http, Consumer<String> accessLog) {
+    TlsTermination(TlsListener listener, ClientConnection connection, ClientHelloInfo hello,
+                   ServerContexts.Served certificate, HttpProxy http, Consumer<String> accessLog) {
         this.listener = listener;
-        this.socket = socket;
+        this.connection = connection;
         this.hello = hello;
         this.certificate = certificate;
         this.http = http;
@@ -62,7 +62,7 @@ final class TlsTermination implements TlsHandshake.Outcome {
     public void established(SSLSession session, boolean resumed, long nanos) {
         listener.tlsMeters().handshakeDone(nanos, resumed);
         listener.meters().outcome(Outcome.TERMINATED);
-        http.handleTerminated(socket, new TerminatedTls(hello.serverName(), certificate.names(),
+        http.handleTerminated(connection, new TerminatedTls(hello.serverName(), certificate.names(),
                 session.getProtocol(), session.getCipherSuite()));
     }
 
@@ -71,7 +71,7 @@ final class TlsTermination implements TlsHandshake.Outcome {
         listener.tlsMeters().handshake(label);
         Failure failure = Failure.of(FailureKind.HANDSHAKE_FAILED, label
                 + (cause == null ? "" : ": " + cause.getMessage()));
-        LOG.log(Level.FINE, () -> "refused " + socket.remoteAddress() + ": " + failure);
+        LOG.log(Level.FINE, () -> "refused " + connection.remoteLabel() + ": " + failure);
         listener.meters().refused(failure.kind());
         accessLog.accept(failure.kind().outcome());
     }

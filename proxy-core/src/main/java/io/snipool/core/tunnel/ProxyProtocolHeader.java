@@ -8,6 +8,7 @@ import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import io.netty.util.NetUtil;
 import io.snipool.config.ProxyProtocol;
+import io.snipool.core.accept.ClientConnection;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -22,6 +23,16 @@ public final class ProxyProtocolHeader {
     private static final String ENCODER = "snipool-proxy-header";
 
     private ProxyProtocolHeader() {
+    }
+
+    /**
+     * Writes (without flushing) the header for {@code version} naming {@code client}'s addresses; the addresses are
+     * asked for only when there is a header to write.
+     */
+    public static void writeTo(Channel backend, ProxyProtocol version, ClientConnection client) {
+        if (version != ProxyProtocol.NONE) {
+            writeTo(backend, version, client.remoteAddress(), client.localAddress());
+        }
     }
 
     /**

@@ -79,7 +79,7 @@ final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // A reset or read error ends the tunnel; the client's Vert.x handler behind this one must not see it as
+        // A reset or read error ends the tunnel; the end of the client's pipeline behind this one must not see it as
         // an unhandled failure.
         tunnel.close(Tunnel.CloseReason.ERROR);
     }

@@ -18,7 +18,6 @@ import io.snipool.core.testbed.FakeResolver;
 import io.snipool.core.testbed.TestProxy;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.transport.Transport;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
@@ -141,11 +140,11 @@ class ListenerAcceptTest {
         Await.result(vertx.deployVerticle(() -> {
             ListenerVerticle verticle = new ListenerVerticle(live, binding, Duration.ofSeconds(5),
                     new ConnectionLimiter(1_000), new RefusalLog("edge", RefusalLog.DEFAULT_INTERVAL),
-                    loop -> socket -> {
-                        Channel channel = ((NetSocketInternal) socket).channelHandlerContext().channel();
+                    loop -> connection -> {
+                        Channel channel = connection.channel();
                         accepted.add(new Accepted(channel.parent(), channel.parent().eventLoop(),
                                 channel.eventLoop(), loop.inEventLoop() && channel.eventLoop() == loop));
-                        socket.close();
+                        channel.close();
                     });
             verticles.add(verticle);
             return verticle;

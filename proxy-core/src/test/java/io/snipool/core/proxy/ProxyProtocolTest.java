@@ -33,6 +33,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ProxyProtocolTest {
 
     private static final String CONFIG = """
+            timeouts:
+              client_hello: 1s
             listeners:
               - name: v1
                 bind: "127.0.0.1:0"
@@ -144,6 +146,28 @@ class ProxyProtocolTest {
                 assertThat(Arrays.copyOfRange(received, V2_TCP4_LENGTH, received.length)).isEqualTo(hello);
             }
         }
+    }
+
+    @Test
+    void aMalformedOrDatagramHeaderClosesTheConnectionAndReachesNoBackend() throws Exception {
+        byte[] malformedV1 = "PROXY TCP4 not-an-address 198.51.100.9 40000 443\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
+        // proxy-protocol.txt §2.2: family 0x12 is UDP over IPv4 (203.0.113.7:40000 to 198.51.100.9:443), which a
+        // stream connection cannot carry.
+        byte[] udpV2 = Wire.hex("0d0a0d0a000d0a515549540a 21 12 000c cb007107 c6336409 9c40 01bb");
+        for (byte[] incoming : new byte[][] {malformedV1, udpV2}) {
+            assertThat(RawClient.closedAfterSending(proxy.port("behind-lb"), Wire.concat(incoming, hello)))
+                    .as(new String(incoming, StandardCharsets.ISO_8859_1)).isTrue();
+        }
+        assertThat(backend.acceptedTotal()).isZero();
+    }
+
+    @Test
+    void aHeaderThatDoesNotArriveWithinTheHelloTimeoutClosesTheConnection() throws Exception {
+        // Half a v1 line, then nothing: timeouts.client_hello (1s here) bounds the header too.
+        byte[] partial = "PROXY TCP4 203.0.113.7 ".getBytes(StandardCharsets.US_ASCII);
+        assertThat(RawClient.closedAfterSending(proxy.port("behind-lb"), partial)).isTrue();
+        assertThat(backend.acceptedTotal()).isZero();
     }
 
     private static HAProxyMessage decode(byte[] header) {
