@@ -36,6 +36,7 @@ public final class ClientAdmission {
 
     /** An open connection's hold on its client group's count. */
     public static final class Ticket {
+        /** Null for the shared ticket of a listener without per-client limits. */
         private final Group group;
         private boolean released;
 
@@ -45,7 +46,7 @@ public final class ClientAdmission {
 
         /** Gives the connection's place back; idempotent. */
         public void release() {
-            if (!released) {
+            if (group != null && !released) {
                 released = true;
                 group.open.decrementAndGet();
             }
@@ -60,6 +61,8 @@ public final class ClientAdmission {
     private final LongSupplier nanoClock;
     private final Map<InetAddress, Group> groups = new ConcurrentHashMap<>();
     private final AtomicInteger sinceSweep = new AtomicInteger();
+    /** Without per-client limits every connection holds this one ticket, which counts nothing. */
+    private final Admitted unlimited = new Admitted(new Ticket(null));
     /** The three answers, made once: a flood of refusals allocates nothing. */
     private final Refused denied;
     private final Refused overRate;
@@ -83,7 +86,7 @@ public final class ClientAdmission {
             return denied;
         }
         if (limits.maxConnections() == 0 && limits.newConnectionsPerSecond() == 0) {
-            return new Admitted(new Ticket(new Group(0, 0)));
+            return unlimited;
         }
         if (sinceSweep.incrementAndGet() >= SWEEP_EVERY) {
             sinceSweep.set(0);

@@ -89,6 +89,8 @@ public final class TlsPassthrough implements ConnectionHandler {
         if (client.channel().eventLoop() != loop) {
             throw new IllegalStateException("connection on a foreign event loop");
         }
+        // Before its first read, or the hello's reads would size the tunnel's for good.
+        Tunnel.sizeReads(client.channel());
         TlsListener listener = current.get();
         Connection connection = new Connection(listener, selectors(listener), client);
         client.onDrain(timeout -> connection.drain());

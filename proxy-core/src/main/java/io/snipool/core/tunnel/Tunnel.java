@@ -56,6 +56,9 @@ public final class Tunnel {
     static final int READ_BUFFER_MIN = 512;
     static final int READ_BUFFER_INITIAL = 16 * 1024;
     static final int READ_BUFFER_MAX = 256 * 1024;
+    /** Holds only the sizes (each channel gets a handle of its own): one for every tunnel. */
+    private static final AdaptiveRecvByteBufAllocator RELAY_READS = new AdaptiveRecvByteBufAllocator(READ_BUFFER_MIN,
+            READ_BUFFER_INITIAL, READ_BUFFER_MAX);
 
     /** Name of the relay handler in both pipelines. */
     public static final String RELAY_HANDLER = "snipool-relay";
@@ -99,12 +102,7 @@ public final class Tunnel {
         // Half-closure: a FIN becomes an event instead of a close, so the other direction can keep flowing.
         client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         backend.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        // Bulk transfers read up to READ_BUFFER_MAX at a time (Netty stops at 64 KiB by default): fewer read and
-        // write calls per megabyte. The buffer size adapts down again for interactive traffic.
-        client.config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator(READ_BUFFER_MIN, READ_BUFFER_INITIAL,
-                READ_BUFFER_MAX));
-        backend.config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator(READ_BUFFER_MIN,
-                READ_BUFFER_INITIAL, READ_BUFFER_MAX));
+        sizeReads(backend);
         client.pipeline().replace(clientHandlerToReplace, RELAY_HANDLER,
                 new RelayHandler(tunnel, backend, Direction.CLIENT_TO_BACKEND));
         backend.pipeline().addLast(RELAY_HANDLER, new RelayHandler(tunnel, client, Direction.BACKEND_TO_CLIENT));
@@ -121,6 +119,17 @@ public final class Tunnel {
         tunnel.resumeReading(client);
         tunnel.resumeReading(backend);
         return tunnel;
+    }
+
+    /**
+     * Lets {@code side} read up to {@link #READ_BUFFER_MAX} at a time (Netty stops at 64 KiB by default): fewer read
+     * and write calls per megabyte of a bulk transfer; the size adapts down again for interactive traffic. Takes
+     * effect only on a channel that has not read yet: Netty sizes a channel's reads with the allocator it had at its
+     * first read for the rest of its life. A passthrough client is sized when accepted, a backend when its tunnel
+     * starts; the two sides of an HTTP upgrade, which have read already, keep Netty's sizes.
+     */
+    public static void sizeReads(Channel side) {
+        side.config().setRecvByteBufAllocator(RELAY_READS);
     }
 
     /**
