@@ -12,7 +12,9 @@ import io.snipool.core.route.TargetPolicy;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -40,6 +42,11 @@ public final class TargetConnector {
     private final EventLoop loop;
     private final HostResolver resolver;
     private final Bootstrap bootstrap;
+    /**
+     * The configured backends given as IP literals, parsed once: a connection does not parse the text again, and
+     * every tunnel to a backend shares its address. As many as the configurations this loop has served name.
+     */
+    private final Map<HostPort, InetSocketAddress> literals = new HashMap<>();
 
     public TargetConnector(EventLoop loop, ChannelFactory<? extends Channel> channels, HostResolver resolver,
                            Duration connectTimeout) {
@@ -48,7 +55,8 @@ public final class TargetConnector {
         this.bootstrap = new Bootstrap().group(loop).channelFactory(channels).handler(NO_HANDLERS)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
                         connectTimeout.toMillis()))
-                .option(ChannelOption.TCP_NODELAY, true)
+                // No TCP_NODELAY: every Netty socket channel (io_uring, epoll, NIO) enables it when made, and
+                // setting it again would be a system call per backend connection for nothing.
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.AUTO_READ, false);
     }
@@ -66,9 +74,16 @@ public final class TargetConnector {
      */
     public void connect(HostPort address, boolean dynamic, boolean allowPrivateTargets, BooleanSupplier cancelled,
                         Callback callback) {
-        if (InetLiterals.isIpLiteral(address.host()) && !dynamic) {
-            open(new InetSocketAddress(InetLiterals.parse(address.host()), address.port()), cancelled, callback);
-            return;
+        if (!dynamic) {
+            InetSocketAddress literal = literals.get(address);
+            if (literal == null && InetLiterals.isIpLiteral(address.host())) {
+                literal = new InetSocketAddress(InetLiterals.parse(address.host()), address.port());
+                literals.put(address, literal);
+            }
+            if (literal != null) {
+                open(literal, cancelled, callback);
+                return;
+            }
         }
         resolver.resolve(address.host(), loop, new HostResolver.Callback() {
             @Override

@@ -121,6 +121,8 @@ class PooledSocketKeepAliveTest {
         Channel channel = connect(TcpKeepAlive.defaults());
 
         assertThat(readBack(channel)).containsExactly(true, 60, 10, 3);
+        // TargetConnector leaves TCP_NODELAY to the channel, which every Netty transport enables when made.
+        assertThat(channel.config().getOption(ChannelOption.TCP_NODELAY)).isTrue();
         channel.close();
     }
 
