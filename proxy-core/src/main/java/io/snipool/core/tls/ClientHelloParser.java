@@ -87,18 +87,17 @@ public final class ClientHelloParser {
         Optional<String> serverName = Optional.empty();
         List<String> alpnProtocols = List.of();
         boolean encryptedClientHello = false;
-        BitSet seen = new BitSet(1 << 16);
+        SeenTypes seen = new SeenTypes();
         while (extensions.remaining() > 0) {
             int type = extensions.u16("extension_type");
             Cursor data = extensions.vector16("extension_data");
-            if (seen.get(type)) {
+            if (!seen.add(type)) {
                 // RFC 8446 §4.2: "There MUST NOT be more than one extension of the same type in a given extension
                 // block." This holds for GREASE types too; the backend's TLS stack would refuse the same way.
                 throw type == EXTENSION_SERVER_NAME
                         ? new Refusal(HelloRejection.DUPLICATE_SNI, "server_name extension appears twice")
                         : new Refusal(HelloRejection.DUPLICATE_EXTENSION, "extension " + type + " appears twice");
             }
-            seen.set(type);
             switch (type) {
                 case EXTENSION_SERVER_NAME -> serverName = parseServerName(data);
                 case EXTENSION_ALPN -> alpnProtocols = parseAlpn(data);
@@ -194,6 +193,43 @@ public final class ClientHelloParser {
             out.append(c < 0x20 || c == 0x7F ? '?' : c);
         }
         return text.length() > MAX_NAME_IN_DETAIL ? out.append("...").toString() : out.toString();
+    }
+
+    /**
+     * The extension types of one block seen so far: the first {@link #LISTED} in a list scanned in place (a
+     * browser's hello has about 20 extensions: nothing to allocate but this), a bit per possible type beyond that
+     * (8 KiB, only for a hello with more extensions than any client sends), so that a hello of thousands of tiny
+     * extensions costs one pass, not a scan per extension.
+     */
+    private static final class SeenTypes {
+        static final int LISTED = 32;
+        private final int[] listed = new int[LISTED];
+        private int count;
+        private BitSet many;
+
+        /** Adds {@code type}; false if the block had it already. */
+        boolean add(int type) {
+            if (many != null) {
+                boolean fresh = !many.get(type);
+                many.set(type);
+                return fresh;
+            }
+            for (int i = 0; i < count; i++) {
+                if (listed[i] == type) {
+                    return false;
+                }
+            }
+            if (count < LISTED) {
+                listed[count++] = type;
+                return true;
+            }
+            many = new BitSet(1 << 16);
+            for (int seen : listed) {
+                many.set(seen);
+            }
+            many.set(type);
+            return true;
+        }
     }
 
     /**

@@ -174,6 +174,30 @@ class ClientHelloParserTest {
                 HelloRejection.DUPLICATE_EXTENSION, "extension 10794 appears twice");
     }
 
+    /**
+     * The parser keeps the first 32 types of a block in a list and switches to a bit per type beyond: a duplicate is
+     * found on either side of the switch, the last type against the one before it and the server_name against the
+     * first of all.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 31, 32, 33, 100, 3000})
+    void a_duplicate_is_found_after_any_number_of_distinct_extensions(int distinct) {
+        HelloBuilder hello = new HelloBuilder().serverName("a.example");
+        for (int type = 0x7000; type < 0x7000 + distinct; type++) {
+            hello.extension(type, new byte[0]);
+        }
+        assertThat(parsed(hello.body()).serverName()).hasValue("a.example");
+
+        assertRejected(hello.extension(0x7000 + distinct - 1, new byte[0]).body(),
+                HelloRejection.DUPLICATE_EXTENSION, "extension " + (0x7000 + distinct - 1) + " appears twice");
+        HelloBuilder sniLast = new HelloBuilder().serverName("a.example");
+        for (int type = 0x7000; type < 0x7000 + distinct; type++) {
+            sniLast.extension(type, new byte[0]);
+        }
+        assertRejected(sniLast.serverName("b.example").body(), HelloRejection.DUPLICATE_SNI,
+                "server_name extension appears twice");
+    }
+
     @Test
     void unknown_name_types_are_skipped_by_their_length() {
         byte[] list = vector16(serverNameEntry(7, ascii("not a host name")),
