@@ -376,15 +376,6 @@ scenario_http() {
   if [ "$WARMUP" -gt 0 ]; then for t in $TARGETS; do wrk_run "$work/out/warmup-http-$t.txt" "$t" "$WARMUP"; done; fi
   for rep in $(seq "$REPEAT"); do
     for t in $TARGETS; do
-      # A second warm-up on new connections, just before a target's first measured run: each measured run opens its
-      # connections anew, and the JIT compiled the request path after the first warm-up's connections were open,
-      # so their set-up was not in its profile; without this, the first measured run's new connections (and accepts)
-      # took branches the compiled code had left out, and the JVM recompiled the request path within it. Just
-      # before, so that the pool's idle timeout (snipool: 30 s) has not closed what the warm-up opened
-      # (bench/results/issue-13-jit).
-      if [ "$rep" -eq 1 ] && [ "$WARMUP" -gt 0 ]; then
-        wrk_run "$work/out/warmup2-http-$t.txt" "$t" "$(( (WARMUP + 1) / 2 ))"
-      fi
       out=$work/out/http-$t-$rep.txt
       read -r _ before <<< "$(backend_counters)"
       cpu_before=$(cpu_ticks "$t")
@@ -838,8 +829,7 @@ report=$RESULTS/$stamp.md
   echo "| | |"
   echo "| --- | --- |"
   echo "| repetitions | $REPEAT (BENCH_REPEAT) |"
-  echo "| run length | ${DURATION}s (BENCH_DURATION), warm-up ${WARMUP}s per target (BENCH_WARMUP)$(wants http \
-         && echo ", and $(( (WARMUP + 1) / 2 ))s on new connections before each target's first scenario 1 run")$(
+  echo "| run length | ${DURATION}s (BENCH_DURATION), warm-up ${WARMUP}s per target (BENCH_WARMUP)$(
          wants tls || wants tls-close && echo ", and at least $TLS_WARMUP handshakes per target (and key type)" \
          "before scenarios 3 and 8 (BENCH_TLS_WARMUP)") |"
   echo "| HTTP load | wrk, $WRK_THREADS threads, $CONNECTIONS connections (BENCH_WRK_THREADS, BENCH_CONNECTIONS) |"
