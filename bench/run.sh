@@ -15,7 +15,7 @@ root=$(cd "$here/.." && pwd)
 REPEAT=${BENCH_REPEAT:-3}               # repetitions of each scenario (the report shows medians)
 DURATION=${BENCH_DURATION:-10}          # seconds per wrk run; target length of an h2load run
 WARMUP=${BENCH_WARMUP:-10}              # seconds of unmeasured load per target before scenarios 1 to 3, 7 to 9
-TLS_WARMUP=${BENCH_TLS_WARMUP:-$((2000 * WARMUP))}  # at least this many handshakes per target before scenario 8
+TLS_WARMUP=${BENCH_TLS_WARMUP:-$((2000 * WARMUP))}  # at least this many handshakes per target before scenarios 3, 8
 CONNECTIONS=${BENCH_CONNECTIONS:-50}    # wrk connections
 WRK_THREADS=${BENCH_WRK_THREADS:-2}     # wrk threads
 TLS_CLIENTS=${BENCH_TLS_CLIENTS:-32}    # h2load concurrent clients (connections in flight)
@@ -441,7 +441,7 @@ h2load_run() { # h2load_run OUT PORT REQUESTS TIMEOUT: one request per connectio
 }
 
 scenario_tls() {
-  local t rep out parsed cps ok failed port cpu_before cpu_after
+  local t rep out parsed cps ok failed port cpu_before cpu_after warm
   declare -A count
   log "3. TLS passthrough handshakes: h2load, $TLS_CLIENTS clients, about ${DURATION}s x $REPEAT"
   # A first run per target warms it up and measures its rate, so that every measured run lasts about DURATION
@@ -452,11 +452,19 @@ scenario_tls() {
     if parsed=$(python3 "$here/lib/parse.py" h2load "$work/out/calibrate-tls-$t.txt"); then
       read -r cps ok failed <<< "$parsed"
       count[$t]=$(python3 -c "print(max($TLS_CLIENTS * 10, int($cps * $DURATION)))")
-      # Then BENCH_WARMUP seconds of unmeasured handshakes: the calibration alone is over before the JIT has
-      # compiled snipool's accept and tunnel paths, and its compiler threads would be counted in the CPU figure.
+      # Then BENCH_WARMUP seconds of unmeasured handshakes, and at least BENCH_TLS_WARMUP: the calibration alone is
+      # over before the JIT has compiled snipool's accept and tunnel paths, and its compiler threads would be
+      # counted in the CPU figure. Seconds at the cold rate were too few: the JIT compiles the per-connection path
+      # after some 10,000 to 14,000 connections, and 10 s at the calibration's rate were about 5,000.
       if [ "$WARMUP" -gt 0 ]; then
-        h2load_run "$work/out/warmup-tls-$t.txt" "$port" \
-          "$(python3 -c "print(max($TLS_CLIENTS, int($cps * $WARMUP)))")" $((WARMUP * 6 + 60))
+        warm=$(python3 -c "print(max($TLS_CLIENTS, int($cps * $WARMUP), $TLS_WARMUP))")
+        out=$work/out/warmup-tls-$t.txt
+        h2load_run "$out" "$port" "$warm" "$(python3 -c "print(int(60 + 6 * $warm / max($cps, 1)))")"
+        # The warm rate sizes the measured runs, as in scenario 8: at the cold one they were shorter than DURATION.
+        if parsed=$(python3 "$here/lib/parse.py" h2load "$out"); then
+          read -r cps ok failed <<< "$parsed"
+          count[$t]=$(python3 -c "print(max($TLS_CLIENTS * 10, int($cps * $DURATION)))")
+        fi
       fi
     else
       count[$t]=$((TLS_CLIENTS * 10))
@@ -821,8 +829,9 @@ report=$RESULTS/$stamp.md
   echo "| | |"
   echo "| --- | --- |"
   echo "| repetitions | $REPEAT (BENCH_REPEAT) |"
-  echo "| run length | ${DURATION}s (BENCH_DURATION), warm-up ${WARMUP}s per target (BENCH_WARMUP)$(wants tls-close \
-         && echo ", and at least $TLS_WARMUP handshakes per target and key type before scenario 8 (BENCH_TLS_WARMUP)") |"
+  echo "| run length | ${DURATION}s (BENCH_DURATION), warm-up ${WARMUP}s per target (BENCH_WARMUP)$(
+         wants tls || wants tls-close && echo ", and at least $TLS_WARMUP handshakes per target (and key type)" \
+         "before scenarios 3 and 8 (BENCH_TLS_WARMUP)") |"
   echo "| HTTP load | wrk, $WRK_THREADS threads, $CONNECTIONS connections (BENCH_WRK_THREADS, BENCH_CONNECTIONS) |"
   echo "| TLS handshake load | h2load, $H2LOAD_THREADS thread(s), $TLS_CLIENTS clients, one request per connection" \
        "(BENCH_H2LOAD_THREADS, BENCH_TLS_CLIENTS) |"
