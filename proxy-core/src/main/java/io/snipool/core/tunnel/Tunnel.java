@@ -9,6 +9,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.snipool.core.loop.Deadline;
+import io.snipool.core.loop.EpollRegistrationRepair;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -134,8 +135,7 @@ public final class Tunnel {
 
     /**
      * Lets {@code side} read again (at the start, or after its peer drained), unless its FIN has come: there is
-     * nothing more to read, and the epoll transport refuses to watch a socket whose input is shut down (epoll_ctl
-     * fails with ENOENT, which would end the tunnel while the other direction still flows).
+     * nothing more to read, and on the epoll transport asking to would cost an epoll_ctl call for nothing.
      */
     void resumeReading(Channel side) {
         boolean inputDone = side == client ? clientInputDone : backendInputDone;
@@ -168,11 +168,20 @@ public final class Tunnel {
      * have been passed on, the tunnel is complete.
      */
     void inputShutdown(Direction direction) {
+        Channel source = direction == Direction.CLIENT_TO_BACKEND ? client : backend;
         Channel target = direction == Direction.CLIENT_TO_BACKEND ? backend : client;
+        boolean otherDirectionFlows;
         if (direction == Direction.CLIENT_TO_BACKEND) {
             clientInputDone = true;
+            otherDirectionFlows = !backendInputDone;
         } else {
             backendInputDone = true;
+            otherDirectionFlows = !clientInputDone;
+        }
+        if (otherDirectionFlows) {
+            // The other direction may still write to the side that ended: it must keep being watched for room.
+            // Once both have ended, nothing new is written (what is queued keeps its EPOLLOUT until it is out).
+            EpollRegistrationRepair.afterInputShutdown(source);
         }
         target.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(future -> {
             if (!future.isSuccess()) {
