@@ -189,10 +189,10 @@ public final class HttpPools {
      * @return completes when every loop's pool has retired them (a lease after that never gets one)
      */
     public CompletableFuture<Void> backendDown(HostPort address) {
-        List<CompletableFuture<Void>> parts = new ArrayList<>();
-        pools.forEach((loop, pool) -> parts.add(CompletableFuture.runAsync(() -> pool.retire(key -> !key.dynamic()
-                && key.address().equals(address), EvictionReason.BACKEND_DOWN), loop)));
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new));
+        return onEveryLoop(pool -> {
+            pool.retire(key -> !key.dynamic() && key.address().equals(address), EvictionReason.BACKEND_DOWN);
+            return null;
+        }).thenApply(ignored -> null);
     }
 
     /** Closes every idle connection and refuses further leases, each pool on its own loop. */

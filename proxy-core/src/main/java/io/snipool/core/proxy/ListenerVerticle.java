@@ -137,7 +137,7 @@ public final class ListenerVerticle extends VerticleBase {
 
     /**
      * Stops accepting at once and gives open connections up to {@code timeout} to end: each connection's handler
-     * is told (Vert.x's shutdown handler) and may finish what it is doing; the rest are closed when it elapses.
+     * is told ({@link ClientConnection#drain}) and may finish what it is doing; the rest are closed when it elapses.
      */
     public Future<Void> shutdown(Duration timeout) {
         if (acceptor != null) {

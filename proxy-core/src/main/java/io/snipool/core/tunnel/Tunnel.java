@@ -170,15 +170,12 @@ public final class Tunnel {
     void inputShutdown(Direction direction) {
         Channel source = direction == Direction.CLIENT_TO_BACKEND ? client : backend;
         Channel target = direction == Direction.CLIENT_TO_BACKEND ? backend : client;
-        boolean otherDirectionFlows;
         if (direction == Direction.CLIENT_TO_BACKEND) {
             clientInputDone = true;
-            otherDirectionFlows = !backendInputDone;
         } else {
             backendInputDone = true;
-            otherDirectionFlows = !clientInputDone;
         }
-        if (otherDirectionFlows) {
+        if (!(clientInputDone && backendInputDone)) {
             // The other direction may still write to the side that ended: it must keep being watched for room.
             // Once both have ended, nothing new is written (what is queued keeps its EPOLLOUT until it is out).
             EpollRegistrationRepair.afterInputShutdown(source);
