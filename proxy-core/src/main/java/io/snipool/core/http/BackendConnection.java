@@ -27,6 +27,13 @@ interface BackendConnection {
 
         void backendFailed(Throwable cause);
 
+        /**
+         * A write of the request failed (the backend reset the connection or shut its side) and the connection's
+         * output is shut, while its input stays open: an answer the backend sent before it stopped reading may
+         * still be read. The close follows as {@link #backendClosed()} or {@link #backendFailed(Throwable)}.
+         */
+        void backendStoppedReading();
+
         void backendWritable();
     }
 

@@ -67,6 +67,11 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
     private boolean waitingForBackendDrain;
     /** The request head went out whole on the current connection: the backend may have acted on the request. */
     private boolean requestWritten;
+    /**
+     * A write to the current connection failed while its input stays open: the rest of the body is read and
+     * dropped (still kept for a replay), and the answer the backend may have sent before it stopped reading awaited.
+     */
+    private boolean backendStoppedReading;
 
     Exchange(ClientSide session, HttpListener listener, HttpRequest request, RouteMatch match,
              String absoluteAuthority, String authority, RequestLog log) {
@@ -220,6 +225,15 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
             }
             return;
         }
+        if (backendStoppedReading) {
+            content.release();
+            if (last) {
+                requestComplete = true;
+            } else {
+                session.readRequestBody();
+            }
+            return;
+        }
         Channel backend = connection.channel();
         backend.writeAndFlush(content, backend.voidPromise());
         if (last) {
@@ -232,6 +246,21 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
             session.readRequestBody();
         } else {
             waitingForBackendDrain = true;
+        }
+    }
+
+    @Override
+    public void backendStoppedReading() {
+        if (phase.over() || backendStoppedReading) {
+            return;
+        }
+        backendStoppedReading = true;
+        if (!requestComplete && phase == ExchangePhase.SENDING) {
+            armResponseTimer(); // no more of the request will reach the backend: its answer is due
+        }
+        if (waitingForBackendDrain) {
+            waitingForBackendDrain = false; // the backend will not drain; the rest of the body is read and dropped
+            session.readRequestBody();
         }
     }
 
@@ -325,6 +354,7 @@ final class Exchange implements BackendLeaser.Callback, BackendConnection.Listen
 
     private void replay(RetryRule.Retry retry) {
         moveTo(ExchangePhase.REPLAYING);
+        backendStoppedReading = false;
         waitingForBackendDrain = false; // the new connection starts writable; leased() asks for the body
         responseTimer.cancel();
         connection.detach();

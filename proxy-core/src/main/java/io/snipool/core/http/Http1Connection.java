@@ -3,6 +3,7 @@ package io.snipool.core.http;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelOutputShutdownException;
 import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.util.ReferenceCountUtil;
 import io.snipool.core.pool.IdleWatcher;
@@ -31,6 +32,10 @@ final class Http1Connection implements BackendConnection, PooledConnection, Stri
     /** Installs the HTTP handlers on a freshly connected channel. */
     static Http1Connection install(Channel channel, BackendKey key, int maxResponseHeadBytes) {
         Http1Connection connection = new Http1Connection(channel, key, maxResponseHeadBytes);
+        // A failed write shuts the output only, so that an answer already in the socket is still read (a backend
+        // refusing an upload answers, then resets). Netty's default would close the channel, and on epoll it handles
+        // the write before the read; the dispatcher closes once the exchange is done with it.
+        channel.config().setAutoClose(false);
         channel.pipeline()
                 .addLast(ENCODER, new HttpRequestEncoder())
                 .addLast(DECODER, connection.decoder)
@@ -138,6 +143,12 @@ final class Http1Connection implements BackendConnection, PooledConnection, Stri
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof ChannelOutputShutdownException && listener != null && ctx.channel().isActive()) {
+                // A failed write (see install): the input goes on until the backend's close or the exchange's end.
+                tainted = true;
+                listener.backendStoppedReading();
+                return;
+            }
             if (listener != null) {
                 listener.backendFailed(cause);
             } else if (watcher != null) {

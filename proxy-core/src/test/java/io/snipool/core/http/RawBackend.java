@@ -167,7 +167,12 @@ final class RawBackend implements AutoCloseable {
     private volatile boolean closed;
 
     RawBackend(Script script) throws IOException {
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), script);
+    }
+
+    /** On a listening socket of the test's own (a TLS one, say); the backend closes it. */
+    RawBackend(ServerSocket server, Script script) {
+        this.server = server;
         this.script = script;
         this.acceptor = new Thread(this::acceptLoop, "raw-backend-accept-" + server.getLocalPort());
         acceptor.setDaemon(true);
