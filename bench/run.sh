@@ -30,6 +30,7 @@ TLS_PROVIDERS=${BENCH_TLS_PROVIDERS:-openssl jdk}  # snipool's tls.provider, one
 JAR=${BENCH_JAR:-$root/proxy-app/target/snipool.jar}
 TRANSPORT=${BENCH_TRANSPORT:-auto}      # snipool's transport key: auto (io_uring here), io_uring, epoll or nio
 DEFER_ACCEPT=${BENCH_DEFER_ACCEPT:-1s}  # snipool's timeouts.defer_accept (1s, the default; 0s turns it off)
+ACCEPT=${BENCH_ACCEPT:-per_loop}        # snipool's accept key: per_loop (the default) or shared
 HAPROXY_SPLICE=${BENCH_HAPROXY_SPLICE:-0}  # 1: HAProxy with "option splice-auto" (kernel splicing; off by default)
 SYSCALLS=${BENCH_SYSCALLS:-0}           # 1: also count each proxy's system calls and context switches (perf stat)
 RESULTS=${BENCH_RESULTS:-$here/results}
@@ -853,6 +854,7 @@ report=$RESULTS/$stamp.md
   fi
   echo "| proxies, scenarios | $PROXIES; $SCENARIOS |"
   echo "| snipool transport | $TRANSPORT (BENCH_TRANSPORT) |"
+  echo "| snipool accept | $ACCEPT (BENCH_ACCEPT) |"
   echo "| workers | snipool: one event loop per core ($(nproc)); HAProxy: nbthread 2; nginx: worker_processes 2 |"
   echo "| total time | $((SECONDS - started_at)) s |"
 } > "$work/header.md"

@@ -155,6 +155,7 @@ shutdown: { drain_timeout: 0 }
 access_log: { enabled: false }
 logging: { level: warn }
 transport: $TRANSPORT
+accept: ${ACCEPT:-per_loop}
 CONF
 }
 
