@@ -11,7 +11,7 @@ to the round before, with bench/lib/startup.py on scenario 6's configuration (an
 backend this script serves, and a TLS passthrough listener; with --terminate, also a listener terminating TLS on
 BoringSSL with a throwaway certificate). --idle waits, up to a minute, before each start until the machine's CPUs
 were idle for at least that share of two seconds. Prints, per variant, the median, minimum and maximum of the time to
-the first proxied 200 and of the CPU time used by then, and every sample. A variant's first start may make its
+the first proxied 200, of the CPU time used by then and of the time to /readyz's first 200, and every sample. A variant's first start may make its
 class-data archive: make it beforehand (SNIPOOL_CDS=make) to keep training runs out of the samples.
 """
 import argparse
@@ -145,11 +145,12 @@ def main():
     for name, results in samples.items():
         first = [r["first_request_ms"] for r in results if r["first_request_ms"] is not None]
         cpu = [r["cpu_ms"] for r in results if r["cpu_ms"] is not None]
+        ready = [r["ready_ms"] for r in results if r["ready_ms"] is not None]
         if not first:
             print(f"{name}: no start reached a proxied 200")
             continue
         print(f"{name}: first proxied 200 (ms) {summary(first)}; CPU by then (ms) {summary(cpu)}; "
-              f"{len(first)} of {len(results)} starts")
+              f"{len(first)} of {len(results)} starts; /readyz 200 (ms) {summary(ready) if ready else 'never'}")
         print(f"  first: {sorted(first)}")
         print(f"  cpu:   {sorted(cpu)}")
 
