@@ -8,7 +8,8 @@ backend through the proxy: "first_request_ms", and the CPU time the process had 
 system: "cpu_ms" (less disturbed by other load than the clock). With --ready-url (snipool's /readyz), the same loop
 also polls it until its first 200: "ready_ms", which may come before or after the first proxied 200 (snipool binds
 its listeners before its admin server). Polls every 2 ms, each attempt bounded by 1 s, the whole by --timeout. The
-child's PID is written to --pidfile at once so the calling script can stop it should this helper die; the helper itself stops it (SIGTERM, then SIGKILL after 15 s) before printing one JSON object.
+child's PID is written to --pidfile at once so the calling script can stop it should this helper die; the helper
+itself stops it (SIGTERM, then SIGKILL after 15 s) before printing one JSON object.
 """
 import argparse
 import http.client
