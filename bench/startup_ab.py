@@ -9,9 +9,10 @@ SETTINGS are environment variables for bin/snipool, separated by ';', e.g.
 (JAVA_OPTS defaults to -Xmx256m, as in bench/run.sh; LAUNCHER, not passed on, runs another bin/snipool). Each
 round starts every variant once, in the opposite order to the round before, with bench/lib/startup.py on scenario
 6's configuration (an HTTP listener routing to a backend this script serves, and a TLS passthrough listener; with
---terminate, also a listener terminating TLS on BoringSSL with a throwaway certificate). --idle waits, up to a minute, before each start until the machine's CPUs
-were idle for at least that share of two seconds. Prints, per variant, the median, minimum and maximum of the time to
-the first proxied 200, of the CPU time used by then and of the time to /readyz's first 200, and every sample.
+--terminate, also a listener terminating TLS on BoringSSL with a throwaway certificate). --idle waits,
+up to a minute, before each start until the machine's CPUs were idle for at least that share of two seconds.
+Prints, per variant, the median, minimum and maximum of the time to the first proxied 200, of the CPU time used by
+then and of the time to /readyz's first 200, and every sample.
 A variant's first start may make its class-data archive: make it beforehand (SNIPOOL_CDS=make) to keep training
 runs out of the samples.
 """
