@@ -171,6 +171,9 @@ class ProcessSignalsTest {
         Path file = config("x", accessLog);
         try (SnipoolProcess snipool = new SnipoolProcess(file, dir.resolve("snipool.log"))) {
             int web = snipool.listenerPort("web");
+            // The listeners serve before the process is ready and has its signal handlers: wait for ready.
+            int admin = snipool.adminPort();
+            Await.until(Await.SLOW_TIMEOUT, "ready", () -> status(admin, "/readyz"), status -> status == 200);
             assertThat(getAsync("localhost", web).get(10, TimeUnit.SECONDS).body()).isEqualTo("fast");
 
             Files.writeString(file, Files.readString(file).replace("[localhost], backends: [\"127.0.0.1:"
