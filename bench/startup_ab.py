@@ -5,14 +5,16 @@
 
 SETTINGS are environment variables for bin/snipool, separated by ';', e.g.
     base='SNIPOOL_JAR=/tmp/a/snipool.jar;SNIPOOL_CDS=off'  cds='SNIPOOL_JAR=/tmp/a/snipool.jar'
-    jdk25='JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64'
-(JAVA_OPTS defaults to -Xmx256m, as in bench/run.sh). Each round starts every variant once, in the opposite order
-to the round before, with bench/lib/startup.py on scenario 6's configuration (an HTTP listener routing to a
-backend this script serves, and a TLS passthrough listener; with --terminate, also a listener terminating TLS on
-BoringSSL with a throwaway certificate). --idle waits, up to a minute, before each start until the machine's CPUs
-were idle for at least that share of two seconds. Prints, per variant, the median, minimum and maximum of the time to
-the first proxied 200 and of the CPU time used by then, and every sample. A variant's first start may make its
-class-data archive: make it beforehand (SNIPOOL_CDS=make) to keep training runs out of the samples.
+    jdk25='JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64'  old='LAUNCHER=/tmp/old/bin/snipool'
+(JAVA_OPTS defaults to -Xmx256m, as in bench/run.sh; LAUNCHER, not passed on, runs another bin/snipool). Each
+round starts every variant once, in the opposite order to the round before, with bench/lib/startup.py on scenario
+6's configuration (an HTTP listener routing to a backend this script serves, and a TLS passthrough listener; with
+--terminate, also a listener terminating TLS on BoringSSL with a throwaway certificate). --idle waits,
+up to a minute, before each start until the machine's CPUs were idle for at least that share of two seconds.
+Prints, per variant, the median, minimum and maximum of the time to the first proxied 200, of the CPU time used by
+then and of the time to /readyz's first 200, and every sample.
+A variant's first start may make its class-data archive: make it beforehand (SNIPOOL_CDS=make) to keep training
+runs out of the samples.
 """
 import argparse
 import http.server
@@ -104,11 +106,12 @@ def start_once(settings, backend, terminate, work, run):
         out.write(text)
     env = dict(os.environ, JAVA_OPTS="-Xmx256m")
     env.update(kv.split("=", 1) for kv in settings.split(";") if kv)
+    launcher = env.pop("LAUNCHER", os.path.join(ROOT, "bin", "snipool"))
     command = [sys.executable, os.path.join(ROOT, "bench", "lib", "startup.py"),
                "--pidfile", os.path.join(work, f"{run}.pid"), "--log", os.path.join(work, f"{run}.log"),
                "--url", f"http://127.0.0.1:{ports['http']}/", "--host", HOST,
                "--ready-url", f"http://127.0.0.1:{ports['admin']}/readyz", "--",
-               os.path.join(ROOT, "bin", "snipool"), "--config", conf]
+               launcher, "--config", conf]
     return json.loads(subprocess.run(command, env=env, capture_output=True, text=True, timeout=180).stdout)
 
 
@@ -145,11 +148,12 @@ def main():
     for name, results in samples.items():
         first = [r["first_request_ms"] for r in results if r["first_request_ms"] is not None]
         cpu = [r["cpu_ms"] for r in results if r["cpu_ms"] is not None]
+        ready = [r["ready_ms"] for r in results if r["ready_ms"] is not None]
         if not first:
             print(f"{name}: no start reached a proxied 200")
             continue
         print(f"{name}: first proxied 200 (ms) {summary(first)}; CPU by then (ms) {summary(cpu)}; "
-              f"{len(first)} of {len(results)} starts")
+              f"{len(first)} of {len(results)} starts; /readyz 200 (ms) {summary(ready) if ready else 'never'}")
         print(f"  first: {sorted(first)}")
         print(f"  cpu:   {sorted(cpu)}")
 

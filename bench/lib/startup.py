@@ -3,12 +3,13 @@
 
     startup.py --pidfile F --url URL --host HOST [--ready-url URL] [--log FILE] -- COMMAND...
 
-The clock starts just before the process is spawned. With --ready-url (snipool's /readyz), the time of its first 200
-is "ready_ms"; then (or straight away without --ready-url) URL is requested with "Host: HOST" until it answers 200
-from the backend through the proxy: "first_request_ms", and the CPU time the process had used by then, every thread,
-user and system: "cpu_ms" (less disturbed by other load than the clock). Polls every 2 ms, each attempt bounded by 1
-s, the whole by --timeout. The child's PID is written to --pidfile at once so the calling script can stop it should
-this helper die; the helper itself stops it (SIGTERM, then SIGKILL after 15 s) before printing one JSON object.
+The clock starts just before the process is spawned. URL is requested with "Host: HOST" until it answers 200 from the
+backend through the proxy: "first_request_ms", and the CPU time the process had used by then, every thread, user and
+system: "cpu_ms" (less disturbed by other load than the clock). With --ready-url (snipool's /readyz), the same loop
+also polls it until its first 200: "ready_ms", which may come before or after the first proxied 200 (snipool binds
+its listeners before its admin server). Polls every 2 ms, each attempt bounded by 1 s, the whole by --timeout. The
+child's PID is written to --pidfile at once so the calling script can stop it should this helper die; the helper
+itself stops it (SIGTERM, then SIGKILL after 15 s) before printing one JSON object.
 """
 import argparse
 import http.client
@@ -34,14 +35,6 @@ def status(url, host=None):
         return None
     finally:
         connection.close()
-
-
-def wait_for(url, host, started, deadline):
-    while time.monotonic() < deadline:
-        if status(url, host) == 200:
-            return round((time.monotonic() - started) * 1000, 1)
-        time.sleep(POLL_SECONDS)
-    return None
 
 
 def cpu_ms(pid):
@@ -74,11 +67,16 @@ def main():
             pidfile.write(str(child.pid))
         deadline = started + args.timeout
         try:
-            if args.ready_url:
-                result["ready_ms"] = wait_for(args.ready_url, None, started, deadline)
-            result["first_request_ms"] = wait_for(args.url, args.host, started, deadline)
-            if result["first_request_ms"] is not None:
-                result["cpu_ms"] = cpu_ms(child.pid)
+            # Both in one loop: snipool's listeners may serve before its admin server (and /readyz) is up.
+            ready_done = not args.ready_url
+            while time.monotonic() < deadline and not (ready_done and result["first_request_ms"] is not None):
+                if result["first_request_ms"] is None and status(args.url, args.host) == 200:
+                    result["first_request_ms"] = round((time.monotonic() - started) * 1000, 1)
+                    result["cpu_ms"] = cpu_ms(child.pid)
+                if not ready_done and status(args.ready_url) == 200:
+                    result["ready_ms"] = round((time.monotonic() - started) * 1000, 1)
+                    ready_done = True
+                time.sleep(POLL_SECONDS)
         finally:
             child.terminate()
             try:

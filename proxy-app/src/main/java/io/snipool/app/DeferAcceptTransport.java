@@ -46,10 +46,11 @@ final class DeferAcceptTransport implements io.vertx.core.transport.Transport {
 
     /** The native option of {@code transport}, loaded only for its own transport (the other's classes may be absent). */
     static Optional<ChannelOption<Integer>> deferOption(io.vertx.core.transport.Transport transport) {
-        if (transport == io.vertx.core.transport.Transport.IO_URING) {
+        // By name: TransportChoice builds its own instances, not Vert.x's constants.
+        if (transport.name().equals("io_uring")) {
             return Optional.of(io.netty.channel.uring.IoUringChannelOption.TCP_DEFER_ACCEPT);
         }
-        if (transport == io.vertx.core.transport.Transport.EPOLL) {
+        if (transport.name().equals("epoll")) {
             return Optional.of(io.netty.channel.epoll.EpollChannelOption.TCP_DEFER_ACCEPT);
         }
         return Optional.empty();

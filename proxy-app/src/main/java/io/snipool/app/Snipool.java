@@ -52,6 +52,7 @@ public final class Snipool {
     private final ProxyServer proxy;
     private volatile Reloader reloader;
     private volatile AccessLog accessLog;
+    private volatile JvmMeters jvmMeters;
 
     private Snipool(ProxyConfig config) {
         this.config = config;
@@ -59,11 +60,11 @@ public final class Snipool {
         this.eventLoops = Runtime.getRuntime().availableProcessors();
         // Vert.x's net server and client meters are off: snipool reads and writes its listeners' sockets below
         // Vert.x, so those meters would count connections but not bytes, and their per-connection bookkeeping
-        // costs throughput. snipool's own meters cover connections and bytes; the admin server's HTTP meters,
-        // the worker pools and the JVM stay.
+        // costs throughput. snipool's own meters cover connections and bytes; the admin server's HTTP meters and
+        // the worker pools stay. The JVM's meters are JvmMeters, bound after the listeners (start-up).
         MicrometerMetricsOptions metricsOptions = new MicrometerMetricsOptions()
                 .setEnabled(true)
-                .setJvmMetricsEnabled(true)
+                .setJvmMetricsEnabled(false)
                 .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
                 .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT);
         TransportChoice transport = TransportChoice.of(config.transport());
@@ -117,6 +118,7 @@ public final class Snipool {
         try {
             snipool.startAll().toCompletionStage().toCompletableFuture()
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            snipool.jvmMeters = JvmMeters.bind(snipool.registry);
             snipool.readiness.set(Readiness.State.READY);
             return snipool;
         } catch (ExecutionException e) {
@@ -139,6 +141,7 @@ public final class Snipool {
      * would never complete, as its callbacks are scheduled on the loop being shut down.
      */
     private void closeFromOutside() {
+        closeJvmMeters();
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
@@ -149,26 +152,30 @@ public final class Snipool {
     }
 
     private Future<Void> startAll() {
-        // The admin server comes first so that /readyz answers 503 while the listeners are still binding.
-        AdminAccess access = new AdminAccess(config.metrics().loopbackOnly(), () -> config.metrics(), registry);
-        return admin.start(config.metrics().bind(), access)
-                .recover(cause -> Future.failedFuture(bindFailure("the admin server (metrics.bind)",
-                        config.metrics().bind().toString(), cause)))
-                .onSuccess(server -> LOG.info("admin server bound " + hostPort(config.metrics().bind().host(),
-                        server.actualPort()) + " (status page /, /metrics, /healthz, /readyz, /api/stats, /api/pools, "
-                        + "/api/pool-events, /api/backends)"))
-                .compose(ignored -> proxy.start()
-                        .recover(cause -> Future.failedFuture(cause instanceof ProxyServer.BindFailure failure
-                                ? bindFailure("listener '" + failure.listener().name() + "'",
-                                failure.listener().bind().toString(), failure.getCause())
-                                : cause)))
+        // The listeners come first: the data path serves as soon as it can, while the admin server (vertx-web, its
+        // router), the JVM's meters and the status page's sampling are still being set up; /readyz, on the admin
+        // server, turns ready only once all of that is done (docs/operations.md, "Start-up"). snipool's own meters
+        // are in the registry from before the first bind, so no connection goes uncounted.
+        return proxy.start()
+                .recover(cause -> Future.failedFuture(cause instanceof ProxyServer.BindFailure failure
+                        ? bindFailure("listener '" + failure.listener().name() + "'",
+                        failure.listener().bind().toString(), failure.getCause())
+                        : cause))
                 .onSuccess(ignored -> {
                     for (ListenerConfig listener : config.listeners()) {
                         LOG.info("listener " + listener.name() + " (" + listener.mode().name().toLowerCase(Locale.ROOT)
                                 + ") bound " + hostPort(listener.bind().host(), proxy.port(listener.name())) + " on "
                                 + eventLoops + " event loops" + (proxy.acceptsPerLoop() ? ", a socket each" : ""));
                     }
-                });
+                })
+                .compose(ignored -> admin.start(config.metrics().bind(),
+                                new AdminAccess(config.metrics().loopbackOnly(), () -> config.metrics(), registry))
+                        .recover(cause -> Future.failedFuture(bindFailure("the admin server (metrics.bind)",
+                                config.metrics().bind().toString(), cause))))
+                .onSuccess(server -> LOG.info("admin server bound " + hostPort(config.metrics().bind().host(),
+                        server.actualPort()) + " (status page /, /metrics, /healthz, /readyz, /api/stats, /api/pools, "
+                        + "/api/pool-events, /api/backends)"))
+                .mapEmpty();
     }
 
     private static StartupException bindFailure(String what, String address, Throwable cause) {
@@ -323,7 +330,15 @@ public final class Snipool {
     /** Stops accepting, closes every connection and releases Vert.x. */
     public Future<Void> stop() {
         readiness.set(Readiness.State.DRAINING);
+        closeJvmMeters();
         return vertx.close();
+    }
+
+    private void closeJvmMeters() {
+        JvmMeters meters = jvmMeters;
+        if (meters != null) {
+            meters.close();
+        }
     }
 
     /** The port a listener actually bound (useful when configured with {@code :0}). */

@@ -148,6 +148,9 @@ class ProcessSignalsTest {
         try (SnipoolProcess snipool = new SnipoolProcess(config("x", dir.resolve("access.log")),
                 dir.resolve("snipool.log"))) {
             int web = snipool.listenerPort("web");
+            // The listeners serve before the process is ready and has its signal handlers: wait for ready.
+            int admin = snipool.adminPort();
+            Await.until(Await.SLOW_TIMEOUT, "ready", () -> status(admin, "/readyz"), status -> status == 200);
             CompletableFuture<HttpResponse<String>> inFlight = getAsync("127.0.0.1", web);
             Await.until(Await.SLOW_TIMEOUT, "the slow request reached its backend", slow::requests,
                     requests -> requests == 1);
@@ -168,6 +171,9 @@ class ProcessSignalsTest {
         Path file = config("x", accessLog);
         try (SnipoolProcess snipool = new SnipoolProcess(file, dir.resolve("snipool.log"))) {
             int web = snipool.listenerPort("web");
+            // The listeners serve before the process is ready and has its signal handlers: wait for ready.
+            int admin = snipool.adminPort();
+            Await.until(Await.SLOW_TIMEOUT, "ready", () -> status(admin, "/readyz"), status -> status == 200);
             assertThat(getAsync("localhost", web).get(10, TimeUnit.SECONDS).body()).isEqualTo("fast");
 
             Files.writeString(file, Files.readString(file).replace("[localhost], backends: [\"127.0.0.1:"
