@@ -196,7 +196,8 @@ public final class Tunnel {
             if (finSentToBackend && finSentToClient) {
                 close(CloseReason.COMPLETED);
             } else if (target instanceof DuplexChannel duplex && target.isActive()) {
-                duplex.shutdownOutput();
+                boolean targetInputDone = target == client ? clientInputDone : backendInputDone;
+                HalfClose.sendFin(duplex, !targetInputDone);
             }
         });
     }
@@ -212,7 +213,10 @@ public final class Tunnel {
         Channel other = readingSide == Direction.CLIENT_TO_BACKEND ? backend : client;
         CloseReason reason = readingSide == Direction.CLIENT_TO_BACKEND ? CloseReason.CLIENT_CLOSED
                 : CloseReason.BACKEND_CLOSED;
-        if (clientInputDone && backendInputDone) {
+        // A side that had been sent its FIN (so the other side had ended) closes when its own FIN comes
+        // (HalfClose.sendFin): both directions are over, as when both FINs pass through inputShutdown.
+        boolean readingSideGotFin = readingSide == Direction.CLIENT_TO_BACKEND ? finSentToClient : finSentToBackend;
+        if ((clientInputDone && backendInputDone) || readingSideGotFin) {
             reason = CloseReason.COMPLETED;
         }
         finish(reason);

@@ -146,6 +146,28 @@ class TunnelTest {
         assertThat(tunnel.isClosed()).isTrue();
     }
 
+    @Test
+    void aSideThatClosesAfterBeingPassedTheOtherSidesFinCompletesTheTunnel() {
+        backend.writeInbound(text("answer"));
+        backend.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        // The client got the answer and the FIN after it, then its own FIN closed its channel (HalfClose.sendFin).
+        client.close();
+
+        assertThat(closes).containsExactly(Tunnel.CloseReason.COMPLETED);
+        assertThat(outbound(client)).isEqualTo("answer");
+        backendWrites.release();
+        assertThat(outbound(backend)).isEqualTo("hello");
+        assertThat(backend.isOpen()).isFalse();
+    }
+
+    @Test
+    void aSideThatClosesBeforeTheOtherSidesFinReachedItIsAClose() {
+        client.writeInbound(text("request"));
+        client.close();
+
+        assertThat(closes).containsExactly(Tunnel.CloseReason.CLIENT_CLOSED);
+    }
+
     private static ByteBuf text(String text) {
         return Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII);
     }
