@@ -180,25 +180,46 @@ public final class Tunnel {
             // Once both have ended, nothing new is written (what is queued keeps its EPOLLOUT until it is out).
             EpollRegistrationRepair.afterInputShutdown(source);
         }
+        if (nothingQueued(target)) {
+            finFlushed(direction, target);
+            return;
+        }
         target.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(future -> {
             if (!future.isSuccess()) {
                 close(CloseReason.ERROR);
                 return;
             }
-            // Both FINs having arrived is not enough to close: the first one's flush may still be waiting on a
-            // peer that does not read (a backend that answers and ends its side before reading the request), and
-            // closing then would drop the bytes queued for it. Close only once both flushes are done.
-            if (direction == Direction.CLIENT_TO_BACKEND) {
-                finSentToBackend = true;
-            } else {
-                finSentToClient = true;
-            }
-            if (finSentToBackend && finSentToClient) {
-                close(CloseReason.COMPLETED);
-            } else if (target instanceof DuplexChannel duplex && target.isActive()) {
-                duplex.shutdownOutput();
-            }
+            finFlushed(direction, target);
         });
+    }
+
+    /** Everything written to {@code target} before the FIN of {@code direction} is out: pass the FIN on. */
+    private void finFlushed(Direction direction, Channel target) {
+        // Both FINs having arrived is not enough to close: the first one's flush may still be waiting on a peer that
+        // does not read (a backend that answers and ends its side before reading the request), and closing then
+        // would drop the bytes queued for it. Close only once both flushes are done.
+        if (direction == Direction.CLIENT_TO_BACKEND) {
+            finSentToBackend = true;
+        } else {
+            finSentToClient = true;
+        }
+        if (finSentToBackend && finSentToClient) {
+            close(CloseReason.COMPLETED);
+        } else if (target instanceof DuplexChannel duplex && target.isActive()) {
+            boolean targetInputDone = target == client ? clientInputDone : backendInputDone;
+            HalfClose.sendFin(duplex, !targetInputDone);
+        }
+    }
+
+    /**
+     * Nothing is queued for {@code side}, flushed or not: all written to it so far is in its socket. Then what waits
+     * for a flush can happen at once: flushing an empty buffer to learn it would cost a write operation of its own on
+     * io_uring (Netty submits it, zero bytes long) and a loop iteration until it completes. Every queued write,
+     * even an empty one, counts in the pending size with an overhead, and Netty reports the high-water mark plus one
+     * only while that size is zero (0 once the channel cannot be written to any more).
+     */
+    private static boolean nothingQueued(Channel side) {
+        return side.bytesBeforeUnwritable() > side.config().getWriteBufferHighWaterMark();
     }
 
     /**
@@ -212,10 +233,17 @@ public final class Tunnel {
         Channel other = readingSide == Direction.CLIENT_TO_BACKEND ? backend : client;
         CloseReason reason = readingSide == Direction.CLIENT_TO_BACKEND ? CloseReason.CLIENT_CLOSED
                 : CloseReason.BACKEND_CLOSED;
-        if (clientInputDone && backendInputDone) {
+        // A side that had been sent its FIN (so the other side had ended) closes when its own FIN comes
+        // (HalfClose.sendFin): both directions are over, as when both FINs pass through inputShutdown.
+        boolean readingSideGotFin = readingSide == Direction.CLIENT_TO_BACKEND ? finSentToClient : finSentToBackend;
+        if ((clientInputDone && backendInputDone) || readingSideGotFin) {
             reason = CloseReason.COMPLETED;
         }
         finish(reason);
+        if (nothingQueued(other)) {
+            other.close();
+            return;
+        }
         // The flush waits on the peer reading. With the idle timer gone, a peer that never reads again would hold
         // this channel (and its max_connections slot) open for ever: it gets one idle timeout to drain.
         ScheduledFuture<?> drainDeadline = other.eventLoop().schedule(() -> {

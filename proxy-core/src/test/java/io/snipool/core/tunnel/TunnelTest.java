@@ -4,14 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOutboundHandlerAdapter;
-import io.netty.channel.ChannelPromise;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.util.ReferenceCountUtil;
-import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,62 +26,36 @@ class TunnelTest {
     private static final Duration IDLE = Duration.ofSeconds(30);
     private static final String PLACEHOLDER = "collector";
 
-    /** Holds every write and flush until {@link #release}: a peer whose receive window is closed. */
-    private static final class HeldWrites extends ChannelOutboundHandlerAdapter {
-        private final List<Object> messages = new ArrayList<>();
-        private final List<ChannelPromise> promises = new ArrayList<>();
-        private ChannelHandlerContext context;
+    /**
+     * A channel whose writes stay queued in its outbound buffer until {@link #release}, as a socket's do while the
+     * peer's receive window is closed: the channel's pending size and writability count them, and a close fails them.
+     */
+    private static final class HeldChannel extends EmbeddedChannel {
+        private boolean held = true;
 
         @Override
-        public void handlerAdded(ChannelHandlerContext ctx) {
-            context = ctx;
-        }
-
-        @Override
-        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-            messages.add(msg);
-            promises.add(promise);
-        }
-
-        @Override
-        public void flush(ChannelHandlerContext ctx) {
-            // Held: nothing goes out until release().
-        }
-
-        /** As a channel's outbound buffer does on close: unsent writes fail and their buffers are freed. */
-        @Override
-        public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
-            ClosedChannelException closed = new ClosedChannelException();
-            for (int i = 0; i < messages.size(); i++) {
-                ReferenceCountUtil.release(messages.get(i));
-                promises.get(i).tryFailure(closed);
+        protected void doWrite(ChannelOutboundBuffer in) throws Exception {
+            if (!held) {
+                super.doWrite(in);
             }
-            messages.clear();
-            promises.clear();
-            ctx.close(promise);
         }
 
         void release() {
-            for (int i = 0; i < messages.size(); i++) {
-                context.write(messages.get(i), promises.get(i));
-            }
-            messages.clear();
-            promises.clear();
-            context.flush();
+            held = false;
+            flush();
         }
     }
 
     private final List<Tunnel.CloseReason> closes = new ArrayList<>();
-    private final HeldWrites backendWrites = new HeldWrites();
     private EmbeddedChannel client;
-    private EmbeddedChannel backend;
+    private HeldChannel backend;
     private Tunnel tunnel;
 
     @BeforeEach
     void start() {
         client = new EmbeddedChannel();
         client.pipeline().addLast(PLACEHOLDER, new ChannelInboundHandlerAdapter());
-        backend = new EmbeddedChannel(backendWrites);
+        backend = new HeldChannel();
         client.config().setAutoRead(false);
         backend.config().setAutoRead(false);
         backend.freezeTime();
@@ -119,7 +89,7 @@ class TunnelTest {
         assertThat(backend.isOpen()).as("closed with bytes still queued for it").isTrue();
         assertThat(closes).isEmpty();
 
-        backendWrites.release();
+        backend.release();
 
         assertThat(outbound(backend)).isEqualTo("hellorequest");
         assertThat(outbound(client)).isEqualTo("answer");
@@ -144,6 +114,28 @@ class TunnelTest {
         backend.runScheduledPendingTasks();
         assertThat(backend.isOpen()).as("held open for ever by a peer that does not read").isFalse();
         assertThat(tunnel.isClosed()).isTrue();
+    }
+
+    @Test
+    void aSideThatClosesAfterBeingPassedTheOtherSidesFinCompletesTheTunnel() {
+        backend.writeInbound(text("answer"));
+        backend.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        // The client got the answer and the FIN after it, then its own FIN closed its channel (HalfClose.sendFin).
+        client.close();
+
+        assertThat(closes).containsExactly(Tunnel.CloseReason.COMPLETED);
+        assertThat(outbound(client)).isEqualTo("answer");
+        backend.release();
+        assertThat(outbound(backend)).isEqualTo("hello");
+        assertThat(backend.isOpen()).isFalse();
+    }
+
+    @Test
+    void aSideThatClosesBeforeTheOtherSidesFinReachedItIsAClose() {
+        client.writeInbound(text("request"));
+        client.close();
+
+        assertThat(closes).containsExactly(Tunnel.CloseReason.CLIENT_CLOSED);
     }
 
     private static ByteBuf text(String text) {

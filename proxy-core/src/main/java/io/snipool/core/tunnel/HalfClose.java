@@ -1,0 +1,50 @@
+package io.snipool.core.tunnel;
+
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
+import java.io.IOException;
+import java.nio.channels.NotYetConnectedException;
+
+/**
+ * Passes a FIN on to one side of a {@link Tunnel} whose other side has ended, without the two exceptions Netty
+ * makes on that path. Both are built with a stack trace, on every tunnel that half-closes (every TLS connection
+ * whose server ends it first), and were about 4 % of snipool's CPU per new passthrough connection
+ * (bench/results/issue-13-handshake-callgraph):
+ * <ul>
+ *   <li>{@code shutdownOutput()} closes the channel's outbound buffer with a {@code ChannelOutputShutdownException}
+ *       as the cause for writes still queued, even when none is (the tunnel sends the FIN only after its flush);</li>
+ *   <li>when the side's own FIN comes afterwards, a half-closable channel shuts its input down with
+ *       {@code shutdown(SHUT_RD)}; TCP has already closed that socket (the FIN completed the close it started), so
+ *       the call fails with ENOTCONN, which Netty raises as a {@code NotYetConnectedException} and ignores.</li>
+ * </ul>
+ */
+final class HalfClose {
+
+    private HalfClose() {
+    }
+
+    /**
+     * Sends {@code side} a FIN now; nothing may be queued for it. On the native transports this is the socket's own
+     * {@code shutdown(SHUT_WR)}, which is all Netty's {@code shutdownOutput()} does to the socket there; on NIO,
+     * {@code shutdownOutput()}. With {@code inputOpen}, the side's own FIN, when it comes, closes it instead of
+     * half-closing it: nothing can flow through the tunnel after it, and the close reaches the tunnel as
+     * {@code channelInactive}.
+     */
+    static void sendFin(DuplexChannel side, boolean inputOpen) {
+        if (inputOpen) {
+            side.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+        }
+        if (side instanceof UnixChannel unix && unix.fd() instanceof Socket socket) {
+            try {
+                socket.shutdown(false, true);
+            } catch (IOException | NotYetConnectedException e) {
+                // The connection is gone already (reset, or closed under us): nothing more can reach the peer.
+                side.close();
+            }
+        } else {
+            side.shutdownOutput();
+        }
+    }
+}
