@@ -35,7 +35,7 @@ import java.util.logging.Logger;
 
 /**
  * One HTTP/2 stream of a client connection ({@link Http2ClientConnection}): one request, one {@link Exchange}. Sits
- * at the end of the stream's child channel, behind Netty's {@code Http2StreamFrameToHttpObjectCodec}, so the
+ * at the end of the stream's child channel, behind {@link H2ObjectCodec}, so the
  * exchange reads and writes the same HttpObjects as on HTTP/1.1. The child channel does not read on its own: each
  * body frame is asked for when the backend can take it, and only a frame read gives the client flow-control window
  * back, so a backend's back-pressure reaches the client as a closed window.
