@@ -35,6 +35,7 @@ import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -57,7 +58,8 @@ import java.util.Map;
  * {@code connection} and the names it lists, {@code keep-alive}, {@code proxy-connection},
  * {@code transfer-encoding}, {@code upgrade}, {@code te} unless it is {@code trailers}), without {@code host} (a
  * request's becomes {@code :authority}, see {@link H2RequestHead}), and without {@code x-http2-*} fields: every one
- * of a request, Netty's three of a response. An interim (1xx) response never ends the stream. A request head comes
+ * of a request, Netty's three of a response. A {@code cookie} field goes as it is (RFC 9113 §8.2.3 allows, not
+ * requires, splitting it). An interim (1xx) response never ends the stream. A request head comes
  * to it already as a HEADERS frame from {@link H2RequestHead} and passes, as any frame does.
  */
 final class H2ObjectCodec extends ChannelDuplexHandler {
@@ -248,13 +250,14 @@ final class H2ObjectCodec extends ChannelDuplexHandler {
      * {@code x-http2-*} (see the class comment).
      */
     static Http2Headers toHttp2(HttpHeaders in, Http2Headers out, boolean request) {
-        String connection = in.get(HttpHeaderNames.CONNECTION);
+        List<String> connection = in.contains(HttpHeaderNames.CONNECTION) ? in.getAll(HttpHeaderNames.CONNECTION)
+                : List.of();
         Iterator<Map.Entry<CharSequence, CharSequence>> fields = in.iteratorCharSequence();
         while (fields.hasNext()) {
             Map.Entry<CharSequence, CharSequence> field = fields.next();
             AsciiString name = lowerCase(field.getKey());
             if (connectionSpecific(name) || extension(name, request)
-                    || (connection != null && listedIn(connection, name))) {
+                    || listedInAny(connection, name)) {
                 continue;
             }
             CharSequence value = field.getValue();
@@ -291,6 +294,15 @@ final class H2ObjectCodec extends ChannelDuplexHandler {
             case 17 -> name.contentEquals(HttpHeaderNames.TRANSFER_ENCODING);
             default -> false;
         };
+    }
+
+    private static boolean listedInAny(List<String> lists, CharSequence token) {
+        for (String list : lists) {
+            if (listedIn(list, token)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether the comma-separated {@code list} holds {@code token}, in any case, white space around it ignored. */

@@ -188,7 +188,8 @@ class H2ObjectCodecTest {
                 .add("X-Hop", "1").add("Keep-Alive", "timeout=5").add("Transfer-Encoding", "chunked")
                 .add("Proxy-Connection", "keep-alive").add("Upgrade", "h2c").add("Host", "a.test")
                 .add("TE", "gzip").add("x-http2-stream-id", "5").add("X-Http2-Custom", "kept")
-                .add("Set-Cookie", "a=1").add("Set-Cookie", "b=2");
+                .add("Set-Cookie", "a=1").add("Set-Cookie", "b=2").add("Connection", "X-Second")
+                .add("X-Second", "2");
 
         stream.channel.writeOutbound(response);
 
