@@ -12,22 +12,16 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 
 /**
  * Turns the request head an {@link Exchange} writes on an HTTP/2 stream into a HEADERS frame, placed in front of
- * Netty's {@code Http2StreamFrameToHttpObjectCodec}, which frames the body. Netty's own conversion leaves out
- * {@code :authority} for an origin-form target and takes {@code :scheme} from the channel; here both come from what
- * snipool knows: the request's {@code Host} and whether the backend connection is TLS.
+ * {@link H2ObjectCodec}, which frames the body. {@code :authority} and {@code :scheme} come from what snipool
+ * knows: the request's {@code Host} and whether the backend connection is TLS.
  */
 final class H2RequestHead extends ChannelOutboundHandlerAdapter {
 
     static final String NAME = "snipool-h2-request-head";
-    private static final AsciiString EXTENSION_PREFIX = AsciiString.cached("x-http2-");
 
     private final AsciiString scheme;
     /** The HEADERS frame ended the stream (a request without a body): the empty end of the body is not sent. */
@@ -76,22 +70,15 @@ final class H2RequestHead extends ChannelOutboundHandlerAdapter {
      * Netty's {@code x-http2-*} extension fields, which must never reach a backend.
      */
     static Http2Headers headers(HttpRequest request, AsciiString scheme) {
-        Http2Headers out = new DefaultHttp2Headers();
-        out.method(AsciiString.of(request.method().name()));
+        // Unchecked: the fields were checked as they were read (HTTP/1.1 or HPACK) or are snipool's own.
+        Http2Headers out = new DefaultHttp2Headers(false, request.headers().size() + 4);
+        out.method(request.method().asciiName());
         out.path(request.uri());
         out.scheme(scheme);
         String host = request.headers().get(HttpHeaderNames.HOST);
         if (host != null && !host.isEmpty()) {
             out.authority(host);
         }
-        HttpConversionUtil.toHttp2Headers(request.headers(), out);
-        List<CharSequence> extensions = new ArrayList<>(0);
-        for (Map.Entry<CharSequence, CharSequence> field : out) {
-            if (AsciiString.of(field.getKey()).startsWith(EXTENSION_PREFIX)) {
-                extensions.add(field.getKey());
-            }
-        }
-        extensions.forEach(out::remove);
-        return out;
+        return H2ObjectCodec.toHttp2(request.headers(), out, true);
     }
 }

@@ -17,18 +17,15 @@ import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.ReferenceCountUtil;
 
 /**
  * One stream of a multiplexed HTTP/2 backend connection, lent to one exchange: a child channel with Netty's
- * {@code Http2StreamFrameToHttpObjectCodec} (client side), {@link H2RequestHead} and a dispatcher that hands what
- * arrives to the exchange as HTTP/1.1-shaped objects: a head without Netty's {@code x-http2-*} fields, then content,
+ * {@link H2ObjectCodec} (client side), {@link H2RequestHead} and a dispatcher that hands what
+ * arrives to the exchange as HTTP/1.1-shaped objects: a head without {@code x-http2-*} fields, then content,
  * then {@code LastHttpContent} with the trailers. Knows when the backend never processed it (GOAWAY, REFUSED_STREAM).
  */
 final class H2Stream implements BackendConnection {
-
-    static final String CODEC = "snipool-h2-stream-codec";
 
     private final Http2StreamChannel channel;
     private final BackendKey key;
@@ -48,7 +45,7 @@ final class H2Stream implements BackendConnection {
         H2Stream stream = new H2Stream(channel, key, codec.connection());
         channel.pipeline()
                 .addLast(CoalescedFlush.NAME, flush)
-                .addLast(CODEC, new Http2StreamFrameToHttpObjectCodec(false))
+                .addLast(H2ObjectCodec.NAME, new H2ObjectCodec(H2ObjectCodec.Side.CLIENT))
                 .addLast(H2RequestHead.NAME, new H2RequestHead(key.tls().isPresent()))
                 .addLast(DISPATCHER, stream.new Dispatcher());
         return stream;

@@ -10,7 +10,6 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.ReferenceCountUtil;
 import io.snipool.config.InetLiterals;
 import io.snipool.core.accesslog.AccessRecord;
@@ -98,7 +97,7 @@ final class Http2ClientConnection extends ChannelInboundHandlerAdapter {
                 // The stream session asks for each frame: an unread DATA frame keeps its bytes out of the window.
                 stream.config().setAutoRead(false);
                 stream.pipeline().addLast(CoalescedFlush.NAME, connection.flush);
-                stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true, true));
+                stream.pipeline().addLast(H2ObjectCodec.NAME, new H2ObjectCodec(H2ObjectCodec.Side.SERVER));
                 stream.pipeline().addLast(Http2StreamSession.NAME, new Http2StreamSession(connection, stream));
             }
         }));

@@ -35,7 +35,7 @@ import java.util.logging.Logger;
 
 /**
  * One HTTP/2 stream of a client connection ({@link Http2ClientConnection}): one request, one {@link Exchange}. Sits
- * at the end of the stream's child channel, behind Netty's {@code Http2StreamFrameToHttpObjectCodec}, so the
+ * at the end of the stream's child channel, behind {@link H2ObjectCodec}, so the
  * exchange reads and writes the same HttpObjects as on HTTP/1.1. The child channel does not read on its own: each
  * body frame is asked for when the backend can take it, and only a frame read gives the client flow-control window
  * back, so a backend's back-pressure reaches the client as a closed window.
@@ -306,8 +306,9 @@ final class Http2StreamSession extends ChannelDuplexHandler implements ClientSid
 
     /**
      * Fits the exchange's writes to the h2 codec: an interim (1xx) response must be one FullHttpResponse to become
-     * one HEADERS frame, where HTTP/1.1 writes a head and an empty end; and the response's end gets a real promise
-     * (see {@link #endStream}), its failure still reported as the void promise's would be.
+     * one HEADERS frame, where HTTP/1.1 writes a head and an empty end; and the response's end, while the client's side
+     * of the stream is open, gets a real promise (see {@link #endStream}), its failure still reported as the void
+     * promise's would be.
      */
     @Override
     public void write(ChannelHandlerContext context, Object msg, ChannelPromise promise) {
@@ -322,6 +323,12 @@ final class Http2StreamSession extends ChannelDuplexHandler implements ClientSid
             interim = !(msg instanceof LastHttpContent);
             content.release(); // an interim response has no body
             promise.setSuccess();
+            return;
+        }
+        if (msg instanceof LastHttpContent && !remoteOpen()) {
+            // The client's side is closed already: no reset will follow the end, so nothing need wait for its write
+            // (most requests: END_STREAM came with the head). A closed side never opens again.
+            context.write(msg, promise);
             return;
         }
         if (msg instanceof LastHttpContent) {

@@ -1,0 +1,11 @@
+#!/bin/bash
+out=/tmp/wip-h2c/ab2
+cd /work/wip-h2c
+for r in 5; do
+  for jar in /tmp/wip-h2c-trim.jar /tmp/wip-h2c-main.jar; do
+    name=$(basename $jar .jar)
+    flock /work/bench.lock python3 bench/lib/h2.py --snipool bin/snipool --jar $jar --repeat 3 --duration 10 \
+      --targets "snipool snipool/h1" --out $out/$name-r$r.md > $out/$name-r$r.log 2>&1
+    echo "$(date -u +%T) round $r $name done: $(grep -E '^\| snipool' $out/$name-r$r.md | tr '\n' ' ')"
+  done
+done
