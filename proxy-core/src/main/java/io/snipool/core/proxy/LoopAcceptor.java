@@ -48,8 +48,8 @@ import java.util.function.LongSupplier;
  * <p>The kernel spreads new connections over the sockets of a port by a hash of the addresses, which a few
  * long-lived connections can leave uneven (25 to 34 of 50 keep-alive connections on one of two loops). So a loop
  * that holds clearly more of the listener's connections than another ({@link Siblings#lighter}) hands a new one to
- * that loop: the only cross-thread step of this path, taken only while the loops are uneven, and only while the
- * loop's connections last ({@link Churn}): many short connections the hash evens out by itself.
+ * that loop: the only cross-thread step of this path, taken only while the loops are uneven, and not while the loop
+ * accepts far more connections than it holds ({@link Churn}): many short connections the hash evens out by itself.
  *
  * <p>A socket that closes
  * loses the connections queued on it and not yet accepted (unless {@code net.ipv4.tcp_migrate_req} is 1); so did
@@ -166,7 +166,7 @@ final class LoopAcceptor {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             Channel child = (Channel) msg;
-            LoopAcceptor target = churn.shortLived(load.get()) ? LoopAcceptor.this
+            LoopAcceptor target = churn.acceptedShortLived(load.get()) ? LoopAcceptor.this
                     : siblings.lighter(LoopAcceptor.this);
             target.load.incrementAndGet();
             if (target == LoopAcceptor.this) {
@@ -223,7 +223,6 @@ final class LoopAcceptor {
 
     private void closed(Channel channel) {
         load.decrementAndGet();
-        churn.closed();
         open.remove(channel);
         if (draining) {
             completeIfDrained();
@@ -340,10 +339,12 @@ final class LoopAcceptor {
     }
 
     /**
-     * How fast a loop's connections come and go: its closes in the current second and the one before. A loop that
-     * closed more connections in either than it now holds serves short connections (one request each, say), which
-     * the kernel's hash spreads evenly by their number; handing them over would cost a cross-thread wake-up on
-     * many of them (a third, with 50 clients sending {@code Connection: close}) for nothing. On the loop only.
+     * How fast connections arrive at a loop's socket: its accepts in the current second and the one before. A loop
+     * that accepted more than twice as many in either as it now holds open serves short connections (one request
+     * each, say), which the kernel's hash spreads evenly by their number; handing them over would cost a
+     * cross-thread wake-up on many of them (a third, with 50 clients sending {@code Connection: close}) for
+     * nothing. A burst of long-lived connections (a load balancer's, a benchmark's) is still evened out: each stays
+     * open, so the loop holds about as many as it accepted. On the loop only.
      */
     static final class Churn {
 
@@ -351,31 +352,28 @@ final class LoopAcceptor {
 
         private final LongSupplier clock;
         private long windowStart;
-        private int closes;
-        private int closesBefore;
+        private int accepts;
+        private int acceptsBefore;
 
         Churn(LongSupplier clock) {
             this.clock = clock;
             this.windowStart = clock.getAsLong();
         }
 
-        void closed() {
+        /** Counts an accept; whether, before it, more than twice {@code open} arrived in this second or the last. */
+        boolean acceptedShortLived(int open) {
             roll();
-            closes++;
-        }
-
-        /** Whether more connections closed in this second or the last than {@code open}, the ones open now. */
-        boolean shortLived(int open) {
-            roll();
-            return Math.max(closes, closesBefore) > open;
+            boolean shortLived = Math.max(accepts, acceptsBefore) > 2 * open;
+            accepts++;
+            return shortLived;
         }
 
         private void roll() {
             long now = clock.getAsLong();
             long elapsed = now - windowStart;
             if (elapsed >= WINDOW_NANOS) {
-                closesBefore = elapsed < 2 * WINDOW_NANOS ? closes : 0;
-                closes = 0;
+                acceptsBefore = elapsed < 2 * WINDOW_NANOS ? accepts : 0;
+                accepts = 0;
                 windowStart = now;
             }
         }

@@ -103,46 +103,62 @@ class LoopAcceptorBalanceTest {
     }
 
     @Test
-    void whileALoopClosesMoreConnectionsASecondThanItHoldsItKeepsEveryNewOne() throws Exception {
+    void whileALoopAcceptsMoreThanTwiceWhatItHoldsItKeepsEveryNewOne() throws Exception {
         int port = Await.result(listening.listen("127.0.0.1", 0));
-        for (int i = 0; i < CONNECTIONS + 10; i++) {
+        int shortOnes = 2 * CONNECTIONS;
+        for (int i = 0; i < shortOnes; i++) {
             open(port, 1);
             closeClients();
             Await.until("the close counted", listening::load, load -> load == 0);
         }
-        assertThat(servedOn).as("one at a time: never uneven").hasSize(CONNECTIONS + 10)
-                .containsOnly(listeningLoop());
+        assertThat(servedOn).as("one at a time: never uneven").hasSize(shortOnes).containsOnly(listeningLoop());
         servedOn.clear();
 
-        Map<EventLoop, Long> served = open(port, CONNECTIONS);
+        Map<EventLoop, Long> served = open(port, CONNECTIONS - 1);
 
-        assertThat(served).as("50 closes this second, fewer open: short connections, kept where accepted")
+        assertThat(served).as("80 accepts this second, fewer than 40 open: short connections, kept where accepted")
                 .containsOnlyKeys(listeningLoop());
 
         nanos.addAndGet(2 * LoopAcceptor.Churn.WINDOW_NANOS);
         open(port, 1);
-        assertThat(handedOver).as("the closes two seconds ago forgotten, the imbalance is evened").hasValue(1);
+        assertThat(handedOver).as("the accepts two seconds ago forgotten, the imbalance is evened").hasValue(1);
     }
 
     @Test
-    void churnCountsTheClosesOfThisSecondAndTheLast() {
+    void aBurstOfLongLivedConnectionsAfterShortOnesIsStillEvenedOut() throws Exception {
+        int port = Await.result(listening.listen("127.0.0.1", 0));
+        for (int i = 0; i < CONNECTIONS; i++) {
+            open(port, 1);
+            closeClients();
+            Await.until("the close counted", listening::load, load -> load == 0);
+        }
+        nanos.addAndGet(LoopAcceptor.Churn.WINDOW_NANOS);
+        servedOn.clear();
+
+        Map<EventLoop, Long> served = open(port, CONNECTIONS);
+
+        long onQuiet = served.getOrDefault(quietLoop(), 0L);
+        assertThat(onQuiet).as("40 accepted the second before, then 40 held: evened out, %s", served)
+                .isGreaterThanOrEqualTo(CONNECTIONS / 2 - LoopAcceptor.Siblings.slack(CONNECTIONS / 2));
+    }
+
+    @Test
+    void churnCountsTheAcceptsOfThisSecondAndTheLast() {
         AtomicLong clock = new AtomicLong(5);
         LoopAcceptor.Churn churn = new LoopAcceptor.Churn(clock::get);
-        for (int i = 0; i < 3; i++) {
-            churn.closed();
+        for (int i = 0; i < 5; i++) {
+            assertThat(churn.acceptedShortLived(i)).as("each still open").isFalse();
         }
-        assertThat(churn.shortLived(2)).isTrue();
-        assertThat(churn.shortLived(3)).isFalse();
+        assertThat(churn.acceptedShortLived(2)).as("5 accepted, 2 open").isTrue();
+        assertThat(churn.acceptedShortLived(3)).as("6 accepted, 3 open").isFalse();
 
         clock.addAndGet(LoopAcceptor.Churn.WINDOW_NANOS);
-        assertThat(churn.shortLived(2)).as("the last second's closes still count").isTrue();
-        churn.closed();
+        assertThat(churn.acceptedShortLived(3)).as("the last second's 7 accepts still count").isTrue();
         clock.addAndGet(LoopAcceptor.Churn.WINDOW_NANOS);
-        assertThat(churn.shortLived(0)).as("one close the second before").isTrue();
-        assertThat(churn.shortLived(1)).isFalse();
+        assertThat(churn.acceptedShortLived(0)).as("one accept the second before").isTrue();
 
         clock.addAndGet(2 * LoopAcceptor.Churn.WINDOW_NANOS);
-        assertThat(churn.shortLived(0)).as("nothing closed for two seconds").isFalse();
+        assertThat(churn.acceptedShortLived(0)).as("nothing accepted for two seconds").isFalse();
     }
 
     @Test
