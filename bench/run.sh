@@ -35,6 +35,7 @@ HAPROXY_SPLICE=${BENCH_HAPROXY_SPLICE:-0}  # 1: HAProxy with "option splice-auto
 SYSCALLS=${BENCH_SYSCALLS:-0}           # 1: also count each proxy's system calls and context switches (perf stat)
 RESULTS=${BENCH_RESULTS:-$here/results}
 IDLE_HISTO=${BENCH_IDLE_HISTOGRAM:-}    # a directory: snipool's live-object histogram with the idle tunnels open
+IDLE_HEAPDUMP=${BENCH_IDLE_HEAPDUMP:-0} # 1: with BENCH_IDLE_HISTOGRAM, also a heap dump there (GC.heap_dump)
 
 for n in REPEAT DURATION WARMUP TLS_WARMUP CONNECTIONS WRK_THREADS TLS_CLIENTS H2LOAD_THREADS BULK_MIB IDLE_CONNS; do
   [[ ${!n} =~ ^[0-9]+$ ]] || die "BENCH_$n must be a whole number, got '${!n}'"
@@ -704,6 +705,8 @@ scenario_idle() {
           cat /proc/$INST_PID/smaps_rollup > '$IDLE_HISTO/idle-smaps-$rep.txt';
           jcmd $INST_PID VM.native_memory summary > '$IDLE_HISTO/idle-nmt-$rep.txt' 2>&1 || true;
           jcmd $INST_PID GC.class_histogram > '$IDLE_HISTO/idle-histogram-$rep.txt'")
+        # With BENCH_IDLE_HEAPDUMP=1 also a dump of the live heap (tens of MB: who holds what).
+        [ "$IDLE_HEAPDUMP" = 1 ] && hold[1]+="; jcmd $INST_PID GC.heap_dump '$IDLE_HISTO/idle-heap-$rep.hprof' > /dev/null"
       fi
       json=$(timeout 900 python3 "$here/lib/idle_conns.py" --port "$INST_TLS" --sni idle.bench.test --cafile "$CA" \
                --pids "$pids" --count "$IDLE_CONNS" --deadline 840 "${hold[@]}" 2> "$dir/idle_conns.err" || true)
