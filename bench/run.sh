@@ -699,14 +699,19 @@ scenario_idle() {
       local hold=()
       if [ "$p" = snipool ] && [ -n "$IDLE_HISTO" ]; then
         # What the Java heap holds per idle tunnel: a histogram of live objects, all connections still open.
-        # Before it (the histogram collects the whole heap) the heap's regions, the process's memory map totals, and
+        # Before it (the histogram collects the whole heap) the heap's regions, the process's memory map (also before the
+        # tunnels open, to compare mapping by mapping), and
         # native memory by category where BENCH_JAVA_OPTS has -XX:NativeMemoryTracking=summary (harmless without).
-        hold=(--while-open "jcmd $INST_PID GC.heap_info > '$IDLE_HISTO/idle-heap-$rep.txt';
-          cat /proc/$INST_PID/smaps_rollup > '$IDLE_HISTO/idle-smaps-$rep.txt';
+        hold=(--after-before "jcmd $INST_PID GC.heap_info > '$IDLE_HISTO/idle-heap-before-$rep.txt';
+          cat /proc/$INST_PID/smaps > '$IDLE_HISTO/idle-smaps-before-$rep.txt'"
+          --while-open "jcmd $INST_PID GC.heap_info > '$IDLE_HISTO/idle-heap-$rep.txt';
+          cat /proc/$INST_PID/smaps > '$IDLE_HISTO/idle-smaps-$rep.txt';
           jcmd $INST_PID VM.native_memory summary > '$IDLE_HISTO/idle-nmt-$rep.txt' 2>&1 || true;
           jcmd $INST_PID GC.class_histogram > '$IDLE_HISTO/idle-histogram-$rep.txt'")
         # With BENCH_IDLE_HEAPDUMP=1 also a dump of the live heap (tens of MB: who holds what).
-        [ "$IDLE_HEAPDUMP" = 1 ] && hold[1]+="; jcmd $INST_PID GC.heap_dump '$IDLE_HISTO/idle-heap-$rep.hprof' > /dev/null"
+        if [ "$IDLE_HEAPDUMP" = 1 ]; then
+          hold[3]+="; jcmd $INST_PID GC.heap_dump '$IDLE_HISTO/idle-heap-$rep.hprof' > /dev/null"
+        fi
       fi
       json=$(timeout 900 python3 "$here/lib/idle_conns.py" --port "$INST_TLS" --sni idle.bench.test --cafile "$CA" \
                --pids "$pids" --count "$IDLE_CONNS" --deadline 840 "${hold[@]}" 2> "$dir/idle_conns.err" || true)

@@ -10,7 +10,8 @@ VmRSS (summed over the given PIDs, e.g. an nginx master and its workers) is read
 3. N connections are opened, at most CONCURRENCY handshakes at a time, and kept open;
 4. "after": after SETTLE seconds of quiet, with all N still open.
 
-5. optionally (--while-open), a shell command, with all N still open.
+5. optionally (--while-open), a shell command, with all N still open; and (--after-before) one right after the
+   "before" reading (what it costs the proxy lands in the "after" one: for diagnosis, not for the figure).
 
 Prints one JSON object: requested, opened, failed, rss_before_kib, rss_after_kib, per_conn_bytes, open_seconds.
 Everything is bounded: each handshake by --handshake-timeout, the whole run by --deadline.
@@ -69,6 +70,10 @@ async def run(args):
     await close_all(warm)
     await asyncio.sleep(args.settle)
     before = rss_kib(pids)
+    if args.after_before:
+        # Right after the first reading, before any connection opens: e.g. the proxy's memory map, to compare.
+        process = await asyncio.create_subprocess_shell(args.after_before, stdout=sys.stderr)
+        await asyncio.wait_for(process.wait(), timeout=120)
 
     started = time.monotonic()
     streams, errors = await open_many(args, context, args.count)
@@ -112,6 +117,7 @@ def main():
     parser.add_argument("--settle", type=float, default=2.0)
     parser.add_argument("--handshake-timeout", type=float, default=30.0)
     parser.add_argument("--deadline", type=float, default=600.0)
+    parser.add_argument("--after-before", help="a shell command run after the first reading, before the connections")
     parser.add_argument("--while-open", help="a shell command run after the reading, with all connections open")
     args = parser.parse_args()
     try:
