@@ -701,12 +701,13 @@ scenario_idle() {
         # What the Java heap holds per idle tunnel: a histogram of live objects, all connections still open.
         # Before it (the histogram collects the whole heap) the heap's regions, the process's memory map (also before the
         # tunnels open, to compare mapping by mapping), and
-        # native memory by category where BENCH_JAVA_OPTS has -XX:NativeMemoryTracking=summary (harmless without).
+        # native memory by category (against the "before" reading) where BENCH_JAVA_OPTS has -XX:NativeMemoryTracking=summary (harmless without).
         hold=(--after-before "jcmd $INST_PID GC.heap_info > '$IDLE_HISTO/idle-heap-before-$rep.txt';
-          cat /proc/$INST_PID/smaps > '$IDLE_HISTO/idle-smaps-before-$rep.txt'"
+          cat /proc/$INST_PID/smaps > '$IDLE_HISTO/idle-smaps-before-$rep.txt';
+          jcmd $INST_PID VM.native_memory baseline > /dev/null 2>&1 || true"
           --while-open "jcmd $INST_PID GC.heap_info > '$IDLE_HISTO/idle-heap-$rep.txt';
           cat /proc/$INST_PID/smaps > '$IDLE_HISTO/idle-smaps-$rep.txt';
-          jcmd $INST_PID VM.native_memory summary > '$IDLE_HISTO/idle-nmt-$rep.txt' 2>&1 || true;
+          jcmd $INST_PID VM.native_memory summary.diff > '$IDLE_HISTO/idle-nmt-$rep.txt' 2>&1 || true;
           jcmd $INST_PID GC.class_histogram > '$IDLE_HISTO/idle-histogram-$rep.txt'")
         # With BENCH_IDLE_HEAPDUMP=1 also a dump of the live heap (tens of MB: who holds what).
         if [ "$IDLE_HEAPDUMP" = 1 ]; then
