@@ -22,6 +22,7 @@ TLS_CLIENTS=${BENCH_TLS_CLIENTS:-32}    # h2load concurrent clients (connections
 H2LOAD_THREADS=${BENCH_H2LOAD_THREADS:-1}
 BULK_MIB=${BENCH_BULK_MIB:-1024}         # size of the file downloaded through the TLS tunnel
 IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}   # idle TLS connections held through each proxy
+IDLE_WARMUP=${BENCH_IDLE_WARMUP:-200}   # connections opened and closed before scenario 5's first reading
 JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx256m}  # JVM flags after bin/snipool's own (a fixed heap cap keeps RSS comparable)
 PROXIES=${BENCH_PROXIES:-snipool haproxy nginx}
 SCENARIOS=${BENCH_SCENARIOS:-http close tls bulk tls-ka tls-close tls-reenc idle startup burst h2}
@@ -37,7 +38,7 @@ RESULTS=${BENCH_RESULTS:-$here/results}
 IDLE_HISTO=${BENCH_IDLE_HISTOGRAM:-}    # a directory: snipool's live-object histogram with the idle tunnels open
 IDLE_HEAPDUMP=${BENCH_IDLE_HEAPDUMP:-0} # 1: with BENCH_IDLE_HISTOGRAM, also a heap dump there (GC.heap_dump)
 
-for n in REPEAT DURATION WARMUP TLS_WARMUP CONNECTIONS WRK_THREADS TLS_CLIENTS H2LOAD_THREADS BULK_MIB IDLE_CONNS; do
+for n in REPEAT DURATION WARMUP TLS_WARMUP CONNECTIONS WRK_THREADS TLS_CLIENTS H2LOAD_THREADS BULK_MIB IDLE_CONNS IDLE_WARMUP; do
   [[ ${!n} =~ ^[0-9]+$ ]] || die "BENCH_$n must be a whole number, got '${!n}'"
 done
 [ "$REPEAT" -ge 1 ] && [ "$DURATION" -ge 1 ] || die "BENCH_REPEAT and BENCH_DURATION must be at least 1"
@@ -715,7 +716,7 @@ scenario_idle() {
         fi
       fi
       json=$(timeout 900 python3 "$here/lib/idle_conns.py" --port "$INST_TLS" --sni idle.bench.test --cafile "$CA" \
-               --pids "$pids" --count "$IDLE_CONNS" --deadline 840 "${hold[@]}" 2> "$dir/idle_conns.err" || true)
+               --pids "$pids" --count "$IDLE_CONNS" --warmup "$IDLE_WARMUP" --deadline 840 "${hold[@]}" 2> "$dir/idle_conns.err" || true)
       stop_pid "$INST_PID" 15
       if ! fields=$(python3 -c '
 import json, sys
@@ -852,7 +853,7 @@ report=$RESULTS/$stamp.md
        "(BENCH_H2LOAD_THREADS, BENCH_TLS_CLIENTS) |"
   echo "| bulk download | $BULK_MIB MiB, one curl (BENCH_BULK_MIB) |"
   echo "| HAProxy splice | $([ "$HAPROXY_SPLICE" = 1 ] && echo 'option splice-auto' || echo 'off, its default') (BENCH_HAPROXY_SPLICE) |"
-  echo "| idle tunnels | $IDLE_CONNS per proxy (BENCH_IDLE_CONNS) |"
+  echo "| idle tunnels | $IDLE_CONNS per proxy (BENCH_IDLE_CONNS), after $IDLE_WARMUP opened and closed (BENCH_IDLE_WARMUP) |"
   if wants_term; then
     echo "| TLS termination (7 to 9) | key types: $TLS_KEYS (BENCH_TLS_KEYS); snipool's tls.provider: $TLS_PROVIDERS" \
          "(BENCH_TLS_PROVIDERS; openssl is BoringSSL from netty-tcnative-boringssl-static $tcnative, jdk the" \
