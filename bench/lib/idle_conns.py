@@ -4,8 +4,8 @@
 Each connection is a full TLS handshake with SNI through the proxy to the backend, then silence. The proxy's
 VmRSS (summed over the given PIDs, e.g. an nginx master and its workers) is read from /proc/PID/status:
 
-1. warm-up: WARMUP connections are opened (handshake completed) and closed, so that code paths, JIT and lazily
-   created buffers are in place before the first reading;
+1. warm-up: WARMUP connections are opened (handshake completed) and closed, at most CONCURRENCY at a time, so that
+   code paths, JIT and lazily created buffers are in place before the first reading;
 2. "before": after SETTLE seconds of quiet;
 3. N connections are opened, at most CONCURRENCY handshakes at a time, and kept open;
 4. "after": after SETTLE seconds of quiet, with all N still open.
@@ -66,8 +66,11 @@ async def run(args):
     context.check_hostname = True
     pids = [int(p) for p in args.pids.split(",") if p]
 
-    warm, _ = await open_many(args, context, args.warmup)
-    await close_all(warm)
+    # The warm-up in batches, each closed before the next: it should compile the connection path and create what
+    # is made once, not leave memory touched by thousands of connections at a time for the measured ones to reuse.
+    for start in range(0, args.warmup, args.concurrency):
+        warm, _ = await open_many(args, context, min(args.concurrency, args.warmup - start))
+        await close_all(warm)
     await asyncio.sleep(args.settle)
     before = rss_kib(pids)
     if args.after_before:
