@@ -22,6 +22,7 @@ TLS_CLIENTS=${BENCH_TLS_CLIENTS:-32}    # h2load concurrent clients (connections
 H2LOAD_THREADS=${BENCH_H2LOAD_THREADS:-1}
 BULK_MIB=${BENCH_BULK_MIB:-1024}         # size of the file downloaded through the TLS tunnel
 IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}   # idle TLS connections held through each proxy
+IDLE_WARMUP=${BENCH_IDLE_WARMUP:-200}   # connections opened and closed before scenario 5's first reading
 JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx256m}  # JVM flags after bin/snipool's own (a fixed heap cap keeps RSS comparable)
 PROXIES=${BENCH_PROXIES:-snipool haproxy nginx}
 SCENARIOS=${BENCH_SCENARIOS:-http close tls bulk tls-ka tls-close tls-reenc idle startup burst h2}
@@ -35,8 +36,9 @@ HAPROXY_SPLICE=${BENCH_HAPROXY_SPLICE:-0}  # 1: HAProxy with "option splice-auto
 SYSCALLS=${BENCH_SYSCALLS:-0}           # 1: also count each proxy's system calls and context switches (perf stat)
 RESULTS=${BENCH_RESULTS:-$here/results}
 IDLE_HISTO=${BENCH_IDLE_HISTOGRAM:-}    # a directory: snipool's live-object histogram with the idle tunnels open
+IDLE_HEAPDUMP=${BENCH_IDLE_HEAPDUMP:-0} # 1: with BENCH_IDLE_HISTOGRAM, also a heap dump there (GC.heap_dump)
 
-for n in REPEAT DURATION WARMUP TLS_WARMUP CONNECTIONS WRK_THREADS TLS_CLIENTS H2LOAD_THREADS BULK_MIB IDLE_CONNS; do
+for n in REPEAT DURATION WARMUP TLS_WARMUP CONNECTIONS WRK_THREADS TLS_CLIENTS H2LOAD_THREADS BULK_MIB IDLE_CONNS IDLE_WARMUP; do
   [[ ${!n} =~ ^[0-9]+$ ]] || die "BENCH_$n must be a whole number, got '${!n}'"
 done
 [ "$REPEAT" -ge 1 ] && [ "$DURATION" -ge 1 ] || die "BENCH_REPEAT and BENCH_DURATION must be at least 1"
@@ -698,10 +700,23 @@ scenario_idle() {
       local hold=()
       if [ "$p" = snipool ] && [ -n "$IDLE_HISTO" ]; then
         # What the Java heap holds per idle tunnel: a histogram of live objects, all connections still open.
-        hold=(--while-open "jcmd $INST_PID GC.class_histogram > '$IDLE_HISTO/idle-histogram-$rep.txt'")
+        # Before it (the histogram collects the whole heap) the heap's regions, the process's memory map (also before the
+        # tunnels open, to compare mapping by mapping), and
+        # native memory by category (against the "before" reading) where BENCH_JAVA_OPTS has -XX:NativeMemoryTracking=summary (harmless without).
+        hold=(--after-before "jcmd $INST_PID GC.heap_info > '$IDLE_HISTO/idle-heap-before-$rep.txt';
+          cat /proc/$INST_PID/smaps > '$IDLE_HISTO/idle-smaps-before-$rep.txt';
+          jcmd $INST_PID VM.native_memory baseline > /dev/null 2>&1 || true"
+          --while-open "jcmd $INST_PID GC.heap_info > '$IDLE_HISTO/idle-heap-$rep.txt';
+          cat /proc/$INST_PID/smaps > '$IDLE_HISTO/idle-smaps-$rep.txt';
+          jcmd $INST_PID VM.native_memory summary.diff > '$IDLE_HISTO/idle-nmt-$rep.txt' 2>&1 || true;
+          jcmd $INST_PID GC.class_histogram > '$IDLE_HISTO/idle-histogram-$rep.txt'")
+        # With BENCH_IDLE_HEAPDUMP=1 also a dump of the live heap (tens of MB: who holds what).
+        if [ "$IDLE_HEAPDUMP" = 1 ]; then
+          hold[3]+="; jcmd $INST_PID GC.heap_dump '$IDLE_HISTO/idle-heap-$rep.hprof' > /dev/null"
+        fi
       fi
       json=$(timeout 900 python3 "$here/lib/idle_conns.py" --port "$INST_TLS" --sni idle.bench.test --cafile "$CA" \
-               --pids "$pids" --count "$IDLE_CONNS" --deadline 840 "${hold[@]}" 2> "$dir/idle_conns.err" || true)
+               --pids "$pids" --count "$IDLE_CONNS" --warmup "$IDLE_WARMUP" --deadline 840 "${hold[@]}" 2> "$dir/idle_conns.err" || true)
       stop_pid "$INST_PID" 15
       if ! fields=$(python3 -c '
 import json, sys
@@ -838,7 +853,7 @@ report=$RESULTS/$stamp.md
        "(BENCH_H2LOAD_THREADS, BENCH_TLS_CLIENTS) |"
   echo "| bulk download | $BULK_MIB MiB, one curl (BENCH_BULK_MIB) |"
   echo "| HAProxy splice | $([ "$HAPROXY_SPLICE" = 1 ] && echo 'option splice-auto' || echo 'off, its default') (BENCH_HAPROXY_SPLICE) |"
-  echo "| idle tunnels | $IDLE_CONNS per proxy (BENCH_IDLE_CONNS) |"
+  echo "| idle tunnels | $IDLE_CONNS per proxy (BENCH_IDLE_CONNS), after $IDLE_WARMUP opened and closed (BENCH_IDLE_WARMUP) |"
   if wants_term; then
     echo "| TLS termination (7 to 9) | key types: $TLS_KEYS (BENCH_TLS_KEYS); snipool's tls.provider: $TLS_PROVIDERS" \
          "(BENCH_TLS_PROVIDERS; openssl is BoringSSL from netty-tcnative-boringssl-static $tcnative, jdk the" \

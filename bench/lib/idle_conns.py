@@ -4,13 +4,14 @@
 Each connection is a full TLS handshake with SNI through the proxy to the backend, then silence. The proxy's
 VmRSS (summed over the given PIDs, e.g. an nginx master and its workers) is read from /proc/PID/status:
 
-1. warm-up: WARMUP connections are opened (handshake completed) and closed, so that code paths, JIT and lazily
-   created buffers are in place before the first reading;
+1. warm-up: WARMUP connections are opened (handshake completed) and closed, at most CONCURRENCY at a time, so that
+   code paths, JIT and lazily created buffers are in place before the first reading;
 2. "before": after SETTLE seconds of quiet;
 3. N connections are opened, at most CONCURRENCY handshakes at a time, and kept open;
 4. "after": after SETTLE seconds of quiet, with all N still open.
 
-5. optionally (--while-open), a shell command, with all N still open.
+5. optionally (--while-open), a shell command, with all N still open; and (--after-before) one right after the
+   "before" reading (what it costs the proxy lands in the "after" one: for diagnosis, not for the figure).
 
 Prints one JSON object: requested, opened, failed, rss_before_kib, rss_after_kib, per_conn_bytes, open_seconds.
 Everything is bounded: each handshake by --handshake-timeout, the whole run by --deadline.
@@ -65,10 +66,17 @@ async def run(args):
     context.check_hostname = True
     pids = [int(p) for p in args.pids.split(",") if p]
 
-    warm, _ = await open_many(args, context, args.warmup)
-    await close_all(warm)
+    # The warm-up in batches, each closed before the next: it should compile the connection path and create what
+    # is made once, not leave memory touched by thousands of connections at a time for the measured ones to reuse.
+    for start in range(0, args.warmup, args.concurrency):
+        warm, _ = await open_many(args, context, min(args.concurrency, args.warmup - start))
+        await close_all(warm)
     await asyncio.sleep(args.settle)
     before = rss_kib(pids)
+    if args.after_before:
+        # Right after the first reading, before any connection opens: e.g. the proxy's memory map, to compare.
+        process = await asyncio.create_subprocess_shell(args.after_before, stdout=sys.stderr)
+        await asyncio.wait_for(process.wait(), timeout=120)
 
     started = time.monotonic()
     streams, errors = await open_many(args, context, args.count)
@@ -112,6 +120,7 @@ def main():
     parser.add_argument("--settle", type=float, default=2.0)
     parser.add_argument("--handshake-timeout", type=float, default=30.0)
     parser.add_argument("--deadline", type=float, default=600.0)
+    parser.add_argument("--after-before", help="a shell command run after the first reading, before the connections")
     parser.add_argument("--while-open", help="a shell command run after the reading, with all connections open")
     args = parser.parse_args()
     try:

@@ -9,6 +9,8 @@ import io.snipool.core.route.BalanceInput;
 import io.snipool.core.route.CandidateWalk;
 import io.snipool.core.route.RetryRule;
 import io.snipool.core.route.RouteMatch;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Connects to one of a route's backends for a TLS tunnel: expands templates and tries the backends in the
@@ -55,6 +57,13 @@ public final class BackendDialer {
     }
 
     private final TargetConnector connector;
+    /**
+     * The label ({@code host:port}) of each configured address this dialer has connected to, made once: an idle
+     * tunnel keeps its backend's label for the access log and the health counts, and thousands of them then share
+     * one string. As many as the configurations this loop has served name; an address expanded from a template gets
+     * a label of its own.
+     */
+    private final Map<HostPort, String> staticLabels = new HashMap<>();
 
     public BackendDialer(TargetConnector connector) {
         this.connector = connector;
@@ -103,7 +112,8 @@ public final class BackendDialer {
             if (target instanceof BackendTarget.Invalid invalid) {
                 fail(candidate.index(), template.text(), invalid.reason());
             } else if (target instanceof BackendTarget.Static fixed) {
-                connect(candidate.index(), template, fixed.address(), false);
+                connect(candidate.index(), template, fixed.address(), staticLabels.computeIfAbsent(fixed.address(),
+                        HostPort::toString), false);
             } else {
                 BackendTarget.Dynamic dynamic = (BackendTarget.Dynamic) target;
                 HostPort address = new HostPort(dynamic.host(), dynamic.port());
@@ -111,12 +121,11 @@ public final class BackendDialer {
                     next(); // at most once per candidate: passOver never returns to one
                     return;
                 }
-                connect(candidate.index(), template, address, true);
+                connect(candidate.index(), template, address, address.toString(), true);
             }
         }
 
-        private void connect(int index, BackendTemplate template, HostPort address, boolean dynamic) {
-            String label = address.toString();
+        private void connect(int index, BackendTemplate template, HostPort address, String label, boolean dynamic) {
             TargetConnector.Callback done = new TargetConnector.Callback() {
                 @Override
                 public void connected(Channel channel) {

@@ -9,8 +9,10 @@ import io.netty.channel.EventLoop;
 import io.snipool.config.HostPort;
 import io.snipool.config.InetLiterals;
 import io.snipool.core.route.TargetPolicy;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -77,7 +79,8 @@ public final class TargetConnector {
         if (!dynamic) {
             InetSocketAddress literal = literals.get(address);
             if (literal == null && InetLiterals.isIpLiteral(address.host())) {
-                literal = new InetSocketAddress(InetLiterals.parse(address.host()), address.port());
+                literal = new InetSocketAddress(named(address.host(), InetLiterals.parse(address.host())),
+                        address.port());
                 literals.put(address, literal);
             }
             if (literal != null) {
@@ -115,6 +118,23 @@ public final class TargetConnector {
                 }
             }
         });
+    }
+
+    /**
+     * {@code parsed} carrying its literal as its host name. Netty gives each connected channel a remote address named
+     * after the one it was asked to connect to, and asks for that name: without one, the address is formatted into a
+     * new string per connection, which an idle tunnel then keeps. A scoped IPv6 literal stays as parsed (its scope
+     * would not survive the copy).
+     */
+    static InetAddress named(String literal, InetAddress parsed) {
+        if (parsed instanceof Inet6Address v6 && (v6.getScopeId() != 0 || v6.getScopedInterface() != null)) {
+            return parsed;
+        }
+        try {
+            return InetAddress.getByAddress(literal, parsed.getAddress());
+        } catch (UnknownHostException impossible) {
+            throw new IllegalStateException("an address of " + parsed.getAddress().length + " bytes", impossible);
+        }
     }
 
     private void open(InetSocketAddress address, BooleanSupplier cancelled, Callback callback) {

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslHandler;
 import io.snipool.config.BackendTemplate;
+import io.snipool.config.HostPattern;
 import io.snipool.config.HostPort;
 import io.snipool.config.RouteConfig;
 import io.snipool.config.TlsSettings;
@@ -165,6 +166,11 @@ public final class TlsPassthrough implements ConnectionHandler {
                 return;
             }
             route = match.get().route();
+            // An idle tunnel keeps the name for its access-log line: the route's own string when it is the same
+            // name, so that thousands of tunnels to one host share one.
+            if (match.get().matchedBy() instanceof HostPattern.Exact exact && exact.name().equals(this.serverName)) {
+                this.serverName = exact.name();
+            }
             if (route.terminate()) {
                 terminate(((HelloResult.Done) result).hello());
                 return;
