@@ -26,7 +26,6 @@ public final class ProxyMetrics {
     public static final String CONNECTIONS = "snipool.connections";
     public static final String CONNECTIONS_ACTIVE = "snipool.connections.active";
     public static final String CONNECTIONS_LIMIT = "snipool.connections.limit";
-    public static final String CONNECTIONS_HANDED_OVER = "snipool.connections.handed.over";
     public static final String BYTES = "snipool.bytes";
     public static final String CLIENT_HELLO_ERRORS = "snipool.client.hello.errors";
     public static final String CLIENT_HELLO_DURATION = "snipool.client.hello.duration";
@@ -106,7 +105,6 @@ public final class ProxyMetrics {
         /** The outcome counter of each connection kind of failure, matched by label once, here. */
         private final Map<FailureKind, Counter> refusals = new EnumMap<>(FailureKind.class);
         private final AtomicLong active = new AtomicLong();
-        private final Counter handedOver;
         private final Counter bytesToBackend;
         private final Counter bytesToClient;
         private final Map<String, Counter> helloErrors = new ConcurrentHashMap<>();
@@ -139,9 +137,6 @@ public final class ProxyMetrics {
                 }
             }
             registry.gauge(CONNECTIONS_ACTIVE, Tags.of("listener", listener), active, AtomicLong::get);
-            handedOver = Counter.builder(CONNECTIONS_HANDED_OVER)
-                    .description("Client connections accepted by one event loop and served by a lighter one")
-                    .tag("listener", listener).register(registry);
             bytesToBackend = bytes("client_to_backend");
             bytesToClient = bytes("backend_to_client");
             backendLabels = new BoundedLabels(maxBackendLabels);
@@ -163,11 +158,6 @@ public final class ProxyMetrics {
 
         public void closed() {
             active.decrementAndGet();
-        }
-
-        /** A connection accepted on one event loop was handed to another ({@code accept: per_loop}). */
-        public void handedOver() {
-            handedOver.increment();
         }
 
         public long active() {

@@ -20,24 +20,17 @@ public sealed interface ListenerBinding {
     }
 
     /**
-     * A socket per event loop ({@link LoopAcceptor}), all on one port, the loops evening out their connections
-     * ({@link LoopAcceptor.Siblings}): for {@code :0} the first instance to bind takes a free port and the others
-     * bind that one; a configured port is bound by each at once.
+     * A socket per event loop ({@link LoopAcceptor}), all on one port: for {@code :0} the first instance to bind
+     * takes a free port and the others bind that one; a configured port is bound by each at once.
      */
     public final class PerLoop implements ListenerBinding {
 
         private final int configuredPort;
         private final AtomicBoolean claimed = new AtomicBoolean();
         private final Promise<Integer> firstPort = Promise.promise();
-        private final LoopAcceptor.Siblings siblings = new LoopAcceptor.Siblings();
 
         PerLoop(int configuredPort) {
             this.configuredPort = configuredPort;
-        }
-
-        /** The instances' acceptors, among which a loop hands a new connection to a lighter one. */
-        LoopAcceptor.Siblings siblings() {
-            return siblings;
         }
 
         /**

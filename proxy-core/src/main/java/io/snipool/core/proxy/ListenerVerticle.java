@@ -66,7 +66,7 @@ public final class ListenerVerticle extends VerticleBase {
         handler = handlers.create(loopContext.nettyEventLoop());
         if (binding instanceof ListenerBinding.PerLoop perLoop) {
             acceptor = new LoopAcceptor(loopContext, this::accept,
-                    listener.proxyProtocolIn() ? proxyHeaderTimeout : null, perLoop.siblings(), meters::handedOver);
+                    listener.proxyProtocolIn() ? proxyHeaderTimeout : null);
             return perLoop.bind(loopContext, port -> acceptor.listen(listener.bind().host(), port))
                     .onSuccess(port -> actualPort = port);
         }

@@ -4,8 +4,6 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -26,13 +24,10 @@ import io.vertx.core.net.impl.tcp.NetServerImpl;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongSupplier;
 
 /**
  * One event loop's own listening socket ({@code SO_REUSEPORT}, socket(7)): the loop accepts its connections itself
@@ -45,13 +40,7 @@ import java.util.function.LongSupplier;
  * {@link PipelineEnd}, the anchor the protocol handlers go in front of; with {@code proxy_protocol_in} the PROXY
  * header is read first ({@link ProxyHeaderIn}).
  *
- * <p>The kernel spreads new connections over the sockets of a port by a hash of the addresses, which a few
- * long-lived connections can leave uneven (25 to 34 of 50 keep-alive connections on one of two loops). So a loop
- * that holds clearly more of the listener's connections than another ({@link Siblings#lighter}) hands a new one to
- * that loop: the only cross-thread step of this path, taken only while the loops are uneven, and not while the loop
- * accepts far more connections than it holds ({@link Churn}): many short connections the hash evens out by itself.
- *
- * <p>A socket that closes
+ * <p>The kernel spreads new connections over the sockets of a port by a hash of the addresses. A socket that closes
  * loses the connections queued on it and not yet accepted (unless {@code net.ipv4.tcp_migrate_req} is 1); so did
  * the one shared socket before, so a drain or a reload loses no more than it did.
  *
@@ -63,22 +52,6 @@ final class LoopAcceptor {
     private final EventLoop loop;
     private final ConnectionHandler connections;
     private final Duration proxyHeaderTimeout;
-    private final Siblings siblings;
-    /** Told of each connection this loop hands to another, on this loop. */
-    private final Runnable handedOver;
-    private final Churn churn;
-    /**
-     * The listener's connections this loop serves or is about to (handed over, not yet registered): raised by the
-     * loop that chose this one, on any thread; lowered here when a connection closes.
-     */
-    private final AtomicInteger load = new AtomicInteger();
-    /** Every accepted channel's first handler, whichever loop accepted it. */
-    private final ChannelInitializer<Channel> initializer = new ChannelInitializer<>() {
-        @Override
-        protected void initChannel(Channel channel) {
-            accepted(channel);
-        }
-    };
     /** Every channel accepted and not yet closed; its connection, or null while its PROXY header is awaited. */
     private final Map<Channel, ClientConnection> open = new HashMap<>();
     /** One listener for every channel's close: a connection costs no listener object of its own. */
@@ -86,8 +59,6 @@ final class LoopAcceptor {
     /** Shutdowns waiting for the listening socket and every connection to close. */
     private final List<Promise<Void>> shutdowns = new ArrayList<>();
     private Channel listening;
-    /** The bootstrap's options for accepted sockets, set on those handed to this loop by another. */
-    private Map<ChannelOption<?>, Object> childOptions = Map.of();
     private boolean draining;
     private boolean listeningClosed;
     private ScheduledFuture<?> closeTheRest;
@@ -95,34 +66,12 @@ final class LoopAcceptor {
     /**
      * @param connections        told of each connection, on the loop
      * @param proxyHeaderTimeout with the PROXY protocol, how long its header may take; null without it
-     * @param siblings           the listener's acceptors on the other loops, this one joins once bound
-     * @param handedOver         told of each connection this loop accepted and handed to another
      */
-    LoopAcceptor(ContextInternal context, ConnectionHandler connections, Duration proxyHeaderTimeout,
-                 Siblings siblings, Runnable handedOver) {
-        this(context, connections, proxyHeaderTimeout, siblings, handedOver, System::nanoTime);
-    }
-
-    /** @param clock nanoseconds, for {@link Churn}'s window */
-    LoopAcceptor(ContextInternal context, ConnectionHandler connections, Duration proxyHeaderTimeout,
-                 Siblings siblings, Runnable handedOver, LongSupplier clock) {
+    LoopAcceptor(ContextInternal context, ConnectionHandler connections, Duration proxyHeaderTimeout) {
         this.context = context;
         this.loop = context.nettyEventLoop();
         this.connections = connections;
         this.proxyHeaderTimeout = proxyHeaderTimeout;
-        this.siblings = siblings;
-        this.handedOver = handedOver;
-        this.churn = new Churn(clock);
-    }
-
-    /** The loop this acceptor accepts and serves on. */
-    EventLoop loop() {
-        return loop;
-    }
-
-    /** The listener's connections this loop serves, and those on their way to it. */
-    int load() {
-        return load.get();
     }
 
     /** Whether Vert.x runs on a transport whose sockets take {@code SO_REUSEPORT} (epoll, io_uring; not NIO). */
@@ -135,8 +84,12 @@ final class LoopAcceptor {
         var transport = context.owner().transport();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(loop, loop)
-                .handler(new Balancer())
-                .childHandler(initializer);
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel channel) {
+                        accepted(channel);
+                    }
+                });
         // The transport's own server options: TCP_DEFER_ACCEPT where the application wraps it to add that.
         transport.configure(new TcpConfig(), false, bootstrap);
         bootstrap.option(ChannelOption.SO_REUSEADDR, true).option(UnixChannelOption.SO_REUSEPORT, true);
@@ -150,48 +103,17 @@ final class LoopAcceptor {
                 .addListener(bound);
         return bound.future().map(channel -> {
             listening = channel;
-            childOptions = bootstrap.config().childOptions();
-            siblings.join(this);
             return ((InetSocketAddress) channel.localAddress()).getPort();
         });
     }
 
-    /**
-     * On the listening socket, before Netty's acceptor: a connection stays on this loop (Netty registers it here)
-     * unless another loop of the listener is clearly lighter; then it is registered there, as Netty would have
-     * registered it here.
-     */
-    private final class Balancer extends ChannelInboundHandlerAdapter {
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            Channel child = (Channel) msg;
-            LoopAcceptor target = churn.acceptedShortLived(load.get()) ? LoopAcceptor.this
-                    : siblings.lighter(LoopAcceptor.this);
-            target.load.incrementAndGet();
-            if (target == LoopAcceptor.this) {
-                ctx.fireChannelRead(child);
-                return;
-            }
-            handedOver.run();
-            child.config().setOptions(childOptions);
-            child.pipeline().addLast(target.initializer);
-            target.loop.register(child).addListener(registered -> {
-                if (!registered.isSuccess()) {
-                    target.load.decrementAndGet();
-                    child.unsafe().closeForcibly();
-                }
-            });
-        }
-    }
-
     private void accepted(Channel channel) {
-        channel.closeFuture().addListener(forget);
         if (draining) {
             channel.close();
             return;
         }
         open.put(channel, null);
+        channel.closeFuture().addListener(forget);
         if (proxyHeaderTimeout == null) {
             connected(channel, null, null);
             return;
@@ -222,7 +144,6 @@ final class LoopAcceptor {
     }
 
     private void closed(Channel channel) {
-        load.decrementAndGet();
         open.remove(channel);
         if (draining) {
             completeIfDrained();
@@ -236,7 +157,6 @@ final class LoopAcceptor {
      * shutdown) may shorten the time left, never lengthen it.
      */
     Future<Void> shutdown(Duration timeout) {
-        siblings.leave(this);
         PromiseInternal<Void> done = context.promise();
         loop.execute(() -> shutdownOnLoop(timeout, done));
         return done.future();
@@ -290,92 +210,5 @@ final class LoopAcceptor {
         List<Promise<Void>> waiting = List.copyOf(shutdowns);
         shutdowns.clear();
         waiting.forEach(Promise::tryComplete);
-    }
-
-    /**
-     * A listener's acceptors, one per event loop, each bound and not shutting down: where a loop may hand a new
-     * connection. Read on every accept, changed only at bind and shutdown.
-     */
-    static final class Siblings {
-
-        private volatile LoopAcceptor[] acceptors = new LoopAcceptor[0];
-
-        /**
-         * The lightest of the acceptors if {@code self}'s load exceeds it by more than {@link #slack}; else
-         * {@code self}.
-         */
-        LoopAcceptor lighter(LoopAcceptor self) {
-            int own = self.load.get();
-            LoopAcceptor lightest = self;
-            int least = own;
-            for (LoopAcceptor other : acceptors) {
-                int load = other.load.get();
-                if (load < least) {
-                    least = load;
-                    lightest = other;
-                }
-            }
-            return own - least > slack(own) ? lightest : self;
-        }
-
-        /**
-         * How much heavier than the lightest loop a loop may be and keep its new connections: two connections, and
-         * an eighth of its load beyond that, so that short connections opening and closing at random rarely cross
-         * threads while a lasting imbalance (30 against 20) is evened out to within a few connections.
-         */
-        static int slack(int load) {
-            return 2 + load / 8;
-        }
-
-        synchronized void join(LoopAcceptor acceptor) {
-            LoopAcceptor[] grown = Arrays.copyOf(acceptors, acceptors.length + 1);
-            grown[acceptors.length] = acceptor;
-            acceptors = grown;
-        }
-
-        synchronized void leave(LoopAcceptor acceptor) {
-            acceptors = Arrays.stream(acceptors).filter(a -> a != acceptor).toArray(LoopAcceptor[]::new);
-        }
-    }
-
-    /**
-     * How fast connections arrive at a loop's socket: its accepts in the current second and the one before. A loop
-     * that accepted more than twice as many in either as it now holds open serves short connections (one request
-     * each, say), which the kernel's hash spreads evenly by their number; handing them over would cost a
-     * cross-thread wake-up on many of them (a third, with 50 clients sending {@code Connection: close}) for
-     * nothing. A burst of long-lived connections (a load balancer's, a benchmark's) is still evened out: each stays
-     * open, so the loop holds about as many as it accepted. On the loop only.
-     */
-    static final class Churn {
-
-        static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
-
-        private final LongSupplier clock;
-        private long windowStart;
-        private int accepts;
-        private int acceptsBefore;
-
-        Churn(LongSupplier clock) {
-            this.clock = clock;
-            this.windowStart = clock.getAsLong();
-        }
-
-        /** Counts an accept; whether, before it, more than twice {@code open} arrived in this second or the last. */
-        boolean acceptedShortLived(int open) {
-            roll();
-            boolean shortLived = Math.max(accepts, acceptsBefore) > 2 * open;
-            accepts++;
-            return shortLived;
-        }
-
-        private void roll() {
-            long now = clock.getAsLong();
-            long elapsed = now - windowStart;
-            if (elapsed >= WINDOW_NANOS) {
-                acceptsBefore = elapsed < 2 * WINDOW_NANOS ? accepts : 0;
-                accepts = 0;
-                windowStart = now;
-            }
-        }
     }
 }
