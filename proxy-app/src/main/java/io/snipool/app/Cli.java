@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -70,11 +71,20 @@ public final class Cli {
     private final PrintStream out;
     private final PrintStream err;
     private final Function<String, String> environment;
+    private final Consumer<Snipool> beforeReady;
 
     public Cli(PrintStream out, PrintStream err, Function<String, String> environment) {
+        this(out, err, environment, started -> {
+        });
+    }
+
+    /** @param beforeReady run on a started snipool before it reports ready (see {@link Snipool#start}) */
+    public Cli(PrintStream out, PrintStream err, Function<String, String> environment,
+               Consumer<Snipool> beforeReady) {
         this.out = out;
         this.err = err;
         this.environment = environment;
+        this.beforeReady = beforeReady;
     }
 
     public Outcome run(String... args) {
@@ -139,7 +149,7 @@ public final class Cli {
         LogSetup.apply(config.logging());
         ConfigWarnings.log(configFile, config);
         try {
-            return new Running(Snipool.start(config, configFile, environment, START_TIMEOUT));
+            return new Running(Snipool.start(config, configFile, environment, START_TIMEOUT, beforeReady));
         } catch (StartupException e) {
             err.println("snipool: " + e.getMessage());
             return new Exit(EXIT_STARTUP_FAILED);

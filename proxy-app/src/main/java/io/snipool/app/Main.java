@@ -10,13 +10,15 @@ public final class Main {
 
     public static void main(String[] args) {
         JvmDefaults.apply(System.getProperties());
-        Cli.Outcome outcome = new Cli(System.out, System.err, System::getenv).run(args);
+        // SIGTERM/SIGINT drain and exit, SIGHUP reloads (Signals): installed before /readyz turns 200, so that
+        // anyone who waits for ready may signal.
+        Cli.Outcome outcome = new Cli(System.out, System.err, System::getenv,
+                started -> new Signals().install(started, started.reloader(), started::reopenAccessLog)).run(args);
         if (outcome instanceof Cli.Exit exit) {
             System.exit(exit.code());
         }
+        // Vert.x's event-loop threads keep the JVM alive.
         Snipool snipool = ((Cli.Running) outcome).snipool();
-        // Vert.x's event-loop threads keep the JVM alive; SIGTERM/SIGINT drain and exit (Signals).
-        new Signals().install(snipool, snipool.reloader(), snipool::reopenAccessLog);
         if (snipool.config().reload().watch()) {
             watch(snipool);
         }

@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.time.Duration;
 import java.time.Instant;
@@ -110,6 +111,17 @@ public final class Snipool {
      */
     public static Snipool start(ProxyConfig config, Path configFile, Function<String, String> environment,
                                 Duration timeout) {
+        return start(config, configFile, environment, timeout, started -> {
+        });
+    }
+
+    /**
+     * As {@link #start(ProxyConfig, Path, Function, Duration)}, running {@code beforeReady} once everything is up and
+     * before {@code /readyz} turns 200: the process's signal handlers go there, so that whoever waits for ready
+     * (a load balancer, an orchestrator, a test) may signal it from then on.
+     */
+    public static Snipool start(ProxyConfig config, Path configFile, Function<String, String> environment,
+                                Duration timeout, Consumer<Snipool> beforeReady) {
         Snipool snipool = new Snipool(config);
         if (configFile != null) {
             snipool.reloader = new Reloader(snipool, configFile, environment, snipool.registry,
@@ -119,6 +131,7 @@ public final class Snipool {
             snipool.startAll().toCompletionStage().toCompletableFuture()
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             snipool.jvmMeters = JvmMeters.bind(snipool.registry);
+            beforeReady.accept(snipool);
             snipool.readiness.set(Readiness.State.READY);
             return snipool;
         } catch (ExecutionException e) {

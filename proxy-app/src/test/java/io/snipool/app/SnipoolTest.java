@@ -19,6 +19,7 @@ import java.net.ConnectException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -189,5 +190,23 @@ class SnipoolTest {
             assertThat(cause).isInstanceOf(ConnectException.class);
             test.completeNow();
         })));
+    }
+
+    @Test
+    void theHookBeforeReadyRunsOnAStartedProcessThatIsNotReadyYet() throws Exception {
+        ProxyConfig config = new ConfigLoader(Map.<String, String>of()::get).parse(CONFIG, "test.yaml");
+        AtomicReference<Readiness.State> atHook = new AtomicReference<>();
+        AtomicReference<Integer> portAtHook = new AtomicReference<>();
+        Snipool second = Snipool.start(config, null, name -> null, Duration.ofSeconds(30), started -> {
+            atHook.set(started.readiness().state());
+            portAtHook.set(started.listenerPort("web"));
+        });
+        try {
+            assertThat(atHook).as("signal handlers go in before /readyz turns 200").hasValue(Readiness.State.STARTING);
+            assertThat(portAtHook.get()).as("the listeners are bound by then").isPositive();
+            assertThat(second.readiness().state()).isEqualTo(Readiness.State.READY);
+        } finally {
+            second.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
     }
 }
