@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.snipool.config.HostPort;
 import io.snipool.config.RouteConfig;
 import io.snipool.core.health.BackendHealth;
+import io.snipool.core.health.BackendSnapshot;
+import io.snipool.core.health.HealthPhase;
 import io.snipool.core.testbed.Await;
 import io.snipool.core.testbed.FakeResolver;
 import io.snipool.core.testbed.FlappingBackend;
@@ -26,8 +28,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code rise x interval} of the restart (the same allowances), and no idempotent request fails outside the detection
  * window (from the kill to the moment it is marked down): once down it gets no request, and a refused connect moves a
  * request on to another backend. Only requests in flight on its connections when it died may fail. Once back, its
- * share ramps over {@code slow_start}: well under a third in the first third of it (where its weight is 10% to 40% of
- * full, so its share at most 1/6), about a third once it is over.
+ * share ramps over {@code slow_start}: well under a third in the first third of it (where its weight is 10% to 33% of
+ * full and the others' full, so its share at most 1/7), about a third once it is over.
+ *
+ * <p>Two things the test waits out so that the ramp it measures is b's alone: the slow start every backend has from
+ * start-up (killing b before it ends would compare b's ramp with a and c still ramping: shares up to 0.23 were seen
+ * so), and b's passive ejection (the load's refused connects eject it at once, and when the ejection ends before the
+ * checks have failed {@code fall} times it comes back up, dead; the refused connects then put it behind the others for
+ * the selector's back-off, which would hide the ramp): b is restarted only once its checks have marked it down, so
+ * only the checks bring it back.
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -42,13 +51,10 @@ class BackendChaosTest {
     private static final int CLOSE_CLIENTS = 4;
     private static final Duration SLOW_START = Duration.ofSeconds(2);
     /**
-     * Its share in the first third of slow start: at most 1/6 by the ramp, typically 0.09; a third would mean no ramp
-     * at all. Not 0.22: two runs in a quiet CI-like setting gave 0.230 (1,076 of 4,681 and the same fraction a day
-     * before), and one gave 0 (948 requests, none to b), whose causes are not yet known (see the issue 13 note of
-     * 2026-12-04); the bound still fails without a ramp (a third, give or take 0.015 over ~1,000 requests). That b
-     * takes requests again is asserted by its full share after slow start.
+     * Its share in the first third of slow start: at most 1/7 by the ramp, typically 0.08 to 0.09; a third would mean
+     * no ramp at all.
      */
-    private static final double EARLY_SHARE_AT_MOST = 0.28;
+    private static final double EARLY_SHARE_AT_MOST = 0.2;
     /** Its share after slow start, each loop's round robin giving exactly a third but for timing at the edges. */
     private static final double FULL_SHARE_AT_LEAST = 0.27;
     private static final double FULL_SHARE_AT_MOST = 0.40;
@@ -71,13 +77,15 @@ class BackendChaosTest {
         HostPort atB = new HostPort("127.0.0.1", b.port());
         try (SteadyLoad load = SteadyLoad.start(proxy.port("web"), "/chaos", KEEP_ALIVE_CLIENTS,
                 CLOSE_CLIENTS)) {
-            load.awaitRequests("steady load before the kill", 200);
+            long everyRampedUp = health.view(route).availableSinceNanos(0) + SLOW_START.toNanos();
+            load.awaitRequests("steady load after start-up's slow start", () -> everyRampedUp, 200);
 
             long killed = System.nanoTime();
             Await.result(b.kill());
             Await.until("b marked down", () -> health.isUp(atB), up -> !up);
             long down = health.view(route).availableSinceNanos(1);
             load.awaitRequests("load while b is down", () -> down, 200);
+            Await.until("b's checks failing", () -> phaseOf(health, atB), phase -> phase == HealthPhase.DOWN);
 
             long restarted = System.nanoTime();
             Await.result(b.restart());
@@ -102,13 +110,18 @@ class BackendChaosTest {
             SteadyLoad.Share full = load.share("b", rampedUp, Long.MAX_VALUE);
             assertThat(early.among()).as("requests in the first third of slow start").isGreaterThanOrEqualTo(60);
             assertThat(early.fraction()).as("b's share in the first third of slow start (%s)", early)
-                    .isLessThanOrEqualTo(EARLY_SHARE_AT_MOST);
+                    .isGreaterThan(0).isLessThanOrEqualTo(EARLY_SHARE_AT_MOST);
             assertThat(full.fraction()).as("b's share after slow start (%s)", full)
                     .isBetween(FULL_SHARE_AT_LEAST, FULL_SHARE_AT_MOST);
             assertThat(outcomes).as("requests in all").hasSizeGreaterThan(900);
         } finally {
             proxy.stop();
         }
+    }
+
+    private static HealthPhase phaseOf(BackendHealth health, HostPort backend) {
+        return health.snapshot().stream().filter(snapshot -> snapshot.backend().equals(backend.toString()))
+                .map(BackendSnapshot::phase).findFirst().orElseThrow();
     }
 
     /** Detection: {@code n} checks of one interval each (with their jitter), one more under way, and the allowance. */
