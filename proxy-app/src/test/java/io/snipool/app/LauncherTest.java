@@ -40,10 +40,18 @@ class LauncherTest {
         }
     }
 
+    /** The launcher with SIGHUP, SIGINT and SIGTERM at their defaults (a test run under nohup ignores SIGHUP). */
     private static ProcessBuilder launcher(Map<String, String> environment, String... arguments) {
+        return launcher(List.of(), environment, arguments);
+    }
+
+    /** The launcher started with the signals {@code ignored} (HUP, TERM) ignored, as nohup or a script leaves them. */
+    private static ProcessBuilder launcher(List<String> ignored, Map<String, String> environment,
+                                           String... arguments) {
         List<String> command = new ArrayList<>(List.of("bash", LAUNCHER.toString()));
         command.addAll(List.of(arguments));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(ignored.isEmpty() ? SignalDispositions.atDefaults(command)
+                : SignalDispositions.ignoring(ignored, command)).redirectErrorStream(true);
         builder.environment().remove("JAVA_OPTS");
         builder.environment().remove("SNIPOOL_CDS");
         builder.environment().remove("SNIPOOL_CDS_DIR");
@@ -54,7 +62,12 @@ class LauncherTest {
 
     private static Run launch(Map<String, String> environment, String... arguments)
             throws IOException, InterruptedException {
-        Process process = launcher(environment, arguments).start();
+        return launch(List.of(), environment, arguments);
+    }
+
+    private static Run launch(List<String> ignored, Map<String, String> environment, String... arguments)
+            throws IOException, InterruptedException {
+        Process process = launcher(ignored, environment, arguments).start();
         byte[] output = process.getInputStream().readAllBytes();
         assertThat(process.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("the launcher ends").isTrue();
         return new Run(process.exitValue(), new String(output, StandardCharsets.UTF_8));
@@ -65,6 +78,11 @@ class LauncherTest {
      * bound, stops it with SIGTERM (the launcher exec'd java, so the PID is snipool's) and returns what it printed.
      */
     private static String serve(Path dir, Map<String, String> environment) throws Exception {
+        return serve(dir, List.of(), environment);
+    }
+
+    /** {@link #serve(Path, Map)}, the launcher started with the signals {@code ignored} ignored. */
+    private static String serve(Path dir, List<String> ignored, Map<String, String> environment) throws Exception {
         Path config = Files.writeString(dir.resolve("config.yaml"), """
                 listeners:
                   - name: web
@@ -79,7 +97,7 @@ class LauncherTest {
                 logging: { level: info }
                 """);
         Path log = dir.resolve("launcher.log");
-        Process process = launcher(environment, "--config", config.toString())
+        Process process = launcher(ignored, environment, "--config", config.toString())
                 .redirectOutput(log.toFile()).start();
         try {
             Await.until(START_TIMEOUT, "snipool is bound or exited", () -> read(log),
@@ -119,6 +137,21 @@ class LauncherTest {
 
         Run plain = launch(Map.of("SNIPOOL_JAR", jar.toString(), "SNIPOOL_PRINT_COMMAND", "1"), "--check");
         assertThat(plain.words()).endsWith("-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString(), "--check");
+    }
+
+    @Test
+    void restoresSighupAndSigtermThatWhatStartedItIgnored(@TempDir Path dir) throws Exception {
+        Path jar = Files.createFile(dir.resolve("snipool.jar"));
+        Map<String, String> print = Map.of("SNIPOOL_JAR", jar.toString(), "SNIPOOL_PRINT_COMMAND", "1");
+        assertThat(launch(List.of("HUP"), print, "--check").words()).startsWith("env", "--default-signal=HUP,TERM",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        assertThat(launch(print, "--check").words()).as("nothing ignored: java itself")
+                .startsWith(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+
+        // For real: started with SIGTERM ignored, snipool still stops on the SIGTERM serve() sends.
+        assertThat(serve(dir, List.of("HUP", "TERM"), Map.of("SNIPOOL_JAR", PACKAGED_JAR.toString(),
+                "SNIPOOL_CDS", "off")))
+                .doesNotContain("was ignored by the process that started snipool");
     }
 
     @Test

@@ -199,6 +199,20 @@ class ProcessSignalsTest {
         }
     }
 
+    @Test
+    void aSighupOrSigtermIgnoredByWhatStartedItIsLoggedAtStart() throws Exception {
+        Path file = config("x", dir.resolve("access.log"));
+        try (SnipoolProcess snipool = new SnipoolProcess(file, dir.resolve("snipool.log"), List.of("HUP"))) {
+            int admin = snipool.adminPort();
+            Await.until(Await.SLOW_TIMEOUT, "ready", () -> status(admin, "/readyz"), status -> status == 200);
+            assertThat(snipool.log()).contains("SIGHUP was ignored by the process that started snipool")
+                    .contains("it will not reload the configuration").doesNotContain("SIGTERM was ignored");
+            snipool.signal("TERM");
+            assertThat(snipool.process().waitFor(30, TimeUnit.SECONDS)).as("SIGTERM still drains and stops").isTrue();
+            assertThat(snipool.process().exitValue()).isZero();
+        }
+    }
+
     private static List<String> lines(Path file) {
         try {
             return Files.readAllLines(file);

@@ -4,6 +4,7 @@ import io.snipool.core.testbed.Await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -21,11 +22,19 @@ final class SnipoolProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
 
+    /** Started with SIGHUP, SIGINT and SIGTERM at their defaults, whatever this JVM inherited. */
     SnipoolProcess(Path config, Path log) throws IOException {
+        this(config, log, List.of());
+    }
+
+    /** Started with the signals {@code ignored} (HUP, TERM) ignored, as {@code nohup} or a script leaves them. */
+    SnipoolProcess(Path config, Path log, List<String> ignored) throws IOException {
         this.log = log;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        process = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "--config", config.toString())
+        List<String> command = List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "--config", config.toString());
+        process = new ProcessBuilder(ignored.isEmpty() ? SignalDispositions.atDefaults(command)
+                : SignalDispositions.ignoring(ignored, command))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
