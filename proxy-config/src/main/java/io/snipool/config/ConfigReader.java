@@ -88,7 +88,10 @@ final class ConfigReader {
                 map.duration("idle", Timeouts.DEFAULT_IDLE, MIN_TIMEOUT, MAX_TIMEOUT),
                 map.duration("response_header", Timeouts.DEFAULT_RESPONSE_HEADER, MIN_TIMEOUT, Duration.ofHours(1)),
                 map.value("defer_accept", Timeouts.DEFAULT_DEFER_ACCEPT,
-                        ValueParser.wholeSeconds(Duration.ZERO, Timeouts.MAX_DEFER_ACCEPT)));
+                        ValueParser.wholeSeconds(Duration.ZERO, Timeouts.MAX_DEFER_ACCEPT)),
+                map.duration("lingering_time", Timeouts.DEFAULT_LINGERING_TIME, Duration.ZERO, Timeouts.MAX_LINGERING),
+                map.duration("lingering_timeout", Timeouts.DEFAULT_LINGERING_TIMEOUT, Duration.ZERO,
+                        Timeouts.MAX_LINGERING));
         map.finish();
         return timeouts;
     }

@@ -94,6 +94,12 @@ class ConfigErrorsTest {
                 .isEqualTo("must be whole seconds, got '1500ms'");
         assertThat(only(base + "timeouts: { defer_accept: 61s }\n").message())
                 .isEqualTo("must be between 0s and 1m, got 61s");
+        assertThat(only(base + "timeouts: { lingering_time: 6m }\n").message())
+                .isEqualTo("must be between 0s and 5m, got 6m");
+        assertThat(only(base + "timeouts: { lingering_timeout: -1s }\n").message())
+                .isEqualTo("'-1s' is not a duration (expected e.g. 250ms, 30s, 5m, 1h)");
+        assertThat(only(base + "timeouts: { lingering_timeout: 301s }\n").message())
+                .isEqualTo("must be between 0s and 5m, got 301s");
         assertThat(only(base + "pool: { prewarm_rate: 0 }\n").message())
                 .isEqualTo("must be between 1 and 10000, got 0");
         assertThat(only(base + "shutdown: { grace_period: 11m }\n").message())

@@ -55,7 +55,8 @@ class ConfigLoaderTest {
               min_idle_per_host: 2
               prewarm_rate: 4
               connect_timeout: 250ms
-            timeouts: { client_hello: 2s, request_head: 3s, connect: 4s, idle: 1h, response_header: 45s, defer_accept: 0s }
+            timeouts: { client_hello: 2s, request_head: 3s, connect: 4s, idle: 1h, response_header: 45s, defer_accept: 0s,
+                        lingering_time: 0s, lingering_timeout: 250ms }
             limits: { max_connections: 500, max_client_hello_bytes: 32KiB, max_request_head_bytes: 1MiB, max_headers: 64,
                       max_retry_body_bytes: 0 }
             metrics: { bind: 127.0.0.1:0, pool_event_history: 10, allow: [10.0.0.0/8], token: 0123456789abcdef0123 }
@@ -124,7 +125,9 @@ class ConfigLoaderTest {
                 Duration.ofMinutes(5), Duration.ofSeconds(30), 500, 2, 4, Duration.ofMillis(250),
                 PoolSettings.DEFAULT_MIN_IDLE_FOR_AGE, AdaptivePoolSettings.defaults(), TcpKeepAlive.defaults()));
         assertThat(config.timeouts()).isEqualTo(new Timeouts(Duration.ofSeconds(2), Duration.ofSeconds(3),
-                Duration.ofSeconds(4), Duration.ofHours(1), Duration.ofSeconds(45), Duration.ZERO));
+                Duration.ofSeconds(4), Duration.ofHours(1), Duration.ofSeconds(45), Duration.ZERO, Duration.ZERO,
+                Duration.ofMillis(250)));
+        assertThat(config.timeouts().lingers()).as("lingering_time 0 turns lingering off").isFalse();
         assertThat(config.limits()).isEqualTo(new Limits(500, 32 * 1024, 1024 * 1024, 64, 65_536, 0));
         assertThat(config.metrics()).isEqualTo(new MetricsConfig(new HostPort("127.0.0.1", 0), 10,
                 List.of(Cidr.parse("10.0.0.0/8")), Optional.of("0123456789abcdef0123")));
@@ -190,7 +193,9 @@ class ConfigLoaderTest {
         assertThat(pool.prewarmRate()).isEqualTo(8);
         assertThat(pool.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(Timeouts.defaults()).isEqualTo(new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(10),
-                Duration.ofSeconds(5), Duration.ofSeconds(300), Duration.ofSeconds(60), Duration.ofSeconds(1)));
+                Duration.ofSeconds(5), Duration.ofSeconds(300), Duration.ofSeconds(60), Duration.ofSeconds(1),
+                Duration.ofSeconds(30), Duration.ofSeconds(5)));
+        assertThat(Timeouts.defaults().lingers()).isTrue();
         assertThat(Limits.defaults()).isEqualTo(new Limits(10_000, 65_536, 65_536, 100, 65_536, 65_536));
         assertThat(MetricsConfig.defaults()).isEqualTo(new MetricsConfig(new HostPort("127.0.0.1", 9090), 256,
                 List.of(), Optional.empty()));

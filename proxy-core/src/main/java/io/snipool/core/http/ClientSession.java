@@ -1,7 +1,9 @@
 package io.snipool.core.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -393,9 +395,20 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
      */
     @Override
     public void exchangeDone(boolean keepAlive) {
+        Exchange done = exchange;
         exchange = null;
         if (!keepAlive || isClosing() || inputEnded) {
-            closeAfterFlush();
+            // The client may still be sending the body the backend answered before reading, or what followed an
+            // upgrade that did not happen: then the close lingers. Otherwise it has nothing left to send that
+            // snipool knows of, and a plain close costs less (a keep-alive response never gets here).
+            if (!inputEnded && (done != null && !done.requestComplete() || decoder().holdsBytes())) {
+                moveTo(Phase.CLOSED);
+                timer.cancel();
+                channel.writeAndFlush(Unpooled.EMPTY_BUFFER)
+                        .addListener(written -> LingeringClose.afterWrite((ChannelFuture) written, proxy.listener()));
+            } else {
+                closeAfterFlush();
+            }
         } else {
             decoder().resumeAfterUpgrade();
             moveTo(Phase.NEXT_HEAD);
@@ -443,14 +456,31 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         moveTo(Phase.CLOSED);
         timer.cancel();
         encoder.headRequest(false);
-        channel.writeAndFlush(ErrorResponses.of(failure, channel.alloc())).addListener(ChannelFutureListener.CLOSE);
+        ChannelFuture written = channel.writeAndFlush(ErrorResponses.of(failure, channel.alloc()));
+        if (lingersAfter(failure)) {
+            written.addListener(done -> LingeringClose.afterWrite((ChannelFuture) done, proxy.listener()));
+        } else {
+            written.addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
+    /**
+     * Whether the close after {@code failure}'s answer lingers ({@link LingeringClose}): the client may be sending
+     * still (the body of a refused request, pipelined requests, a body the backend never answered in time), and
+     * the answer must not be lost to a reset. Not once the client has ended its side, and not after a head that
+     * was too slow: a client that dribbles its head would hold its slot for {@code lingering_time} more (nginx
+     * closes such a connection without an answer; snipool sends its 408 and closes).
+     */
+    private boolean lingersAfter(Failure failure) {
+        return !inputEnded && failure.kind() != FailureKind.HEAD_TIMEOUT;
+    }
+
+    /** Closes once what was written is sent; for a client that has nothing more to send (or has ended its side). */
     @Override
     public void closeAfterFlush() {
         moveTo(Phase.CLOSED);
         timer.cancel();
-        channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override

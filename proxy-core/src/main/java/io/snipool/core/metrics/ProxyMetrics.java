@@ -34,6 +34,7 @@ public final class ProxyMetrics {
     public static final String RETRIES = "snipool.retries";
     public static final String HTTP2_CONNECTIONS = "snipool.http2.connections";
     public static final String HTTP2_STREAMS = "snipool.http2.streams";
+    public static final String LINGERING_CLOSES = "snipool.lingering.closes";
 
     /** Distinct {@code backend} label values per listener before further ones are reported as {@code other}. */
     public static final int DEFAULT_MAX_BACKEND_LABELS = 200;
@@ -111,6 +112,7 @@ public final class ProxyMetrics {
         private final Map<String, Counter> connectErrors = new ConcurrentHashMap<>();
         /** Keyed by route and reason, joined by a NUL, which neither contains. */
         private final Map<String, Counter> retries = new ConcurrentHashMap<>();
+        private final Map<String, Counter> lingeringCloses = new ConcurrentHashMap<>();
         private final BoundedLabels backendLabels;
         private final Timer tunnelDuration;
         private final Timer helloDuration;
@@ -212,6 +214,16 @@ public final class ProxyMetrics {
             retries.computeIfAbsent(route + '\0' + reason, key -> Counter.builder(RETRIES)
                     .description("Attempts tried again on a backend, by route and reason").tag("listener", listener)
                     .tag("route", route).tag("reason", reason).register(registry)).increment();
+        }
+
+        /**
+         * Counts a client connection closed in stages (lingering) once it is closed, by what ended it: {@code ended}
+         * is one of a fixed set ({@code fin}, {@code lingering_timeout}, {@code lingering_time}, {@code other}).
+         */
+        public void lingeringClose(String ended) {
+            lingeringCloses.computeIfAbsent(ended, e -> Counter.builder(LINGERING_CLOSES)
+                    .description("Client connections closed in stages after snipool's last answer, by what ended them")
+                    .tag("listener", listener).tag("ended", e).register(registry)).increment();
         }
 
         /** This listener's HTTP/2 refusal and GOAWAY meters, made at the first ask and shared from then on. */

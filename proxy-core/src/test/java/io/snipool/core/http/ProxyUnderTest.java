@@ -188,6 +188,11 @@ final class ProxyUnderTest implements AutoCloseable {
         return proxy.registry().find(name).counters().stream().mapToDouble(Counter::count).sum();
     }
 
+    /** A counter summed over the series whose {@code tag} is {@code value}. */
+    double count(String name, String tag, String value) {
+        return proxy.registry().find(name).tag(tag, value).counters().stream().mapToDouble(Counter::count).sum();
+    }
+
     /** A gauge summed over every label. */
     double gauge(String name) {
         return proxy.gauge(name);

@@ -110,6 +110,20 @@ final class RawClient implements AutoCloseable {
         }
     }
 
+    /**
+     * How the proxy's side of the stream ends, read now: {@code "FIN"} (the stream ends), {@code "reset: ..."} (the
+     * read fails: the kernel got a reset), {@code "a byte"} or {@code "nothing"} (within the read timeout).
+     */
+    String streamEnd() throws IOException {
+        try {
+            return in.read() < 0 ? "FIN" : "a byte";
+        } catch (SocketTimeoutException timeout) {
+            return "nothing";
+        } catch (IOException reset) {
+            return "reset: " + reset;
+        }
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();
