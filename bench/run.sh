@@ -139,7 +139,7 @@ changed=$({ git -C "$root" status --porcelain --untracked-files=no 2>/dev/null |
 [ -z "$changed" ] || commit="$commit (tree with uncommitted changes to: $changed)"
 # The JVM flags snipool runs with: the launcher's own, then BENCH_JAVA_OPTS.
 jvm_flags=$(SNIPOOL_JAR="$work/snipool.jar" JAVA_OPTS="$JAVA_OPTS" SNIPOOL_PRINT_COMMAND=1 "$root/bin/snipool" \
-            | sed -e 's/^[^ ]* //' -e 's/ -jar .*//')
+            | sed -e 's/^env --default-signal=[^ ]* //' -e 's/^[^ ]* //' -e 's/ -jar .*//')
 jar_info="sha256 $(sha256sum "$work/snipool.jar" | cut -c1-12), built $(date -u -r "$JAR" '+%Y-%m-%d %H:%M:%S') UTC"
 tcnative=$(python3 -c '
 import sys, zipfile
