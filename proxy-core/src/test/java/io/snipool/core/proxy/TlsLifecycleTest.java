@@ -84,6 +84,8 @@ class TlsLifecycleTest {
             RecordingBackend.Connection first = backend.nextConnection(WAIT);
             assertThat(first.socket().remoteAddress().port()).isEqualTo(sentinel.socket().getLocalPort());
         }
+        // Counted on the connection's loop, which may come after the client saw the close: waited for.
+        Await.until("the close counted", () -> proxy.connections("edge", Outcome.CLIENT_CLOSED), n -> n >= 1);
         assertThat(proxy.connections("edge", Outcome.CLIENT_CLOSED)).isEqualTo(1);
         assertThat(proxy.connections("edge", Outcome.TUNNELLED)).isZero();
         proxy.awaitAllClosed();
