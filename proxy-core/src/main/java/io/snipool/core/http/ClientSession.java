@@ -401,14 +401,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
             // The client may still be sending the body the backend answered before reading, or what followed an
             // upgrade that did not happen: then the close lingers. Otherwise it has nothing left to send that
             // snipool knows of, and a plain close costs less (a keep-alive response never gets here).
-            if (!inputEnded && (done != null && !done.requestComplete() || decoder().holdsBytes())) {
-                moveTo(Phase.CLOSED);
-                timer.cancel();
-                channel.writeAndFlush(Unpooled.EMPTY_BUFFER)
-                        .addListener(written -> LingeringClose.afterWrite((ChannelFuture) written, proxy.listener()));
-            } else {
-                closeAfterFlush();
-            }
+            closeAfterFlush(!inputEnded && (done != null && !done.requestComplete() || decoder().holdsBytes()));
         } else {
             decoder().resumeAfterUpgrade();
             moveTo(Phase.NEXT_HEAD);
@@ -456,12 +449,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
         moveTo(Phase.CLOSED);
         timer.cancel();
         encoder.headRequest(false);
-        ChannelFuture written = channel.writeAndFlush(ErrorResponses.of(failure, channel.alloc()));
-        if (lingersAfter(failure)) {
-            written.addListener(done -> LingeringClose.afterWrite((ChannelFuture) done, proxy.listener()));
-        } else {
-            written.addListener(ChannelFutureListener.CLOSE);
-        }
+        closeWhenWritten(channel.writeAndFlush(ErrorResponses.of(failure, channel.alloc())), lingersAfter(failure));
     }
 
     /**
@@ -478,9 +466,23 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     /** Closes once what was written is sent; for a client that has nothing more to send (or has ended its side). */
     @Override
     public void closeAfterFlush() {
+        closeAfterFlush(false);
+    }
+
+    /** Ends the session; closes once what was written is sent, in stages ({@link LingeringClose}) if asked. */
+    private void closeAfterFlush(boolean linger) {
         moveTo(Phase.CLOSED);
         timer.cancel();
-        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        closeWhenWritten(channel.writeAndFlush(Unpooled.EMPTY_BUFFER), linger);
+    }
+
+    /** Closes once {@code written} is done: in stages if {@code linger}, else at once. */
+    private void closeWhenWritten(ChannelFuture written, boolean linger) {
+        if (linger) {
+            written.addListener(done -> LingeringClose.afterWrite((ChannelFuture) done, proxy.listener()));
+        } else {
+            written.addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     @Override
