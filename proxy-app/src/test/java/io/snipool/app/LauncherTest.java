@@ -50,8 +50,8 @@ class LauncherTest {
                                            String... arguments) {
         List<String> command = new ArrayList<>(List.of("bash", LAUNCHER.toString()));
         command.addAll(List.of(arguments));
-        ProcessBuilder builder = new ProcessBuilder(ignored.isEmpty() ? SignalDispositions.atDefaults(command)
-                : SignalDispositions.ignoring(ignored, command)).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(SignalDispositions.ignoring(ignored, command))
+                .redirectErrorStream(true);
         builder.environment().remove("JAVA_OPTS");
         builder.environment().remove("SNIPOOL_CDS");
         builder.environment().remove("SNIPOOL_CDS_DIR");

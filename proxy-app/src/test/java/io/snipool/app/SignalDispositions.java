@@ -25,8 +25,14 @@ final class SignalDispositions {
         return all;
     }
 
-    /** {@code command} with the signals {@code ignored} (names: HUP, TERM) ignored, as nohup or a script leaves them. */
+    /**
+     * {@code command} with the signals {@code ignored} (names: HUP, TERM) ignored, as nohup or a script leaves them,
+     * and the others at their defaults; none ignored: {@link #atDefaults}.
+     */
     static List<String> ignoring(List<String> ignored, List<String> command) {
+        if (ignored.isEmpty()) {
+            return atDefaults(command);
+        }
         List<String> all = new ArrayList<>(List.of("bash", "-c", "trap '' " + String.join(" ", ignored)
                 + "; exec \"$@\"", "bash"));
         all.addAll(command);

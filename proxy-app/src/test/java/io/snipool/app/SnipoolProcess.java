@@ -33,8 +33,7 @@ final class SnipoolProcess implements AutoCloseable {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "--config", config.toString());
-        process = new ProcessBuilder(ignored.isEmpty() ? SignalDispositions.atDefaults(command)
-                : SignalDispositions.ignoring(ignored, command))
+        process = new ProcessBuilder(SignalDispositions.ignoring(ignored, command))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
