@@ -70,7 +70,7 @@ class Http2LimitEdgeTest {
             assertThat(client.closedByServer()).isTrue();
             assertThat(frames).filteredOn(f -> f.type() == GOAWAY).singleElement()
                     .matches(f -> f.isGoAway(Http2Error.NO_ERROR) && f.lastStreamId() == 9, "GOAWAY NO_ERROR last=9");
-            assertThat(answered(frames)).containsExactly(1, 3, 5, 7, 9);
+            assertThat(answered(frames)).containsExactlyInAnyOrder(1, 3, 5, 7, 9); // streams may finish in any order
             assertThat(frames).filteredOn(f -> endOf(f, 9)).hasSize(1);
             awaitCount("backend requests", server::backendRequests, 5);
             awaitRefusals(server, Refusal.STREAM_BUDGET, 1);
