@@ -7,12 +7,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.snipool.config.PoolSettings;
 import io.snipool.core.testbed.Await;
+import io.snipool.core.testbed.ClosedPort;
 import io.snipool.core.testbed.LeakCheck;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.io.EOFException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -45,10 +44,7 @@ class ExchangeErrorTest {
 
     @Test
     void refusedConnectIs502(Vertx vertx) throws Exception {
-        int closedPort;
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = probe.getLocalPort();
-        }
+        int closedPort = ClosedPort.get();
         try (ProxyUnderTest proxy = new ProxyUnderTest(vertx,
                 "{ hosts: [a.test], backends: [\"127.0.0.1:" + closedPort + "\"] }", "");
              RawClient client = new RawClient(proxy.port())) {
@@ -61,10 +57,7 @@ class ExchangeErrorTest {
 
     @Test
     void aRefusedBackendFailsOverToTheNextOne(Vertx vertx) throws Exception {
-        int closedPort;
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = probe.getLocalPort();
-        }
+        int closedPort = ClosedPort.get();
         try (RawBackend backend = new RawBackend(RawBackend.answering(OK));
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, "{ hosts: [a.test], backends: [\"127.0.0.1:"
                      + closedPort + "\", \"" + backend.address() + "\"] }", "");

@@ -7,14 +7,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.snipool.core.metrics.ProxyMetrics;
 import io.snipool.core.testbed.Await;
+import io.snipool.core.testbed.ClosedPort;
 import io.snipool.core.testbed.Dribbler;
 import io.snipool.core.testbed.LeakCheck;
 import io.snipool.core.testbed.RandomBytesFlood;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Queue;
@@ -95,8 +94,8 @@ class HttpFaultTest {
 
     @Test
     void refusedConnectsFailOverToTheNextBackendAndAre502WhenNoneIsLeft(Vertx vertx) throws Exception {
-        int dead = closedPort();
-        int alsoDead = closedPort();
+        int dead = ClosedPort.get();
+        int alsoDead = ClosedPort.get();
         try (RawBackend backend = new RawBackend(RawBackend.answering(OK));
              ProxyUnderTest proxy = new ProxyUnderTest(vertx,
                      // Failover order only: passive ejection (HealthIntegrationTest) would take the dead backends
@@ -243,9 +242,4 @@ class HttpFaultTest {
         }
     }
 
-    private static int closedPort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
-    }
 }

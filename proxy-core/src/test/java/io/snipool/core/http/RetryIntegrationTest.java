@@ -10,11 +10,10 @@ import io.snipool.core.accesslog.AccessRecord;
 import io.snipool.core.accesslog.JsonLines;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.snipool.core.testbed.Await;
+import io.snipool.core.testbed.ClosedPort;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -106,7 +105,7 @@ class RetryIntegrationTest {
 
     @Test
     void aPostWhoseConnectWasRefusedGoesToTheNextBackend(Vertx vertx) throws Exception {
-        int refusing = closedPort();
+        int refusing = ClosedPort.get();
         try (RawBackend backend = new RawBackend(RawBackend.answering(OK));
              ProxyUnderTest proxy = new ProxyUnderTest(vertx, "{ hosts: [a.test], backends: [\"127.0.0.1:"
                      + refusing + "\", \"" + backend.address() + "\"] }", "", "", 1);
@@ -189,9 +188,4 @@ class RetryIntegrationTest {
         return count;
     }
 
-    private static int closedPort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
-        }
-    }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.snipool.core.metrics.ProxyMetrics.Outcome;
 import io.snipool.core.testbed.Await;
+import io.snipool.core.testbed.ClosedPort;
 import io.snipool.core.testbed.FakeResolver;
 import io.snipool.core.testbed.RawClient;
 import io.snipool.core.testbed.TestPki;
@@ -15,8 +16,6 @@ import io.snipool.core.tls.Wire;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -98,8 +97,8 @@ class TlsRoutingTest {
             backends.put(name, backend);
             env.put(name, Integer.toString(backend.port()));
         }
-        env.put("DEAD", Integer.toString(refusingPort()));
-        env.put("DEAD2", Integer.toString(refusingPort()));
+        env.put("DEAD", Integer.toString(ClosedPort.get()));
+        env.put("DEAD2", Integer.toString(ClosedPort.get()));
         FakeResolver resolver = new FakeResolver().add("t1.internal.test", "127.0.0.1")
                 .add("loop.test", "127.0.0.1");
         proxy = TestProxy.start(vertx, CONFIG, env, resolver);
@@ -111,13 +110,6 @@ class TlsRoutingTest {
         if (proxy != null) {
             proxy.awaitAllClosed();
             proxy.stop();
-        }
-    }
-
-    /** A loopback port with nothing listening: connecting to it is refused at once. */
-    private static int refusingPort() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return probe.getLocalPort();
         }
     }
 
