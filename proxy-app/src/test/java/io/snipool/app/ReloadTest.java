@@ -176,9 +176,23 @@ class ReloadTest {
 
         Await.until(Await.SLOW_TIMEOUT, "blue's idle connections are closed", () -> idle(blue.port()),
                 idle -> idle == 0);
-        assertThat(admin("GET", "/metrics").body())
-                .contains("snipool_pool_evictions_total{backend=\"127.0.0.1:" + blue.port() + "\",reason=\"shutdown\"}");
+        Await.until(Await.SLOW_TIMEOUT, "blue sees every connection closed", blue::open, open -> open == 0);
+        // Every connection blue ever accepted was idle in the pool and retired by the reload, each counted once.
+        String removed = "snipool_pool_evictions_total{backend=\"127.0.0.1:" + blue.port() + "\",reason=\"removed\"}";
+        Await.until(Await.SLOW_TIMEOUT, "the retired connections are counted", () -> metric(removed),
+                count -> count >= blue.accepted());
+        assertThat(metric(removed)).isEqualTo(blue.accepted());
         assertThat(get("localhost").body()).isEqualTo("green");
+    }
+
+    /** The value of one series on the admin server's /metrics page, 0 when the page does not have it. */
+    private double metric(String series) {
+        try {
+            return admin("GET", "/metrics").body().lines().filter(line -> line.startsWith(series + " "))
+                    .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1))).findFirst().orElse(0);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private long idle(int backendPort) {
