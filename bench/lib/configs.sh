@@ -16,7 +16,7 @@
 #                    (port $B_REENC, a separate nginx), sending the SNI backend.reenc.bench.test and verifying the
 #                    backend's certificate against the bench CA
 #
-# Globals read: B_HTTP B_TLS B_BULK B_REENC CERT KEY CA DOCROOT NOFILE CONN_CAP IDLE_PER_HOST TERM_DIR TRANSPORT
+# Globals read: B_HTTP B_TLS B_BULK B_REENC CERT KEY CA DOCROOT NOFILE CONN_CAP BACKEND_CONN_CAP IDLE_PER_HOST TERM_DIR TRANSPORT
 
 NGINX_STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
 
@@ -42,7 +42,7 @@ master_process off;
 worker_rlimit_nofile $NOFILE;
 error_log $dir/logs/error.log error;
 pid $dir/nginx.pid;
-events { worker_connections $CONN_CAP; }
+events { worker_connections $BACKEND_CONN_CAP; }
 http {
   access_log off;
 $(nginx_temp_paths "$dir")
