@@ -128,10 +128,6 @@ if [ "$IDLE_CONNS" -gt "$idle_max" ]; then
   IDLE_CONNS=$idle_max
 fi
 CONN_CAP=$((IDLE_CONNS + CONNECTIONS + TLS_CLIENTS + 256))
-# The backend nginx's worker_connections: above CONN_CAP by more than a 16th, because once fewer than a 16th of its
-# connections are free nginx closes idle ones to make room ("worker_connections are not enough, reusing
-# connections"), which cut about 290 of scenario 5's 9,150 idle tunnels before the reading.
-BACKEND_CONN_CAP=$((CONN_CAP + CONN_CAP / 8))
 IDLE_PER_HOST=$(( CONNECTIONS > 64 ? CONNECTIONS : 64 ))
 
 # --- machine ----------------------------------------------------------------------------------------------------

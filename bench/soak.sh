@@ -52,7 +52,7 @@ cp "$JAR" "$work/snipool.jar"   # a private copy: a build running meanwhile cann
 
 # --- backend: the benchmark's nginx (HTTP, and TLS closing after each response) -----------------------------------
 make_certs "$work" "snipool soak CA"
-DOCROOT=$work/docroot NOFILE=8192 CONN_CAP=4096 BACKEND_CONN_CAP=4608 IDLE_PER_HOST=64
+DOCROOT=$work/docroot NOFILE=8192 CONN_CAP=4096 IDLE_PER_HOST=64
 mkdir -p "$DOCROOT"
 B_HTTP=$(free_port); B_TLS=$(free_port); B_BULK=$(free_port)
 write_backend_conf "$work/backend"
