@@ -132,11 +132,11 @@ class LauncherTest {
                 "JAVA_OPTS", "-Xmx64m -XX:+UseSerialGC"), "--config", "x.yaml");
         assertThat(run.exitCode()).isZero();
         assertThat(run.words()).containsExactly(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+ExitOnOutOfMemoryError", "-XX:PerMethodTrapLimit=0", "-Xmx64m", "-XX:+UseSerialGC", "-jar", jar.toString(), "--config",
+                "-XX:+ExitOnOutOfMemoryError", "-Xmx64m", "-XX:+UseSerialGC", "-jar", jar.toString(), "--config",
                 "x.yaml");
 
         Run plain = launch(Map.of("SNIPOOL_JAR", jar.toString(), "SNIPOOL_PRINT_COMMAND", "1"), "--check");
-        assertThat(plain.words()).endsWith("-XX:+ExitOnOutOfMemoryError", "-XX:PerMethodTrapLimit=0", "-jar", jar.toString(), "--check");
+        assertThat(plain.words()).endsWith("-XX:+ExitOnOutOfMemoryError", "-jar", jar.toString(), "--check");
     }
 
     @Test
@@ -288,7 +288,7 @@ class LauncherTest {
             Files.delete(home.resolve("bin/calls"));
             launch(Map.of("SNIPOOL_JAR", jar.toString(), "JAVA_HOME", home.toString(), "JAVA_OPTS", own));
             assertThat(read(home.resolve("bin/calls"))).as(own)
-                    .isEqualTo("-XX:+ExitOnOutOfMemoryError -XX:PerMethodTrapLimit=0 " + own + " -jar " + jar + "\n");
+                    .isEqualTo("-XX:+ExitOnOutOfMemoryError " + own + " -jar " + jar + "\n");
         }
         assertThat(archives(dir)).isEmpty();
     }
