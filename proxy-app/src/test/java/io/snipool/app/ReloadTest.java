@@ -2,7 +2,9 @@ package io.snipool.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.Counter;
 import io.snipool.config.ConfigLoader;
+import io.snipool.core.metrics.PoolMeters;
 import io.snipool.core.testbed.Await;
 import io.snipool.core.testbed.HttpBackend;
 import io.vertx.core.Vertx;
@@ -178,21 +180,17 @@ class ReloadTest {
                 idle -> idle == 0);
         Await.until(Await.SLOW_TIMEOUT, "blue sees every connection closed", blue::open, open -> open == 0);
         // Every connection blue ever accepted was idle in the pool and retired by the reload, each counted once.
-        String removed = "snipool_pool_evictions_total{backend=\"127.0.0.1:" + blue.port() + "\",reason=\"removed\"}";
-        Await.until(Await.SLOW_TIMEOUT, "the retired connections are counted", () -> metric(removed),
+        Await.until(Await.SLOW_TIMEOUT, "the retired connections are counted", () -> removed(blue.port()),
                 count -> count >= blue.accepted());
-        assertThat(metric(removed)).isEqualTo(blue.accepted());
+        assertThat(removed(blue.port())).isEqualTo(blue.accepted());
         assertThat(get("localhost").body()).isEqualTo("green");
     }
 
-    /** The value of one series on the admin server's /metrics page, 0 when the page does not have it. */
-    private double metric(String series) {
-        try {
-            return admin("GET", "/metrics").body().lines().filter(line -> line.startsWith(series + " "))
-                    .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1))).findFirst().orElse(0);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+    /** The pool's evictions of a removed backend's connections, 0 before the backend's meters exist. */
+    private double removed(int backendPort) {
+        Counter removed = snipool.registry().find(PoolMeters.EVICTIONS).tag("backend", "127.0.0.1:" + backendPort)
+                .tag("reason", "removed").counter();
+        return removed == null ? 0 : removed.count();
     }
 
     private long idle(int backendPort) {

@@ -241,5 +241,4 @@ class HttpFaultTest {
             return client.exchange(request);
         }
     }
-
 }

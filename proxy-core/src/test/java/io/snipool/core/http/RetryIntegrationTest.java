@@ -187,5 +187,4 @@ class RetryIntegrationTest {
         }
         return count;
     }
-
 }

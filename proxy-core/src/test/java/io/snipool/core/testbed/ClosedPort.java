@@ -5,8 +5,8 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Loopback ports with nothing listening, for backends whose connects must be refused.
@@ -20,10 +20,11 @@ import java.util.List;
  */
 public final class ClosedPort {
 
-    /** Ports handed out in turn; a test that needs several distinct refusing ports gets them from consecutive calls. */
-    private static final int POOL = 8;
-
-    private static final List<Socket> RESERVED = new ArrayList<>();
+    /**
+     * Eight ports, all bound when the class is first used, so that no later call opens a descriptor; handed out in
+     * turn: a test that needs several distinct refusing ports gets them from consecutive calls.
+     */
+    private static final List<Socket> RESERVED = Stream.generate(ClosedPort::reserve).limit(8).toList();
     private static int next;
 
     private ClosedPort() {
@@ -31,9 +32,6 @@ public final class ClosedPort {
 
     /** A bound, never-listening loopback port: connecting to it is refused at once; distinct over 8 calls in a row. */
     public static synchronized int get() {
-        if (RESERVED.size() < POOL) {
-            RESERVED.add(reserve());
-        }
         return RESERVED.get(next++ % RESERVED.size()).getLocalPort();
     }
 
