@@ -15,6 +15,7 @@ root=$(cd "$here/.." && pwd)
 REPEAT=${BENCH_REPEAT:-3}               # repetitions of each scenario (the report shows medians)
 DURATION=${BENCH_DURATION:-10}          # seconds per wrk run; target length of an h2load run
 WARMUP=${BENCH_WARMUP:-10}              # seconds of unmeasured load per target before scenarios 1 to 3, 7 to 9
+WARMUP_CHURN=${BENCH_WARMUP_CHURN:-3}   # scenario 1: runs of 1 s after the warm-up, each on new connections
 TLS_WARMUP=${BENCH_TLS_WARMUP:-$((2000 * WARMUP))}  # at least this many handshakes per target before scenarios 3, 8
 CONNECTIONS=${BENCH_CONNECTIONS:-50}    # wrk connections
 WRK_THREADS=${BENCH_WRK_THREADS:-2}     # wrk threads
@@ -38,7 +39,7 @@ RESULTS=${BENCH_RESULTS:-$here/results}
 IDLE_HISTO=${BENCH_IDLE_HISTOGRAM:-}    # a directory: snipool's live-object histogram with the idle tunnels open
 IDLE_HEAPDUMP=${BENCH_IDLE_HEAPDUMP:-0} # 1: with BENCH_IDLE_HISTOGRAM, also a heap dump there (GC.heap_dump)
 
-for n in REPEAT DURATION WARMUP TLS_WARMUP CONNECTIONS WRK_THREADS TLS_CLIENTS H2LOAD_THREADS BULK_MIB IDLE_CONNS IDLE_WARMUP; do
+for n in REPEAT DURATION WARMUP WARMUP_CHURN TLS_WARMUP CONNECTIONS WRK_THREADS TLS_CLIENTS H2LOAD_THREADS BULK_MIB IDLE_CONNS IDLE_WARMUP; do
   [[ ${!n} =~ ^[0-9]+$ ]] || die "BENCH_$n must be a whole number, got '${!n}'"
 done
 [ "$REPEAT" -ge 1 ] && [ "$DURATION" -ge 1 ] || die "BENCH_REPEAT and BENCH_DURATION must be at least 1"
@@ -376,7 +377,12 @@ check_backend_saw() {
 scenario_http() {
   local t rep out parsed rps p50 p99 requests errors before after cpu_before cpu_after
   log "1. HTTP keep-alive: $CONNECTIONS connections, ${DURATION}s x $REPEAT"
-  if [ "$WARMUP" -gt 0 ]; then for t in $TARGETS; do wrk_run "$work/out/warmup-http-$t.txt" "$t" "$WARMUP"; done; fi
+  if [ "$WARMUP" -gt 0 ]; then
+    for t in $TARGETS; do
+      wrk_run "$work/out/warmup-http-$t.txt" "$t" "$WARMUP"
+      for i in $(seq "$WARMUP_CHURN"); do wrk_run "$work/out/warmup-http-$t-churn$i.txt" "$t" 1; done
+    done
+  fi
   for rep in $(seq "$REPEAT"); do
     for t in $TARGETS; do
       out=$work/out/http-$t-$rep.txt
@@ -846,6 +852,8 @@ report=$RESULTS/$stamp.md
   echo "| --- | --- |"
   echo "| repetitions | $REPEAT (BENCH_REPEAT) |"
   echo "| run length | ${DURATION}s (BENCH_DURATION), warm-up ${WARMUP}s per target (BENCH_WARMUP)$(
+         wants http && [ "$WARMUP_CHURN" -gt 0 ] && echo ", then $WARMUP_CHURN runs of 1s on new connections before" \
+           "scenario 1 (BENCH_WARMUP_CHURN)")$(
          wants tls || wants tls-close && echo ", and at least $TLS_WARMUP handshakes per target (and key type)" \
          "before scenarios 3 and 8 (BENCH_TLS_WARMUP)") |"
   echo "| HTTP load | wrk, $WRK_THREADS threads, $CONNECTIONS connections (BENCH_WRK_THREADS, BENCH_CONNECTIONS) |"
