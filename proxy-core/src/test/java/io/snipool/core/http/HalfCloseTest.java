@@ -115,6 +115,7 @@ class HalfCloseTest {
             // A clean exchange: its backend connection went back to the pool, and nothing counts as a failure.
             Await.until("the backend connection idle in the pool", () -> proxy.gauge(PoolMeters.IDLE),
                     idle -> idle == 1);
+            proxy.awaitQuiet();
             assertThat(proxy.count(PoolMeters.EVICTIONS)).isZero();
             assertThat(proxy.count(RequestMeters.REQUEST_FAILURES)).isZero();
             assertThat(backend.failures()).isEmpty();
@@ -149,6 +150,7 @@ class HalfCloseTest {
                 }
             }
             assertThat(client.closedByPeer()).isTrue();
+            proxy.awaitQuiet();
             assertThat(proxy.count(RequestMeters.REQUEST_FAILURES)).isZero();
         }
     }

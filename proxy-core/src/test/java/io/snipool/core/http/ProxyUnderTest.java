@@ -207,10 +207,14 @@ final class ProxyUnderTest implements AutoCloseable {
         return count(PoolMeters.STALE_RETRIES);
     }
 
-    /** Every exchange over: no backend connection leased, no client connection open. */
+    /**
+     * Every exchange over: no backend connection leased, no client connection open, and what their ends queued on
+     * the event loops run ({@link TestProxy#settle}), so that a count read next is final.
+     */
     void awaitQuiet() throws InterruptedException {
         Await.until("no active backend connection and no open client connection", readings()::read,
                 seen -> seen.poolActive() == 0 && seen.limiterOpen() == 0);
+        proxy.settle();
     }
 
     @Override

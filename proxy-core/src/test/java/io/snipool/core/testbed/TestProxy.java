@@ -3,6 +3,7 @@ package io.snipool.core.testbed;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.util.concurrent.EventExecutor;
 import io.snipool.config.ConfigLoader;
 import io.snipool.config.InvalidConfigException;
 import io.snipool.config.ProxyConfig;
@@ -10,7 +11,11 @@ import io.snipool.core.backend.HostResolver;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.snipool.core.proxy.ProxyServer;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * snipool's data plane started from YAML in a test, with its meters in a {@link SimpleMeterRegistry} to read back.
@@ -22,10 +27,12 @@ public final class TestProxy {
     /** Verticle instances per listener: two, so connections really are spread over more than one event loop. */
     public static final int EVENT_LOOPS = 2;
 
+    private final Vertx vertx;
     private final ProxyServer server;
     private final SimpleMeterRegistry registry;
 
-    private TestProxy(ProxyServer server, SimpleMeterRegistry registry) {
+    private TestProxy(Vertx vertx, ProxyServer server, SimpleMeterRegistry registry) {
+        this.vertx = vertx;
         this.server = server;
         this.registry = registry;
     }
@@ -54,7 +61,7 @@ public final class TestProxy {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ProxyServer server = new ProxyServer(vertx, config, new ProxyMetrics(registry), resolver, eventLoops);
         Await.result(server.start());
-        return new TestProxy(server, registry);
+        return new TestProxy(vertx, server, registry);
     }
 
     /** The data plane itself, for what has no accessor here. */
@@ -130,6 +137,24 @@ public final class TestProxy {
     public void awaitAllClosed() throws InterruptedException {
         Await.until("every client connection closed: the active gauge and the limiter at 0", readings()::read,
                 seen -> seen.activeConnections() == 0 && seen.limiterOpen() == 0);
+    }
+
+    /**
+     * Runs an empty task on every event loop, twice, and waits for each: whatever a loop had queued when this was
+     * called has run when it returns, and whatever that queued in turn. Netty runs a closed channel's close listeners
+     * first and its {@code channelInactive} in a later task, so a test that saw a close (the limiter's slot released,
+     * the peer's FIN) calls this before asserting that nothing more was counted.
+     */
+    public void settle() throws InterruptedException {
+        for (int round = 0; round < 2; round++) {
+            for (EventExecutor loop : ((VertxInternal) vertx).nettyEventLoopGroup()) {
+                try {
+                    loop.submit(() -> { }).get(Await.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    throw new AssertionError("event loop " + loop + " did not run an empty task", e);
+                }
+            }
+        }
     }
 
     public void stop() {
