@@ -122,7 +122,8 @@ for r in $(seq "$ROUNDS"); do
     [ "${dropped:-0}" = 0 ] || echo "$p round $r: tcpdump dropped $dropped packets" >> "$work/notes.txt"
     { echo; echo "**$p, round $r** (per second of the run: each leg's p99; backend connections opened and closed;" \
         "for snipool the C2 compilations and G1 pause time in that second)"; echo; echo '```'
-      grep '^second' "$work/legs-$p-$r.txt" | sed 's/^second //'; echo '```'; } >> "$seconds"
+      grep '^second' "$work/legs-$p-$r.txt" | sed 's/^second //'; echo '```'
+      grep "^client's turn by place" "$work/legs-$p-$r.txt" | sed 's/^/\n/' || true; } >> "$seconds"
     log "$p round $r: $rps req/s, wrk p99 $p99; $(grep '^leg total' "$work/legs-$p-$r.txt")"
   done
 done

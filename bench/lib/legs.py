@@ -130,13 +130,16 @@ def main():
         raise SystemExit("no request seen on all four hops")
     # Responses to the clients sent back to back (less than BURST_GAP µs apart, as one io_uring submission or one
     # loop's sends make them): the size of the burst each response was part of, as the clients see it.
-    sent = sorted(t[3][r] for r in done)
+    sent = sorted((t[3][r], r) for r in done)
     sizes, run = [], 1
-    for prev, cur in zip(sent, sent[1:]):
+    position = {sent[0][1]: 0}   # X-Seq -> its response's place in its burst, from 0
+    for (prev, _), (cur, rid) in zip(sent, sent[1:]):
         if cur - prev < BURST_GAP:
+            position[rid] = run
             run += 1
         else:
             sizes += [run] * run
+            position[rid] = 0
             run = 1
     sizes += [run] * run
     sizes.sort()
@@ -154,11 +157,20 @@ def main():
               f"p99.9 {pct(v, .999):.0f} mean {sum(v) / len(v):.0f}")
     # The client's turn: from a response on the wire to the next request on the same connection (wrk reading the
     # response, recording it, making and writing the next request: its own time, and its wait for a CPU).
-    turn = sorted(t[0][b] - t[3][a] for rids in conn_requests.values() for a, b in zip(rids, rids[1:])
-                  if a in t[3] and b in t[0])
+    turns = {a: t[0][b] - t[3][a] for rids in conn_requests.values() for a, b in zip(rids, rids[1:])
+             if a in t[3] and b in t[0]}
+    turn = sorted(turns.values())
     if turn:
         print(f"leg client p50 {pct(turn, .5):.0f} p90 {pct(turn, .9):.0f} p99 {pct(turn, .99):.0f} "
               f"p99.9 {pct(turn, .999):.0f} mean {sum(turn) / len(turn):.0f}")
+        # The client's turn by the response's place in its burst: a client handles a burst's responses in turn.
+        places = collections.defaultdict(list)
+        for rid, v in turns.items():
+            k = position.get(rid, 0)
+            places["1st" if k == 0 else "2nd-4th" if k < 4 else "5th-16th" if k < 16 else "17th+"].append(v)
+        print("client's turn by place in burst: " + "; ".join(
+            f"{k} n {len(v)} p50 {pct(sorted(v), .5):.0f} p99 {pct(sorted(v), .99):.0f}"
+            for k, v in ((k, places[k]) for k in ("1st", "2nd-4th", "5th-16th", "17th+")) if v))
     slow = sorted(done, key=legs["total"])[int(.99 * len(done)):]
     print("slowest-1% " + " ".join(f"{n} {sum(legs[n](r) for r in slow) / len(slow):.0f}"
                                    for n in ("in", "backend", "out")))
