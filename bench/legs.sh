@@ -29,8 +29,11 @@ for p in $PROXIES; do case $p in snipool|haproxy) ;; *) die "LEGS_PROXIES: unkno
 missing=()
 for tool in wrk nginx haproxy tcpdump openssl curl python3; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 if [ "${#missing[@]}" -gt 0 ]; then
+  [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]} and not root to install them (apt-get)"
   log "installing ${missing[*]}"
-  apt-get install -y -qq wrk nginx haproxy tcpdump openssl curl python3 >/dev/null
+  export DEBIAN_FRONTEND=noninteractive
+  timeout 600 apt-get update -qq
+  timeout 900 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 [ -f "$JAR" ] || die "no jar at $JAR (./mvnw -q -DskipTests package)"
 
