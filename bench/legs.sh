@@ -26,15 +26,10 @@ for n in ROUNDS DURATION WARMUP CONNECTIONS; do
 done
 [[ $WARMUP_CHURN =~ ^[0-9]+$ ]] || die "LEGS_WARMUP_CHURN must be a whole number, got '$WARMUP_CHURN'"
 for p in $PROXIES; do case $p in snipool|haproxy) ;; *) die "LEGS_PROXIES: unknown proxy '$p'" ;; esac; done
+[ "$(id -u)" -eq 0 ] || die "legs.sh captures with tcpdump: run it as root"
 missing=()
 for tool in wrk nginx haproxy tcpdump openssl curl python3; do command -v "$tool" >/dev/null || missing+=("$tool"); done
-if [ "${#missing[@]}" -gt 0 ]; then
-  [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]} and not root to install them (apt-get)"
-  log "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  timeout 600 apt-get update -qq
-  timeout 900 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+install_packages "${missing[@]}"
 [ -f "$JAR" ] || die "no jar at $JAR (./mvnw -q -DskipTests package)"
 
 stamp=$(date -u +%Y-%m-%d-%H%M%S)
@@ -59,7 +54,9 @@ for p in $PROXIES; do
   case $p in
     snipool)
       write_snipool_conf "$work/snipool.yaml" "$http" "$(free_port)" "$(free_port)"
-      SNIPOOL_JAR="$work/snipool.jar" SNIPOOL_CDS=make "$root/bin/snipool" >/dev/null 2>&1 || true
+      if [ "${SNIPOOL_CDS:-auto}" != off ]; then
+        SNIPOOL_JAR="$work/snipool.jar" SNIPOOL_CDS=make "$root/bin/snipool" >/dev/null 2>&1 || true
+      fi
       env SNIPOOL_JAR="$work/snipool.jar" JAVA_OPTS="$JAVA_OPTS -Xlog:gc:file=$work/gc.log:time \
 -Xlog:jit+compilation=debug:file=$work/jit.log:time" "$root/bin/snipool" --config "$work/snipool.yaml" \
         > "$work/snipool.out" 2>&1 & track $! ;;
@@ -71,7 +68,7 @@ for p in $PROXIES; do
 done
 
 wrk_legs() { # wrk_legs PORT SECONDS OUT
-  nice -n "$WRK_NICE" wrk -t2 -c"$CONNECTIONS" -d"$2"s --latency -s "$here/lib/legs.lua" "http://127.0.0.1:$1/" > "$3" 2>&1 || true
+  timeout $(($2 + 60)) nice -n "$WRK_NICE" wrk -t2 -c"$CONNECTIONS" -d"$2"s --latency -s "$here/lib/legs.lua" "http://127.0.0.1:$1/" > "$3" 2>&1 || true
 }
 for p in $PROXIES; do
   log "warm-up: $p, ${WARMUP}s, then $WARMUP_CHURN runs of 1s on new connections"
@@ -104,17 +101,26 @@ for r in $(seq "$ROUNDS"); do
     cap=$!
     track "$cap"
     for _ in $(seq 100); do grep -q "listening on" "$work/tcpdump-$p-$r.txt" && break; sleep 0.1; done
+    kill -0 "$cap" 2>/dev/null && grep -q "listening on" "$work/tcpdump-$p-$r.txt" \
+      || die "tcpdump did not start: $(tail -n 2 "$work/tcpdump-$p-$r.txt")"
     wrk_legs "$port" "$DURATION" "$work/wrk-$p-$r.txt"
-    kill -INT "$cap"; wait "$cap" || true
+    kill -INT "$cap" 2>/dev/null || true
+    wait "$cap" || true
+    untrack "$cap"
     extra=()
     [ "$p" = snipool ] && extra=(--jit "$work/jit.log" --gc "$work/gc.log")
-    python3 "$here/lib/legs.py" "$pcap" "$port" "$B_HTTP" "${extra[@]}" > "$work/legs-$p-$r.txt"
+    if ! python3 "$here/lib/legs.py" "$pcap" "$port" "$B_HTTP" "${extra[@]}" > "$work/legs-$p-$r.txt" \
+         2> "$work/legs-$p-$r.err"; then
+      echo "$p round $r: no result from legs.py ($(tail -n 1 "$work/legs-$p-$r.err"))" >> "$work/notes.txt"
+      rm -f "$pcap"
+      continue
+    fi
     rm -f "$pcap"
     rps=$(awk '/^Requests\/sec/ { print $2 }' "$work/wrk-$p-$r.txt")
     p99=$(awk '$1 == "99%" { print $2 }' "$work/wrk-$p-$r.txt")
     dropped=$(awk '/dropped by kernel/ { print $1 }' "$work/tcpdump-$p-$r.txt")
     awk -v p="$p" -v r="$r" -v rps="$rps" -v w99="$p99" '
-      /^requests/ { seen = $2 }
+      /^requests/ { seen = $2 " of " $4 }
       /^leg/ { v[$2 "50"] = $4; v[$2 "99"] = $8; v[$2 "999"] = $10 }
       /^slowest/ { slow = $3 " / " $5 " / " $7 }
       /^bursts/ { burst = $14 " / " $16 }

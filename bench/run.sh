@@ -89,12 +89,7 @@ install_missing() {
     command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
   done
   [ -f "$NGINX_STREAM_MODULE" ] || need+=(libnginx-mod-stream)
-  [ "${#need[@]}" -eq 0 ] && return 0
-  [ "$(id -u)" -eq 0 ] || die "missing ${need[*]} and not root to install them (apt-get)"
-  log "installing ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  timeout 600 apt-get update -qq
-  timeout 900 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  install_packages "${need[@]}"
 }
 install_missing
 
@@ -375,7 +370,7 @@ check_backend_saw() {
 }
 
 scenario_http() {
-  local t rep out parsed rps p50 p99 requests errors before after cpu_before cpu_after
+  local t i rep out parsed rps p50 p99 requests errors before after cpu_before cpu_after
   log "1. HTTP keep-alive: $CONNECTIONS connections, ${DURATION}s x $REPEAT"
   if [ "$WARMUP" -gt 0 ]; then
     for t in $TARGETS; do
@@ -852,7 +847,7 @@ report=$RESULTS/$stamp.md
   echo "| --- | --- |"
   echo "| repetitions | $REPEAT (BENCH_REPEAT) |"
   echo "| run length | ${DURATION}s (BENCH_DURATION), warm-up ${WARMUP}s per target (BENCH_WARMUP)$(
-         wants http && [ "$WARMUP_CHURN" -gt 0 ] && echo ", then $WARMUP_CHURN runs of 1s on new connections before" \
+         wants http && [ "$WARMUP" -gt 0 ] && [ "$WARMUP_CHURN" -gt 0 ] && echo ", then $WARMUP_CHURN runs of 1s on new connections before" \
            "scenario 1 (BENCH_WARMUP_CHURN)")$(
          wants tls || wants tls-close && echo ", and at least $TLS_WARMUP handshakes per target (and key type)" \
          "before scenarios 3 and 8 (BENCH_TLS_WARMUP)") |"

@@ -11,6 +11,24 @@ die() { log "ERROR: $*"; exit 1; }
 # track PID: stop PID on exit.
 track() { BENCH_PIDS+=("$1"); }
 
+# untrack PID: a tracked process the script has stopped and reaped itself, so that the exit does not signal its PID
+# again (by then perhaps another process's).
+untrack() {
+  local pid kept=()
+  for pid in "${BENCH_PIDS[@]:-}"; do [ -z "$pid" ] || [ "$pid" = "$1" ] || kept+=("$pid"); done
+  BENCH_PIDS=("${kept[@]:-}")
+}
+
+# install_packages PACKAGE...: installs the Debian packages given (none: nothing), as root, or dies saying why.
+install_packages() {
+  [ "$#" -gt 0 ] || return 0
+  [ "$(id -u)" -eq 0 ] || die "missing $* and not root to install them (apt-get)"
+  log "installing $*"
+  export DEBIAN_FRONTEND=noninteractive
+  timeout 600 apt-get update -qq
+  timeout 900 apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 # stop_pid PID [SECONDS]: SIGTERM, wait up to SECONDS (default 10) for it to go, then SIGKILL.
 stop_pid() {
   local pid=$1 limit=${2:-10} waited=0

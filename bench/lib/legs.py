@@ -1,6 +1,7 @@
 """Where a proxied HTTP request's time goes, from a packet capture on the loopback interface (bench/legs.sh).
 
-Each request of bench/lib/legs.lua carries a unique X-Seq field. In the capture (data segments only) every request
+Each request of bench/lib/legs.lua carries a unique X-Seq field. In the capture (segments with PSH, SYN or FIN: every
+request and response here is one segment) every request
 is seen twice and its response twice:
   t0  client -> proxy   the request            (matched by X-Seq)
   t1  proxy -> backend  the forwarded request  (matched by X-Seq)
@@ -14,8 +15,8 @@ Usage: legs.py PCAP PROXY_PORT BACKEND_PORT [--jit JIT_LOG --gc GC_LOG]
 Prints one summary line per leg (percentiles in µs), how many responses reached the clients in more than one
 segment, how bunched the responses to the clients were (the number sent less than BURST_GAP µs apart, in a row, with
 each), and a table per second of the capture: each leg's p99, the backend connections the proxy opened (SYN) and
-closed (FIN) and, given snipool's logs (-Xlog with wall-clock time), the C2 compilations and the young-collection
-pause time in that second.
+closed (FIN) on connections that carried the run's requests and, given snipool's logs (-Xlog with wall-clock
+time), the C2 compilations and the G1 pause time in that second.
 """
 import argparse
 import collections
@@ -29,7 +30,8 @@ BURST_GAP = 10
 
 
 def packets(path):
-    """(time in µs, sport, dport, seq, ack, flags, payload) of each TCP segment over IPv4 in a pcap file."""
+    """(time in µs, sport, dport, seq, ack, flags, captured payload, payload length) of each TCP segment over IPv4
+    in a pcap file."""
     with open(path, "rb") as f:
         data = f.read()
     magic = struct.unpack("<I", data[:4])[0]
@@ -49,10 +51,13 @@ def packets(path):
         ip = pkt[l2:]
         if len(ip) < 20 or ip[0] >> 4 != 4 or ip[9] != 6:
             continue
-        tcp = ip[(ip[0] & 15) * 4:]
+        ihl = (ip[0] & 15) * 4
+        tcp = ip[ihl:]
         sport, dport, seq, ack = struct.unpack(">HHII", tcp[:12])
-        yield (sec * 1e6 + (frac / 1000 if nano else frac), sport, dport, seq, ack, tcp[13],
-               tcp[(tcp[12] >> 4) * 4:])
+        doff = (tcp[12] >> 4) * 4
+        # The segment's length from the IP header: the capture keeps only the first bytes of each packet.
+        length = struct.unpack(">H", ip[2:4])[0] - ihl - doff
+        yield (sec * 1e6 + (frac / 1000 if nano else frac), sport, dport, seq, ack, tcp[13], tcp[doff:], length)
 
 
 def request_id(payload):
@@ -74,7 +79,7 @@ def jit_events(path):
     """Times (µs) of the C2 compilations in a -Xlog:jit+compilation=debug:file=...:time log."""
     out = []
     for line in open(path, errors="replace"):
-        m = re.match(r"\[(\S+)\]\s+\d+\s+[%sbn!]*\s*(\d)\s+\S+", line)
+        m = re.match(r"\[(\S+)\]\s+\d+\s+[%sbn! ]*?(\d)\s+\S+", line)
         if m and m.group(2) == "4" and "made not entrant" not in line:
             out.append(wall(m.group(1)))
     return out
@@ -103,20 +108,25 @@ def main():
     last = {}   # X-Seq -> the time of the last segment of its response to the client
     segments = collections.Counter()   # X-Seq -> data segments of its response to the client
     conn_requests = collections.defaultdict(list)   # client port -> its requests' X-Seq in order
-    for ts, sport, dport, seq, ack, flags, payload in packets(a.pcap):
-        if not payload:
+    backend_ports = set()   # the proxy's ports that sent this run's requests to the backend
+    for ts, sport, dport, seq, ack, flags, payload, length in packets(a.pcap):
+        if not length:
+            # The proxy opening and closing backend connections; kept by port, counted below only for ports that
+            # carried this run's requests (the capture also sees the other proxy's backend connections).
             if dport == a.backend_port and flags & 2 and not flags & 16:
-                syn.append(ts)
+                syn.append((ts, sport))
             elif dport == a.backend_port and flags & 1:
-                fin.append(ts)
+                fin.append((ts, sport))
             continue
         if dport in (a.proxy_port, a.backend_port):
             rid = request_id(payload)
-            if rid is not None:
+            if rid is not None and rid not in t[0 if dport == a.proxy_port else 1]:   # not a retransmission
                 t[0 if dport == a.proxy_port else 1][rid] = ts
+                ends[(sport, dport, (seq + length) & 0xffffffff)] = rid
                 if dport == a.proxy_port:
                     conn_requests[sport].append(rid)
-                ends[(sport, dport, (seq + len(payload)) & 0xffffffff)] = rid
+                else:
+                    backend_ports.add(sport)
         elif sport in (a.proxy_port, a.backend_port):
             rid = ends.get((dport, sport, ack))
             if rid is not None:
@@ -166,7 +176,9 @@ def main():
         # The client's turn by the response's place in its burst: a client handles a burst's responses in turn.
         places = collections.defaultdict(list)
         for rid, v in turns.items():
-            k = position.get(rid, 0)
+            if rid not in position:
+                continue
+            k = position[rid]
             places["1st" if k == 0 else "2nd-4th" if k < 4 else "5th-16th" if k < 16 else "17th+"].append(v)
         print("client's turn by place in burst: " + "; ".join(
             f"{k} n {len(v)} p50 {pct(sorted(v), .5):.0f} p99 {pct(sorted(v), .99):.0f}"
@@ -180,6 +192,8 @@ def main():
     by = collections.defaultdict(list)
     for r in done:
         by[int((t[0][r] - start) // 1e6)].append(r)
+    syn = [x for x, port in syn if port in backend_ports]
+    fin = [x for x, port in fin if port in backend_ports]
     print("second requests in99 backend99 out99 total99 syn fin" + (" c2 gc_ms" if jit is not None else ""))
     for s in sorted(by):
         lo, hi = start + s * 1e6, start + (s + 1) * 1e6
