@@ -86,10 +86,11 @@ report=$work/report.md
     "$CONNECTIONS connections, wrk at nice $WRK_NICE, snipool's transport $TRANSPORT; load average at start $(cut -d' ' -f1-3 /proc/loadavg). Times in µs. *in*: the client's" \
     "request on the wire to the proxy's copy to the backend; *backend*: that copy to the backend's response; *out*:" \
     "the backend's response to the proxy's response to the client; *client's turn*: a response on the wire to the" \
-    "next request on its connection, wrk's own time (bench/lib/legs.py)."
+    "next request on its connection, wrk's own time; *wire + turn*: the two added per request, the nearest the wire" \
+    "comes to wrk's own latency (bench/lib/legs.py)."
   echo
-  echo "| proxy | round | wrk req/s | wrk p99 (ms) | requests seen | in p99 | backend p99 | out p99 | total p50 | total p99 | total p99.9 | slowest 1 %: in / backend / out (mean) | responses per burst p50 / p90 | client's turn p50 / p99 |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |"
+  echo "| proxy | round | wrk req/s | wrk p99 (ms) | requests seen | in p99 | backend p99 | out p99 | total p50 | total p99 | total p99.9 | slowest 1 %: in / backend / out (mean) | responses per burst p50 / p90 | client's turn p50 / p99 | wire + turn p99 |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: |"
 } > "$report"
 seconds=$work/seconds.md
 : > "$seconds"
@@ -124,9 +125,9 @@ for r in $(seq "$ROUNDS"); do
       /^leg/ { v[$2 "50"] = $4; v[$2 "99"] = $8; v[$2 "999"] = $10 }
       /^slowest/ { slow = $3 " / " $5 " / " $7 }
       /^bursts/ { burst = $14 " / " $16 }
-      END { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s |\n", p, r, rps, w99,
-            seen, v["in99"], v["backend99"], v["out99"], v["total50"], v["total99"], v["total999"], slow, burst,
-            v["client50"], v["client99"] }
+      END { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s | %s |\n", p, r, rps,
+            w99, seen, v["in99"], v["backend99"], v["out99"], v["total50"], v["total99"], v["total999"], slow, burst,
+            v["client50"], v["client99"], v["wire+turn99"] }
     ' "$work/legs-$p-$r.txt" >> "$report"
     [ "${dropped:-0}" = 0 ] || echo "$p round $r: tcpdump dropped $dropped packets" >> "$work/notes.txt"
     { echo; echo "**$p, round $r** (per second of the run: each leg's p99; backend connections opened and closed;" \
