@@ -42,10 +42,7 @@ NOFILE=$(ulimit -n); CONN_CAP=1024; IDLE_PER_HOST=$(( CONNECTIONS > 64 ? CONNECT
 TRANSPORT=${BENCH_TRANSPORT:-auto}
 make_certs "$work" "snipool legs CA"
 DOCROOT=$work/docroot; mkdir -p "$DOCROOT"
-B_HTTP=$(free_port); B_TLS=$(free_port); B_BULK=$(free_port)
-write_backend_conf "$work/backend"
-nginx -c "$work/backend/nginx.conf" -p "$work/backend" & track $!
-wait_port "$B_HTTP" 10 || die "the backend did not start"
+start_backend "$work/backend"
 
 declare -A PORT
 for p in $PROXIES; do

@@ -153,11 +153,7 @@ mkdir -p "$DOCROOT"
 BULK_BYTES=$((BULK_MIB * 1048576))
 truncate -s "$BULK_BYTES" "$DOCROOT/bulk.bin"   # sparse: no disk, served from the page cache
 
-B_HTTP=$(free_port); B_TLS=$(free_port); B_BULK=$(free_port)
-write_backend_conf "$work/backend"
-nginx -c "$work/backend/nginx.conf" -p "$work/backend" > "$work/backend/stdout.log" 2>&1 &
-track $!
-wait_port "$B_HTTP" 20 && wait_port "$B_TLS" 20 && wait_port "$B_BULK" 20 || die "the nginx backend did not start"
+start_backend "$work/backend"
 
 # Scenario 9's TLS backend, a process of its own so that its stub_status counts only the re-encrypted traffic. B_REENC
 # stays empty without that scenario: then the proxies get no re-encrypting routes (bench/lib/configs.sh).

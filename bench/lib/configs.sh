@@ -53,6 +53,17 @@ $(nginx_temp_paths "$dir")
 CONF
 }
 
+# start_backend DIR: the backend's ports (B_HTTP, B_TLS, B_BULK, from the kernel), its configuration in DIR, the
+# process started and tracked, and its ports answering. Needs common.sh and what write_backend_conf reads.
+start_backend() {
+  local dir=$1
+  B_HTTP=$(free_port); B_TLS=$(free_port); B_BULK=$(free_port)
+  write_backend_conf "$dir"
+  nginx -c "$dir/nginx.conf" -p "$dir" > "$dir/stdout.log" 2>&1 &
+  track $!
+  wait_port "$B_HTTP" 20 && wait_port "$B_TLS" 20 && wait_port "$B_BULK" 20 || die "the nginx backend did not start"
+}
+
 # write_backend_conf DIR: the backend, one nginx process (daemon off, master_process off, as in e2e/).
 write_backend_conf() {
   local dir=$1

@@ -120,8 +120,9 @@ def main():
             continue
         if dport in (a.proxy_port, a.backend_port):
             rid = request_id(payload)
-            if rid is not None and rid not in t[0 if dport == a.proxy_port else 1]:   # not a retransmission
-                t[0 if dport == a.proxy_port else 1][rid] = ts
+            seen = t[0 if dport == a.proxy_port else 1]
+            if rid is not None and rid not in seen:   # not a retransmission
+                seen[rid] = ts
                 ends[(sport, dport, (seq + length) & 0xffffffff)] = rid
                 if dport == a.proxy_port:
                     conn_requests[sport].append(rid)
@@ -179,15 +180,14 @@ def main():
         print(f"leg wire+turn p50 {pct(both, .5):.0f} p90 {pct(both, .9):.0f} p99 {pct(both, .99):.0f} "
               f"p99.9 {pct(both, .999):.0f} mean {sum(both) / len(both):.0f}")
         # The client's turn by the response's place in its burst: a client handles a burst's responses in turn.
-        places = collections.defaultdict(list)
+        places = {name: [] for name in ("1st", "2nd-4th", "5th-16th", "17th+")}
         for rid, v in turns.items():
-            if rid not in position:
-                continue
-            k = position[rid]
-            places["1st" if k == 0 else "2nd-4th" if k < 4 else "5th-16th" if k < 16 else "17th+"].append(v)
+            k = position.get(rid)
+            if k is not None:
+                places["1st" if k == 0 else "2nd-4th" if k < 4 else "5th-16th" if k < 16 else "17th+"].append(v)
         print("client's turn by place in burst: " + "; ".join(
-            f"{k} n {len(v)} p50 {pct(sorted(v), .5):.0f} p99 {pct(sorted(v), .99):.0f}"
-            for k, v in ((k, places[k]) for k in ("1st", "2nd-4th", "5th-16th", "17th+")) if v))
+            f"{k} n {len(v)} p50 {pct(v, .5):.0f} p99 {pct(v, .99):.0f}"
+            for k, v in ((k, sorted(v)) for k, v in places.items()) if v))
     slow = sorted(done, key=legs["total"])[int(.99 * len(done)):]
     print("slowest-1% " + " ".join(f"{n} {sum(legs[n](r) for r in slow) / len(slow):.0f}"
                                    for n in ("in", "backend", "out")))

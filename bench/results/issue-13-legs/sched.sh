@@ -7,9 +7,7 @@ out=${1:?an output directory}; mkdir -p "$out"
 work=$(mktemp -d /dev/shm/sched.XXXX); trap 'bench_cleanup; rm -rf "$work"' EXIT
 CONNECTIONS=50; NOFILE=$(ulimit -n); CONN_CAP=1024; IDLE_PER_HOST=64; TRANSPORT=auto
 make_certs "$work" "sched CA"; DOCROOT=$work/docroot; mkdir -p "$DOCROOT"
-B_HTTP=$(free_port); B_TLS=$(free_port); B_BULK=$(free_port)
-write_backend_conf "$work/backend"; nginx -c "$work/backend/nginx.conf" -p "$work/backend" & track $!
-wait_port "$B_HTTP" 10
+start_backend "$work/backend"
 SP=$(free_port); write_snipool_conf "$work/snipool.yaml" "$SP" "$(free_port)" "$(free_port)"
 HP=$(free_port); write_haproxy_conf "$work/haproxy.cfg" "$HP" "$(free_port)"
 env SNIPOOL_JAR=/tmp/head.jar JAVA_OPTS="-Xmx256m" "$root/bin/snipool" --config "$work/snipool.yaml" > "$work/s.out" 2>&1 & track $!
