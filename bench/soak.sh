@@ -54,11 +54,7 @@ cp "$JAR" "$work/snipool.jar"   # a private copy: a build running meanwhile cann
 make_certs "$work" "snipool soak CA"
 DOCROOT=$work/docroot NOFILE=8192 CONN_CAP=4096 IDLE_PER_HOST=64
 mkdir -p "$DOCROOT"
-B_HTTP=$(free_port); B_TLS=$(free_port); B_BULK=$(free_port)
-write_backend_conf "$work/backend"
-nginx -c "$work/backend/nginx.conf" -p "$work/backend" > "$work/backend/stdout.log" 2>&1 &
-track $!
-wait_port "$B_HTTP" 20 && wait_port "$B_TLS" 20 || die "the nginx backend did not start"
+start_backend "$work/backend"
 
 # --- snipool -------------------------------------------------------------------------------------------------------
 HTTP=$(free_port); TLS=$(free_port); ADMIN=$(free_port)

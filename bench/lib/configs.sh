@@ -16,7 +16,8 @@
 #                    (port $B_REENC, a separate nginx), sending the SNI backend.reenc.bench.test and verifying the
 #                    backend's certificate against the bench CA
 #
-# Globals read: B_HTTP B_TLS B_BULK B_REENC CERT KEY CA DOCROOT NOFILE CONN_CAP IDLE_PER_HOST TERM_DIR TRANSPORT
+# Globals read: B_HTTP B_TLS B_BULK B_REENC CERT KEY CA DOCROOT NOFILE CONN_CAP IDLE_PER_HOST TERM_DIR; TRANSPORT, ACCEPT and
+# DEFER_ACCEPT when set (snipool's defaults otherwise)
 
 NGINX_STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
 
@@ -169,7 +170,7 @@ metrics: { bind: "127.0.0.1:$admin" }
 shutdown: { drain_timeout: 0 }
 access_log: { enabled: false }
 logging: { level: warn }
-transport: $TRANSPORT
+transport: ${TRANSPORT:-auto}
 accept: ${ACCEPT:-per_loop}
 CONF
 }
