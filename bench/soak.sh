@@ -25,6 +25,8 @@ QUIET_TIMEOUT=${SOAK_QUIET_TIMEOUT:-60}        # seconds snipool gets to settle 
 SLOW=${SOAK_SLOW_SECONDS:-10}                  # a response slower than this is a failure (wrk's timeout)
 JAVA_OPTS=${SOAK_JAVA_OPTS:--Xmx256m}
 JAR=${SOAK_JAR:-$root/proxy-app/target/snipool.jar}
+TRANSPORT=${SOAK_TRANSPORT:-auto}              # snipool's transport key: auto (io_uring here), io_uring, epoll or nio
+ACCEPT=${SOAK_ACCEPT:-per_loop}                # snipool's accept key: per_loop (the default) or shared
 
 for n in DURATION INTERVAL HEAP_PCT HEAP_MIB KEEPALIVE CLOSING TLS_CLIENTS HOSTILE QUIET_TIMEOUT SLOW; do
   [[ ${!n} =~ ^[0-9]+$ ]] || die "SOAK_$n must be a whole number, got '${!n}'"
