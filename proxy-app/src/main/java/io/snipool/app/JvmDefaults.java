@@ -22,21 +22,12 @@ final class JvmDefaults {
      *   are enabled on the first buffer it allocates, and on a JVM not recording that first question loads JFR's
      *   metadata on an event loop: a tenth of the CPU spent before the first proxied response (docs/performance.md,
      *   "Start-up"). {@code true} brings the events back for a profiling session.</li>
-     *   <li>{@code io.netty.iouring.pollAddMultishotEnabled}: on io_uring, a channel waits for input with a one-shot
-     *   poll, armed afresh each time it waits, instead of one multishot poll for its whole life. Netty 4.2.18 treats
-     *   a multishot poll's completions as edges. When a peer's last bytes and the reset that ends its connection arrive
-     *   together, one completion stands for both: Netty reads the bytes, the kernel reports the socket empty, and Netty waits on a
-     *   poll that has already fired for the end. The channel never learns its peer is gone; a passthrough tunnel
-     *   stayed open until its idle timeout, holding a {@code limits.max_connections} slot, about one in 800 under the
-     *   soak's TLS load ({@code TlsTunnelTest}, bench/soak.sh). The kernel checks a one-shot poll's socket when
-     *   arming it, so the end is seen.</li>
      * </ul>
      */
     static final Map<String, String> DEFAULTS = Map.of(
             "jdk.tls.rejectClientInitiatedRenegotiation", "true",
             "io.netty.allocator.type", "pooled",
-            "io.netty.jfr.enabled", "false",
-            "io.netty.iouring.pollAddMultishotEnabled", "false");
+            "io.netty.jfr.enabled", "false");
 
     private JvmDefaults() {
     }
