@@ -84,13 +84,25 @@ heap_after_gc_kib() {
   timeout 60 jcmd "$PID" GC.run > /dev/null || die "jcmd GC.run failed"
   timeout 30 jstat -gc "$PID" | awk 'NR == 2 { printf "%d\n", $3 + $4 + $8 }'
 }
-# settle: waits until snipool has no active client connection and no leased backend connection.
+# open_series: the series settle waits on that are above 0, with their labels (which listener, which backend).
+open_series() {
+  curl -sf --max-time 5 "http://127.0.0.1:$ADMIN/metrics" \
+    | awk '($1 ~ /^snipool_connections_active[{]/ || $1 ~ /^snipool_pool_active_connections[{]/) && $2 > 0 {
+             printf "%s%s %s", sep, $1, $2; sep = "; " }'
+}
+# settle: waits until snipool has no active client connection and no leased backend connection. Every 5 s of
+# waiting it logs the series still above 0, and at the end how long it took when that was more than a second.
 settle() {
-  local deadline=$((SECONDS + QUIET_TIMEOUT))
+  local start=$SECONDS deadline=$((SECONDS + QUIET_TIMEOUT)) next=$((SECONDS + 5))
   until [ "$(metric snipool_connections_active)" = 0 ] && [ "$(metric snipool_pool_active_connections)" = 0 ]; do
     [ "$SECONDS" -lt "$deadline" ] || return 1
+    if [ "$SECONDS" -ge "$next" ]; then
+      log "still open after $((SECONDS - start)) s: $(open_series)"
+      next=$((SECONDS + 5))
+    fi
     sleep 0.5
   done
+  [ $((SECONDS - start)) -le 1 ] || log "settled after $((SECONDS - start)) s"
 }
 
 # --- warm-up, then the baseline ------------------------------------------------------------------------------------
