@@ -71,9 +71,11 @@ body=$(curl -sS --max-time 10 --cacert "$CA" --resolve "tls.bench.test:$TLS:127.
        || true)
 [ "$body" = "hello over tls" ] || die "the TLS route does not work: '$body'"
 
+# metrics_text: snipool's Prometheus page.
+metrics_text() { curl -sf --max-time 5 "http://127.0.0.1:$ADMIN/metrics"; }
 # metric NAME: a Prometheus series summed over its labels.
 metric() {
-  curl -sf --max-time 5 "http://127.0.0.1:$ADMIN/metrics" \
+  metrics_text \
     | awk -v name="$1" '$1 == name || index($1, name "{") == 1 { sum += $2 } END { printf "%d\n", sum }'
 }
 fds() { find "/proc/$PID/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
@@ -86,7 +88,7 @@ heap_after_gc_kib() {
 }
 # open_series: the series settle waits on that are above 0, with their labels (which listener, which backend).
 open_series() {
-  curl -sf --max-time 5 "http://127.0.0.1:$ADMIN/metrics" \
+  metrics_text \
     | awk '($1 ~ /^snipool_connections_active[{]/ || $1 ~ /^snipool_pool_active_connections[{]/) && $2 > 0 {
              printf "%s%s %s", sep, $1, $2; sep = "; " }'
 }

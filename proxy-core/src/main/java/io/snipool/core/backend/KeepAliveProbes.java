@@ -5,6 +5,7 @@ import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.snipool.config.TcpKeepAlive;
+import io.snipool.core.loop.ChannelTransport;
 import jdk.net.ExtendedSocketOptions;
 
 /**
@@ -31,16 +32,13 @@ public final class KeepAliveProbes {
         int idle = (int) keepAlive.idle().toSeconds();
         int interval = (int) keepAlive.interval().toSeconds();
         boolean set = config.setOption(ChannelOption.SO_KEEPALIVE, true);
-        String transport = channel.getClass().getPackageName();
-        if (transport.equals("io.netty.channel.uring")) {
-            return set && IoUring.apply(config, idle, interval, keepAlive.count());
-        }
-        if (transport.equals("io.netty.channel.epoll")) {
-            return set && Epoll.apply(config, idle, interval, keepAlive.count());
-        }
-        return set && config.setOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), idle)
-                && config.setOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL), interval)
-                && config.setOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), keepAlive.count());
+        return switch (ChannelTransport.of(channel)) {
+            case IO_URING -> set && IoUring.apply(config, idle, interval, keepAlive.count());
+            case EPOLL -> set && Epoll.apply(config, idle, interval, keepAlive.count());
+            case OTHER -> set && config.setOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), idle)
+                    && config.setOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL), interval)
+                    && config.setOption(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), keepAlive.count());
+        };
     }
 
     private static final class IoUring {

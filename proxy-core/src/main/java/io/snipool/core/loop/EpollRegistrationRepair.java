@@ -41,7 +41,7 @@ public final class EpollRegistrationRepair {
      * on the epoll transport, installs the repair (once); on the others, does nothing.
      */
     public static void afterInputShutdown(Channel channel) {
-        if (!channel.getClass().getPackageName().equals(EPOLL_PACKAGE) || !Registrations.AVAILABLE
+        if (ChannelTransport.of(channel) != ChannelTransport.EPOLL || !Registrations.AVAILABLE
                 || channel.pipeline().get(HANDLER_NAME) != null) {
             return;
         }

@@ -4,6 +4,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
+import io.snipool.core.loop.ChannelTransport;
 import java.io.IOException;
 import java.nio.channels.NotYetConnectedException;
 
@@ -27,9 +28,6 @@ import java.nio.channels.NotYetConnectedException;
  */
 final class HalfClose {
 
-    /** Netty's io_uring channels, by package: the epoll and io_uring classes may be absent from the class path. */
-    private static final String IO_URING_PACKAGE = "io.netty.channel.uring";
-
     private HalfClose() {
     }
 
@@ -44,7 +42,7 @@ final class HalfClose {
         if (inputOpen) {
             side.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
         }
-        if (side.getClass().getPackageName().equals(IO_URING_PACKAGE) && side instanceof UnixChannel unix
+        if (ChannelTransport.of(side) == ChannelTransport.IO_URING && side instanceof UnixChannel unix
                 && unix.fd() instanceof Socket socket) {
             try {
                 socket.shutdown(false, true);
