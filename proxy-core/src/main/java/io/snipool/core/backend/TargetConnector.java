@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.snipool.config.HostPort;
 import io.snipool.config.InetLiterals;
+import io.snipool.core.loop.ReadsEndAtClose;
 import io.snipool.core.route.TargetPolicy;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -34,10 +35,11 @@ public final class TargetConnector {
         void failed(String reason);
     }
 
-    private static final ChannelInitializer<Channel> NO_HANDLERS = new ChannelInitializer<>() {
+    private static final ChannelInitializer<Channel> TRANSPORT_HANDLERS = new ChannelInitializer<>() {
         @Override
         protected void initChannel(Channel channel) {
-            // The caller installs its own handlers once connected.
+            // Only what the transport needs; the caller installs its own handlers once connected.
+            ReadsEndAtClose.install(channel);
         }
     };
 
@@ -54,7 +56,7 @@ public final class TargetConnector {
                            Duration connectTimeout) {
         this.loop = loop;
         this.resolver = resolver;
-        this.bootstrap = new Bootstrap().group(loop).channelFactory(channels).handler(NO_HANDLERS)
+        this.bootstrap = new Bootstrap().group(loop).channelFactory(channels).handler(TRANSPORT_HANDLERS)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
                         connectTimeout.toMillis()))
                 // No TCP_NODELAY: every Netty socket channel (io_uring, epoll, NIO) enables it when made, and

@@ -6,6 +6,7 @@ import io.snipool.core.accept.ClientConnection;
 import io.snipool.core.accept.ConnectionHandler;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.failure.FailureKind;
+import io.snipool.core.loop.ReadsEndAtClose;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -119,6 +120,7 @@ public final class ListenerVerticle extends VerticleBase {
      */
     private void acceptShared(NetSocket socket) {
         NetSocketInternal internal = (NetSocketInternal) socket;
+        ReadsEndAtClose.install(internal.channelHandlerContext().channel());
         ClientConnection connection = new ClientConnection(internal.channelHandlerContext().channel(),
                 internal.channelHandlerContext().name(), inet(socket.remoteAddress()), inet(socket.localAddress()));
         socket.shutdownHandler(connection::drain);
