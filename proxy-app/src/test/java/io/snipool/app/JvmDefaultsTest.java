@@ -13,7 +13,8 @@ class JvmDefaultsTest {
         JvmDefaults.apply(properties);
         assertThat(properties).containsEntry("io.netty.allocator.type", "pooled")
                 .containsEntry("jdk.tls.rejectClientInitiatedRenegotiation", "true")
-                .containsEntry("io.netty.jfr.enabled", "false");
+                .containsEntry("io.netty.jfr.enabled", "false")
+                .containsEntry("io.netty.iouring.pollAddMultishotEnabled", "false");
     }
 
     @Test
