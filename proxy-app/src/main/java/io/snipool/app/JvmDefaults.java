@@ -24,10 +24,10 @@ final class JvmDefaults {
      *   "Start-up"). {@code true} brings the events back for a profiling session.</li>
      *   <li>{@code io.netty.iouring.pollAddMultishotEnabled}: on io_uring, a channel waits for input with a one-shot
      *   poll, armed afresh each time it waits, instead of one multishot poll for its whole life. With Netty 4.2.18's
-     *   multishot polls, when a peer's last bytes and the reset or FIN that ends its connection arrive together, the
+     *   multishot polls, when a peer's last bytes and the reset that ends its connection arrive together, the
      *   poll completions for both come while the read of the bytes is in flight and ask for nothing; the read's
-     *   completion reports the socket empty (an end is not data), which ends Netty's read loop; and the multishot
-     *   poll does not fire again. The channel never learns its peer is gone: a passthrough tunnel stayed open until
+     *   completion reports the socket empty (a FIN would count as unread, a reset does not), which ends Netty's
+     *   read loop; and the multishot poll does not fire again. The channel never learns its peer is gone: a passthrough tunnel stayed open until
      *   its idle timeout, holding a {@code limits.max_connections} slot, about one in 800 under the soak's TLS load
      *   ({@code TlsTunnelTest}, bench/soak.sh). The kernel checks a one-shot poll's socket as it arms it, so the end
      *   is seen.</li>

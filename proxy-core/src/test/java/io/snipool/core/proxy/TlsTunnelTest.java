@@ -51,8 +51,8 @@ class TlsTunnelTest {
             """;
     private static final Duration WAIT = Await.TIMEOUT;
     private static final long BULK_BYTES = 32L << 20;
-    private static final int RESETTING_CLIENTS = 4;
-    private static final int RESETS_PER_CLIENT = 100;
+    private static final int ENDING_CLIENTS = 4;
+    private static final int ENDINGS_PER_CLIENT = 100;
 
     private final byte[] hello = new HelloBuilder().serverName("t.test").records();
     private TestProxy proxy;
@@ -148,21 +148,40 @@ class TlsTunnelTest {
      */
     @Test
     void everyBackendThatAnswersAndResetsEndsItsTunnel(Vertx vertx) throws Exception {
+        everyTunnelEnds(vertx, true);
+    }
+
+    /**
+     * The same with a backend that answers and closes in order: its bytes and its FIN arrive together. The kernel
+     * tells Netty a FIN is still to be read, so this one passed with multishot polls too; it keeps the ordinary end.
+     */
+    @Test
+    void everyBackendThatAnswersAndClosesEndsItsTunnel(Vertx vertx) throws Exception {
+        everyTunnelEnds(vertx, false);
+    }
+
+    /**
+     * {@value #ENDING_CLIENTS} clients x {@value #ENDINGS_PER_CLIENT} connections to a backend that answers the
+     * hello with 40 bytes and closes, with a reset if {@code reset}; each client reads until snipool closes.
+     */
+    private void everyTunnelEnds(Vertx vertx, boolean reset) throws Exception {
         byte[] answer = new byte[40];
         new Random(5).nextBytes(answer);
         socketBackend = SocketBackend.start(backend -> {
             expectHello(backend);
             backend.getOutputStream().write(answer);
-            backend.setSoLinger(true, 0);
+            if (reset) {
+                backend.setSoLinger(true, 0);
+            }
         });
         startProxy(vertx, socketBackend.port());
 
         List<CompletableFuture<Void>> clients = new ArrayList<>();
-        ExecutorService threads = Executors.newFixedThreadPool(RESETTING_CLIENTS);
+        ExecutorService threads = Executors.newFixedThreadPool(ENDING_CLIENTS);
         try {
-            for (int c = 0; c < RESETTING_CLIENTS; c++) {
+            for (int c = 0; c < ENDING_CLIENTS; c++) {
                 clients.add(CompletableFuture.runAsync(() -> {
-                    for (int i = 0; i < RESETS_PER_CLIENT; i++) {
+                    for (int i = 0; i < ENDINGS_PER_CLIENT; i++) {
                         try (RawClient client = RawClient.connect(proxy.port("edge"))) {
                             client.write(hello);
                             assertThat(client.readUntilClosed()).isEqualTo(answer);
@@ -179,7 +198,7 @@ class TlsTunnelTest {
             threads.shutdownNow();
         }
         Await.until("no tunnel left open", proxy::active, active -> active == 0);
-        assertThat(proxy.connections("edge", Outcome.TUNNELLED)).isEqualTo(RESETTING_CLIENTS * RESETS_PER_CLIENT);
+        assertThat(proxy.connections("edge", Outcome.TUNNELLED)).isEqualTo(ENDING_CLIENTS * ENDINGS_PER_CLIENT);
     }
 
     @Test
