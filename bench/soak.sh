@@ -92,13 +92,16 @@ open_series() {
     | awk '($1 ~ /^snipool_connections_active[{]/ || $1 ~ /^snipool_pool_active_connections[{]/) && $2 > 0 {
              printf "%s%s %s", sep, $1, $2; sep = "; " }'
 }
-# client_sockets: snipool's sockets on its two listeners' ports, as ss(8) shows them (state, queues, peer, timer),
-# one line each: what a connection still counted open is doing on the wire.
-client_sockets() {
-  ss -tnoH state all "( sport = :$HTTP or sport = :$TLS )" 2>/dev/null | awk '$1 != "LISTEN"' | sed 's/^/    /'
+# open_sockets: snipool's own TCP sockets as ss(8) shows them (state, queues, peer, timer), one line each, but for
+# the listening ones and its connections to the HTTP backend (the pool's): what a connection still counted open is
+# doing on the wire, on its client's side and its backend's. A client socket that is gone from the kernel (reset, or
+# closed) while snipool still counts its connection shows as no line at all.
+open_sockets() {
+  ss -tnpoH state all 2>/dev/null | awk -v pid="pid=$PID," -v pool=":$B_HTTP" \
+    'index($0, pid) && $1 != "LISTEN" && substr($5, length($5) - length(pool) + 1) != pool' | sed 's/^/    /'
 }
 # settle: waits until snipool has no active client connection and no leased backend connection. Every 5 s of
-# waiting it logs the series still above 0 and the listeners' sockets, and at the end how long it took when that
+# waiting it logs the series still above 0 and snipool's sockets, and at the end how long it took when that
 # was more than a second.
 settle() {
   local start=$SECONDS deadline=$((SECONDS + QUIET_TIMEOUT)) next=$((SECONDS + 5))
@@ -106,7 +109,7 @@ settle() {
     [ "$SECONDS" -lt "$deadline" ] || return 1
     if [ "$SECONDS" -ge "$next" ]; then
       log "still open after $((SECONDS - start)) s: $(open_series)"
-      client_sockets >&2
+      open_sockets >&2
       next=$((SECONDS + 5))
     fi
     sleep 0.5
