@@ -27,10 +27,10 @@ final class JvmDefaults {
      *   multishot polls, when a peer's last bytes and the reset that ends its connection arrive together, the
      *   poll completions for both come while the read of the bytes is in flight and ask for nothing; the read's
      *   completion reports the socket empty (a FIN would count as unread, a reset does not), which ends Netty's
-     *   read loop; and the multishot poll does not fire again. The channel never learns its peer is gone: a passthrough tunnel stayed open until
-     *   its idle timeout, holding a {@code limits.max_connections} slot, about one in 800 under the soak's TLS load
-     *   ({@code TlsTunnelTest}, bench/soak.sh). The kernel checks a one-shot poll's socket as it arms it, so the end
-     *   is seen.</li>
+     *   read loop; and the multishot poll does not fire again. The channel never learns its peer is gone: a
+     *   passthrough tunnel stayed open until its idle timeout, holding a {@code limits.max_connections} slot, about
+     *   one in 800 under the soak's TLS load ({@code TlsTunnelTest}, bench/soak.sh). The kernel checks a one-shot
+     *   poll's socket as it arms it, so the end is seen.</li>
      * </ul>
      */
     static final Map<String, String> DEFAULTS = Map.of(

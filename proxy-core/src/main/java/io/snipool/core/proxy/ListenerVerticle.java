@@ -1,5 +1,6 @@
 package io.snipool.core.proxy;
 
+import io.netty.channel.ChannelHandlerContext;
 import io.snipool.config.InetLiterals;
 import io.snipool.config.ListenerConfig;
 import io.snipool.core.accept.ClientConnection;
@@ -119,10 +120,10 @@ public final class ListenerVerticle extends VerticleBase {
      * its addresses as Vert.x read them (from the PROXY header when there was one), its drain Vert.x's shutdown.
      */
     private void acceptShared(NetSocket socket) {
-        NetSocketInternal internal = (NetSocketInternal) socket;
-        ReadsEndAtClose.install(internal.channelHandlerContext().channel());
-        ClientConnection connection = new ClientConnection(internal.channelHandlerContext().channel(),
-                internal.channelHandlerContext().name(), inet(socket.remoteAddress()), inet(socket.localAddress()));
+        ChannelHandlerContext anchor = ((NetSocketInternal) socket).channelHandlerContext();
+        ReadsEndAtClose.install(anchor.channel());
+        ClientConnection connection = new ClientConnection(anchor.channel(), anchor.name(),
+                inet(socket.remoteAddress()), inet(socket.localAddress()));
         socket.shutdownHandler(connection::drain);
         accept(connection);
     }
