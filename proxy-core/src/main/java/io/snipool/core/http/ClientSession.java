@@ -25,7 +25,6 @@ import io.snipool.core.accesslog.AccessRecord;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.failure.FailureKind;
 import io.snipool.core.loop.Deadline;
-import io.snipool.core.loop.EpollRegistrationRepair;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.logging.Level;
@@ -515,9 +514,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Strict
     public void userEventTriggered(ChannelHandlerContext context, Object event) {
         if (event instanceof ChannelInputShutdownEvent || event instanceof ChannelInputShutdownReadComplete) {
             // The end of the client's stream comes as a message, in order after the requests before it; the events
-            // say nothing more, and the pipeline's end behind has no use for them. The responses still to go out
-            // need the socket watched for write room.
-            EpollRegistrationRepair.afterInputShutdown(channel);
+            // say nothing more, and the pipeline's end behind has no use for them.
             return;
         }
         if (event instanceof SslCloseCompletionEvent closure && closure.isSuccess() && phase != Phase.CLOSED

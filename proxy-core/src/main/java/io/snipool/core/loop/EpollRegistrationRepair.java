@@ -9,22 +9,33 @@ import java.lang.invoke.VarHandle;
 import java.util.logging.Logger;
 
 /**
- * Lets a half-closed socket on the epoll transport be watched for write room again, working around a bug of Netty
- * 4.2.18's epoll transport. When a channel's epoll interest set becomes empty, Netty removes its socket from epoll
- * ({@code EPOLL_CTL_DEL}, netty/netty#16689) but leaves its registration marked as added, so the next interest is
- * an {@code EPOLL_CTL_MOD} of a socket epoll no longer has: it fails with ENOENT, and the channel's output is shut
- * with its bytes still queued. A socket's interest set empties once its peer's FIN came (nothing left to read) and
- * nothing waits to be written; the next write that finds the socket buffer full needs {@code EPOLLOUT}, and fails.
- * That is a client that half-closes and then downloads more than the socket buffers hold, through a tunnel or as an
- * HTTP response, or a backend that half-closes while the client still uploads.
+ * Lets a socket on the epoll transport be watched again after Netty dropped it from epoll, working around a bug of
+ * Netty 4.2.18's epoll transport. When a channel's epoll interest set becomes empty, Netty removes its socket from
+ * epoll ({@code EPOLL_CTL_DEL}, netty/netty#16689) but leaves its registration marked as added, so the next interest
+ * is an {@code EPOLL_CTL_MOD} of a socket epoll no longer has: it fails with ENOENT, and Netty shuts the channel's
+ * output (a write waiting for room) or closes the channel (a read asked for). Two ways lead there:
+ * <ul>
+ *   <li>A socket whose peer's FIN came (nothing left to read, so no {@code EPOLLIN} or {@code EPOLLRDHUP}) and for
+ *       which nothing waits to be written. The next write that finds the socket buffer full needs {@code EPOLLOUT},
+ *       and fails: a client that half-closes and then downloads more than the socket buffers hold, through a tunnel
+ *       or as an HTTP response, or a backend that half-closes while the client still uploads.</li>
+ *   <li>A new connection handed a closed one's event. Netty's epoll events name a socket by its descriptor number
+ *       alone; when handling one event closes a connection (a tunnel closes both of its sides) and a connection
+ *       accepted in the same batch of events reuses its number, the closed one's later event in the batch, often its
+ *       peer's FIN, goes to the new one. That takes {@code EPOLLRDHUP} out of its interest set, and a new
+ *       passthrough connection, which reads nothing while its backend is dialled, is left with none: it was closed
+ *       the moment its tunnel started reading. About one connection in 60,000 under TlsTunnelTest's churn
+ *       (4 clients, a new connection each time, both sides reset in turn). The same event on a backend channel
+ *       still connecting closes it, which {@code TargetConnector} answers by connecting once more.</li>
+ * </ul>
  *
- * <p>The repair: {@link #afterInputShutdown} puts a handler at the head of such a channel's pipeline. Before each
- * flush and each read request (the two ways a pipeline asks for an interest), a registration that Netty left marked
- * added with an empty interest set is marked pending again, which is what it is: Netty then adds the socket back
- * ({@code EPOLL_CTL_ADD}) when it next needs an interest. Netty's registration state is private; it is reached by
- * reflection, looked up once. If the lookup fails (another Netty), there is no repair and the log says so once.
- * Channels of the other transports, and channels whose input has not ended, get nothing: their cost is nil.
- * Remove this class once snipool runs on a Netty whose epoll transport re-adds a removed socket.
+ * <p>The repair: {@link #install} puts a handler at the head of every epoll channel snipool accepts or connects.
+ * Before each flush and each read request (the two ways a pipeline asks for an interest), a registration that Netty
+ * left marked added with an empty interest set is marked pending again, which is what it is: Netty then adds the
+ * socket back ({@code EPOLL_CTL_ADD}) when it next needs an interest. Netty's registration state is private; it is
+ * reached by reflection, looked up once. If the lookup fails (another Netty), there is no repair and the log says so
+ * once. Channels of the other transports get nothing. Remove this class once snipool runs on a Netty whose epoll
+ * transport re-adds a removed socket.
  */
 public final class EpollRegistrationRepair {
 
@@ -36,11 +47,8 @@ public final class EpollRegistrationRepair {
     private EpollRegistrationRepair() {
     }
 
-    /**
-     * To be called when {@code channel}'s input has ended (its peer's FIN came) while it may still be written to:
-     * on the epoll transport, installs the repair (once); on the others, does nothing.
-     */
-    public static void afterInputShutdown(Channel channel) {
+    /** Installs the repair (once) at the head of {@code channel}'s pipeline if it runs on epoll; else does nothing. */
+    public static void install(Channel channel) {
         if (ChannelTransport.of(channel) != ChannelTransport.EPOLL || !Registrations.AVAILABLE
                 || channel.pipeline().get(HANDLER_NAME) != null) {
             return;

@@ -7,7 +7,7 @@ import io.snipool.core.accept.ClientConnection;
 import io.snipool.core.accept.ConnectionHandler;
 import io.snipool.core.failure.Failure;
 import io.snipool.core.failure.FailureKind;
-import io.snipool.core.loop.ReadsEndAtClose;
+import io.snipool.core.loop.TransportRepairs;
 import io.snipool.core.metrics.ProxyMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -121,7 +121,7 @@ public final class ListenerVerticle extends VerticleBase {
      */
     private void acceptShared(NetSocket socket) {
         ChannelHandlerContext anchor = ((NetSocketInternal) socket).channelHandlerContext();
-        ReadsEndAtClose.install(anchor.channel());
+        TransportRepairs.install(anchor.channel());
         ClientConnection connection = new ClientConnection(anchor.channel(), anchor.name(),
                 inet(socket.remoteAddress()), inet(socket.localAddress()));
         socket.shutdownHandler(connection::drain);

@@ -13,7 +13,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.snipool.core.accept.ClientConnection;
 import io.snipool.core.accept.ConnectionHandler;
-import io.snipool.core.loop.ReadsEndAtClose;
+import io.snipool.core.loop.TransportRepairs;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.internal.ContextInternal;
@@ -115,7 +115,7 @@ final class LoopAcceptor {
         }
         open.put(channel, null);
         channel.closeFuture().addListener(forget);
-        ReadsEndAtClose.install(channel);
+        TransportRepairs.install(channel);
         if (proxyHeaderTimeout == null) {
             connected(channel, null, null);
             return;

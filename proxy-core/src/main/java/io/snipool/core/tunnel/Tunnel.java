@@ -9,7 +9,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.snipool.core.loop.Deadline;
-import io.snipool.core.loop.EpollRegistrationRepair;
+import io.snipool.core.loop.LostResetWatch;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -81,6 +81,8 @@ public final class Tunnel {
     private boolean finSentToClient;
     private boolean closed;
     private long endNanos;
+    /** Set while the tunnel waits for the end of a side it sent a FIN to, on io_uring. */
+    private LostResetWatch lostReset;
 
     private Tunnel(Channel client, Channel backend, Duration idleTimeout, Observer observer) {
         this.client = client;
@@ -168,17 +170,11 @@ public final class Tunnel {
      * have been passed on, the tunnel is complete.
      */
     void inputShutdown(Direction direction) {
-        Channel source = direction == Direction.CLIENT_TO_BACKEND ? client : backend;
         Channel target = direction == Direction.CLIENT_TO_BACKEND ? backend : client;
         if (direction == Direction.CLIENT_TO_BACKEND) {
             clientInputDone = true;
         } else {
             backendInputDone = true;
-        }
-        if (!(clientInputDone && backendInputDone)) {
-            // The other direction may still write to the side that ended: it must keep being watched for room.
-            // Once both have ended, nothing new is written (what is queued keeps its EPOLLOUT until it is out).
-            EpollRegistrationRepair.afterInputShutdown(source);
         }
         if (nothingQueued(target)) {
             finFlushed(direction, target);
@@ -208,6 +204,11 @@ public final class Tunnel {
         } else if (target instanceof DuplexChannel duplex && target.isActive()) {
             boolean targetInputDone = target == client ? clientInputDone : backendInputDone;
             HalfClose.sendFin(duplex, !targetInputDone);
+            if (!targetInputDone) {
+                // The tunnel now waits for the target's own end; io_uring may not report it if it is a reset.
+                lostReset = LostResetWatch.start(target, () -> close(target == client ? CloseReason.CLIENT_CLOSED
+                        : CloseReason.BACKEND_CLOSED));
+            }
         }
     }
 
@@ -267,6 +268,9 @@ public final class Tunnel {
         closed = true;
         endNanos = System.nanoTime();
         idle.dispose();
+        if (lostReset != null) {
+            lostReset.stop();
+        }
         observer.closed(this, reason);
     }
 
