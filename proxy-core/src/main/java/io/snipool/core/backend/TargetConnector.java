@@ -162,11 +162,12 @@ public final class TargetConnector {
     }
 
     /**
-     * On epoll, a connect that ended with its channel closed under it, not refused or timed out: a closed
+     * On epoll, a connect that ended with its channel closed under it, not refused or timed out: most likely a closed
      * connection's event that Netty handed to this one, which reused its descriptor number in the same batch of
      * events, and whose {@code EPOLLRDHUP} made Netty close a channel not yet connected (see
      * {@link io.snipool.core.loop.EpollRegistrationRepair}). Nothing was sent yet, so the connect is tried once more,
-     * on a new socket. Two dials in about 300,000 under TlsTunnelTest's churn on epoll.
+     * on a new socket. Two dials in about 300,000 under TlsTunnelTest's churn on epoll. (A loop shutting down closes
+     * channels too; its second connect fails the same way, within the connect timeout.)
      */
     private static boolean closedByAStaleEvent(Channel channel, Throwable cause) {
         return cause instanceof ClosedChannelException && ChannelTransport.of(channel) == ChannelTransport.EPOLL;

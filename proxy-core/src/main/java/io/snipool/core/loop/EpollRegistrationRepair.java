@@ -28,6 +28,11 @@ import java.util.logging.Logger;
  *       (4 clients, a new connection each time, both sides reset in turn). The same event on a backend channel
  *       still connecting closes it, which {@code TargetConnector} answers by connecting once more.</li>
  * </ul>
+ * A stale event leaves more behind that this does not undo, all seen as harmless so far: a channel that took a stale
+ * {@code EPOLLRDHUP} keeps Netty's "peer hung up" mark (its read bursts go on until the socket is empty, whatever
+ * auto-read says) and has no {@code EPOLLRDHUP} interest any more (each pause of its reads removes it from epoll and
+ * this repair adds it back); a stale {@code EPOLLOUT} on a channel still connecting could make Netty take the
+ * connect as finished early.
  *
  * <p>The repair: {@link #install} puts a handler at the head of every epoll channel snipool accepts or connects.
  * Before each flush and each read request (the two ways a pipeline asks for an interest), a registration that Netty

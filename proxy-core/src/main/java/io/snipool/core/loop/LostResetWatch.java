@@ -19,13 +19,16 @@ import java.util.concurrent.TimeUnit;
  * under TlsTunnelTest's churn.
  *
  * <p>The watch asks the socket for a pending error ({@code SO_ERROR}) {@value #FIRST_CHECK_MILLIS} ms after it
- * starts, then at doubling intervals, until stopped; if there is one it runs the given action, once. Sockets of the
+ * starts, then at doubling intervals up to {@value #LONGEST_INTERVAL_MILLIS} ms, until stopped; if there is one it
+ * runs the given action, once. Sockets of the
  * other transports are not watched: they report the error. Remove this class once snipool runs on a Netty whose
  * io_uring transport acts on a poll that ends with an error alone.
  */
 public final class LostResetWatch {
 
     static final long FIRST_CHECK_MILLIS = 250;
+    /** The interval stops doubling here: a side that half-closed for hours is still checked twice a minute. */
+    static final long LONGEST_INTERVAL_MILLIS = 30_000;
 
     private final Channel side;
     private final Socket socket;
@@ -75,7 +78,7 @@ public final class LostResetWatch {
             onReset.run();
             return;
         }
-        delayMillis *= 2;
+        delayMillis = Math.min(2 * delayMillis, LONGEST_INTERVAL_MILLIS);
         schedule();
     }
 

@@ -24,7 +24,8 @@ import java.nio.channels.NotYetConnectedException;
  * (h2load, 4 clients, a new connection per request, nginx behind) about one passthrough connection in 300 was
  * ended by snipool right after its ClientHello, a FIN to both sides, with the per-loop acceptor; with Netty's
  * {@code shutdownOutput()} none was (bench/results/issue-13-oneshot-polls/README.md, "epoll"). Why was not
- * established; epoll and NIO pay the two exceptions.
+ * established; a candidate is the stale epoll events {@code EpollRegistrationRepair} describes, which end new
+ * connections the same way, but the shortcut was not tried again since. Epoll and NIO pay the two exceptions.
  */
 final class HalfClose {
 

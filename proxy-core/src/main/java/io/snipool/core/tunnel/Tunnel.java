@@ -204,10 +204,13 @@ public final class Tunnel {
         } else if (target instanceof DuplexChannel duplex && target.isActive()) {
             boolean targetInputDone = target == client ? clientInputDone : backendInputDone;
             HalfClose.sendFin(duplex, !targetInputDone);
-            if (!targetInputDone) {
-                // The tunnel now waits for the target's own end; io_uring may not report it if it is a reset.
-                lostReset = LostResetWatch.start(target, () -> close(target == client ? CloseReason.CLIENT_CLOSED
-                        : CloseReason.BACKEND_CLOSED));
+            if (!targetInputDone && !closed) {
+                // The tunnel now waits for the target's own end; io_uring may not report it if it is a reset, which
+                // ends the tunnel as a reset Netty reports does (RelayHandler.exceptionCaught).
+                if (lostReset != null) {
+                    lostReset.stop();
+                }
+                lostReset = LostResetWatch.start(target, () -> close(CloseReason.ERROR));
             }
         }
     }

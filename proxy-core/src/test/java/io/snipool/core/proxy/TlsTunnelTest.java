@@ -223,7 +223,8 @@ class TlsTunnelTest {
 
     /**
      * {@value #ENDING_CLIENTS} clients at once, each running {@code script} on {@code perClient} connections one
-     * after another; then no tunnel may be left open, and every connection must have been tunnelled.
+     * after another; then no tunnel may be left open, every connection must have been tunnelled, and the backend's
+     * script must have passed on each.
      */
     private void everyClientEndsItsTunnel(int perClient, ClientScript script) throws Exception {
         List<CompletableFuture<Void>> clients = new ArrayList<>();
@@ -248,6 +249,9 @@ class TlsTunnelTest {
         }
         Await.until("no tunnel left open", proxy::active, active -> active == 0);
         assertThat(proxy.connections("edge", Outcome.TUNNELLED)).isEqualTo(ENDING_CLIENTS * perClient);
+        for (int i = 0; i < ENDING_CLIENTS * perClient; i++) {
+            socketBackend.awaitScript(WAIT);
+        }
     }
 
     @Test
