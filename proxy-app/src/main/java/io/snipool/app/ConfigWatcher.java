@@ -37,6 +37,7 @@ import java.util.logging.Logger;
 final class ConfigWatcher implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ConfigWatcher.class.getName());
+    private static final long TIMESTAMP_MARGIN_MILLIS = 100;
 
     /** What a path resolves to now; null attributes when it does not exist (or cannot be read). */
     private record Seen(Object fileKey, FileTime modified, long size) {
@@ -111,18 +112,45 @@ final class ConfigWatcher implements AutoCloseable {
             key.pollEvents();
             key.reset();
             if (changed(refresh())) {
-                if (pending != null) {
-                    pending.cancel(false);
-                }
-                pending = debounce.schedule(this::reloadAndRefresh, quietFor.toMillis(), TimeUnit.MILLISECONDS);
+                scheduleReload();
             }
         }
     }
 
-    /** A reload may name other files (a certificate in a new directory): they are watched from now on. */
+    /** The reload, once the files have been quiet for the delay (a later call pushes it back). */
+    private synchronized void scheduleReload() {
+        if (pending != null) {
+            pending.cancel(false);
+        }
+        pending = debounce.schedule(this::reloadAndRefresh, quietFor.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A reload may name other files (a certificate in a new directory): they are watched from now on. One of them
+     * modified since the reload began may have changed after the reload read it, before it was watched: it gets a
+     * reload of its own. The margin covers file systems' timestamps, which lag the clock by a tick.
+     */
     private void reloadAndRefresh() {
+        FileTime began = FileTime.fromMillis(System.currentTimeMillis() - TIMESTAMP_MARGIN_MILLIS);
         reload.run();
+        Set<Path> before = watchedFiles();
         refresh();
+        for (Path file : watchedFiles()) {
+            FileTime modified = seenModified(file);
+            if (!before.contains(file) && modified != null && modified.compareTo(began) >= 0) {
+                scheduleReload();
+                return;
+            }
+        }
+    }
+
+    private synchronized Set<Path> watchedFiles() {
+        return Set.copyOf(seen.keySet());
+    }
+
+    private synchronized FileTime seenModified(Path file) {
+        Seen last = seen.get(file);
+        return last == null ? null : last.modified();
     }
 
     /** The current set of files, with their directories watched; files new to the set are taken as they are. */

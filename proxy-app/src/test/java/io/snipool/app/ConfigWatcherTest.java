@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.snipool.core.testbed.Await;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -87,6 +88,32 @@ class ConfigWatcherTest {
         Files.writeString(certificate, "two");
 
         Await.until(Await.SLOW_TIMEOUT, "the certificate's change", reloads::get, count -> count == 2);
+    }
+
+    /**
+     * The reload that adds a file reads it, and the file changes before the watcher watches it: taken as it is then,
+     * the change would never be reloaded. Here the reload itself writes it, after "reading".
+     */
+    @Test
+    void aFileThatChangesWhileTheReloadThatAddsItRunsGetsAReloadOfItsOwn() throws Exception {
+        Path file = Files.writeString(dir.resolve("snipool.yaml"), "a: 1\n");
+        Path certificates = Files.createDirectories(dir.resolve("certs"));
+        Path certificate = Files.writeString(certificates.resolve("a.pem"), "one");
+        AtomicInteger reloads = new AtomicInteger();
+        watcher = ConfigWatcher.start(() -> reloads.get() == 0 ? Set.of(file) : Set.of(file, certificate),
+                Duration.ofMillis(200), () -> {
+                    if (reloads.incrementAndGet() == 1) {
+                        try {
+                            Files.writeString(certificate, "two");
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }
+                }).orElseThrow();
+
+        Files.writeString(file, "a: 2\n");
+
+        Await.until(Await.SLOW_TIMEOUT, "a reload for the certificate's change", reloads::get, count -> count == 2);
     }
 
     /**
