@@ -133,24 +133,20 @@ final class ConfigWatcher implements AutoCloseable {
     private void reloadAndRefresh() {
         FileTime began = FileTime.fromMillis(System.currentTimeMillis() - TIMESTAMP_MARGIN_MILLIS);
         reload.run();
-        Set<Path> before = watchedFiles();
-        refresh();
-        for (Path file : watchedFiles()) {
-            FileTime modified = seenModified(file);
-            if (!before.contains(file) && modified != null && modified.compareTo(began) >= 0) {
-                scheduleReload();
-                return;
-            }
+        if (refreshAddsAFileModifiedSince(began)) {
+            scheduleReload();
         }
     }
 
-    private synchronized Set<Path> watchedFiles() {
-        return Set.copyOf(seen.keySet());
-    }
-
-    private synchronized FileTime seenModified(Path file) {
-        Seen last = seen.get(file);
-        return last == null ? null : last.modified();
+    /** {@link #refresh}, and whether a file it adds to the set was modified at {@code since} or later. */
+    private synchronized boolean refreshAddsAFileModifiedSince(FileTime since) {
+        Set<Path> known = new HashSet<>(seen.keySet());
+        boolean modified = false;
+        for (Path file : refresh()) {
+            FileTime time = seen.get(file).modified();
+            modified |= !known.contains(file) && time != null && time.compareTo(since) >= 0;
+        }
+        return modified;
     }
 
     /** The current set of files, with their directories watched; files new to the set are taken as they are. */

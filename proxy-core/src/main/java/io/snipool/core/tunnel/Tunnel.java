@@ -206,10 +206,8 @@ public final class Tunnel {
             HalfClose.sendFin(duplex, !targetInputDone);
             if (!targetInputDone && !closed) {
                 // The tunnel now waits for the target's own end; io_uring may not report it if it is a reset, which
-                // ends the tunnel as a reset Netty reports does (RelayHandler.exceptionCaught).
-                if (lostReset != null) {
-                    lostReset.stop();
-                }
+                // ends the tunnel as a reset Netty reports does (RelayHandler.exceptionCaught). Only the first FIN
+                // passed on gets here (the second completes the tunnel), so there is one watch at most.
                 lostReset = LostResetWatch.start(target, () -> close(CloseReason.ERROR));
             }
         }

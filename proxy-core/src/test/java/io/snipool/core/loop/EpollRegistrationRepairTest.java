@@ -10,9 +10,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.snipool.config.HostPort;
 import io.snipool.core.backend.TargetConnector;
 import io.snipool.core.testbed.Await;
+import io.snipool.core.testbed.Dials;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.junit5.VertxExtension;
@@ -145,7 +145,7 @@ class EpollRegistrationRepairTest {
                     full = true;
                 }
             }
-            CompletableFuture<Channel> connected = startConnect(loop, connector, listening.getLocalPort());
+            CompletableFuture<Channel> connected = Dials.start(loop, connector, listening.getLocalPort(), channel -> { });
             Await.until("the connect started", made::size, size -> size == 1);
             Channel first = made.get(0);
             if (ChannelTransport.of(first) != ChannelTransport.EPOLL) {
@@ -203,23 +203,6 @@ class EpollRegistrationRepairTest {
     }
 
     private static Channel connect(EventLoop loop, TargetConnector connector, int port) throws Exception {
-        return startConnect(loop, connector, port).get(5, TimeUnit.SECONDS);
-    }
-
-    private static CompletableFuture<Channel> startConnect(EventLoop loop, TargetConnector connector, int port) {
-        CompletableFuture<Channel> connected = new CompletableFuture<>();
-        loop.execute(() -> connector.connect(new HostPort("127.0.0.1", port), false, true, () -> false,
-                new TargetConnector.Callback() {
-                    @Override
-                    public void connected(Channel channel) {
-                        connected.complete(channel);
-                    }
-
-                    @Override
-                    public void failed(String reason) {
-                        connected.completeExceptionally(new IOException(reason));
-                    }
-                }));
-        return connected;
+        return Dials.start(loop, connector, port, channel -> { }).get(5, TimeUnit.SECONDS);
     }
 }

@@ -9,8 +9,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.ReferenceCountUtil;
-import io.snipool.config.HostPort;
 import io.snipool.core.backend.TargetConnector;
+import io.snipool.core.testbed.Dials;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.junit5.VertxExtension;
@@ -23,7 +23,6 @@ import java.net.Socket;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeEach;
@@ -118,21 +117,7 @@ class ReadsEndAtCloseTest {
     }
 
     private Channel connect(int port, Consumer<Channel> handlers) throws Exception {
-        CompletableFuture<Channel> connected = new CompletableFuture<>();
-        loop.execute(() -> connector.connect(new HostPort("127.0.0.1", port), false, true, () -> false,
-                new TargetConnector.Callback() {
-                    @Override
-                    public void connected(Channel channel) {
-                        handlers.accept(channel);
-                        connected.complete(channel);
-                    }
-
-                    @Override
-                    public void failed(String reason) {
-                        connected.completeExceptionally(new IOException(reason));
-                    }
-                }));
-        return connected.get(5, TimeUnit.SECONDS);
+        return Dials.start(loop, connector, port, handlers).get(5, TimeUnit.SECONDS);
     }
 
     /** Everything the peer reads until the FIN; a missing FIN fails with the read's timeout. */
