@@ -20,12 +20,15 @@ import java.nio.channels.NotYetConnectedException;
  *       {@code shutdown(SHUT_RD)}; TCP has already closed that socket (the FIN completed the close it started), so
  *       the call fails with ENOTCONN, which Netty raises as a {@code NotYetConnectedException} and ignores.</li>
  * </ul>
- * Only io_uring channels take the shortcut. On epoll it broke new connections: under bench/soak.sh's TLS load
- * (h2load, 4 clients, a new connection per request, nginx behind) about one passthrough connection in 300 was
- * ended by snipool right after its ClientHello, a FIN to both sides, with the per-loop acceptor; with Netty's
- * {@code shutdownOutput()} none was (bench/results/issue-13-oneshot-polls/README.md, "epoll"). Why was not
- * established; a candidate is the stale epoll events {@code EpollRegistrationRepair} describes, which end new
- * connections the same way, but the shortcut was not tried again since. Epoll and NIO pay the two exceptions.
+ * Only io_uring channels take the shortcut. On epoll it broke new connections when first tried: under
+ * bench/soak.sh's TLS load (h2load, 4 clients, a new connection per request, nginx behind) about one passthrough
+ * connection in 300 was ended by snipool right after its ClientHello, a FIN to both sides, with the per-loop
+ * acceptor; with Netty's {@code shutdownOutput()} none was (bench/results/issue-13-oneshot-polls/README.md,
+ * "epoll"). That was most likely Netty's stale epoll events ({@code EpollRegistrationRepair}): since the repair runs
+ * on every epoll channel and {@code TargetConnector} connects once more when such an event closed its channel, the
+ * shortcut passes that soak on epoll (67,200 TLS connections, none failed). It is still not taken there, because
+ * the benchmark showed no gain from it on epoll (CPU per new TLS connection level within a spread of 30 %; the same
+ * README, "Session 18"). Epoll and NIO pay the two exceptions.
  */
 final class HalfClose {
 
