@@ -776,7 +776,7 @@ scenario_burst() {
 scenario_h2() {
   log "11. HTTP/2: h2load through each proxy, h2c or HTTP/1.1 to the backend"
   if ! timeout 1800 python3 "$here/lib/h2.py" --snipool "$root/bin/snipool" --jar "$work/snipool.jar" \
-      --repeat "$REPEAT" --duration "$DURATION" --java-opts "$JAVA_OPTS" --out "$work/h2.md" 2> "$work/h2.log"; then
+      --repeat "$REPEAT" --duration "$DURATION" --java-opts="$JAVA_OPTS" --out "$work/h2.md" 2> "$work/h2.log"; then
     note "HTTP/2: bench/lib/h2.py failed: $(tail -1 "$work/h2.log")"
     rm -f "$work/h2.md"
   fi
