@@ -14,9 +14,9 @@ root=$(cd "$here/.." && pwd)
 
 REPEAT=${BENCH_REPEAT:-3}               # repetitions of each scenario (the report shows medians)
 DURATION=${BENCH_DURATION:-10}          # seconds per wrk run; target length of an h2load run
-WARMUP=${BENCH_WARMUP:-10}              # seconds of unmeasured load per target before scenarios 1 to 3, 7 to 9
+WARMUP=${BENCH_WARMUP:-10}              # seconds of unmeasured load per target before scenarios 1 to 3, 7 to 9, 12
 WARMUP_CHURN=${BENCH_WARMUP_CHURN:-3}   # scenario 1: runs of 1 s after the warm-up, each on new connections
-TLS_WARMUP=${BENCH_TLS_WARMUP:-$((2000 * WARMUP))}  # at least this many handshakes per target before scenarios 3, 8
+TLS_WARMUP=${BENCH_TLS_WARMUP:-$((2000 * WARMUP))}  # at least this many handshakes per target before scenarios 3, 8, 12
 CONNECTIONS=${BENCH_CONNECTIONS:-50}    # wrk connections
 WRK_THREADS=${BENCH_WRK_THREADS:-2}     # wrk threads
 TLS_CLIENTS=${BENCH_TLS_CLIENTS:-32}    # h2load concurrent clients (connections in flight)
@@ -26,8 +26,8 @@ IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}   # idle TLS connections held through each
 IDLE_WARMUP=${BENCH_IDLE_WARMUP:-200}   # connections opened and closed before scenario 5's first reading
 JAVA_OPTS=${BENCH_JAVA_OPTS:--Xmx256m}  # JVM flags after bin/snipool's own (a fixed heap cap keeps RSS comparable)
 PROXIES=${BENCH_PROXIES:-snipool haproxy nginx}
-SCENARIOS=${BENCH_SCENARIOS:-http close tls bulk tls-ka tls-close tls-reenc idle startup burst h2}
-TLS_KEYS=${BENCH_TLS_KEYS:-ecdsa rsa}              # key types of the terminated certificates (scenarios 7 to 9)
+SCENARIOS=${BENCH_SCENARIOS:-http close tls bulk tls-ka tls-close tls-resume tls-reenc idle startup burst h2}
+TLS_KEYS=${BENCH_TLS_KEYS:-ecdsa rsa}              # key types of the terminated certificates (scenarios 7 to 9, 12)
 TLS_PROVIDERS=${BENCH_TLS_PROVIDERS:-openssl jdk}  # snipool's tls.provider, one terminating listener each
 JAR=${BENCH_JAR:-$root/proxy-app/target/snipool.jar}
 TRANSPORT=${BENCH_TRANSPORT:-auto}      # snipool's transport key: auto (io_uring here), io_uring, epoll or nio
@@ -48,7 +48,7 @@ for p in $PROXIES; do
 done
 for s in $SCENARIOS; do
   case $s in
-    http|close|tls|bulk|tls-ka|tls-close|tls-reenc|idle|startup|burst|h2) ;;
+    http|close|tls|bulk|tls-ka|tls-close|tls-resume|tls-reenc|idle|startup|burst|h2) ;;
     *) die "BENCH_SCENARIOS: unknown scenario '$s'" ;;
   esac
 done
@@ -62,7 +62,7 @@ for v in $TLS_PROVIDERS; do
   case $v in openssl|jdk) ;; *) die "BENCH_TLS_PROVIDERS: unknown provider '$v' (openssl or jdk)" ;; esac
 done
 wants() { [[ " $SCENARIOS " == *" $1 "* ]]; }
-wants_term() { wants tls-ka || wants tls-close || wants tls-reenc; }
+wants_term() { wants tls-ka || wants tls-close || wants tls-resume || wants tls-reenc; }
 
 stamp=$(date -u +%Y-%m-%d-%H%M%S)
 work=$here/work/$stamp
@@ -541,27 +541,44 @@ wrk_term_run() {
     -s "$here/lib/wrk.lua" "$@" "https://$name:${TERM_PORT[$target]}/" > "$out" 2>&1 || true
 }
 
-# terminated_keepalive ID ZONE COUNTERS LABEL TITLE [conns]: scenarios 7 and 9, per key type: wrk over TLS to
-# KIND.ZONE.bench.test on each terminating target, samples under ID (dashes as underscores), the backend's
-# COUNTERS ("accepted-connections requests") before and after each run; with "conns", its new connections too.
+# terminated_keepalive ID ZONE COUNTERS LABEL TITLE [conns|close]: scenarios 7, 9 and 12, per key type: wrk over
+# TLS to KIND.ZONE.bench.test on each terminating target, samples under ID (dashes as underscores), the backend's
+# COUNTERS ("accepted-connections requests") before and after each run; with "conns", its new connections too; with
+# "close", every request sends "Connection: close", so each is a new TLS connection whose handshake resumes the
+# session of the one before it (wrk keeps each connection's OpenSSL session), which snipool's counter checks.
 terminated_keepalive() {
-  local id=$1 zone=$2 counters=$3 label=$4 title=$5 conns_too=${6:-}
+  local id=$1 zone=$2 counters=$3 label=$4 title=$5 conns_too= close=
+  case ${6:-} in conns) conns_too=1 ;; close) close=1 ;; esac
   local metric=${id//-/_} kind t rep out parsed rps p50 p99 requests errors before after requests_before
-  local requests_after conns cpu_before cpu_after
+  local requests_after conns cpu_before cpu_after listener resumed_before resumed warm_runs warmed wrk_args=()
+  [ -z "$close" ] || wrk_args=(-H 'Connection: close')
   for kind in $TLS_KEYS; do
     log "$title, $(key_label "$kind"): $CONNECTIONS connections, ${DURATION}s x $REPEAT"
     if [ "$WARMUP" -gt 0 ]; then
       for t in $TERM_TARGETS; do
-        wrk_term_run "$work/out/warmup-$id-$kind-${t//\//-}.txt" "$t" "$kind.$zone.bench.test" "$WARMUP"
+        # One run of BENCH_WARMUP seconds; with "close" (a new connection per request), as in scenarios 3 and 8, at
+        # least BENCH_TLS_WARMUP connections (the JIT compiles snipool's per-connection path after some ten
+        # thousand), in up to six runs.
+        warm_runs=0 warmed=0
+        while :; do
+          out=$work/out/warmup-$id-$kind-${t//\//-}${close:+-$warm_runs}.txt
+          wrk_term_run "$out" "$t" "$kind.$zone.bench.test" "$WARMUP" "${wrk_args[@]}"
+          [ -n "$close" ] && parsed=$(python3 "$here/lib/parse.py" wrk "$out") || break
+          read -r rps p50 p99 requests errors p999 <<< "$parsed"
+          warmed=$((warmed + requests)) warm_runs=$((warm_runs + 1))
+          [ "$warmed" -lt "$TLS_WARMUP" ] && [ "$warm_runs" -lt 6 ] || break
+        done
       done
     fi
     for rep in $(seq "$REPEAT"); do
       for t in $TERM_TARGETS; do
         out=$work/out/$id-$kind-${t//\//-}-$rep.txt
+        listener="listener=\"term-${t#snipool/}\""
+        [[ -z $close || $t != snipool/* ]] || resumed_before=$(snipool_metric snipool_tls_sessions_resumed_total "$listener")
         read -r before requests_before <<< "$($counters)"
         cpu_before=$(cpu_ticks "$t")
         syscalls_begin "$t"
-        wrk_term_run "$out" "$t" "$kind.$zone.bench.test" "$DURATION"
+        wrk_term_run "$out" "$t" "$kind.$zone.bench.test" "$DURATION" "${wrk_args[@]}"
         cpu_after=$(cpu_ticks "$t")
         read -r after requests_after <<< "$($counters)"
         if ! parsed=$(python3 "$here/lib/parse.py" wrk "$out"); then
@@ -583,6 +600,10 @@ terminated_keepalive() {
         fi
         [ "$errors" -eq 0 ] || note "$label $kind, $t, run $rep: $errors errors or non-2xx responses of $requests"
         check_backend_saw "$t" "$rep" "$label $kind" "$requests" "$requests_before" "$requests_after"
+        if [[ -n $close && $t == snipool/* ]]; then
+          resumed=$(( $(snipool_metric snipool_tls_sessions_resumed_total "$listener") - resumed_before ))
+          sample "${metric}_$kind" resumed_pct "$t" "$rep" "$(python3 -c "print($resumed * 100 / max($requests, 1))")"
+        fi
         log "   $t run $rep: $rps req/s, p50 $p50 ms, p99 $p99 ms${conns:+, $conns new backend TLS connections}"
       done
     done
@@ -591,6 +612,11 @@ terminated_keepalive() {
 
 scenario_tls_ka() {
   terminated_keepalive tls-ka term backend_counters "TLS keep-alive" "7. TLS terminated keep-alive"
+}
+
+scenario_tls_resume() {
+  terminated_keepalive tls-resume term backend_counters "TLS resumed" \
+    "12. TLS terminated, clients send Connection: close and resume their sessions" close
 }
 
 # curl_close_run OUT TARGET KIND COUNT TIMEOUT: COUNT requests with "Connection: close", BENCH_TLS_CLIENTS at once,
@@ -792,6 +818,7 @@ if wants http || wants close || wants tls || wants bulk || wants_term; then
   wants bulk && scenario_bulk
   wants tls-ka && scenario_tls_ka
   wants tls-close && scenario_tls_close
+  wants tls-resume && scenario_tls_resume
   wants tls-reenc && scenario_tls_reenc
   stop_main
 fi
