@@ -541,16 +541,50 @@ wrk_term_run() {
     -s "$here/lib/wrk.lua" "$@" "https://$name:${TERM_PORT[$target]}/" > "$out" 2>&1 || true
 }
 
+# haproxy_resumed: the TLS sessions HAProxy's terminating frontend has resumed so far ("ssl_reused_sess" of "show
+# stat" on the stats socket write_haproxy_conf gives it), 0 when it cannot be read.
+haproxy_resumed() {
+  python3 - "$work/haproxy/haproxy.sock" <<'PY' 2>/dev/null || echo 0
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+s.sendall(b"show stat\n")
+data = b""
+while chunk := s.recv(65536):
+    data += chunk
+lines = data.decode().splitlines()
+header = lines[0].lstrip("# ").split(",")
+for line in lines[1:]:
+    row = dict(zip(header, line.split(",")))
+    if row.get("pxname") == "term" and row.get("svname") == "FRONTEND":
+        print(int(row.get("ssl_reused_sess") or 0))
+        break
+else:
+    print(0)
+PY
+}
+
+# resumed_so_far TARGET: the TLS sessions TARGET's terminating listener has resumed so far (snipool by its counter).
+resumed_so_far() {
+  case $1 in
+    snipool/*) snipool_metric snipool_tls_sessions_resumed_total "listener=\"term-${1#snipool/}\"" ;;
+    haproxy) haproxy_resumed ;;
+    *) echo 0 ;;
+  esac
+}
+
 # terminated_keepalive ID ZONE COUNTERS LABEL TITLE [conns|close]: scenarios 7, 9 and 12, per key type: wrk over
 # TLS to KIND.ZONE.bench.test on each terminating target, samples under ID (dashes as underscores), the backend's
 # COUNTERS ("accepted-connections requests") before and after each run; with "conns", its new connections too; with
 # "close", every request sends "Connection: close", so each is a new TLS connection whose handshake resumes the
-# session of the one before it (wrk keeps each connection's OpenSSL session), which snipool's counter checks.
+# session of the one before it (wrk keeps each connection's OpenSSL session), which snipool's and HAProxy's counters
+# check.
 terminated_keepalive() {
   local id=$1 zone=$2 counters=$3 label=$4 title=$5 conns_too= close=
   case ${6:-} in conns) conns_too=1 ;; close) close=1 ;; esac
   local metric=${id//-/_} kind t rep out parsed rps p50 p99 requests errors before after requests_before
-  local requests_after conns cpu_before cpu_after listener resumed_before resumed warm_runs warmed wrk_args=()
+  local requests_after conns cpu_before cpu_after resumed_before resumed warm_runs warmed wrk_args=()
   [ -z "$close" ] || wrk_args=(-H 'Connection: close')
   for kind in $TLS_KEYS; do
     log "$title, $(key_label "$kind"): $CONNECTIONS connections, ${DURATION}s x $REPEAT"
@@ -573,8 +607,7 @@ terminated_keepalive() {
     for rep in $(seq "$REPEAT"); do
       for t in $TERM_TARGETS; do
         out=$work/out/$id-$kind-${t//\//-}-$rep.txt
-        listener="listener=\"term-${t#snipool/}\""
-        [[ -z $close || $t != snipool/* ]] || resumed_before=$(snipool_metric snipool_tls_sessions_resumed_total "$listener")
+        [ -z "$close" ] || resumed_before=$(resumed_so_far "$t")
         read -r before requests_before <<< "$($counters)"
         cpu_before=$(cpu_ticks "$t")
         syscalls_begin "$t"
@@ -600,8 +633,8 @@ terminated_keepalive() {
         fi
         [ "$errors" -eq 0 ] || note "$label $kind, $t, run $rep: $errors errors or non-2xx responses of $requests"
         check_backend_saw "$t" "$rep" "$label $kind" "$requests" "$requests_before" "$requests_after"
-        if [[ -n $close && $t == snipool/* ]]; then
-          resumed=$(( $(snipool_metric snipool_tls_sessions_resumed_total "$listener") - resumed_before ))
+        if [[ -n $close && $t != nginx ]]; then
+          resumed=$(( $(resumed_so_far "$t") - resumed_before ))
           sample "${metric}_$kind" resumed_pct "$t" "$rep" "$(python3 -c "print($resumed * 100 / max($requests, 1))")"
         fi
         log "   $t run $rep: $rps req/s, p50 $p50 ms, p99 $p99 ms${conns:+, $conns new backend TLS connections}"

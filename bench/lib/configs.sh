@@ -214,6 +214,7 @@ write_haproxy_conf() {
 global
   nbthread 2
   maxconn $CONN_CAP$([ "${HAPROXY_SPLICE:-0}" = 1 ] && printf '\n  # pipes cost two descriptors each: maxconn/4 of them (the default) would pass the open-files limit\n  maxpipes 256')
+$([ -n "$term" ] && printf '  # scenario 12 reads the terminating frontend'"'"'s counts of new and resumed TLS sessions here ("show stat")\n  stats socket %s/haproxy.sock mode 600 level user\n' "${file%/*}")
   # no "log" line: HAProxy logs nothing
 
 defaults

@@ -60,7 +60,7 @@ for _kind, _label in KEY_TYPES:
     _scenario = f"12. TLS terminated, client `Connection: close`, sessions resumed, {_label}"
     METRICS += [
         (f"tls_resume_{_kind}", "rps", _scenario, "requests/s (a new connection each)", "higher", "{:,.0f}"),
-        (f"tls_resume_{_kind}", "resumed_pct", _scenario, "handshakes resumed (%, snipool's counter)", "higher",
+        (f"tls_resume_{_kind}", "resumed_pct", _scenario, "handshakes resumed (%, the proxy's own count)", "higher",
          "{:.1f}"),
         (f"tls_resume_{_kind}", "p50_ms", _scenario, "latency p50 (ms)", "lower", "{:.2f}"),
         (f"tls_resume_{_kind}", "p99_ms", _scenario, "latency p99 (ms)", "lower", "{:.2f}"),
