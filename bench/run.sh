@@ -67,8 +67,15 @@ wants_term() { wants tls-ka || wants tls-close || wants tls-resume || wants tls-
 stamp=$(date -u +%Y-%m-%d-%H%M%S)
 work=$here/work/$stamp
 mkdir -p "$work/out"
+# Scenario 12 reads HAProxy's resumed sessions over a stats socket, in a directory of its own under /tmp: HAProxy
+# refuses a socket path longer than 97 bytes, which the run's directory under a long checkout path would give.
+HAPROXY_STATS_SOCKET=
+if wants tls-resume && [[ " $PROXIES " == *" haproxy "* ]]; then
+  HAPROXY_STATS_SOCKET=$(mktemp -d /tmp/snipool-bench.XXXXXX)/haproxy.sock
+fi
 cleanup() {
   bench_cleanup
+  [ -z "$HAPROXY_STATS_SOCKET" ] || rm -rf "${HAPROXY_STATS_SOCKET%/*}"
   if [ "${BENCH_KEEP_WORK:-0}" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -168,7 +175,8 @@ fi
 
 # --- proxies ----------------------------------------------------------------------------------------------------
 # prepare_instance NAME DIR [term]: fresh ports and configuration; sets INST_HTTP INST_TLS INST_ADMIN and CMD (the
-# command line that runs it in the foreground). With "term", also the TLS-terminating listeners of scenarios 7 to 9,
+# command line that runs it in the foreground). With "term", also the TLS-terminating listeners of scenarios 7 to 9
+# and 12,
 # in INST_TERM (target -> port; snipool has one target per provider, "snipool/openssl"). The instances of scenarios
 # 5 and 6 have none, so that their memory and start-up stay comparable with runs from before termination.
 declare -A INST_TERM
@@ -542,9 +550,10 @@ wrk_term_run() {
 }
 
 # haproxy_resumed: the TLS sessions HAProxy's terminating frontend has resumed so far ("ssl_reused_sess" of "show
-# stat" on the stats socket write_haproxy_conf gives it), 0 when it cannot be read.
+# stat" on HAPROXY_STATS_SOCKET), nothing when it cannot be read.
 haproxy_resumed() {
-  python3 - "$work/haproxy/haproxy.sock" <<'PY' 2>/dev/null || echo 0
+  [ -n "$HAPROXY_STATS_SOCKET" ] || return 0
+  python3 - "$HAPROXY_STATS_SOCKET" <<'PY' 2>/dev/null || true
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(5)
@@ -558,19 +567,20 @@ header = lines[0].lstrip("# ").split(",")
 for line in lines[1:]:
     row = dict(zip(header, line.split(",")))
     if row.get("pxname") == "term" and row.get("svname") == "FRONTEND":
-        print(int(row.get("ssl_reused_sess") or 0))
+        print(int(row["ssl_reused_sess"]))
         break
-else:
-    print(0)
 PY
 }
 
-# resumed_so_far TARGET: the TLS sessions TARGET's terminating listener has resumed so far (snipool by its counter).
+# resumed_so_far TARGET: the TLS sessions TARGET's terminating listener has resumed so far (snipool by its counter,
+# HAProxy by its frontend's), nothing when that cannot be read (and for nginx, which does not count them).
 resumed_so_far() {
   case $1 in
-    snipool/*) snipool_metric snipool_tls_sessions_resumed_total "listener=\"term-${1#snipool/}\"" ;;
+    snipool/*)
+      { curl -sf --max-time 5 "http://127.0.0.1:$SNIPOOL_ADMIN/metrics" || true; } | awk \
+        -v key="snipool_tls_sessions_resumed_total{listener=\"term-${1#snipool/}\"}" \
+        '$1 == key { v = $2; found = 1 } END { if (found) printf "%d\n", v }' ;;
     haproxy) haproxy_resumed ;;
-    *) echo 0 ;;
   esac
 }
 
@@ -597,10 +607,17 @@ terminated_keepalive() {
         while :; do
           out=$work/out/warmup-$id-$kind-${t//\//-}${close:+-$warm_runs}.txt
           wrk_term_run "$out" "$t" "$kind.$zone.bench.test" "$WARMUP" "${wrk_args[@]}"
-          [ -n "$close" ] && parsed=$(python3 "$here/lib/parse.py" wrk "$out") || break
+          [ -n "$close" ] || break
+          if ! parsed=$(python3 "$here/lib/parse.py" wrk "$out"); then
+            note "$label $kind, $t: a warm-up run gave no wrk result ($(tail -1 "$out"))"; break
+          fi
           read -r rps p50 p99 requests errors p999 <<< "$parsed"
           warmed=$((warmed + requests)) warm_runs=$((warm_runs + 1))
-          [ "$warmed" -lt "$TLS_WARMUP" ] && [ "$warm_runs" -lt 6 ] || break
+          [ "$warmed" -lt "$TLS_WARMUP" ] || break
+          if [ "$warm_runs" -ge 6 ]; then
+            note "$label $kind, $t: warmed up with $warmed connections, fewer than BENCH_TLS_WARMUP ($TLS_WARMUP)"
+            break
+          fi
         done
       done
     fi
@@ -634,8 +651,16 @@ terminated_keepalive() {
         [ "$errors" -eq 0 ] || note "$label $kind, $t, run $rep: $errors errors or non-2xx responses of $requests"
         check_backend_saw "$t" "$rep" "$label $kind" "$requests" "$requests_before" "$requests_after"
         if [[ -n $close && $t != nginx ]]; then
-          resumed=$(( $(resumed_so_far "$t") - resumed_before ))
-          sample "${metric}_$kind" resumed_pct "$t" "$rep" "$(python3 -c "print($resumed * 100 / max($requests, 1))")"
+          resumed=$(resumed_so_far "$t")
+          # At most one more handshake than requests per connection slot (wrk's last connections get no answer).
+          if [[ -z $resumed || -z $resumed_before ]] || (( resumed - resumed_before < 0
+              || resumed - resumed_before > requests + CONNECTIONS )); then
+            note "$label $kind, $t, run $rep: its resumed sessions could not be counted (before '$resumed_before'," \
+              "after '$resumed')"
+          else
+            sample "${metric}_$kind" resumed_pct "$t" "$rep" \
+              "$(python3 -c "print($((resumed - resumed_before)) * 100 / max($requests, 1))")"
+          fi
         fi
         log "   $t run $rep: $rps req/s, p50 $p50 ms, p99 $p99 ms${conns:+, $conns new backend TLS connections}"
       done
@@ -914,11 +939,12 @@ report=$RESULTS/$stamp.md
   echo "| HAProxy splice | $([ "$HAPROXY_SPLICE" = 1 ] && echo 'option splice-auto' || echo 'off, its default') (BENCH_HAPROXY_SPLICE) |"
   echo "| idle tunnels | $IDLE_CONNS per proxy (BENCH_IDLE_CONNS), after $IDLE_WARMUP opened and closed (BENCH_IDLE_WARMUP) |"
   if wants_term; then
-    echo "| TLS termination (7 to 9) | key types: $TLS_KEYS (BENCH_TLS_KEYS); snipool's tls.provider: $TLS_PROVIDERS" \
+    echo "| TLS termination (7 to 9, 12) | key types: $TLS_KEYS (BENCH_TLS_KEYS); snipool's tls.provider: $TLS_PROVIDERS" \
          "(BENCH_TLS_PROVIDERS; openssl is BoringSSL from netty-tcnative-boringssl-static $tcnative, jdk the" \
          "JDK's own TLS); HAProxy and nginx use the system OpenSSL (above) |"
     echo "| terminated load | 7: wrk as in scenario 1, over TLS; 8: curl -Z, $TLS_CLIENTS transfers at once" \
-         "(BENCH_TLS_CLIENTS), --no-sessionid, Connection: close: a full handshake per request |"
+         "(BENCH_TLS_CLIENTS), --no-sessionid, Connection: close: a full handshake per request; 12: wrk as in 7" \
+         "with Connection: close, each connection resuming its slot's session |"
   fi
   if wants tls-reenc; then
     echo "| re-encryption (9) | wrk as in scenario 7 to KIND.reenc.bench.test, on the same terminating listeners;" \

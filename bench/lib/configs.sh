@@ -207,14 +207,15 @@ CONF
 # write_haproxy_conf FILE HTTP_PORT TLS_PORT [TERM_PORT]
 # With TERM_PORT, a TLS-terminating HTTP frontend there ("bind ... ssl", both certificates, chosen by SNI) that sends
 # the term.bench.test names to the same reusing backend as the HTTP frontend, and with B_REENC the reenc.bench.test
-# names to a reusing TLS backend (verified, with the SNI REENC_SNI).
+# names to a reusing TLS backend (verified, with the SNI REENC_SNI); with TERM_PORT and HAPROXY_STATS_SOCKET, a stats
+# socket there (scenario 12 reads the frontend's resumed sessions).
 write_haproxy_conf() {
   local file=$1 http=$2 tls=$3 term=${4:-}
   cat > "$file" <<CONF
 global
   nbthread 2
   maxconn $CONN_CAP$([ "${HAPROXY_SPLICE:-0}" = 1 ] && printf '\n  # pipes cost two descriptors each: maxconn/4 of them (the default) would pass the open-files limit\n  maxpipes 256')
-$([ -n "$term" ] && printf '  # scenario 12 reads the terminating frontend'"'"'s counts of new and resumed TLS sessions here ("show stat")\n  stats socket %s/haproxy.sock mode 600 level user\n' "${file%/*}")
+$([ -n "$term" ] && [ -n "${HAPROXY_STATS_SOCKET:-}" ] && printf '  # scenario 12 reads the terminating frontend'"'"'s count of resumed TLS sessions here ("show stat")\n  stats socket %s mode 600 level user\n' "$HAPROXY_STATS_SOCKET")
   # no "log" line: HAProxy logs nothing
 
 defaults

@@ -62,8 +62,6 @@ for _kind, _label in KEY_TYPES:
         (f"tls_resume_{_kind}", "rps", _scenario, "requests/s (a new connection each)", "higher", "{:,.0f}"),
         (f"tls_resume_{_kind}", "resumed_pct", _scenario, "handshakes resumed (%, the proxy's own count)", "higher",
          "{:.1f}"),
-        (f"tls_resume_{_kind}", "p50_ms", _scenario, "latency p50 (ms)", "lower", "{:.2f}"),
-        (f"tls_resume_{_kind}", "p99_ms", _scenario, "latency p99 (ms)", "lower", "{:.2f}"),
         (f"tls_resume_{_kind}", "cpu_us", _scenario, "proxy CPU per request (µs)", "lower", "{:.1f}"),
     ]
 for _kind, _label in KEY_TYPES:
