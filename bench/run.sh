@@ -534,11 +534,14 @@ scenario_bulk() {
 }
 
 # --- 7. TLS terminated keep-alive, 8. TLS terminated Connection: close ------------------------------------------
-# snipool_metric NAME LABELS: one sample of the main snipool's /metrics, 0 when absent or when snipool is not run.
+# snipool_metric NAME LABELS [ABSENT]: one sample of the main snipool's /metrics; ABSENT (0 by default; "" prints
+# nothing) when it is absent, cannot be read or snipool is not run.
 snipool_metric() {
-  [ -n "$SNIPOOL_ADMIN" ] || { echo 0; return; }
+  local absent=${3-0}
+  [ -n "$SNIPOOL_ADMIN" ] || { [ -z "$absent" ] || echo "$absent"; return; }
   { curl -sf --max-time 5 "http://127.0.0.1:$SNIPOOL_ADMIN/metrics" || true; } \
-    | awk -v key="$1{$2}" '$1 == key { v = $2 } END { printf "%d\n", v + 0 }'
+    | awk -v key="$1{$2}" -v absent="$absent" \
+        '$1 == key { v = $2; found = 1 } END { if (found) printf "%d\n", v; else if (absent != "") print absent }'
 }
 
 # wrk_term_run OUT TARGET NAME SECONDS [extra wrk args]: wrk over TLS to NAME (the SNI and Host wrk sends:
@@ -576,10 +579,7 @@ PY
 # HAProxy by its frontend's), nothing when that cannot be read (and for nginx, which does not count them).
 resumed_so_far() {
   case $1 in
-    snipool/*)
-      { curl -sf --max-time 5 "http://127.0.0.1:$SNIPOOL_ADMIN/metrics" || true; } | awk \
-        -v key="snipool_tls_sessions_resumed_total{listener=\"term-${1#snipool/}\"}" \
-        '$1 == key { v = $2; found = 1 } END { if (found) printf "%d\n", v }' ;;
+    snipool/*) snipool_metric snipool_tls_sessions_resumed_total "listener=\"term-${1#snipool/}\"" "" ;;
     haproxy) haproxy_resumed ;;
   esac
 }

@@ -76,8 +76,7 @@ class ConfigWatcherTest {
     @Test
     void aFileThatJoinsTheSetInAnotherDirectoryIsWatchedFromThenOn() throws Exception {
         Path file = Files.writeString(dir.resolve("snipool.yaml"), "a: 1\n");
-        Path certificates = Files.createDirectories(dir.resolve("certs"));
-        Path certificate = Files.writeString(certificates.resolve("a.pem"), "one");
+        Path certificate = certificateInAnotherDirectory();
         AtomicInteger reloads = new AtomicInteger();
         // The configuration names the certificate only from its second version on, as after a reload.
         watcher = ConfigWatcher.start(() -> reloads.get() == 0 ? Set.of(file) : Set.of(file, certificate),
@@ -97,8 +96,7 @@ class ConfigWatcherTest {
     @Test
     void aFileThatChangesWhileTheReloadThatAddsItRunsGetsAReloadOfItsOwn() throws Exception {
         Path file = Files.writeString(dir.resolve("snipool.yaml"), "a: 1\n");
-        Path certificates = Files.createDirectories(dir.resolve("certs"));
-        Path certificate = Files.writeString(certificates.resolve("a.pem"), "one");
+        Path certificate = certificateInAnotherDirectory();
         AtomicInteger reloads = new AtomicInteger();
         watcher = ConfigWatcher.start(() -> reloads.get() == 0 ? Set.of(file) : Set.of(file, certificate),
                 Duration.ofMillis(200), () -> {
@@ -114,6 +112,11 @@ class ConfigWatcherTest {
         Files.writeString(file, "a: 2\n");
 
         Await.until(Await.SLOW_TIMEOUT, "a reload for the certificate's change", reloads::get, count -> count == 2);
+    }
+
+    /** A certificate in a directory of its own, which the watcher watches only once a reload names it. */
+    private Path certificateInAnotherDirectory() throws IOException {
+        return Files.writeString(Files.createDirectories(dir.resolve("certs")).resolve("a.pem"), "one");
     }
 
     /**

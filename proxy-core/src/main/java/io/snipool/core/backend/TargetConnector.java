@@ -88,7 +88,7 @@ public final class TargetConnector {
                 literals.put(address, literal);
             }
             if (literal != null) {
-                open(literal, cancelled, callback);
+                open(literal, cancelled, callback, false);
                 return;
             }
         }
@@ -112,7 +112,7 @@ public final class TargetConnector {
                 } else {
                     chosen = addresses.get(0);
                 }
-                open(new InetSocketAddress(chosen, address.port()), cancelled, callback);
+                open(new InetSocketAddress(chosen, address.port()), cancelled, callback, false);
             }
 
             @Override
@@ -139,10 +139,6 @@ public final class TargetConnector {
         } catch (UnknownHostException impossible) {
             throw new IllegalStateException("an address of " + parsed.getAddress().length + " bytes", impossible);
         }
-    }
-
-    private void open(InetSocketAddress address, BooleanSupplier cancelled, Callback callback) {
-        open(address, cancelled, callback, false);
     }
 
     private void open(InetSocketAddress address, BooleanSupplier cancelled, Callback callback, boolean again) {
